@@ -1,0 +1,14 @@
+// Each subcommand of the imgmeta binary registers itself on the CLI11 app; the returned
+// function runs it once parsing succeeded.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace imgmeta::cli {
+
+using Command = std::function<int()>;
+
+Command add_extract_command(CLI::App& app);
+
+}  // namespace imgmeta::cli

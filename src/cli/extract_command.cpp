@@ -1,0 +1,145 @@
+// `imgmeta extract`: prints metadata like `exiftool -j -n`, in parallel, in input order.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "meta/extract.hpp"
+#include "meta/json.hpp"
+
+namespace imgmeta::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ExtractArgs {
+  std::vector<std::string> paths;
+  bool json = false;
+  bool recurse = false;
+  bool ndjson = false;
+  bool stats = false;
+  unsigned threads = 0;
+};
+
+// Expands directories (one level, or all with -r) into their regular files, sorted.
+std::vector<std::string> expand(const ExtractArgs& args, bool& missing) {
+  std::vector<std::string> files;
+  for (const auto& p : args.paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      auto collect = [&](const fs::directory_entry& e) {
+        if (e.is_regular_file(ec)) found.push_back(e.path().string());
+      };
+      if (args.recurse) {
+        for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+             it != end; it.increment(ec))
+          collect(*it);
+      } else {
+        for (fs::directory_iterator it(p, ec), end; it != end; it.increment(ec)) collect(*it);
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      std::cerr << "imgmeta extract: " << p << ": no such file or directory\n";
+      missing = true;
+    }
+  }
+  return files;
+}
+
+struct Outcome {
+  std::string json;
+  bool failed = false;
+};
+
+Outcome extract_one(const std::string& path, bool stats) {
+  nlohmann::ordered_json obj;
+  obj["SourceFile"] = meta::sanitize_text(path);
+  bool failed = false;
+  auto source = meta::FileSource::open(path);
+  if (!source) {
+    obj["Error"] = source.error().message;
+    failed = true;
+  } else {
+    auto md = meta::extract(*source);
+    if (!md) {
+      obj["Error"] = md.error().message;
+      failed = true;
+    } else {
+      obj.update(meta::to_json(*md, {.warnings = true, .stats = stats}));
+    }
+  }
+  // Invalid UTF-8 cannot reach here (sanitised on the way in); replace is a second guard.
+  return {obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), failed};
+}
+
+int run_extract(const ExtractArgs& args) {
+  bool missing = false;
+  std::vector<std::string> files = expand(args, missing);
+  unsigned threads = args.threads ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(1, files.size())));
+
+  // Workers fill slots; the main thread prints them in input order as they complete.
+  std::vector<std::optional<Outcome>> slots(files.size());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  std::vector<std::jthread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+        Outcome o = extract_one(files[i], args.stats);
+        std::lock_guard lock(mu);
+        slots[i] = std::move(o);
+        cv.notify_one();
+      }
+    });
+  }
+
+  bool any_failed = missing;
+  std::string out;
+  if (!args.ndjson) std::cout << "[";
+  for (size_t i = 0; i < files.size(); ++i) {
+    Outcome o;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return slots[i].has_value(); });
+      o = std::move(*slots[i]);
+      slots[i].reset();
+    }
+    any_failed |= o.failed;
+    if (args.ndjson) {
+      std::cout << o.json << '\n';
+    } else {
+      std::cout << (i ? ",\n" : "\n") << o.json;
+    }
+  }
+  if (!args.ndjson) std::cout << (files.empty() ? "]\n" : "\n]\n");
+  std::cout.flush();
+  return any_failed ? 1 : 0;
+}
+
+}  // namespace
+
+Command add_extract_command(CLI::App& app) {
+  auto args = std::make_shared<ExtractArgs>();
+  auto* cmd = app.add_subcommand("extract", "Print image metadata as JSON (like exiftool -j -n)");
+  cmd->add_option("paths", args->paths, "Files or directories to read")->required();
+  cmd->add_flag("-j,--json", args->json, "JSON array output (the default; accepted for exiftool compatibility)");
+  cmd->add_flag("-r,--recurse", args->recurse, "Recurse into directories");
+  cmd->add_flag("--ndjson", args->ndjson, "One JSON object per line instead of an array");
+  cmd->add_flag("--stats", args->stats, "Add FileSize, BytesRead and SourceReads to each object");
+  cmd->add_option("--threads", args->threads, "Worker threads (default: one per core)")->check(CLI::Range(1, 256));
+  cmd->footer("Exit status: 0 when every file was read, 1 when any failed (its object has an Error field), 2 on usage errors.");
+  return [args] { return run_extract(*args); };
+}
+
+}  // namespace imgmeta::cli

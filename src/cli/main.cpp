@@ -1,0 +1,24 @@
+// imgmeta: one binary, one subcommand per shape of the service.
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"imgmeta: image metadata extraction and the service around it"};
+  app.set_version_flag("--version", std::string("imgmeta ") + IMGMETA_VERSION);
+  app.require_subcommand(1);
+
+  std::vector<std::pair<CLI::App*, imgmeta::cli::Command>> commands;
+  auto add = [&](imgmeta::cli::Command (*make)(CLI::App&)) {
+    size_t before = app.get_subcommands({}).size();
+    auto run = make(app);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(run));
+  };
+  add(imgmeta::cli::add_extract_command);
+
+  CLI11_PARSE(app, argc, argv);
+  for (auto& [sub, run] : commands)
+    if (sub->parsed()) return run();
+  return 2;
+}

@@ -1,0 +1,50 @@
+// Internal interface between the extractor's container parsers and the shared parsers of
+// embedded metadata blocks. Not part of the public API.
+#pragma once
+
+#include <string_view>
+
+#include "meta/extract.hpp"
+#include "meta/reader.hpp"
+
+namespace imgmeta::meta {
+
+struct Context {
+  Reader& reader;      // the whole file
+  Metadata& md;
+  const Options& options;
+  const Limits& limits() const { return options.limits; }
+};
+
+enum class Format { Unknown, Jpeg, Png, Gif, WebP, Tiff, Isobmff, Bmp, Ico, Jxl };
+
+// Detects the container from its first bytes (at least 32 when the file has them).
+Format detect_format(ByteView head);
+
+// Container parsers. Each sets FileType, FileTypeExtension and MIMEType, then whatever the
+// file holds. An error means the container header itself is unreadable; problems later in
+// the file become warnings on the partial result.
+Status parse_jpeg(Context& ctx);
+Status parse_png(Context& ctx);
+Status parse_gif(Context& ctx);
+Status parse_webp(Context& ctx);
+Status parse_tiff(Context& ctx);     // TIFF, BigTIFF and TIFF-based raw (DNG, CR2, NEF, ARW, ORF, RW2)
+Status parse_isobmff(Context& ctx);  // HEIF, HEIC, AVIF
+Status parse_bmp(Context& ctx);
+Status parse_ico(Context& ctx);
+Status parse_jxl(Context& ctx);
+
+// Embedded blocks, shared by the containers. Problems become warnings on ctx.md.
+// tiff: a TIFF-structured EXIF block starting at its byte-order mark ("II*\0" / "MM\0*");
+// file_offset: where that block starts in the file (thumbnail offsets are reported from it).
+void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx);
+void parse_xmp(std::string_view xml, Context& ctx);
+void parse_iptc(ByteView iim, Context& ctx);            // IPTC IIM records (record 2)
+void parse_photoshop_irb(ByteView irb, Context& ctx);    // Photoshop image resources (APP13, TIFF 34377)
+void parse_icc(ByteView profile, Context& ctx);          // ICC profile header and 'desc' tag
+
+// Derived fields computed once every block is parsed: displayed size after orientation,
+// UTC timestamps from offsets, XMP fallbacks.
+void add_composite_fields(Context& ctx);
+
+}  // namespace imgmeta::meta

@@ -1,0 +1,45 @@
+// Metadata: the extractor's result, fields named as ExifTool names its tags, with
+// ExifTool's -n (numeric) value conventions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace imgmeta::meta {
+
+using Value = std::variant<int64_t, double, bool, std::string, std::vector<std::string>, std::vector<double>>;
+
+struct Field {
+  std::string name;
+  Value value;
+};
+
+struct Metadata {
+  std::vector<Field> fields;           // in insertion order
+  std::vector<std::string> warnings;   // unknown or unparsable parts, never fatal
+  uint64_t bytes_read = 0;             // fetched from the source
+  uint64_t source_reads = 0;           // read_at calls on the source
+  uint64_t file_size = 0;
+
+  // Sets a field, replacing an earlier value. Strings are made valid UTF-8 (invalid bytes
+  // become U+FFFD) and cut at a sane length: every string here comes from the file.
+  void set(std::string_view name, Value value);
+  // Sets a field only when it has no value yet (lower-priority sources: XMP after EXIF).
+  void set_default(std::string_view name, Value value);
+  const Value* get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name) != nullptr; }
+  void erase(std::string_view name);
+  void warn(std::string message);
+  // Typed getters; nullopt-like fallbacks for absent or differently typed fields.
+  const std::string* get_string(std::string_view name) const;
+  bool get_number(std::string_view name, double& out) const;
+};
+
+// Makes bytes valid UTF-8 (invalid sequences replaced by U+FFFD) and strips NUL padding
+// at the end, the way EXIF strings are stored.
+std::string sanitize_text(std::string_view raw);
+
+}  // namespace imgmeta::meta

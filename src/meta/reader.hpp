@@ -1,0 +1,89 @@
+// Reader: the only way parsers touch bytes. Every read is checked against the source size
+// and a byte budget; small reads are served from a few cached blocks so a parser's many
+// small reads become a few large ones at the source.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "meta/result.hpp"
+#include "meta/source.hpp"
+
+namespace imgmeta::meta {
+
+enum class Endian { Big, Little };
+
+// Bounds-checked decoding of integers from bytes already in memory.
+class ByteView {
+ public:
+  ByteView() = default;
+  explicit ByteView(std::span<const uint8_t> bytes) : b_(bytes) {}
+  size_t size() const { return b_.size(); }
+  bool empty() const { return b_.empty(); }
+  const uint8_t* data() const { return b_.data(); }
+  std::span<const uint8_t> span() const { return b_; }
+  uint8_t operator[](size_t i) const { return b_[i]; }
+  // True when [offset, offset+len) lies inside the view (no overflow).
+  bool has(uint64_t offset, uint64_t len) const { return offset <= b_.size() && len <= b_.size() - offset; }
+  Result<ByteView> sub(uint64_t offset, uint64_t len) const;
+  Result<ByteView> tail(uint64_t offset) const;
+  Result<uint8_t> u8(uint64_t offset) const;
+  Result<uint16_t> u16(uint64_t offset, Endian e) const;
+  Result<uint32_t> u32(uint64_t offset, Endian e) const;
+  Result<uint64_t> u64(uint64_t offset, Endian e) const;
+  std::string_view chars(size_t offset, size_t len) const;  // clamped, never fails
+
+ private:
+  std::span<const uint8_t> b_;
+};
+
+struct ReadStats {
+  uint64_t bytes_read = 0;   // bytes fetched from the source
+  uint64_t source_reads = 0; // read_at calls on the source
+};
+
+class Reader {
+ public:
+  // byte_budget caps the total bytes fetched from the source for one extraction.
+  Reader(Source& source, uint64_t byte_budget);
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  uint64_t size() const { return size_; }
+  bool has(uint64_t offset, uint64_t len) const { return offset <= size_ && len <= size_ - offset; }
+  // A view of exactly [offset, offset+len). Valid until the next call on this Reader;
+  // copy (bytes()) to keep it. Fails when the range is outside the source.
+  Result<ByteView> view(uint64_t offset, size_t len);
+  // Like view() but clamps the length to what the source holds.
+  Result<ByteView> view_upto(uint64_t offset, size_t len);
+  Result<std::vector<uint8_t>> bytes(uint64_t offset, size_t len);
+  Result<uint8_t> u8(uint64_t offset);
+  Result<uint16_t> u16(uint64_t offset, Endian e);
+  Result<uint32_t> u32(uint64_t offset, Endian e);
+  Result<uint64_t> u64(uint64_t offset, Endian e);
+  const ReadStats& stats() const { return stats_; }
+
+ private:
+  struct Block {
+    uint64_t index = UINT64_MAX;
+    uint64_t last_use = 0;
+    std::vector<uint8_t> data;
+  };
+  static constexpr size_t kBlocks = 4;
+  Result<const Block*> block(uint64_t index);
+  Status fetch(uint64_t offset, std::span<uint8_t> out);
+
+  Source& source_;
+  uint64_t size_;
+  uint64_t budget_;
+  size_t block_size_;
+  std::optional<std::span<const uint8_t>> memory_;
+  std::array<Block, kBlocks> blocks_;
+  uint64_t clock_ = 0;
+  std::vector<uint8_t> scratch_;
+  ReadStats stats_;
+};
+
+}  // namespace imgmeta::meta
