@@ -9,9 +9,13 @@ namespace imgmeta::meta {
 
 struct Error {
   std::string message;
+  // A short machine-readable kind where callers branch on it ("NotFound", "Conflict",
+  // "Throttling", an AWS error code, ...); empty for plain failures.
+  std::string code = {};
 };
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string code, std::string message) { return Error{std::move(message), std::move(code)}; }
 
 template <class T>
 class [[nodiscard]] Result {
