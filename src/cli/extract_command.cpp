@@ -136,7 +136,7 @@ Command add_extract_command(CLI::App& app) {
   cmd->add_flag("-j,--json", args->json, "JSON array output (the default; accepted for exiftool compatibility)");
   cmd->add_flag("-r,--recurse", args->recurse, "Recurse into directories");
   cmd->add_flag("--ndjson", args->ndjson, "One JSON object per line instead of an array");
-  cmd->add_flag("--stats", args->stats, "Add FileSize, BytesRead and SourceReads to each object");
+  cmd->add_flag("--stats", args->stats, "Add BytesRead and SourceReads (bytes fetched, read calls) to each object");
   cmd->add_option("--threads", args->threads, "Worker threads (default: one per core)")->check(CLI::Range(1, 256));
   cmd->footer("Exit status: 0 when every file was read, 1 when any failed (its object has an Error field), 2 on usage errors.");
   return [args] { return run_extract(*args); };

@@ -28,13 +28,13 @@ nlohmann::ordered_json value_json(const Value& v) {
 
 nlohmann::ordered_json to_json(const Metadata& md, const JsonOptions& options) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["FileSize"] = md.file_size;
   for (const auto& f : md.fields) out[f.name] = value_json(f.value);
   if (options.warnings && !md.warnings.empty()) {
     out["Warning"] = md.warnings.front();
     out["Warnings"] = md.warnings;
   }
   if (options.stats) {
-    out["FileSize"] = md.file_size;
     out["BytesRead"] = md.bytes_read;
     out["SourceReads"] = md.source_reads;
   }

@@ -9,7 +9,7 @@ namespace imgmeta::meta {
 
 struct JsonOptions {
   bool warnings = true;  // "Warning" (first) and "Warnings" (all) as ExifTool reports them
-  bool stats = false;    // "BytesRead" and "SourceReads"
+  bool stats = false;    // "BytesRead" and "SourceReads" (FileSize is always there)
 };
 
 // Fields in insertion order. Strings are already valid UTF-8 (Metadata::set made them so).

@@ -1,3 +1,59 @@
 #!/usr/bin/env bash
-set -euo pipefail
-"$1" --version
+# The imgmeta CLI as a user runs it: usage, output shape, exit status, hostile names.
+# Usage: cli_test.sh IMGMETA SHARED_DIR
+set -uo pipefail
+bin=$1 shared=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+check() {  # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $name"; fi
+}
+json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null; }
+
+check "--version prints the version" bash -c "'$bin' --version | grep -Eq '^imgmeta [0-9]+\.[0-9]+'"
+check "extract --help documents the flags" bash -c "'$bin' extract --help | grep -q -- '--ndjson'"
+check "no subcommand is a usage error" bash -c "'$bin' >/dev/null 2>&1; [ \$? -ne 0 ]"
+
+# A PNG made here, so the test does not depend on the corpus.
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x02\x00\x00\x00\x03\x08\x06\x00\x00\x00\x00\x00\x00\x00' > "$tmp/a.png"
+"$bin" extract "$tmp/a.png" > "$tmp/one.json"; rc=$?
+check "a readable file exits 0" [ $rc -eq 0 ]
+check "output is a JSON array" json_ok "$tmp/one.json"
+check "SourceFile and FileType are reported" python3 - "$tmp/one.json" "$tmp/a.png" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert len(o) == 1 and o[0]["SourceFile"] == sys.argv[2], o
+assert o[0]["FileType"] == "PNG" and o[0]["ImageWidth"] == 2 and o[0]["ImageHeight"] == 3, o
+PY
+
+printf 'not an image at all' > "$tmp/b.txt"
+"$bin" extract "$tmp/a.png" "$tmp/b.txt" > "$tmp/two.json"; rc=$?
+check "a failing file makes the exit status 1" [ $rc -eq 1 ]
+check "the failing file has an Error entry" python3 -c "
+import json; o = json.load(open('$tmp/two.json')); assert 'Error' in o[1] and 'Error' not in o[0], o"
+
+"$bin" extract "$tmp/does-not-exist.jpg" > "$tmp/missing.json" 2>/dev/null; rc=$?
+check "a missing path exits 1 with valid JSON" bash -c "[ $rc -eq 1 ] && python3 -c 'import json; json.load(open(\"$tmp/missing.json\"))'"
+
+mkdir -p "$tmp/tree/sub"; cp "$tmp/a.png" "$tmp/tree/x.png"; cp "$tmp/a.png" "$tmp/tree/sub/y.png"
+check "a directory is read one level deep" bash -c "'$bin' extract '$tmp/tree' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 1'"
+check "-r recurses" bash -c "'$bin' extract -r '$tmp/tree' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 2'"
+check "--ndjson prints one object per line" bash -c "'$bin' extract --ndjson -r '$tmp/tree' | python3 -c '
+import json,sys
+lines = sys.stdin.read().splitlines(); assert len(lines) == 2; [json.loads(l) for l in lines]'"
+check "--stats adds BytesRead" bash -c "'$bin' extract --stats '$tmp/a.png' | python3 -c '
+import json,sys; o = json.load(sys.stdin)[0]; assert o[\"BytesRead\"] > 0 and o[\"FileSize\"] == 33, o'"
+
+# A file name that is not valid UTF-8 still gives valid JSON (the bytes are replaced).
+bad=$(printf "$tmp/bad\xff\xfe.png"); cp "$tmp/a.png" "$bad"
+check "invalid UTF-8 in a name yields valid JSON" bash -c "'$bin' extract '$bad' | python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'"
+
+check "--threads 1 and 4 give the same output" bash -c "diff <('$bin' extract --threads 1 -r '$tmp/tree') <('$bin' extract --threads 4 -r '$tmp/tree')"
+
+if [ -d "$shared/corpus/jpeg" ]; then
+  check "the JPEG corpus gives a valid JSON array" bash -c "'$bin' extract '$shared/corpus/jpeg' > '$tmp/corpus.json'; python3 -c 'import json; assert len(json.load(open(\"$tmp/corpus.json\"))) > 100'"
+fi
+
+echo "cli: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures (once) and builds one CMake preset: scripts/build.sh dev|asan|release|fuzz
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-dev}
+[ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
