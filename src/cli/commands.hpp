@@ -10,5 +10,6 @@ namespace imgmeta::cli {
 using Command = std::function<int()>;
 
 Command add_extract_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace imgmeta::cli

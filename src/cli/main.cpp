@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({})[before], std::move(run));
   };
   add(imgmeta::cli::add_extract_command);
+  add(imgmeta::cli::add_serve_command);
 
   CLI11_PARSE(app, argc, argv);
   for (auto& [sub, run] : commands)

@@ -1,0 +1,479 @@
+#include "aws/dynamo_metadata_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "aws/digest.hpp"
+
+namespace imgmeta::aws {
+
+using meta::make_error;
+using store::ImageRecord;
+using store::ImageStatus;
+
+namespace {
+
+constexpr size_t kSequencerWidth = 48;
+constexpr size_t kMaxSearchText = 4096;
+constexpr char kIntentPrefix[] = "intent#";
+constexpr int64_t kTakenOffset = 1000000000000000;  // 1e15 ms: keeps takenAt keys non-negative
+constexpr int kMaxQueryPages = 20;                  // per list() call; then a cursor to resume
+constexpr int64_t kIntentGraceS = 24 * 3600;
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string pad_number(int64_t v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*lld", width, static_cast<long long>(v < 0 ? 0 : v));
+  return buf;
+}
+
+std::string uploaded_key(const ImageRecord& r) { return pad_number(r.uploaded_at_ms, 13) + "#" + r.image_id; }
+
+std::string taken_key(const std::optional<int64_t>& taken, const std::string& image_id) {
+  if (!taken) return "0#" + image_id;
+  int64_t v = std::clamp<int64_t>(*taken, -kTakenOffset, kTakenOffset * 8);
+  return "1" + pad_number(v + kTakenOffset, 16) + "#" + image_id;
+}
+
+Json key_of(const std::string& owner, const std::string& sort_key) {
+  return Json{{"owner", ddb::S(owner)}, {"imageId", ddb::S(sort_key)}};
+}
+
+bool is_conditional_failure(const Error& e) { return e.code == "ConditionalCheckFailedException"; }
+
+// Cuts a UTF-8 string to at most n bytes without splitting a character.
+std::string utf8_prefix(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+size_t value_size(const Json& v) {
+  if (v.contains("S")) return v["S"].get_ref<const std::string&>().size();
+  if (v.contains("N")) return v["N"].get_ref<const std::string&>().size() / 2 + 2;
+  if (v.contains("BOOL") || v.contains("NULL")) return 1;
+  size_t total = 3;
+  if (v.contains("M"))
+    for (const auto& [k, x] : v["M"].items()) total += k.size() + value_size(x) + 1;
+  if (v.contains("L"))
+    for (const auto& x : v["L"]) total += value_size(x) + 1;
+  return total;
+}
+
+Status check_owner(const std::string& op, const std::string& owner) {
+  if (owner.empty() || owner.size() > 1024) return make_error("InvalidArgument", op + ": empty or oversized owner");
+  return meta::ok_status();
+}
+
+Status check_image_id(const std::string& op, const std::string& id) {
+  if (id.empty() || id.size() > 512 || id.starts_with(kIntentPrefix))
+    return make_error("InvalidArgument", op + ": image id '" + id + "' is not acceptable");
+  return meta::ok_status();
+}
+
+}  // namespace
+
+std::string padded_sequencer(std::string_view sequencer) {
+  if (sequencer.empty() || sequencer.size() > kSequencerWidth) return "";
+  std::string out(kSequencerWidth - sequencer.size(), '0');
+  for (char c : sequencer) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return "";
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+size_t item_size(const Json& item) {
+  size_t total = 0;
+  for (const auto& [name, value] : item.items()) total += name.size() + value_size(value);
+  return total;
+}
+
+std::string trim_metadata_json(const std::string& metadata_json, size_t budget) {
+  if (metadata_json.size() <= budget) return metadata_json;
+  auto doc = nlohmann::ordered_json::parse(metadata_json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return R"({"MetadataTruncated":true})";
+  doc["MetadataTruncated"] = true;
+  std::string out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  while (out.size() > budget && doc.size() > 1) {
+    std::string largest;
+    size_t largest_size = 0;
+    for (const auto& [k, v] : doc.items()) {
+      if (k == "MetadataTruncated") continue;
+      size_t sz = v.is_string() ? v.get_ref<const std::string&>().size() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      if (sz > largest_size) {
+        largest_size = sz;
+        largest = k;
+      }
+    }
+    if (largest.empty()) break;
+    auto& v = doc[largest];
+    if (v.is_string() && v.get_ref<const std::string&>().size() > 300) {
+      v = utf8_prefix(v.get<std::string>(), 256) + "\xE2\x80\xA6";  // "…"
+    } else {
+      doc.erase(largest);
+    }
+    out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (out.size() > budget) return R"({"MetadataTruncated":true})";
+  return out;
+}
+
+Result<Json> record_to_item(const ImageRecord& r) {
+  std::string op = "DynamoMetadataStore.apply " + r.owner + "/" + r.image_id;
+  if (auto s = check_owner(op, r.owner); !s) return s.error();
+  if (auto s = check_image_id(op, r.image_id); !s) return s.error();
+  std::string seq = padded_sequencer(r.sequencer);
+  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + r.sequencer + "' is not 1..48 hex digits");
+  Json item = key_of(r.owner, r.image_id);
+  item["kind"] = ddb::S("image");
+  item["filename"] = ddb::S(r.filename);
+  item["contentType"] = ddb::S(r.content_type);
+  item["size"] = ddb::N(r.size);
+  item["sha256"] = ddb::S(ascii_lower(r.sha256));
+  item["etag"] = ddb::S(r.etag);
+  item["status"] = ddb::S(std::string(store::to_string(r.status)));
+  item["error"] = ddb::S(utf8_prefix(r.error, 4096));
+  item["uploadedAt"] = ddb::N(r.uploaded_at_ms);
+  if (r.taken_at_ms) item["takenAt"] = ddb::N(*r.taken_at_ms);
+  item["updatedAt"] = ddb::N(r.updated_at_ms);
+  item["sequencer"] = ddb::S(r.sequencer);
+  item["seq"] = ddb::S(seq);
+  item["format"] = ddb::S(r.format);
+  item["make"] = ddb::S(r.make);
+  item["model"] = ddb::S(r.model);
+  item["fmtKey"] = ddb::S(ascii_lower(r.format));
+  item["makeKey"] = ddb::S(ascii_lower(r.make));
+  item["modelKey"] = ddb::S(ascii_lower(r.model));
+  item["hasGps"] = ddb::BOOL(r.has_gps);
+  item["searchText"] = ddb::S(utf8_prefix(ascii_lower(r.search_text), kMaxSearchText));
+  item["byUploaded"] = ddb::S(uploaded_key(r));
+  item["byTaken"] = ddb::S(taken_key(r.taken_at_ms, r.image_id));
+  if (!r.sha256.empty()) item["bySha256"] = ddb::S(ascii_lower(r.sha256) + "#" + r.image_id);
+  item["metadata"] = ddb::S(r.metadata_json.empty() ? "{}" : r.metadata_json);
+  size_t size = item_size(item);
+  if (size > kMaxItemBytes) {
+    size_t meta_size = item["metadata"]["S"].get_ref<const std::string&>().size();
+    size_t rest = size - meta_size + 16;  // + "metadataTruncated"
+    if (rest >= kMaxItemBytes) return make_error("InvalidArgument", op + ": record too large even without metadata");
+    item["metadata"] = ddb::S(trim_metadata_json(r.metadata_json, kMaxItemBytes - rest));
+    item["metadataTruncated"] = ddb::BOOL(true);
+  }
+  return item;
+}
+
+Result<ImageRecord> item_to_record(const Json& item) {
+  ImageRecord r;
+  r.owner = ddb::get_s(item, "owner").value_or("");
+  r.image_id = ddb::get_s(item, "imageId").value_or("");
+  if (ddb::get_s(item, "kind").value_or("") != "image")
+    return make_error("NotFound", "DynamoMetadataStore: " + r.owner + "/" + r.image_id + " is not an image record");
+  r.filename = ddb::get_s(item, "filename").value_or("");
+  r.content_type = ddb::get_s(item, "contentType").value_or("");
+  r.size = static_cast<uint64_t>(std::max<int64_t>(0, ddb::get_n(item, "size").value_or(0)));
+  r.sha256 = ddb::get_s(item, "sha256").value_or("");
+  r.etag = ddb::get_s(item, "etag").value_or("");
+  auto status = store::parse_image_status(ddb::get_s(item, "status").value_or(""));
+  if (!status) return make_error("InvalidResponse", "DynamoMetadataStore: " + r.owner + "/" + r.image_id + ": bad status");
+  r.status = *status;
+  r.error = ddb::get_s(item, "error").value_or("");
+  r.uploaded_at_ms = ddb::get_n(item, "uploadedAt").value_or(0);
+  r.taken_at_ms = ddb::get_n(item, "takenAt");
+  r.updated_at_ms = ddb::get_n(item, "updatedAt").value_or(0);
+  r.sequencer = ddb::get_s(item, "sequencer").value_or("");
+  r.metadata_json = ddb::get_s(item, "metadata").value_or("{}");
+  r.format = ddb::get_s(item, "format").value_or("");
+  r.make = ddb::get_s(item, "make").value_or("");
+  r.model = ddb::get_s(item, "model").value_or("");
+  r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
+  r.search_text = ddb::get_s(item, "searchText").value_or("");
+  return r;
+}
+
+DynamoMetadataStore::DynamoMetadataStore(std::shared_ptr<DynamoClient> client, std::string table)
+    : client_(std::move(client)), table_(std::move(table)) {}
+
+Json DynamoMetadataStore::create_table_request(const std::string& table) {
+  auto gsi = [](const char* name, const char* sort, const char* projection) {
+    return Json{{"IndexName", name},
+                {"KeySchema", Json::array({{{"AttributeName", "owner"}, {"KeyType", "HASH"}},
+                                           {{"AttributeName", sort}, {"KeyType", "RANGE"}}})},
+                {"Projection", {{"ProjectionType", projection}}}};
+  };
+  Json attrs = Json::array();
+  for (const char* a : {"owner", "imageId", "byUploaded", "byTaken", "bySha256"})
+    attrs.push_back({{"AttributeName", a}, {"AttributeType", "S"}});
+  return Json{{"TableName", table},
+              {"BillingMode", "PAY_PER_REQUEST"},
+              {"AttributeDefinitions", attrs},
+              {"KeySchema", Json::array({{{"AttributeName", "owner"}, {"KeyType", "HASH"}},
+                                         {{"AttributeName", "imageId"}, {"KeyType", "RANGE"}}})},
+              {"GlobalSecondaryIndexes", Json::array({gsi("byUploaded", "byUploaded", "ALL"), gsi("byTaken", "byTaken", "ALL"),
+                                                      gsi("bySha256", "bySha256", "KEYS_ONLY")})}};
+}
+
+Status DynamoMetadataStore::put_upload_intent(const store::UploadIntent& in) {
+  std::string op = "DynamoMetadataStore.put_upload_intent " + in.owner + "/" + in.image_id;
+  if (auto s = check_owner(op, in.owner); !s) return s.error();
+  if (auto s = check_image_id(op, in.image_id); !s) return s.error();
+  Json item = key_of(in.owner, kIntentPrefix + in.image_id);
+  item["kind"] = ddb::S("intent");
+  item["filename"] = ddb::S(in.filename);
+  item["contentType"] = ddb::S(in.content_type);
+  item["size"] = ddb::N(in.size);
+  item["sha256"] = ddb::S(ascii_lower(in.sha256));
+  item["createdAt"] = ddb::N(in.created_at_ms);
+  item["expiresAt"] = ddb::N(in.expires_at_ms);
+  item["uploadId"] = ddb::S(in.multipart_upload_id);
+  item["partSize"] = ddb::N(in.part_size);
+  item["ttl"] = ddb::N(in.expires_at_ms / 1000 + kIntentGraceS);  // DynamoDB TTL: epoch seconds
+  Json req{{"TableName", table_},
+           {"Item", item},
+           {"ConditionExpression", "attribute_not_exists(imageId)"}};
+  auto r = client_->call("PutItem", req, table_);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return make_error("Conflict", op + ": an upload intent with this id exists");
+    return r.error();
+  }
+  return meta::ok_status();
+}
+
+Result<store::UploadIntent> DynamoMetadataStore::get_upload_intent(const std::string& owner, const std::string& image_id) {
+  std::string op = "DynamoMetadataStore.get_upload_intent " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  Json req{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}, {"ConsistentRead", true}};
+  auto r = client_->call("GetItem", req, table_);
+  if (!r) return r.error();
+  if (!r->contains("Item")) return make_error("NotFound", op + ": no such upload intent");
+  const Json& item = (*r)["Item"];
+  store::UploadIntent in;
+  in.owner = owner;
+  in.image_id = image_id;
+  in.filename = ddb::get_s(item, "filename").value_or("");
+  in.content_type = ddb::get_s(item, "contentType").value_or("");
+  in.size = static_cast<uint64_t>(std::max<int64_t>(0, ddb::get_n(item, "size").value_or(0)));
+  in.sha256 = ddb::get_s(item, "sha256").value_or("");
+  in.created_at_ms = ddb::get_n(item, "createdAt").value_or(0);
+  in.expires_at_ms = ddb::get_n(item, "expiresAt").value_or(0);
+  in.multipart_upload_id = ddb::get_s(item, "uploadId").value_or("");
+  in.part_size = static_cast<uint64_t>(std::max<int64_t>(0, ddb::get_n(item, "partSize").value_or(0)));
+  return in;
+}
+
+Status DynamoMetadataStore::remove_upload_intent(const std::string& owner, const std::string& image_id) {
+  std::string op = "DynamoMetadataStore.remove_upload_intent " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  Json req{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}};
+  auto r = client_->call("DeleteItem", req, table_);
+  if (!r) return r.error();
+  return meta::ok_status();
+}
+
+Result<std::optional<std::string>> DynamoMetadataStore::find_by_sha256(const std::string& owner, const std::string& sha256) {
+  std::string op = "DynamoMetadataStore.find_by_sha256 " + owner;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (sha256.empty()) return std::optional<std::string>();
+  Json req{{"TableName", table_},
+           {"IndexName", "bySha256"},
+           {"KeyConditionExpression", "#o = :o AND begins_with(#k, :h)"},
+           {"ExpressionAttributeNames", {{"#o", "owner"}, {"#k", "bySha256"}}},
+           {"ExpressionAttributeValues", {{":o", ddb::S(owner)}, {":h", ddb::S(ascii_lower(sha256) + "#")}}},
+           {"Limit", 1}};
+  auto r = client_->call("Query", req, table_);
+  if (!r) return r.error();
+  const Json& items = (*r)["Items"];
+  if (!items.is_array() || items.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(ddb::get_s(items[0], "imageId").value_or(""));
+}
+
+Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
+  auto item = record_to_item(record);
+  if (!item) return item.error();
+  std::string seq = (*item)["seq"]["S"];
+  std::string same = "(#seq = :seq AND #kind = :image";
+  if (record.status == ImageStatus::Pending) same += " AND #status = :pending";
+  same += ")";
+  Json names{{"#id", "imageId"}, {"#seq", "seq"}, {"#kind", "kind"}};
+  Json values{{":seq", ddb::S(seq)}, {":image", ddb::S("image")}};
+  if (record.status == ImageStatus::Pending) {
+    names["#status"] = "status";
+    values[":pending"] = ddb::S("pending");
+  }
+  Json req{{"TableName", table_},
+           {"Item", *item},
+           {"ConditionExpression", "attribute_not_exists(#id) OR #seq < :seq OR " + same},
+           {"ExpressionAttributeNames", names},
+           {"ExpressionAttributeValues", values}};
+  auto r = client_->call("PutItem", req, table_ + " " + record.owner + "/" + record.image_id);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return false;
+    return r.error();
+  }
+  return true;
+}
+
+Result<bool> DynamoMetadataStore::remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) {
+  std::string op = "DynamoMetadataStore.remove " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (auto s = check_image_id(op, image_id); !s) return s.error();
+  std::string seq = padded_sequencer(sequencer);
+  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
+  Json item = key_of(owner, image_id);
+  item["kind"] = ddb::S("tombstone");
+  item["seq"] = ddb::S(seq);
+  item["sequencer"] = ddb::S(sequencer);
+  item["updatedAt"] = ddb::N(static_cast<int64_t>(unix_now_ms()));
+  Json req{{"TableName", table_},
+           {"Item", item},
+           {"ConditionExpression", "attribute_not_exists(#id) OR #seq <= :seq"},
+           {"ExpressionAttributeNames", {{"#id", "imageId"}, {"#seq", "seq"}}},
+           {"ExpressionAttributeValues", {{":seq", ddb::S(seq)}}},
+           {"ReturnValues", "ALL_OLD"}};
+  auto r = client_->call("PutItem", req, table_ + " " + owner + "/" + image_id);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return false;
+    return r.error();
+  }
+  return r->contains("Attributes") && ddb::get_s((*r)["Attributes"], "kind").value_or("") == "image";
+}
+
+Result<ImageRecord> DynamoMetadataStore::get(const std::string& owner, const std::string& image_id) {
+  std::string op = "DynamoMetadataStore.get " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image");
+  Json req{{"TableName", table_}, {"Key", key_of(owner, image_id)}, {"ConsistentRead", true}};
+  auto r = client_->call("GetItem", req, table_);
+  if (!r) return r.error();
+  if (!r->contains("Item")) return make_error("NotFound", op + ": no such image");
+  auto rec = item_to_record((*r)["Item"]);
+  if (!rec && rec.error().code == "NotFound") return make_error("NotFound", op + ": no such image");
+  return rec;
+}
+
+namespace {
+
+std::string encode_cursor(const std::string& index, const Json& key) {
+  return base64url_encode(Json{{"x", index}, {"k", key}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
+  std::string op = "DynamoMetadataStore.list " + q.owner;
+  if (auto s = check_owner(op, q.owner); !s) return s.error();
+  if (q.limit < 1 || q.limit > store::kMaxListLimit)
+    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+                                             std::to_string(store::kMaxListLimit));
+  bool by_taken = q.sort == store::SortOrder::Taken;
+  std::string index = by_taken ? "byTaken" : "byUploaded";
+
+  Json start;
+  if (!q.cursor.empty()) {
+    auto raw = base64url_decode(q.cursor);
+    Json c = raw ? Json::parse(*raw, nullptr, false) : Json();
+    bool ok = c.is_object() && c.contains("x") && c["x"] == index && c.contains("k") && c["k"].is_object() &&
+              ddb::get_s(c["k"], "owner").value_or("") == q.owner && ddb::get_s(c["k"], "imageId") &&
+              ddb::get_s(c["k"], index) && c["k"].size() == 3;
+    if (!ok) return make_error("InvalidArgument", op + ": malformed cursor (or one from another owner or sort order)");
+    start = c["k"];
+  }
+
+  Json names{{"#o", "owner"}};
+  Json values{{":o", ddb::S(q.owner)}};
+  std::string key_cond = "#o = :o";
+  std::vector<std::string> filters;
+  if (by_taken && (q.taken_from_ms || q.taken_to_ms)) {
+    names["#k"] = "byTaken";
+    std::string lo = q.taken_from_ms ? taken_key(*q.taken_from_ms, "") : "1";
+    std::string hi = q.taken_to_ms ? taken_key(*q.taken_to_ms, "~") : "1~";
+    values[":lo"] = ddb::S(lo);
+    values[":hi"] = ddb::S(hi);
+    key_cond += " AND #k BETWEEN :lo AND :hi";
+  } else {
+    if (q.taken_from_ms) {
+      names["#t"] = "takenAt";
+      values[":tf"] = ddb::N(*q.taken_from_ms);
+      filters.push_back("#t >= :tf");
+    }
+    if (q.taken_to_ms) {
+      names["#t"] = "takenAt";
+      values[":tt"] = ddb::N(*q.taken_to_ms);
+      filters.push_back("#t <= :tt");
+    }
+  }
+  auto eq = [&](const char* attr, const char* alias, const std::string& value) {
+    names[std::string("#") + alias] = attr;
+    values[std::string(":") + alias] = ddb::S(value);
+    filters.push_back(std::string("#") + alias + " = :" + alias);
+  };
+  if (q.format) eq("fmtKey", "f", ascii_lower(*q.format));
+  if (q.make) eq("makeKey", "mk", ascii_lower(*q.make));
+  if (q.model) eq("modelKey", "md", ascii_lower(*q.model));
+  if (q.status) eq("status", "st", std::string(store::to_string(*q.status)));
+  if (q.has_gps) {
+    names["#g"] = "hasGps";
+    values[":g"] = ddb::BOOL(*q.has_gps);
+    filters.push_back("#g = :g");
+  }
+  if (q.q && !q.q->empty()) {
+    names["#q"] = "searchText";
+    values[":q"] = ddb::S(ascii_lower(*q.q));
+    filters.push_back("contains(#q, :q)");
+  }
+
+  store::ImagePage page;
+  std::vector<Json> items;  // up to limit + 1: the extra one says another page exists
+  const size_t want = static_cast<size_t>(q.limit) + 1;
+  for (int pages = 0; pages < kMaxQueryPages; ++pages) {
+    Json req{{"TableName", table_},
+             {"IndexName", index},
+             {"KeyConditionExpression", key_cond},
+             {"ExpressionAttributeNames", names},
+             {"ExpressionAttributeValues", values},
+             {"ScanIndexForward", false}};
+    // Limit counts items read before the filter: read more when filtering.
+    size_t need = want - items.size();
+    req["Limit"] = filters.empty() ? need : std::max<size_t>(need, 100);
+    if (!filters.empty()) {
+      std::string f;
+      for (const auto& part : filters) f += (f.empty() ? "" : " AND ") + part;
+      req["FilterExpression"] = f;
+    }
+    if (!start.is_null()) req["ExclusiveStartKey"] = start;
+    auto r = client_->call("Query", req, table_ + "/" + index);
+    if (!r) return r.error();
+    for (const auto& it : (*r)["Items"]) {
+      items.push_back(it);
+      if (items.size() == want) break;
+    }
+    if (items.size() == want) break;
+    if (!r->contains("LastEvaluatedKey")) {
+      start = Json();
+      break;
+    }
+    start = (*r)["LastEvaluatedKey"];
+    if (pages + 1 == kMaxQueryPages) {  // stop reading; resume from where DynamoDB stopped
+      page.next_cursor = encode_cursor(index, start);
+    }
+  }
+  if (items.size() == want) {
+    items.pop_back();
+    const Json& last = items.back();
+    Json key{{"owner", last["owner"]}, {"imageId", last["imageId"]}, {index, last[index]}};
+    page.next_cursor = encode_cursor(index, key);
+  }
+  for (const auto& it : items) {
+    auto rec = item_to_record(it);
+    if (!rec) return rec.error();
+    page.items.push_back(std::move(rec).value());
+  }
+  return page;
+}
+
+}  // namespace imgmeta::aws

@@ -1,0 +1,90 @@
+// DynamoMetadataStore: the MetadataStore interface (store/metadata_store.hpp) on one
+// DynamoDB table (`TABLE_NAME` in the Lambda, `--meta dynamodb://table` for `imgmeta serve`).
+//
+// Table: partition key `owner` (S), sort key `imageId` (S), on-demand capacity, TTL on `ttl`.
+// One item per image, holding either the record or its tombstone, so that every ordering
+// decision is one conditional write on one item:
+//
+//   kind = "image"      the ImageRecord (attributes below)
+//   kind = "tombstone"  what remove() leaves: `seq`, `sequencer`, `updatedAt` (kept for good:
+//                       an older ObjectCreated arriving late must find it)
+//   kind = "intent"     an upload intent, sort key "intent#<imageId>", `ttl` = its expiry + 1 day
+//
+// Ordering: `seq` is the S3 sequencer uppercased and left-padded with '0' to 48 characters,
+// so DynamoDB's string comparison is S3's rule ("left-pad the shorter, then compare").
+// apply() writes with ConditionExpression
+//   attribute_not_exists(imageId) OR seq < :seq
+//     OR (seq = :seq AND kind = "image" [AND status = "pending" when writing a pending record])
+// remove() writes the tombstone with attribute_not_exists(imageId) OR seq <= :seq.
+// A failed condition (ConditionalCheckFailedException) is "stale": false, not an error.
+//
+// Global secondary indexes (all with partition key `owner`):
+//   byUploaded  sort key `byUploaded` = 13-digit uploadedAt ms + "#" + imageId     (ALL)
+//   byTaken     sort key `byTaken`    = "1" + 16-digit (takenAt ms + 1e15) + "#" + imageId,
+//                                       or "0#" + imageId without takenAt         (ALL)
+//   bySha256    sort key `bySha256`   = sha256 + "#" + imageId, when sha256 is known (KEYS_ONLY)
+// Only image items carry these attributes, so tombstones and intents stay out of the indexes.
+// list() queries byUploaded or byTaken newest first; format/make/model (stored lowercased
+// in fmtKey/makeKey/modelKey), hasGps, status, q (contains on searchText) and the taken
+// range (a key condition on byTaken, a filter on byUploaded) narrow it.
+//
+// Cursor: base64url of {"x": index, "k": {the ExclusiveStartKey: owner, imageId, index key}},
+// i.e. DynamoDB's LastEvaluatedKey made opaque; a cursor of another owner or sort order is
+// refused ("InvalidArgument").
+//
+// Item size (DynamoDB's limit is 400 KB per item, names included): an item is kept under
+// kMaxItemBytes = 350 KB. When metadata would push it over, metadata is trimmed: the
+// longest values (strings, arrays, objects) are cut to 256 bytes (strings) or removed,
+// largest first, until it fits, and "MetadataTruncated": true is added to the metadata
+// object. searchText is capped at 4 KB. The extractor's own caps make this rare (big XMP
+// or ICC blobs).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aws/dynamodb_client.hpp"
+#include "store/metadata_store.hpp"
+
+namespace imgmeta::aws {
+
+inline constexpr size_t kMaxItemBytes = 350 * 1024;
+
+class DynamoMetadataStore final : public store::MetadataStore {
+ public:
+  DynamoMetadataStore(std::shared_ptr<DynamoClient> client, std::string table);
+
+  Status put_upload_intent(const store::UploadIntent& intent) override;
+  Result<store::UploadIntent> get_upload_intent(const std::string& owner, const std::string& image_id) override;
+  Status remove_upload_intent(const std::string& owner, const std::string& image_id) override;
+  Result<std::optional<std::string>> find_by_sha256(const std::string& owner, const std::string& sha256) override;
+  Result<bool> apply(const store::ImageRecord& record) override;
+  Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
+  Result<store::ImageRecord> get(const std::string& owner, const std::string& image_id) override;
+  Result<store::ImagePage> list(const store::ImageQuery& query) override;
+
+  const std::string& table() const { return table_; }
+  DynamoClient& client() { return *client_; }
+
+  // The CreateTable request for this layout (tests, set-up scripts; the CloudFormation
+  // template must declare the same keys and indexes).
+  static Json create_table_request(const std::string& table);
+
+ private:
+  std::shared_ptr<DynamoClient> client_;
+  std::string table_;
+};
+
+// Exposed for tests: the padded form of a sequencer ("" when it is not 1..48 hex digits),
+// the item an ImageRecord becomes (after the size rule), and back.
+std::string padded_sequencer(std::string_view sequencer);
+Result<Json> record_to_item(const store::ImageRecord& record);
+Result<store::ImageRecord> item_to_record(const Json& item);
+// Approximate stored size of an item: attribute names plus values (DynamoDB Developer
+// Guide, "Item sizes and formats"), rounded up.
+size_t item_size(const Json& item);
+// Cuts metadata_json to at most budget bytes as described above; returns it unchanged if
+// it fits.
+std::string trim_metadata_json(const std::string& metadata_json, size_t budget);
+
+}  // namespace imgmeta::aws

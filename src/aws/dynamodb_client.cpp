@@ -1,0 +1,73 @@
+#include "aws/dynamodb_client.hpp"
+
+namespace imgmeta::aws {
+
+using meta::make_error;
+
+namespace {
+ClientConfig dynamo_config(const AwsSettings& settings) {
+  ClientConfig c;
+  c.endpoint = endpoint_for(settings, "dynamodb");
+  c.region = settings.region;
+  c.credentials = settings.credentials;
+  return c;
+}
+}  // namespace
+
+DynamoClient::DynamoClient(const AwsSettings& settings, std::shared_ptr<HttpClient> http)
+    : DynamoClient(dynamo_config(settings), std::move(http)) {}
+
+DynamoClient::DynamoClient(ClientConfig config, std::shared_ptr<HttpClient> http) {
+  config.signing_service = "dynamodb";
+  // DynamoDB's own SDK default: 25 ms base delay (throttling still backs off from 100 ms).
+  client_ = std::make_unique<AwsClient>(std::move(config), std::move(http));
+}
+
+Result<Json> DynamoClient::call(const std::string& operation, const Json& request, const std::string& resource) {
+  AwsRequest r;
+  r.operation = "DynamoDB." + operation;
+  r.resource = resource;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "DynamoDB_20120810." + operation}};
+  r.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto resp = client_->call(r);
+  if (!resp) return resp.error();
+  auto doc = Json::parse(resp->body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error("InvalidResponse", r.operation + " " + resource + ": response is not a JSON object");
+  return doc;
+}
+
+namespace ddb {
+
+std::optional<std::string> get_s(const Json& item, const std::string& name) {
+  auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return std::nullopt;
+  auto s = it->find("S");
+  if (s == it->end() || !s->is_string()) return std::nullopt;
+  return s->get<std::string>();
+}
+
+std::optional<int64_t> get_n(const Json& item, const std::string& name) {
+  auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return std::nullopt;
+  auto n = it->find("N");
+  if (n == it->end() || !n->is_string()) return std::nullopt;
+  const std::string& text = n->get_ref<const std::string&>();
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::optional<bool> get_bool(const Json& item, const std::string& name) {
+  auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return std::nullopt;
+  auto b = it->find("BOOL");
+  if (b == it->end() || !b->is_boolean()) return std::nullopt;
+  return b->get<bool>();
+}
+
+}  // namespace ddb
+}  // namespace imgmeta::aws

@@ -1,0 +1,45 @@
+// Amazon DynamoDB over its JSON 1.0 protocol (DynamoDB API Reference): one POST per
+// operation with X-Amz-Target "DynamoDB_20120810.<Operation>". The request and response
+// documents are passed through as JSON; helpers build the typed attribute values.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "aws/aws_client.hpp"
+#include "aws/config.hpp"
+
+namespace imgmeta::aws {
+
+using Json = nlohmann::json;
+
+class DynamoClient {
+ public:
+  explicit DynamoClient(const AwsSettings& settings, std::shared_ptr<HttpClient> http = nullptr);
+  DynamoClient(ClientConfig config, std::shared_ptr<HttpClient> http = nullptr);
+
+  // Any operation ("PutItem", "Query", "CreateTable", ...). resource names the table in
+  // errors. AWS's error code (ConditionalCheckFailedException, ...) is the Error's code.
+  Result<Json> call(const std::string& operation, const Json& request, const std::string& resource = "");
+
+  AwsClient& client() { return *client_; }
+
+ private:
+  std::unique_ptr<AwsClient> client_;
+};
+
+// Attribute values (DynamoDB Developer Guide, "Supported data types": S, N, BOOL, M, L).
+namespace ddb {
+inline Json S(const std::string& s) { return Json{{"S", s}}; }
+inline Json N(int64_t n) { return Json{{"N", std::to_string(n)}}; }
+inline Json N(uint64_t n) { return Json{{"N", std::to_string(n)}}; }
+inline Json BOOL(bool b) { return Json{{"BOOL", b}}; }
+// Typed reads of an item's attribute; nullopt when absent or of another type.
+std::optional<std::string> get_s(const Json& item, const std::string& name);
+std::optional<int64_t> get_n(const Json& item, const std::string& name);
+std::optional<bool> get_bool(const Json& item, const std::string& name);
+}  // namespace ddb
+
+}  // namespace imgmeta::aws

@@ -1,0 +1,265 @@
+#include "pipeline/handler.hpp"
+
+#include <chrono>
+
+#include "meta/json.hpp"
+#include "store/time.hpp"
+
+namespace imgmeta::pipeline {
+namespace {
+
+using meta::make_error;
+using Clock = std::chrono::steady_clock;
+
+std::chrono::microseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
+// The blob store's source, remembering whether a read failed: the extractor turns read
+// errors into its own errors, and those are worth a retry, unlike a malformed file.
+class WatchedSource final : public meta::Source {
+ public:
+  explicit WatchedSource(meta::Source& inner) : inner_(inner) {}
+  uint64_t size() const override { return inner_.size(); }
+  Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override {
+    auto r = inner_.read_at(offset, out);
+    if (!r && !io_error_) io_error_ = r.error();
+    return r;
+  }
+  std::optional<std::span<const uint8_t>> contiguous() const override { return inner_.contiguous(); }
+  size_t preferred_block_size() const override { return inner_.preferred_block_size(); }
+  const std::optional<Error>& io_error() const { return io_error_; }
+
+ private:
+  meta::Source& inner_;
+  std::optional<Error> io_error_;
+};
+
+// The extractor's "no format recognised" (meta/extract.cpp).
+bool is_unknown_format(const Error& e) { return e.code == "UnknownFormat" || e.message == "unknown file type"; }
+
+void append_words(std::string& out, const meta::Value* v) {
+  if (!v) return;
+  auto add = [&](const std::string& s) {
+    if (s.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += s.substr(0, 1024);
+  };
+  if (const auto* s = std::get_if<std::string>(v)) add(*s);
+  else if (const auto* list = std::get_if<std::vector<std::string>>(v))
+    for (size_t i = 0; i < list->size() && i < 64; ++i) add((*list)[i]);
+}
+
+std::string ascii_lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// Where the record comes from before extraction: the stored record, else the upload
+// intent, else what the object itself says.
+Result<store::ImageRecord> base_record(const ObjectKey& k, const EventRecord& event, const store::ObjectInfo& head,
+                                       store::MetadataStore& metadata) {
+  store::ImageRecord r;
+  auto existing = metadata.get(k.owner, k.image_id);
+  if (existing) {
+    r = std::move(existing).value();
+  } else if (existing.error().code != "NotFound") {
+    return existing.error();
+  } else {
+    auto intent = metadata.get_upload_intent(k.owner, k.image_id);
+    if (intent) {
+      r.filename = intent->filename;
+      r.content_type = intent->content_type;
+      r.sha256 = intent->sha256;
+    } else if (intent.error().code != "NotFound") {
+      return intent.error();
+    }
+    r.owner = k.owner;
+    r.image_id = k.image_id;
+  }
+  if (r.filename.empty()) r.filename = k.image_id;
+  if (r.content_type.empty()) r.content_type = head.content_type;
+  r.size = head.size;
+  r.etag = head.etag;
+  if (r.uploaded_at_ms == 0) {
+    r.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
+    if (r.uploaded_at_ms == 0) r.uploaded_at_ms = store::now_ms();
+  }
+  // A re-extraction starts from scratch: no leftovers from the previous metadata.
+  r.metadata_json = "{}";
+  r.error.clear();
+  r.format.clear();
+  r.make.clear();
+  r.model.clear();
+  r.has_gps = false;
+  r.taken_at_ms.reset();
+  r.search_text = ascii_lower(r.filename);
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::Extracted: return "extracted";
+    case Action::Removed: return "removed";
+    case Action::Stale: return "stale";
+    case Action::Missing: return "missing";
+    case Action::Ignored: return "ignored";
+  }
+  return "ignored";
+}
+
+void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
+  r.metadata_json = meta::to_json(md).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (const std::string* s = md.get_string("FileType")) r.format = *s;
+  if (const std::string* s = md.get_string("Make")) r.make = *s;
+  if (const std::string* s = md.get_string("Model")) r.model = *s;
+  r.has_gps = md.has("GPSLatitude") && md.has("GPSLongitude");
+  // takenAt: the UTC instant when the file records an offset (composite DateTimeOriginalUTC),
+  // else the wall-clock time read as UTC (EXIF dates without OffsetTime carry no zone).
+  r.taken_at_ms.reset();
+  for (const char* name : {"DateTimeOriginalUTC", "CreateDateUTC", "DateTimeOriginal", "CreateDate"}) {
+    const std::string* s = md.get_string(name);
+    if (!s || s->size() < 19) continue;
+    std::string iso = *s;
+    // EXIF 2.32 section 4.6.5: "YYYY:MM:DD HH:MM:SS" -> ISO 8601.
+    if (iso[4] == ':' && iso[7] == ':') {
+      iso[4] = '-';
+      iso[7] = '-';
+    }
+    if (auto ms = store::parse_iso8601_ms(iso)) {
+      r.taken_at_ms = *ms;
+      break;
+    }
+  }
+  std::string words = r.filename;
+  for (const char* name : {"FileType", "Make", "Model", "LensModel", "Software", "Artist", "Copyright",
+                           "ImageDescription", "Title", "Description", "Caption-Abstract", "Headline", "ObjectName",
+                           "Keywords", "Subject", "XPTitle", "XPSubject", "XPKeywords", "XPComment", "City", "State",
+                           "Country", "Sub-location", "Creator", "By-line"})
+    append_words(words, md.get(name));
+  r.search_text = ascii_lower(std::move(words));
+}
+
+Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store::MetadataStore& metadata,
+                       const HandlerOptions& options) {
+  auto started = Clock::now();
+  Outcome out;
+  out.key = event.key;
+  out.sequencer = effective_sequencer(event);
+  auto finish = [&](Action a) {
+    out.action = a;
+    out.total_time = since(started);
+    return out;
+  };
+  auto k = parse_object_key(event.key);
+  if (!k) return finish(Action::Ignored);
+  out.owner = k->owner;
+  out.image_id = k->image_id;
+  std::string op = event.event_name + " " + event.key;
+
+  auto remove_up_to_event = [&](Action when_removed) -> Result<Outcome> {
+    auto t = Clock::now();
+    auto removed = metadata.remove(k->owner, k->image_id, out.sequencer);
+    if (!removed) return make_error(removed.error().code, op + ": " + removed.error().message);
+    Action action = when_removed;
+    if (!*removed) {
+      // Nothing deleted: either already gone (the local DELETE removes the record in its own
+      // transaction) or a newer version stays.
+      auto still = metadata.get(k->owner, k->image_id);
+      if (still) action = Action::Stale;
+      else if (still.error().code != "NotFound") return make_error(op + ": " + still.error().message);
+    }
+    out.store_time += since(t);
+    if (action != Action::Stale && options.remove_bytes_on_delete && event.is_removed()) {
+      if (auto s = blobs.remove(event.key); !s) return make_error(op + ": " + s.error().message);
+    }
+    return finish(action);
+  };
+
+  if (event.is_removed()) return remove_up_to_event(Action::Removed);
+  if (!event.is_created()) return finish(Action::Ignored);
+
+  // (4) HEAD + ranged reads.
+  auto t_head = Clock::now();
+  auto opened = blobs.open(event.key);
+  out.head_time = since(t_head);
+  if (!opened) {
+    if (opened.error().code == "NotFound") return remove_up_to_event(Action::Missing);
+    return make_error(opened.error().code, op + ": " + opened.error().message);
+  }
+  std::unique_ptr<meta::Source> source = std::move(opened).value();
+  store::ObjectInfo head;
+  head.size = source->size();
+  // The ETag and content type come with the HEAD the source made; ask the store for them
+  // only when the event lacks the ETag (moto's deletes, hand-made events).
+  head.etag = event.etag;
+  if (head.etag.empty() || !event.size || *event.size != head.size) {
+    auto info = blobs.head(event.key);
+    if (info) head = *info;
+    else if (info.error().code == "NotFound") return remove_up_to_event(Action::Missing);
+    else return make_error(info.error().code, op + ": " + info.error().message);
+  }
+  out.object_size = head.size;
+
+  auto t_store = Clock::now();
+  auto base = base_record(*k, event, head, metadata);
+  out.store_time += since(t_store);
+  if (!base) return make_error(base.error().code, op + ": " + base.error().message);
+  store::ImageRecord record = std::move(base).value();
+  record.sequencer = out.sequencer;
+  record.updated_at_ms = store::now_ms();
+
+  // (5) extract.
+  if (head.size == 0) {
+    record.status = store::ImageStatus::Failed;
+    record.error = "empty object (0 bytes)";
+  } else if (head.size > options.max_object_size) {
+    record.status = store::ImageStatus::Failed;
+    record.error = "object of " + std::to_string(head.size) + " bytes is over the limit of " +
+                   std::to_string(options.max_object_size);
+  } else {
+    WatchedSource watched(*source);
+    auto t_extract = Clock::now();
+    auto md = meta::extract(watched, options.extract);
+    out.extract_time = since(t_extract);
+    if (watched.io_error()) {
+      // The bytes could not be read (disk, network): retry rather than blame the file.
+      return make_error(watched.io_error()->code, op + ": reading the object: " + watched.io_error()->message);
+    }
+    if (md) {
+      out.bytes_read = md->bytes_read;
+      out.source_reads = md->source_reads;
+      fill_from_metadata(*md, record);
+      record.status = store::ImageStatus::Ready;
+    } else if (is_unknown_format(md.error())) {
+      record.status = store::ImageStatus::Unsupported;
+      record.error = "not a supported image format";
+    } else {
+      record.status = store::ImageStatus::Failed;
+      record.error = md.error().message;
+    }
+  }
+  if (record.content_type.empty()) {
+    if (record.status == store::ImageStatus::Ready) {
+      // The extractor's MIMEType, when neither record nor intent said what was uploaded.
+      auto j = nlohmann::json::parse(record.metadata_json, nullptr, false);
+      if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string())
+        record.content_type = j["MIMEType"].get<std::string>();
+    }
+    if (record.content_type.empty()) record.content_type = "application/octet-stream";
+  }
+  out.status = record.status;
+  out.error = record.error;
+
+  // (6) conditional write.
+  t_store = Clock::now();
+  auto applied = metadata.apply(record);
+  out.store_time += since(t_store);
+  if (!applied) return make_error(applied.error().code, op + ": " + applied.error().message);
+  return finish(*applied ? Action::Extracted : Action::Stale);
+}
+
+}  // namespace imgmeta::pipeline

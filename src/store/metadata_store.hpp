@@ -1,0 +1,179 @@
+// MetadataStore: image records, upload intents and the tombstones that keep deleted images
+// deleted. Two implementations share this interface: SQLite (store/sqlite_metadata_store.hpp,
+// the embedded default) and DynamoDB (src/aws). Part of the header-only target
+// imgmeta_store_api.
+//
+// Every method is scoped to an owner: no call reads or writes another owner's rows, so an
+// image id guessed across owners answers "NotFound" like a missing one.
+//
+// Ordering (events arrive at least once and out of order; DESIGN.md "One path for the
+// data"): every write of a record carries the S3 `sequencer` of the event it comes from.
+// For one (owner, imageId):
+//   - apply(r) writes when there is no record and no tombstone at or after r.sequencer, or
+//     when the stored record's sequencer is older than r's. With an equal sequencer (the same
+//     object version: a duplicate event, a retry, a re-extraction) the write wins too, except
+//     that a `pending` record never replaces a finished one.
+//   - remove(owner, id, s) deletes the record when its sequencer is at or before s, and
+//     leaves a tombstone at s so that an older create arriving later cannot resurrect it.
+// Sequencers compare as S3 says: left-pad the shorter with '0', then compare as strings
+// (compare_sequencers below; hex, case-insensitive).
+//
+// Errors (meta::Error::code): "NotFound" (no such record / intent), "Conflict" (an intent
+// with that id exists already), "InvalidArgument" (bad cursor, empty owner, bad limit);
+// anything else is a storage failure and may be retried.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meta/result.hpp"
+
+namespace imgmeta::store {
+
+using meta::Error;
+using meta::Result;
+using meta::Status;
+
+enum class ImageStatus { Pending, Ready, Failed, Unsupported };
+
+inline std::string_view to_string(ImageStatus s) {
+  switch (s) {
+    case ImageStatus::Pending: return "pending";
+    case ImageStatus::Ready: return "ready";
+    case ImageStatus::Failed: return "failed";
+    case ImageStatus::Unsupported: return "unsupported";
+  }
+  return "pending";
+}
+
+inline std::optional<ImageStatus> parse_image_status(std::string_view s) {
+  if (s == "pending") return ImageStatus::Pending;
+  if (s == "ready") return ImageStatus::Ready;
+  if (s == "failed") return ImageStatus::Failed;
+  if (s == "unsupported") return ImageStatus::Unsupported;
+  return std::nullopt;
+}
+
+// S3 User Guide, "Event message structure": "the sequencer key ... compare the strings after
+// left-padding the shorter one with zeros". Case-insensitive (hex); <0, 0, >0 like strcmp.
+inline int compare_sequencers(std::string_view a, std::string_view b) {
+  size_t n = a.size() > b.size() ? a.size() : b.size();
+  for (size_t i = 0; i < n; ++i) {
+    char ca = i + a.size() < n ? '0' : a[i + a.size() - n];
+    char cb = i + b.size() < n ? '0' : b[i + b.size() - n];
+    if (ca >= 'a' && ca <= 'z') ca = static_cast<char>(ca - 'a' + 'A');
+    if (cb >= 'a' && cb <= 'z') cb = static_cast<char>(cb - 'a' + 'A');
+    if (ca != cb) return static_cast<unsigned char>(ca) < static_cast<unsigned char>(cb) ? -1 : 1;
+  }
+  return 0;
+}
+
+// The same order as a plain string comparison, for stores that compare in their query
+// language (DynamoDB condition expressions): uppercase, left-padded with '0' to 32
+// characters (S3's sequencers are 18 today; longer ones are kept as they are).
+inline std::string sequencer_sort_key(std::string_view s) {
+  std::string out = s.size() < 32 ? std::string(32 - s.size(), '0') : std::string();
+  for (char c : s) out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return out;
+}
+
+// One image. The API's JSON names are in the comments (GET /api/images/{imageId}).
+struct ImageRecord {
+  std::string owner;         // Cognito sub / local user id
+  std::string image_id;      // "imageId", a ULID
+  std::string filename;      // "filename", as the client named it at POST /api/uploads
+  std::string content_type;  // "contentType", as declared (and stored with the object)
+  uint64_t size = 0;         // "size", bytes
+  std::string sha256;        // "sha256", lowercase hex; empty when unknown
+  std::string etag;          // the object's ETag (no quotes)
+  ImageStatus status = ImageStatus::Pending;  // "status"
+  std::string error;         // "error": why failed/unsupported; empty otherwise
+  int64_t uploaded_at_ms = 0;              // "uploadedAt", Unix ms (when the bytes landed)
+  std::optional<int64_t> taken_at_ms;      // "takenAt", Unix ms UTC, when the metadata says
+  int64_t updated_at_ms = 0;               // last write of this record, Unix ms
+  std::string sequencer;     // S3 sequencer of the event last applied
+  std::string metadata_json = "{}";  // "metadata": one object of `imgmeta extract -j` (ExifTool names)
+
+  // Denormalised from the metadata for the list filters (set by the handler).
+  std::string format;  // FileType ("JPEG", "PNG", "HEIC", ...); empty when unknown
+  std::string make;    // Make, as in the file
+  std::string model;   // Model, as in the file
+  bool has_gps = false;       // GPSLatitude and GPSLongitude present
+  std::string search_text;    // lowercase words the `q` filter matches as substrings
+};
+
+enum class SortOrder { Uploaded, Taken };  // both newest first
+
+// GET /api/images. Every filter is optional; they combine with AND.
+struct ImageQuery {
+  std::string owner;                 // required
+  int limit = 50;                    // 1 .. kMaxListLimit
+  std::string cursor;                // from the previous page's next_cursor; empty = first page
+  std::optional<std::string> format; // FileType, case-insensitive ("jpeg" matches "JPEG")
+  std::optional<std::string> make;   // case-insensitive, exact
+  std::optional<std::string> model;  // case-insensitive, exact
+  std::optional<int64_t> taken_from_ms;  // takenAt >= this (images without takenAt excluded)
+  std::optional<int64_t> taken_to_ms;    // takenAt <= this
+  std::optional<bool> has_gps;
+  std::optional<std::string> q;      // case-insensitive substring of search_text
+  std::optional<ImageStatus> status;
+  SortOrder sort = SortOrder::Uploaded;  // Taken: images without takenAt come last
+};
+
+inline constexpr int kMaxListLimit = 1000;
+
+struct ImagePage {
+  std::vector<ImageRecord> items;
+  std::string next_cursor;  // "nextCursor"; empty on the last page. Opaque, URL-safe.
+};
+
+// What POST /api/uploads promised: the PUT (or the multipart completion) is checked
+// against it, and the handler takes filename and content type from it when no record
+// exists yet (the AWS shape, where the browser PUTs straight to S3). Keep intents a while
+// past expires_at (a day): late or retried events still find the filename.
+struct UploadIntent {
+  std::string owner;
+  std::string image_id;
+  std::string filename;
+  std::string content_type;
+  uint64_t size = 0;
+  std::string sha256;               // lowercase hex as the client claimed it; empty if not given
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;        // the upload URL's expiry
+  std::string multipart_upload_id;  // empty for a single PUT
+  uint64_t part_size = 0;           // multipart: every part but the last
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // --- upload intents ---
+  // "Conflict" when (owner, image_id) has an intent already.
+  virtual Status put_upload_intent(const UploadIntent& intent) = 0;
+  // "NotFound" when absent (expired ones are returned; the caller checks expires_at_ms).
+  virtual Result<UploadIntent> get_upload_intent(const std::string& owner, const std::string& image_id) = 0;
+  // Idempotent.
+  virtual Status remove_upload_intent(const std::string& owner, const std::string& image_id) = 0;
+
+  // The image id of an existing record of this owner with these bytes (any status), or
+  // nullopt. POST /api/uploads answers 409 with it.
+  virtual Result<std::optional<std::string>> find_by_sha256(const std::string& owner, const std::string& sha256) = 0;
+
+  // --- records ---
+  // The conditional write described at the top. Returns true when written, false when
+  // stale (a newer record or tombstone wins); an Error only when storage fails.
+  virtual Result<bool> apply(const ImageRecord& record) = 0;
+  // Deletes up to `sequencer` and leaves the tombstone. true when a record was deleted,
+  // false when there was none or a newer one stays.
+  virtual Result<bool> remove(const std::string& owner, const std::string& image_id,
+                              const std::string& sequencer) = 0;
+  // "NotFound" when absent (or another owner's).
+  virtual Result<ImageRecord> get(const std::string& owner, const std::string& image_id) = 0;
+  virtual Result<ImagePage> list(const ImageQuery& query) = 0;
+};
+
+}  // namespace imgmeta::store

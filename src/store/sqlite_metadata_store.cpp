@@ -1,0 +1,720 @@
+#include "store/sqlite_metadata_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <variant>
+
+#include "store/time.hpp"
+
+namespace imgmeta::store {
+namespace {
+
+using meta::make_error;
+
+// Version 1 of the schema. Records are keyed (owner, image_id); every index starts with
+// owner because every query is scoped to one.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS images (
+  owner TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  uploaded_at INTEGER NOT NULL,
+  taken_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  sequencer TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  format TEXT NOT NULL,
+  make TEXT NOT NULL,
+  model TEXT NOT NULL,
+  has_gps INTEGER NOT NULL,
+  search_text TEXT NOT NULL,
+  UNIQUE (owner, image_id)
+);
+CREATE INDEX IF NOT EXISTS images_by_uploaded ON images (owner, uploaded_at DESC, image_id DESC);
+CREATE INDEX IF NOT EXISTS images_by_taken ON images (owner, taken_at DESC, image_id DESC);
+CREATE INDEX IF NOT EXISTS images_by_sha256 ON images (owner, sha256);
+CREATE INDEX IF NOT EXISTS images_by_status ON images (owner, status, uploaded_at DESC);
+CREATE INDEX IF NOT EXISTS images_by_format ON images (owner, format COLLATE NOCASE, uploaded_at DESC);
+CREATE INDEX IF NOT EXISTS images_by_make ON images (owner, make COLLATE NOCASE, model COLLATE NOCASE, uploaded_at DESC);
+CREATE INDEX IF NOT EXISTS images_by_gps ON images (owner, has_gps, uploaded_at DESC);
+CREATE TABLE IF NOT EXISTS upload_intents (
+  owner TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  multipart_upload_id TEXT NOT NULL,
+  part_size INTEGER NOT NULL,
+  PRIMARY KEY (owner, image_id)
+);
+CREATE TABLE IF NOT EXISTS tombstones (
+  owner TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  sequencer TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL,
+  PRIMARY KEY (owner, image_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  sequencer TEXT NOT NULL,
+  event_json TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, id);
+CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr int kQueued = 0, kLeased = 1, kFailed = 2;
+
+constexpr const char* kImageColumns =
+    "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
+    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text";
+
+// A prepared statement, reset on scope exit so it can be reused.
+class Stmt {
+ public:
+  Stmt(sqlite3_stmt* s) : s_(s) {}  // NOLINT
+  ~Stmt() {
+    if (!s_) return;
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt(Stmt&& other) noexcept : s_(other.s_) { other.s_ = nullptr; }
+  Stmt& operator=(Stmt&&) = delete;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  sqlite3_stmt* get() const { return s_; }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  std::string text(int col) const {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+std::string hex_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view s) {
+  if (s.size() % 2 != 0 || s.size() > 1024) return std::nullopt;
+  std::string out;
+  auto val = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); i += 2) {
+    int hi = val(s[i]), lo = val(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// The cursor: "<sort>|<value or n>|<image_id>", hex-encoded (opaque and URL-safe).
+struct Cursor {
+  char sort = 'u';
+  std::optional<int64_t> value;
+  std::string image_id;
+};
+
+std::string encode_cursor(const Cursor& c) {
+  return hex_encode(std::string(1, c.sort) + "|" + (c.value ? std::to_string(*c.value) : "n") + "|" + c.image_id);
+}
+
+std::optional<Cursor> decode_cursor(std::string_view text) {
+  auto raw = hex_decode(text);
+  if (!raw) return std::nullopt;
+  size_t a = raw->find('|'), b = raw->find('|', a == std::string::npos ? 0 : a + 1);
+  if (a != 1 || b == std::string::npos) return std::nullopt;
+  Cursor c;
+  c.sort = (*raw)[0];
+  if (c.sort != 'u' && c.sort != 't') return std::nullopt;
+  std::string v = raw->substr(2, b - 2);
+  if (v != "n") {
+    if (v.empty() || v.size() > 20) return std::nullopt;
+    size_t start = v[0] == '-' ? 1 : 0;
+    if (start == v.size() || !std::all_of(v.begin() + static_cast<long>(start), v.end(), ::isdigit)) return std::nullopt;
+    c.value = std::stoll(v);
+  }
+  c.image_id = raw->substr(b + 1);
+  if (c.image_id.empty()) return std::nullopt;
+  return c;
+}
+
+std::string like_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+struct SqliteMetadataStore::Impl {
+  sqlite3* db = nullptr;
+  std::string path;
+  std::mutex mu;
+  bool full_allowed = true;   // SqliteOptions::synchronous_full
+  bool full_now = false;      // the connection's current setting
+  std::map<std::string, sqlite3_stmt*> statements;  // prepared once, by SQL text
+
+  ~Impl() {
+    for (auto& [sql, s] : statements) sqlite3_finalize(s);
+    if (db) sqlite3_close_v2(db);
+  }
+
+  Error sql_error(const std::string& op) const {
+    int code = sqlite3_extended_errcode(db);
+    std::string kind = (code & 0xff) == SQLITE_BUSY ? "Busy" : "";
+    return make_error(kind, "sqlite " + op + " (" + path + "): " + sqlite3_errmsg(db));
+  }
+
+  Result<Stmt> prepare(const std::string& sql) {
+    auto it = statements.find(sql);
+    if (it != statements.end()) return Stmt(it->second);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+        SQLITE_OK)
+      return sql_error("prepare " + sql.substr(0, 60));
+    // Dynamic list queries vary with their filters; there are few combinations, but cap the
+    // cache anyway.
+    if (statements.size() > 256) {
+      for (auto& [k, v] : statements) sqlite3_finalize(v);
+      statements.clear();
+    }
+    statements.emplace(sql, s);
+    return Stmt(s);
+  }
+
+  Status exec(const std::string& sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string m = msg ? msg : "unknown error";
+      sqlite3_free(msg);
+      return make_error("sqlite exec (" + path + "): " + m);
+    }
+    return meta::ok_status();
+  }
+
+  // Durable writes (an upload or delete the client was told about, an upload intent) fsync
+  // the WAL at commit (synchronous=FULL). The outbox's own bookkeeping and the handler's
+  // writes do not (NORMAL): the WAL is sequential, so if they are lost in a power cut, so is
+  // everything after them, and the outbox row they belong to runs again; the handler is
+  // idempotent. That saves three fsyncs per upload between PUT and `ready`. Called under mu,
+  // outside a transaction (the pragma cannot change inside one).
+  Status durability(bool durable) {
+    bool want = durable && full_allowed;
+    if (want == full_now) return meta::ok_status();
+    TRY(exec(want ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+    full_now = want;
+    return meta::ok_status();
+  }
+
+  // Runs a statement that returns no rows.
+  Status run(Stmt& s, const std::string& op) {
+    int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return sql_error(op);
+    return meta::ok_status();
+  }
+
+  // Steps; true when a row is available.
+  Result<bool> step(Stmt& s, const std::string& op) {
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sql_error(op);
+  }
+
+  // BEGIN IMMEDIATE ... COMMIT, rolled back on error.
+  template <class F>
+  auto transaction(const std::string& op, F&& body) -> decltype(body()) {
+    if (auto s = exec("BEGIN IMMEDIATE"); !s) return make_error(op + ": " + s.error().message);
+    auto result = body();
+    if (!result.ok()) {
+      (void)exec("ROLLBACK");
+      return result;
+    }
+    if (auto s = exec("COMMIT"); !s) {
+      (void)exec("ROLLBACK");
+      return make_error(op + ": " + s.error().message);
+    }
+    return result;
+  }
+
+  static ImageRecord read_record(const Stmt& s) {
+    ImageRecord r;
+    r.owner = s.text(0);
+    r.image_id = s.text(1);
+    r.filename = s.text(2);
+    r.content_type = s.text(3);
+    r.size = static_cast<uint64_t>(s.integer(4));
+    r.sha256 = s.text(5);
+    r.etag = s.text(6);
+    r.status = parse_image_status(s.text(7)).value_or(ImageStatus::Failed);
+    r.error = s.text(8);
+    r.uploaded_at_ms = s.integer(9);
+    if (!s.is_null(10)) r.taken_at_ms = s.integer(10);
+    r.updated_at_ms = s.integer(11);
+    r.sequencer = s.text(12);
+    r.metadata_json = s.text(13);
+    r.format = s.text(14);
+    r.make = s.text(15);
+    r.model = s.text(16);
+    r.has_gps = s.integer(17) != 0;
+    r.search_text = s.text(18);
+    return r;
+  }
+
+  // The conditional write (see metadata_store.hpp). Caller holds mu and a transaction.
+  Result<bool> apply_locked(const ImageRecord& r) {
+    if (r.owner.empty() || r.image_id.empty()) return make_error("InvalidArgument", "apply: empty owner or image id");
+    std::string op = "apply " + r.owner + "/" + r.image_id;
+    {
+      auto s = TRY(prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, r.owner).bind(2, r.image_id);
+      if (TRY(step(s, op)) && compare_sequencers(s.text(0), r.sequencer) >= 0) return false;
+    }
+    {
+      auto s = TRY(prepare("SELECT sequencer, status FROM images WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, r.owner).bind(2, r.image_id);
+      if (TRY(step(s, op))) {
+        int cmp = compare_sequencers(s.text(0), r.sequencer);
+        if (cmp > 0) return false;
+        if (cmp == 0 && r.status == ImageStatus::Pending && s.text(1) != "pending") return false;
+      }
+    }
+    auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kImageColumns +
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
+    s.bind(1, r.owner).bind(2, r.image_id).bind(3, r.filename).bind(4, r.content_type);
+    s.bind(5, static_cast<int64_t>(r.size)).bind(6, r.sha256).bind(7, r.etag);
+    s.bind(8, std::string(to_string(r.status))).bind(9, r.error).bind(10, r.uploaded_at_ms);
+    if (r.taken_at_ms) s.bind(11, *r.taken_at_ms);
+    else s.bind_null(11);
+    s.bind(12, r.updated_at_ms ? r.updated_at_ms : now_ms()).bind(13, r.sequencer);
+    s.bind(14, r.metadata_json.empty() ? std::string("{}") : r.metadata_json);
+    s.bind(15, r.format).bind(16, r.make).bind(17, r.model).bind(18, int64_t{r.has_gps});
+    s.bind(19, ascii_lower(r.search_text));
+    TRY(run(s, op));
+    return true;
+  }
+
+  Result<bool> remove_locked(const std::string& owner, const std::string& image_id, const std::string& sequencer) {
+    std::string op = "remove " + owner + "/" + image_id;
+    if (owner.empty() || image_id.empty()) return make_error("InvalidArgument", op + ": empty owner or image id");
+    {
+      auto s = TRY(prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, owner).bind(2, image_id);
+      bool newer_tombstone = TRY(step(s, op)) && compare_sequencers(s.text(0), sequencer) >= 0;
+      if (!newer_tombstone) {
+        auto w = TRY(prepare("INSERT OR REPLACE INTO tombstones (owner, image_id, sequencer, deleted_at) "
+                             "VALUES (?1, ?2, ?3, ?4)"));
+        w.bind(1, owner).bind(2, image_id).bind(3, sequencer).bind(4, now_ms());
+        TRY(run(w, op));
+      }
+    }
+    auto s = TRY(prepare("SELECT sequencer FROM images WHERE owner = ?1 AND image_id = ?2"));
+    s.bind(1, owner).bind(2, image_id);
+    if (!TRY(step(s, op))) return false;
+    if (compare_sequencers(s.text(0), sequencer) > 0) return false;  // a newer version stays
+    auto d = TRY(prepare("DELETE FROM images WHERE owner = ?1 AND image_id = ?2"));
+    d.bind(1, owner).bind(2, image_id);
+    TRY(run(d, op));
+    return true;
+  }
+
+  Result<int64_t> enqueue_locked(const OutboxEvent& e) {
+    auto s = TRY(prepare("INSERT INTO outbox (key, sequencer, event_json, state, attempts, created_at, "
+                         "next_attempt_at, lease_until, last_error) VALUES (?1, ?2, ?3, 0, 0, ?4, ?4, 0, '')"));
+    int64_t now = now_ms();
+    s.bind(1, e.key).bind(2, e.sequencer).bind(3, e.event_json).bind(4, now);
+    TRY(run(s, "enqueue " + e.key));
+    return sqlite3_last_insert_rowid(db);
+  }
+
+  static OutboxRow read_outbox(const Stmt& s) {
+    OutboxRow r;
+    r.id = s.integer(0);
+    r.key = s.text(1);
+    r.sequencer = s.text(2);
+    r.event_json = s.text(3);
+    int64_t state = s.integer(4);
+    r.state = state == kLeased ? OutboxState::Leased : state == kFailed ? OutboxState::Failed : OutboxState::Queued;
+    r.attempts = static_cast<int>(s.integer(5));
+    r.created_at_ms = s.integer(6);
+    r.next_attempt_at_ms = s.integer(7);
+    r.lease_until_ms = s.integer(8);
+    r.last_error = s.text(9);
+    return r;
+  }
+};
+
+static constexpr const char* kOutboxColumns =
+    "id, key, sequencer, event_json, state, attempts, created_at, next_attempt_at, lease_until, last_error";
+
+SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteMetadataStore::~SqliteMetadataStore() = default;
+
+Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const SqliteOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = options.path;
+  int rc = sqlite3_open_v2(options.path.c_str(), &impl->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc);
+    return make_error("sqlite open " + options.path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(impl->db, 1);
+  sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+  TRY(impl->exec("PRAGMA journal_mode = WAL"));
+  impl->full_allowed = options.synchronous_full;
+  TRY(impl->exec("PRAGMA synchronous = NORMAL"));
+  TRY(impl->exec("PRAGMA foreign_keys = ON"));
+  TRY(impl->exec(std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;"));
+  return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(impl)));
+}
+
+Status SqliteMetadataStore::put_upload_intent(const UploadIntent& i) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));
+  std::string op = "put upload intent " + i.owner + "/" + i.image_id;
+  if (i.owner.empty() || i.image_id.empty()) return make_error("InvalidArgument", op + ": empty owner or image id");
+  auto s = TRY(impl_->prepare(
+      "INSERT INTO upload_intents (owner, image_id, filename, content_type, size, sha256, created_at, expires_at, "
+      "multipart_upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  s.bind(1, i.owner).bind(2, i.image_id).bind(3, i.filename).bind(4, i.content_type);
+  s.bind(5, static_cast<int64_t>(i.size)).bind(6, i.sha256).bind(7, i.created_at_ms).bind(8, i.expires_at_ms);
+  s.bind(9, i.multipart_upload_id).bind(10, static_cast<int64_t>(i.part_size));
+  int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT)
+    return make_error("Conflict", op + ": an intent with this id exists");
+  if (rc != SQLITE_DONE) return impl_->sql_error(op);
+  return meta::ok_status();
+}
+
+Result<UploadIntent> SqliteMetadataStore::get_upload_intent(const std::string& owner, const std::string& image_id) {
+  std::lock_guard lock(impl_->mu);
+  std::string op = "get upload intent " + owner + "/" + image_id;
+  auto s = TRY(impl_->prepare(
+      "SELECT owner, image_id, filename, content_type, size, sha256, created_at, expires_at, multipart_upload_id, "
+      "part_size FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+  s.bind(1, owner).bind(2, image_id);
+  if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such upload");
+  UploadIntent i;
+  i.owner = s.text(0);
+  i.image_id = s.text(1);
+  i.filename = s.text(2);
+  i.content_type = s.text(3);
+  i.size = static_cast<uint64_t>(s.integer(4));
+  i.sha256 = s.text(5);
+  i.created_at_ms = s.integer(6);
+  i.expires_at_ms = s.integer(7);
+  i.multipart_upload_id = s.text(8);
+  i.part_size = static_cast<uint64_t>(s.integer(9));
+  return i;
+}
+
+Status SqliteMetadataStore::remove_upload_intent(const std::string& owner, const std::string& image_id) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+  s.bind(1, owner).bind(2, image_id);
+  return impl_->run(s, "remove upload intent " + owner + "/" + image_id);
+}
+
+Result<std::optional<std::string>> SqliteMetadataStore::find_by_sha256(const std::string& owner,
+                                                                       const std::string& sha256) {
+  if (sha256.empty()) return std::optional<std::string>();
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(
+      "SELECT image_id FROM images WHERE owner = ?1 AND sha256 = ?2 ORDER BY image_id LIMIT 1"));
+  s.bind(1, owner).bind(2, ascii_lower(sha256));
+  if (!TRY(impl_->step(s, "find by sha256 for " + owner))) return std::optional<std::string>();
+  return std::optional<std::string>(s.text(0));
+}
+
+Result<bool> SqliteMetadataStore::apply(const ImageRecord& record) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  return impl_->transaction("apply " + record.owner + "/" + record.image_id,
+                            [&]() -> Result<bool> { return impl_->apply_locked(record); });
+}
+
+Result<bool> SqliteMetadataStore::remove(const std::string& owner, const std::string& image_id,
+                                         const std::string& sequencer) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  return impl_->transaction("remove " + owner + "/" + image_id,
+                            [&]() -> Result<bool> { return impl_->remove_locked(owner, image_id, sequencer); });
+}
+
+Result<ImageRecord> SqliteMetadataStore::get(const std::string& owner, const std::string& image_id) {
+  std::lock_guard lock(impl_->mu);
+  std::string op = "get " + owner + "/" + image_id;
+  auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+  s.bind(1, owner).bind(2, image_id);
+  if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+  return Impl::read_record(s);
+}
+
+Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
+  std::string op = "list images of " + q.owner;
+  if (q.owner.empty()) return make_error("InvalidArgument", op + ": empty owner");
+  if (q.limit < 1 || q.limit > kMaxListLimit)
+    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+                                             std::to_string(kMaxListLimit));
+  bool by_taken = q.sort == SortOrder::Taken;
+  std::optional<Cursor> cursor;
+  if (!q.cursor.empty()) {
+    cursor = decode_cursor(q.cursor);
+    if (!cursor || cursor->sort != (by_taken ? 't' : 'u'))
+      return make_error("InvalidArgument", op + ": malformed cursor (or one from another sort order)");
+  }
+  // Placeholders are numbered in the order the binds are pushed.
+  std::string sql = std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1";
+  std::vector<std::variant<std::string, int64_t>> binds{q.owner};
+  auto param = [&](std::variant<std::string, int64_t> v) {
+    binds.push_back(std::move(v));
+    return "?" + std::to_string(binds.size());
+  };
+  if (q.format) sql += " AND format = " + param(*q.format) + " COLLATE NOCASE";
+  if (q.make) sql += " AND make = " + param(*q.make) + " COLLATE NOCASE";
+  if (q.model) sql += " AND model = " + param(*q.model) + " COLLATE NOCASE";
+  if (q.taken_from_ms) sql += " AND taken_at >= " + param(*q.taken_from_ms);
+  if (q.taken_to_ms) sql += " AND taken_at <= " + param(*q.taken_to_ms);
+  if (q.has_gps) sql += " AND has_gps = " + param(int64_t{*q.has_gps});
+  if (q.status) sql += " AND status = " + param(std::string(to_string(*q.status)));
+  if (q.q && !q.q->empty()) sql += " AND search_text LIKE " + param("%" + like_escape(ascii_lower(*q.q)) + "%") + " ESCAPE '\\'";
+  if (cursor) {
+    if (!by_taken) {
+      std::string v = param(cursor->value.value_or(0)), id = param(cursor->image_id);
+      sql += " AND (uploaded_at < " + v + " OR (uploaded_at = " + v + " AND image_id < " + id + "))";
+    } else if (cursor->value) {
+      std::string v = param(*cursor->value), id = param(cursor->image_id);
+      sql += " AND (taken_at IS NULL OR taken_at < " + v + " OR (taken_at = " + v + " AND image_id < " + id + "))";
+    } else {
+      sql += " AND taken_at IS NULL AND image_id < " + param(cursor->image_id);
+    }
+  }
+  sql += by_taken ? " ORDER BY taken_at IS NULL, taken_at DESC, image_id DESC" : " ORDER BY uploaded_at DESC, image_id DESC";
+  sql += " LIMIT " + param(int64_t{q.limit} + 1);
+
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(sql));
+  for (size_t i = 0; i < binds.size(); ++i) {
+    int idx = static_cast<int>(i + 1);
+    if (auto* str = std::get_if<std::string>(&binds[i])) s.bind(idx, *str);
+    else s.bind(idx, std::get<int64_t>(binds[i]));
+  }
+  ImagePage page;
+  while (TRY(impl_->step(s, op))) {
+    if (page.items.size() == static_cast<size_t>(q.limit)) {
+      const ImageRecord& last = page.items.back();
+      Cursor next{by_taken ? 't' : 'u', by_taken ? last.taken_at_ms : std::optional<int64_t>(last.uploaded_at_ms),
+                  last.image_id};
+      page.next_cursor = encode_cursor(next);
+      break;
+    }
+    page.items.push_back(Impl::read_record(s));
+  }
+  return page;
+}
+
+Result<bool> SqliteMetadataStore::commit_upload(const ImageRecord& record, const OutboxEvent& event) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));
+  return impl_->transaction("commit upload " + record.owner + "/" + record.image_id, [&]() -> Result<bool> {
+    if (!TRY(impl_->apply_locked(record))) return false;
+    TRY(impl_->enqueue_locked(event));
+    auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+    s.bind(1, record.owner).bind(2, record.image_id);
+    TRY(impl_->run(s, "commit upload: remove intent"));
+    return true;
+  });
+}
+
+Result<bool> SqliteMetadataStore::commit_delete(const std::string& owner, const std::string& image_id,
+                                                const OutboxEvent& event) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));
+  return impl_->transaction("commit delete " + owner + "/" + image_id, [&]() -> Result<bool> {
+    if (!TRY(impl_->remove_locked(owner, image_id, event.sequencer))) return false;
+    TRY(impl_->enqueue_locked(event));
+    return true;
+  });
+}
+
+Result<int64_t> SqliteMetadataStore::enqueue(const OutboxEvent& event) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));
+  return impl_->enqueue_locked(event);
+}
+
+Result<std::optional<OutboxRow>> SqliteMetadataStore::claim(int64_t now_ms_value, int64_t lease_ms) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  return impl_->transaction("outbox claim", [&]() -> Result<std::optional<OutboxRow>> {
+    std::optional<OutboxRow> row;
+    bool reclaimed = false;
+    {
+      // Expired leases first: their events are the oldest work.
+      auto s = TRY(impl_->prepare(std::string("SELECT ") + kOutboxColumns +
+                                  " FROM outbox WHERE state = 1 AND lease_until < ?1 ORDER BY id LIMIT 1"));
+      s.bind(1, now_ms_value);
+      if (TRY(impl_->step(s, "outbox claim"))) {
+        row = Impl::read_outbox(s);
+        reclaimed = true;
+      }
+    }
+    if (!row) {
+      auto s = TRY(impl_->prepare(std::string("SELECT ") + kOutboxColumns +
+                                  " FROM outbox WHERE state = 0 AND next_attempt_at <= ?1 "
+                                  "ORDER BY next_attempt_at, id LIMIT 1"));
+      s.bind(1, now_ms_value);
+      if (TRY(impl_->step(s, "outbox claim"))) row = Impl::read_outbox(s);
+    }
+    if (!row) return row;
+    auto u = TRY(impl_->prepare("UPDATE outbox SET state = 1, attempts = attempts + 1, lease_until = ?2 WHERE id = ?1"));
+    u.bind(1, row->id).bind(2, now_ms_value + lease_ms);
+    TRY(impl_->run(u, "outbox claim"));
+    row->state = OutboxState::Leased;
+    row->attempts += 1;
+    row->lease_until_ms = now_ms_value + lease_ms;
+    row->reclaimed = reclaimed;
+    return row;
+  });
+}
+
+Status SqliteMetadataStore::finish(int64_t id) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  auto s = TRY(impl_->prepare("DELETE FROM outbox WHERE id = ?1"));
+  s.bind(1, id);
+  return impl_->run(s, "outbox finish " + std::to_string(id));
+}
+
+Status SqliteMetadataStore::retry(int64_t id, int64_t next_attempt_at_ms, const std::string& error) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  auto s = TRY(impl_->prepare(
+      "UPDATE outbox SET state = 0, next_attempt_at = ?2, lease_until = 0, last_error = ?3 WHERE id = ?1"));
+  s.bind(1, id).bind(2, next_attempt_at_ms).bind(3, error);
+  return impl_->run(s, "outbox retry " + std::to_string(id));
+}
+
+Status SqliteMetadataStore::fail(int64_t id, const std::string& error) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  auto s = TRY(impl_->prepare("UPDATE outbox SET state = 2, lease_until = 0, last_error = ?2 WHERE id = ?1"));
+  s.bind(1, id).bind(2, error);
+  return impl_->run(s, "outbox fail " + std::to_string(id));
+}
+
+Result<int64_t> SqliteMetadataStore::release_leases() {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  auto s = TRY(impl_->prepare("UPDATE outbox SET state = 0, lease_until = 0, next_attempt_at = ?1 WHERE state = 1"));
+  s.bind(1, now_ms());
+  TRY(impl_->run(s, "outbox release leases"));
+  return static_cast<int64_t>(sqlite3_changes(impl_->db));
+}
+
+Result<OutboxStats> SqliteMetadataStore::outbox_stats() {
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state"));
+  OutboxStats st;
+  while (TRY(impl_->step(s, "outbox stats"))) {
+    int64_t state = s.integer(0), n = s.integer(1);
+    if (state == kQueued) st.queued = n;
+    else if (state == kLeased) st.leased = n;
+    else if (state == kFailed) st.failed = n;
+  }
+  return st;
+}
+
+Result<std::vector<OutboxRow>> SqliteMetadataStore::failed_events(int limit) {
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE state = 2 ORDER BY id LIMIT ?1"));
+  s.bind(1, int64_t{limit});
+  std::vector<OutboxRow> rows;
+  while (TRY(impl_->step(s, "outbox failed events"))) rows.push_back(Impl::read_outbox(s));
+  return rows;
+}
+
+Result<std::string> SqliteMetadataStore::max_sequencer() {
+  std::lock_guard lock(impl_->mu);
+  std::string best;
+  for (const char* sql : {"SELECT sequencer FROM images", "SELECT sequencer FROM tombstones",
+                          "SELECT sequencer FROM outbox"}) {
+    // Left-padded to 32 characters, string order is S3's order (sequencer_sort_key). A scan,
+    // once at start-up.
+    auto s = TRY(impl_->prepare(std::string("SELECT sequencer FROM (") + sql +
+                                ") ORDER BY substr('00000000000000000000000000000000' || upper(sequencer), -32) DESC "
+                                "LIMIT 1"));
+    if (TRY(impl_->step(s, "max sequencer")) && compare_sequencers(s.text(0), best) > 0) best = s.text(0);
+  }
+  return best;
+}
+
+Result<std::optional<int64_t>> SqliteMetadataStore::next_due_ms() {
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(
+      "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 0 "
+      "UNION ALL SELECT MIN(lease_until) FROM outbox WHERE state = 1)"));
+  if (!TRY(impl_->step(s, "outbox next due")) || s.is_null(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(s.integer(0));
+}
+
+}  // namespace imgmeta::store

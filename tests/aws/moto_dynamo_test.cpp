@@ -1,0 +1,303 @@
+// DynamoMetadataStore against moto_server: sequencer-ordered writes, tombstones, intents,
+// the duplicate finder, and list() with every filter and pagination.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "aws/dynamo_metadata_store.hpp"
+#include "moto_server.hpp"
+
+namespace imgmeta::aws {
+namespace {
+
+using imgmeta::testing::moto;
+using store::ImageRecord;
+using store::ImageStatus;
+
+std::shared_ptr<DynamoClient> dynamo() {
+  ClientConfig c;
+  c.endpoint = moto().url();
+  c.region = "us-east-1";
+  c.credentials = {"testing", "testing", ""};
+  return std::make_shared<DynamoClient>(c);
+}
+
+// A fresh table per test (moto keeps state for the whole binary).
+std::unique_ptr<DynamoMetadataStore> fresh_store() {
+  static std::atomic<int> n{0};
+  std::string table = "imgmeta-" + std::to_string(n++);
+  auto client = dynamo();
+  auto created = client->call("CreateTable", DynamoMetadataStore::create_table_request(table), table);
+  EXPECT_TRUE(created.ok()) << created.error().message;
+  return std::make_unique<DynamoMetadataStore>(client, table);
+}
+
+const std::string kOwner = "3cc59f9b-d362-4c37-9128-b724f3035a34";
+
+ImageRecord rec(const std::string& id, const std::string& seq, ImageStatus status = ImageStatus::Ready) {
+  ImageRecord r;
+  r.owner = kOwner;
+  r.image_id = id;
+  r.filename = id + ".jpg";
+  r.content_type = "image/jpeg";
+  r.size = 1000;
+  r.status = status;
+  r.uploaded_at_ms = 1700000000000;
+  r.updated_at_ms = 1700000000000;
+  r.sequencer = seq;
+  r.metadata_json = R"({"FileType":"JPEG"})";
+  r.format = "JPEG";
+  return r;
+}
+
+TEST(MotoDynamo, ApplyWritesThenGetReadsBack) {
+  auto s = fresh_store();
+  auto r = rec("01JA", "0A");
+  r.taken_at_ms = 1356000000000;
+  r.has_gps = true;
+  ASSERT_TRUE(s->apply(r).value_or(false));
+  auto got = s->get(kOwner, "01JA");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->filename, "01JA.jpg");
+  EXPECT_EQ(got->taken_at_ms, 1356000000000);
+  EXPECT_TRUE(got->has_gps);
+  EXPECT_EQ(got->metadata_json, R"({"FileType":"JPEG"})");
+}
+
+TEST(MotoDynamo, OlderSequencerLosesAndNewerWins) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JB", "0C0F6F405D6ED209E1")).value_or(false));
+  auto older = rec("01JB", "0C0F6F405D6ED209E0");
+  older.filename = "older.jpg";
+  EXPECT_FALSE(s->apply(older).value_or(true));
+  auto newer = rec("01JB", "0C0F6F405D6ED209F0");
+  newer.filename = "newer.jpg";
+  EXPECT_TRUE(s->apply(newer).value_or(false));
+  EXPECT_EQ(s->get(kOwner, "01JB")->filename, "newer.jpg");
+}
+
+TEST(MotoDynamo, SequencersCompareAfterLeftPadding) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JC", "FF")).value_or(false));
+  EXPECT_TRUE(s->apply(rec("01JC", "100")).value_or(false)) << "0x100 is newer than 0xFF";
+}
+
+TEST(MotoDynamo, DuplicateEventRewritesButPendingNeverReplacesFinished) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JD", "0A", ImageStatus::Pending)).value_or(false));
+  EXPECT_TRUE(s->apply(rec("01JD", "0A", ImageStatus::Pending)).value_or(false));
+  EXPECT_TRUE(s->apply(rec("01JD", "0A", ImageStatus::Ready)).value_or(false));
+  EXPECT_TRUE(s->apply(rec("01JD", "0A", ImageStatus::Ready)).value_or(false)) << "a duplicate ready event";
+  EXPECT_FALSE(s->apply(rec("01JD", "0A", ImageStatus::Pending)).value_or(true));
+  EXPECT_EQ(s->get(kOwner, "01JD")->status, ImageStatus::Ready);
+}
+
+TEST(MotoDynamo, RemoveLeavesATombstoneThatBlocksOlderCreates) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JE", "10")).value_or(false));
+  auto removed = s->remove(kOwner, "01JE", "20");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_TRUE(*removed);
+  EXPECT_EQ(s->get(kOwner, "01JE").error().code, "NotFound");
+  EXPECT_FALSE(s->apply(rec("01JE", "15")).value_or(true)) << "older create arriving late";
+  EXPECT_FALSE(s->apply(rec("01JE", "20")).value_or(true)) << "same sequencer as the delete";
+  EXPECT_FALSE(s->remove(kOwner, "01JE", "20").value_or(true)) << "no record left to delete";
+  EXPECT_TRUE(s->apply(rec("01JE", "30")).value_or(false)) << "a newer upload of the key";
+  EXPECT_EQ(s->get(kOwner, "01JE")->sequencer, "30");
+}
+
+TEST(MotoDynamo, RemoveOlderThanTheRecordKeepsIt) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JF", "30")).value_or(false));
+  EXPECT_FALSE(s->remove(kOwner, "01JF", "20").value_or(true));
+  EXPECT_TRUE(s->get(kOwner, "01JF").ok());
+}
+
+TEST(MotoDynamo, DeleteBeforeCreateStillEndsDeleted) {
+  auto s = fresh_store();
+  EXPECT_FALSE(s->remove(kOwner, "01JG", "20").value_or(true));
+  EXPECT_FALSE(s->apply(rec("01JG", "10")).value_or(true));
+  EXPECT_EQ(s->get(kOwner, "01JG").error().code, "NotFound");
+}
+
+TEST(MotoDynamo, AnotherOwnerSeesNothing) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(rec("01JH", "10")).value_or(false));
+  EXPECT_EQ(s->get("someone-else", "01JH").error().code, "NotFound");
+  store::ImageQuery q;
+  q.owner = "someone-else";
+  EXPECT_TRUE(s->list(q)->items.empty());
+}
+
+TEST(MotoDynamo, UploadIntentsAreUniqueAndSeparateFromRecords) {
+  auto s = fresh_store();
+  store::UploadIntent in{kOwner, "01JI", "cat.png", "image/png", 1234, "ab", 1, 2, "", 0};
+  ASSERT_TRUE(s->put_upload_intent(in).ok());
+  EXPECT_EQ(s->put_upload_intent(in).error().code, "Conflict");
+  auto got = s->get_upload_intent(kOwner, "01JI");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->filename, "cat.png");
+  EXPECT_EQ(got->size, 1234u);
+  EXPECT_EQ(s->get(kOwner, "01JI").error().code, "NotFound") << "an intent is not a record";
+  store::ImageQuery q;
+  q.owner = kOwner;
+  EXPECT_TRUE(s->list(q)->items.empty());
+  ASSERT_TRUE(s->remove_upload_intent(kOwner, "01JI").ok());
+  EXPECT_TRUE(s->remove_upload_intent(kOwner, "01JI").ok());
+  EXPECT_EQ(s->get_upload_intent(kOwner, "01JI").error().code, "NotFound");
+}
+
+TEST(MotoDynamo, FindsARecordBySha256) {
+  auto s = fresh_store();
+  auto r = rec("01JJ", "10");
+  r.sha256 = std::string(64, 'a');
+  ASSERT_TRUE(s->apply(r).value_or(false));
+  auto found = s->find_by_sha256(kOwner, std::string(64, 'A'));
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->value_or(""), "01JJ");
+  EXPECT_FALSE(s->find_by_sha256(kOwner, std::string(64, 'b'))->has_value());
+  EXPECT_FALSE(s->find_by_sha256("other", std::string(64, 'a'))->has_value());
+}
+
+TEST(MotoDynamo, AnItemOverTheLimitIsStoredTrimmed) {
+  auto s = fresh_store();
+  auto r = rec("01JK", "10");
+  r.metadata_json = R"({"FileType":"JPEG","XMP":")" + std::string(450000, 'x') + R"("})";
+  ASSERT_TRUE(s->apply(r).value_or(false));
+  auto got = s->get(kOwner, "01JK");
+  ASSERT_TRUE(got.ok());
+  EXPECT_NE(got->metadata_json.find(R"("MetadataTruncated":true)"), std::string::npos);
+  EXPECT_LT(got->metadata_json.size(), 1000u);
+}
+
+// Ten images: uploaded at t0+i, taken at t1-i for even i, JPEG for i<6 else PNG, GPS for i%3==0.
+std::unique_ptr<DynamoMetadataStore> gallery() {
+  auto s = fresh_store();
+  for (int i = 0; i < 10; ++i) {
+    auto r = rec("01JL" + std::to_string(i), "10");
+    r.uploaded_at_ms = 1700000000000 + i;
+    if (i % 2 == 0) r.taken_at_ms = 1600000000000 - i;
+    r.format = i < 6 ? "JPEG" : "PNG";
+    r.make = i < 3 ? "Canon" : "Apple";
+    r.model = i < 3 ? "EOS 5D" : "iPhone 5";
+    r.has_gps = i % 3 == 0;
+    r.search_text = "photo number " + std::to_string(i);
+    r.status = i == 9 ? ImageStatus::Failed : ImageStatus::Ready;
+    EXPECT_TRUE(s->apply(r).value_or(false));
+  }
+  return s;
+}
+
+std::vector<std::string> ids(const store::ImagePage& p) {
+  std::vector<std::string> out;
+  for (const auto& r : p.items) out.push_back(r.image_id.substr(4));
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+TEST(MotoDynamo, ListsNewestUploadFirstInPages) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.limit = 4;
+  std::vector<std::string> all;
+  int pages = 0;
+  do {
+    auto p = s->list(q);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    for (auto& id : ids(*p)) all.push_back(id);
+    q.cursor = p->next_cursor;
+    ++pages;
+  } while (!q.cursor.empty() && pages < 10);
+  EXPECT_EQ(all, (V{"9", "8", "7", "6", "5", "4", "3", "2", "1", "0"}));
+  EXPECT_EQ(pages, 3);
+}
+
+TEST(MotoDynamo, LastFullPageHasNoCursor) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.limit = 10;
+  EXPECT_EQ(s->list(q)->next_cursor, "");
+}
+
+TEST(MotoDynamo, SortsByTakenWithUndatedLast) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.sort = store::SortOrder::Taken;
+  EXPECT_EQ(ids(*s->list(q)), (V{"0", "2", "4", "6", "8", "9", "7", "5", "3", "1"}));
+}
+
+TEST(MotoDynamo, FiltersCombineWithAnd) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.format = "jpeg";
+  q.has_gps = true;
+  EXPECT_EQ(ids(*s->list(q)), (V{"3", "0"}));
+  q = {};
+  q.owner = kOwner;
+  q.make = "CANON";
+  q.model = "eos 5d";
+  EXPECT_EQ(ids(*s->list(q)), (V{"2", "1", "0"}));
+  q = {};
+  q.owner = kOwner;
+  q.q = "NUMBER 7";
+  EXPECT_EQ(ids(*s->list(q)), (V{"7"}));
+  q = {};
+  q.owner = kOwner;
+  q.status = ImageStatus::Failed;
+  EXPECT_EQ(ids(*s->list(q)), (V{"9"}));
+}
+
+TEST(MotoDynamo, FiltersTakenRangeInBothSortOrders) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.taken_from_ms = 1600000000000 - 6;
+  q.taken_to_ms = 1600000000000 - 2;
+  EXPECT_EQ(ids(*s->list(q)), (V{"6", "4", "2"}));
+  q.sort = store::SortOrder::Taken;
+  EXPECT_EQ(ids(*s->list(q)), (V{"2", "4", "6"}));
+}
+
+TEST(MotoDynamo, PaginatesAFilteredList) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.format = "JPEG";
+  q.limit = 4;
+  auto p1 = s->list(q);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(ids(*p1), (V{"5", "4", "3", "2"}));
+  ASSERT_FALSE(p1->next_cursor.empty());
+  q.cursor = p1->next_cursor;
+  auto p2 = s->list(q);
+  EXPECT_EQ(ids(*p2), (V{"1", "0"}));
+  EXPECT_EQ(p2->next_cursor, "");
+}
+
+TEST(MotoDynamo, RefusesForeignOrBrokenCursors) {
+  auto s = gallery();
+  store::ImageQuery q;
+  q.owner = kOwner;
+  q.limit = 2;
+  std::string cursor = s->list(q)->next_cursor;
+  store::ImageQuery other = q;
+  other.owner = "someone-else";
+  other.cursor = cursor;
+  EXPECT_EQ(s->list(other).error().code, "InvalidArgument");
+  q.cursor = cursor;
+  q.sort = store::SortOrder::Taken;
+  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+  q.cursor = "not-a-cursor";
+  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+  q.cursor.clear();
+  q.limit = 0;
+  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+}
+
+}  // namespace
+}  // namespace imgmeta::aws

@@ -1,0 +1,252 @@
+#include "pipeline/handler.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../store/temp_dir.hpp"
+#include "store/directory_blob_store.hpp"
+#include "store/sqlite_metadata_store.hpp"
+
+namespace imgmeta::pipeline {
+namespace {
+
+using store::ImageStatus;
+
+constexpr const char* kOwner = "alice";
+constexpr const char* kId = "01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A";
+const std::string kKey = std::string("uploads/alice/") + kId;
+
+std::string corpus(const std::string& rel) { return testing::read_file(std::string(IMGMETA_SHARED_DIR) + "/corpus/" + rel); }
+
+struct Handler : ::testing::Test {
+  testing::TempDir dir;
+  std::unique_ptr<store::DirectoryBlobStore> blobs;
+  std::unique_ptr<store::SqliteMetadataStore> db;
+  HandlerOptions options;
+
+  void SetUp() override {
+    store::DirectoryBlobStoreOptions o;
+    o.data_dir = dir.path();
+    o.secret = "s";
+    blobs = std::move(store::DirectoryBlobStore::open(o)).value();
+    db = std::move(store::SqliteMetadataStore::open({dir / "meta.db"})).value();
+  }
+
+  void put(const std::string& key, const std::string& bytes, const std::string& type = "image/jpeg") {
+    auto w = blobs->begin_put(key, {bytes.size(), type, std::nullopt});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->write(bytes).ok());
+    ASSERT_TRUE((*w)->commit().ok());
+  }
+
+  void intend(const std::string& filename) {
+    ASSERT_TRUE(db->put_upload_intent({kOwner, kId, filename, "image/jpeg", 0, "", 1, 2, "", 0}).ok());
+  }
+
+  static EventRecord created(const std::string& sequencer, const std::string& key = kKey) {
+    EventRecord e;
+    e.event_name = "ObjectCreated:Put";
+    e.event_time = "2024-11-25T02:00:00.000Z";
+    e.bucket = "b";
+    e.key = key;
+    e.sequencer = sequencer;
+    return e;
+  }
+
+  static EventRecord removed(const std::string& sequencer) {
+    EventRecord e = created(sequencer);
+    e.event_name = "ObjectRemoved:Delete";
+    return e;
+  }
+
+  Outcome run(const EventRecord& e) {
+    auto r = handle(e, *blobs, *db, options);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? *r : Outcome{};
+  }
+
+  store::ImageRecord stored() {
+    auto r = db->get(kOwner, kId);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? *r : store::ImageRecord{};
+  }
+};
+
+TEST_F(Handler, JpegWithExifEndsReadyWithItsFilterFields) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  intend("Canon 40D.jpg");
+  Outcome o = run(created("10"));
+  EXPECT_EQ(o.action, Action::Extracted);
+  EXPECT_EQ(o.status, ImageStatus::Ready);
+  EXPECT_EQ(o.owner, kOwner);
+  EXPECT_EQ(o.image_id, kId);
+  store::ImageRecord r = stored();
+  EXPECT_EQ(r.status, ImageStatus::Ready);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.filename, "Canon 40D.jpg");
+  EXPECT_EQ(r.content_type, "image/jpeg");
+  EXPECT_EQ(r.size, 7958u);
+  EXPECT_EQ(r.sequencer, "10");
+  EXPECT_EQ(r.format, "JPEG");
+  EXPECT_EQ(r.make, "Canon");
+  EXPECT_EQ(r.model, "Canon EOS 40D");
+  EXPECT_FALSE(r.has_gps);
+  // DateTimeOriginal 2008:05:30 15:56:01 without an offset, read as UTC.
+  EXPECT_EQ(r.taken_at_ms, std::optional<int64_t>(1212162961000));
+  EXPECT_NE(r.metadata_json.find("\"Make\":\"Canon\""), std::string::npos);
+  EXPECT_NE(r.search_text.find("canon eos 40d"), std::string::npos) << r.search_text;
+  EXPECT_EQ(r.uploaded_at_ms, 1732500000000);  // the event's time
+}
+
+TEST_F(Handler, GpsCoordinatesSetHasGps) {
+  put(kKey, corpus("jpeg/exiftool_GPS.jpg"));
+  run(created("10"));
+  EXPECT_TRUE(stored().has_gps);
+}
+
+TEST_F(Handler, LargePhotoIsReadInRangesNeverWhole) {
+  std::string bytes = corpus("jpeg/mei_Apple_iPhone_5.jpg");
+  ASSERT_GT(bytes.size(), 2000000u);
+  put(kKey, bytes);
+  Outcome o = run(created("10"));
+  EXPECT_EQ(o.status, ImageStatus::Ready);
+  EXPECT_EQ(o.object_size, bytes.size());
+  EXPECT_GT(o.bytes_read, 0u);
+  EXPECT_LT(o.bytes_read, bytes.size() / 10);
+}
+
+TEST_F(Handler, TextFileIsUnsupported) {
+  put(kKey, "just some words, not an image\n", "text/plain");
+  Outcome o = run(created("10"));
+  EXPECT_EQ(o.status, ImageStatus::Unsupported);
+  EXPECT_EQ(stored().status, ImageStatus::Unsupported);
+  EXPECT_EQ(stored().error, "not a supported image format");
+  EXPECT_EQ(stored().content_type, "text/plain");  // as stored with the object, no intent
+}
+
+TEST_F(Handler, MalformedImageIsFailedWithTheReason) {
+  put(kKey, corpus("malformed/exiv2_POC1"), "image/tiff");
+  Outcome o = run(created("10"));
+  EXPECT_EQ(o.status, ImageStatus::Failed);
+  EXPECT_EQ(stored().status, ImageStatus::Failed);
+  EXPECT_NE(stored().error.find("IFD0"), std::string::npos) << stored().error;
+}
+
+TEST_F(Handler, EmptyObjectIsFailed) {
+  put(kKey, "");
+  run(created("10"));
+  EXPECT_EQ(stored().status, ImageStatus::Failed);
+  EXPECT_EQ(stored().error, "empty object (0 bytes)");
+}
+
+TEST_F(Handler, ObjectOverTheSizeLimitIsFailedUnread) {
+  options.max_object_size = 1000;
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  Outcome o = run(created("10"));
+  EXPECT_EQ(o.bytes_read, 0u);
+  EXPECT_EQ(stored().status, ImageStatus::Failed);
+  EXPECT_EQ(stored().error, "object of 7958 bytes is over the limit of 1000");
+}
+
+TEST_F(Handler, DuplicateEventLeavesTheSameState) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  run(created("10"));
+  store::ImageRecord first = stored();
+  Outcome again = run(created("10"));
+  EXPECT_EQ(again.action, Action::Extracted);
+  store::ImageRecord second = stored();
+  EXPECT_EQ(second.status, first.status);
+  EXPECT_EQ(second.metadata_json, first.metadata_json);
+  EXPECT_EQ(second.sequencer, first.sequencer);
+}
+
+TEST_F(Handler, CreateThenDeleteRemovesTheRecord) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  run(created("10"));
+  ASSERT_TRUE(blobs->remove(kKey).ok());
+  EXPECT_EQ(run(removed("11")).action, Action::Removed);
+  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+}
+
+TEST_F(Handler, DeleteArrivingBeforeItsCreateWinsTheRace) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));  // the object still exists when the late create runs
+  EXPECT_EQ(run(removed("11")).action, Action::Removed);
+  EXPECT_EQ(run(created("10")).action, Action::Stale);
+  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+}
+
+TEST_F(Handler, OlderCreateArrivingLateIsStale) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  run(created("0C0F6F405D6ED209E1"));
+  EXPECT_EQ(run(created("0C0F6F405D6ED209E0")).action, Action::Stale);
+  EXPECT_EQ(stored().sequencer, "0C0F6F405D6ED209E1");
+}
+
+TEST_F(Handler, OlderDeleteDoesNotRemoveANewerVersion) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  run(created("20"));
+  options.remove_bytes_on_delete = true;
+  EXPECT_EQ(run(removed("15")).action, Action::Stale);
+  EXPECT_TRUE(db->get(kOwner, kId).ok());
+  EXPECT_TRUE(blobs->head(kKey).ok());
+}
+
+TEST_F(Handler, CreateForAVanishedObjectRemovesItsPendingRecord) {
+  store::ImageRecord pending;
+  pending.owner = kOwner;
+  pending.image_id = kId;
+  pending.sequencer = "10";
+  ASSERT_TRUE(db->apply(pending).ok());
+  EXPECT_EQ(run(created("10")).action, Action::Missing);
+  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+}
+
+TEST_F(Handler, LocalDeleteAlsoRemovesTheBytes) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  run(created("10"));
+  options.remove_bytes_on_delete = true;
+  EXPECT_EQ(run(removed("11")).action, Action::Removed);
+  EXPECT_EQ(blobs->head(kKey).error().code, "NotFound");
+}
+
+TEST_F(Handler, ReextractionWithTheSameSequencerReplacesAFailure) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  store::ImageRecord failed;
+  failed.owner = kOwner;
+  failed.image_id = kId;
+  failed.filename = "kept.jpg";
+  failed.status = ImageStatus::Failed;
+  failed.error = "extractor 0.1 gave up";
+  failed.sequencer = "10";
+  ASSERT_TRUE(db->apply(failed).ok());
+  EXPECT_EQ(run(created("10")).action, Action::Extracted);
+  EXPECT_EQ(stored().status, ImageStatus::Ready);
+  EXPECT_EQ(stored().error, "");
+  EXPECT_EQ(stored().filename, "kept.jpg");
+}
+
+TEST_F(Handler, KeysOutsideTheContractAreIgnored) {
+  put("other/thing", "x");
+  EXPECT_EQ(run(created("10", "other/thing")).action, Action::Ignored);
+  EXPECT_EQ(run(created("10", "uploads/alice/not-a-ulid")).action, Action::Ignored);
+}
+
+TEST_F(Handler, UnreadableObjectIsAnErrorToRetryNotAFailedImage) {
+  // A directory where the file should be: the store cannot read it (an I/O failure).
+  std::filesystem::create_directories(dir / ("blobs/" + kKey));
+  auto r = handle(created("10"), *blobs, *db, options);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+}
+
+TEST_F(Handler, MotoEventWithoutSequencerOrdersByEventTime) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  EventRecord later = created("");
+  later.event_time = "2026-11-24T23:14:57.734692";
+  EventRecord earlier = created("");
+  earlier.event_time = "2026-11-24T23:14:49.755845";
+  EXPECT_EQ(run(later).action, Action::Extracted);
+  EXPECT_EQ(run(earlier).action, Action::Stale);
+}
+
+}  // namespace
+}  // namespace imgmeta::pipeline
