@@ -17,9 +17,11 @@ APT_PACKAGES=(
   libspdlog-dev libfmt-dev libboost-dev
   # peers and tools for cross-checks, benchmarks and test images
   libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick
-  # the web app and its browser tests
-  nodejs npm chromium
+  # the web app's browser tests
+  chromium
 )
+# Node.js and npm: the machine's own when present (a Debian npm would replace a newer nodejs).
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

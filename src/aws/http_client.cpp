@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace imgmeta::aws {
@@ -13,6 +16,20 @@ using meta::make_error;
 namespace {
 
 std::once_flag g_curl_init;
+
+// libcurl's compiled-in CA path is Debian's; the Lambda runs on Amazon Linux 2023, whose
+// bundle lives elsewhere. AWS_CA_BUNDLE / SSL_CERT_FILE win, then the first file found.
+const std::string& ca_bundle() {
+  static const std::string path = [] {
+    for (const char* env : {"AWS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"})
+      if (const char* v = std::getenv(env); v && *v) return std::string(v);
+    for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                          "/etc/ssl/certs/ca-bundle.crt", "/etc/ssl/cert.pem"})
+      if (access(p, R_OK) == 0) return std::string(p);
+    return std::string();
+  }();
+  return path;
+}
 
 struct Exchange {
   HttpResponse* response;
@@ -112,6 +129,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!ca_bundle().empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle().c_str());
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET") {

@@ -196,6 +196,29 @@ Status S3Client::remove(const std::string& key) {
   return meta::ok_status();
 }
 
+Status S3Client::copy(const std::string& source_key, const std::string& dest_key, const std::string& content_type,
+                      const Headers& metadata) {
+  std::string what = bucket_ + "/" + source_key + " -> " + dest_key;
+  if (auto s = check_key("S3.CopyObject", source_key); !s) return s.error();
+  if (auto s = check_key("S3.CopyObject", dest_key); !s) return s.error();
+  AwsRequest r{"S3.CopyObject", what, "PUT", object_path(dest_key)};
+  r.s3 = true;
+  // S3 API Reference, CopyObject: x-amz-copy-source is "bucket/key", URL-encoded.
+  r.headers.push_back({"x-amz-copy-source", uri_encode_path(bucket_ + "/" + source_key)});
+  r.headers.push_back({"x-amz-metadata-directive", "REPLACE"});
+  if (!content_type.empty()) r.headers.push_back({"Content-Type", content_type});
+  for (const auto& h : metadata) r.headers.push_back(h);
+  auto resp = client_->call(r);
+  if (!resp) return normalize(resp.error());
+  // Like CompleteMultipartUpload, a 200 may carry an error document.
+  auto doc = parse_xml(resp->body);
+  if (doc && (*doc)->name == "Error") {
+    std::string code = (*doc)->child_text("Code");
+    return normalize(make_error(code, "S3.CopyObject " + what + ": HTTP 200 " + code + ": " + (*doc)->child_text("Message")));
+  }
+  return meta::ok_status();
+}
+
 Result<S3Presigned> S3Client::presign(const std::string& method, const std::string& key, std::string query,
                                       const S3PresignOptions& options) {
   std::string op = "S3.Presign" + method + " " + bucket_ + "/" + key;

@@ -78,6 +78,11 @@ class S3Client {
   Result<std::string> put(const std::string& key, const std::string& body, const std::string& content_type,
                           const Headers& extra = {});  // returns the ETag
   Status remove(const std::string& key);  // idempotent
+  // CopyObject within the bucket with x-amz-metadata-directive REPLACE (content type and
+  // the given x-amz-meta-* headers become the copy's). Copying a key onto itself this way
+  // is how a re-extraction is requested: S3 emits ObjectCreated:Copy.
+  Status copy(const std::string& source_key, const std::string& dest_key, const std::string& content_type,
+              const Headers& metadata = {});
   Status create_bucket();                 // tests and set-up; "BucketAlreadyOwnedByYou" is success
 
   Result<S3Presigned> presign_put(const std::string& key, const S3PresignOptions& options);

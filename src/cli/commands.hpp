@@ -11,5 +11,6 @@ using Command = std::function<int()>;
 
 Command add_extract_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_lambda_command(CLI::App& app);  // src/lambda/lambda_command.cpp
 
 }  // namespace imgmeta::cli

@@ -503,7 +503,8 @@ struct LocalServer::Impl {
     server.set_read_timeout(options.read_timeout_s, 0);
     server.set_write_timeout(options.read_timeout_s, 0);
     server.set_keep_alive_max_count(1000);
-    server.set_keep_alive_timeout(5);
+    // Short: an idle keep-alive connection holds a worker, and a graceful stop waits for it.
+    server.set_keep_alive_timeout(2);
     server.set_payload_max_length(static_cast<size_t>(std::max<uint64_t>(options.max_blob_body, 1 << 20)));
 
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -43,8 +43,15 @@ constexpr uint16_t kTagDngVersion = 0xc612;
 constexpr uint64_t kMaxListValues = 256;
 // ExifTool shows offset lists (StripOffsets...) only when their text is this short.
 constexpr size_t kMaxOffsetText = 32;
+// Strip and tile lists longer than this are not read at all (4096 strips = 16 KiB of offsets).
+constexpr uint64_t kMaxOffsetValues = 4096;
 // EXIF blocks can nest through Photoshop resources (EXIF -> IRB -> EXIF ...).
 constexpr uint32_t kMaxBlockNesting = 4;
+
+// How ExifTool shows a binary value with -j -n.
+std::string binary_data(uint64_t size) {
+  return "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)";
+}
 
 // Perl prints numbers with %.15g; ExifTool's output goes through it.
 std::string perl_number(double v) {
@@ -383,6 +390,7 @@ class TiffDecoder {
       if (e.usable) entry(e, dir);
     if (table == Table::Gps) finish_gps();
     if (o_.panasonic_raw && name == "IFD0") finish_panasonic();
+    if (name == "IFD1") finish_thumbnail();
     return true;
   }
 
@@ -480,6 +488,14 @@ class TiffDecoder {
     }
     if (value > static_cast<uint64_t>(INT64_MAX)) return;
     md_.set(e.tag == kTagJpegInterchangeFormat ? "ThumbnailOffset" : "ThumbnailLength", static_cast<int64_t>(value));
+    (e.tag == kTagJpegInterchangeFormat ? thumbnail_offset_ : thumbnail_length_) = value;
+  }
+
+  // ExifTool's ThumbnailImage, when the thumbnail lies inside the data.
+  void finish_thumbnail() {
+    if (!thumbnail_offset_ || !thumbnail_length_ || *thumbnail_length_ == 0) return;
+    uint64_t relative = *thumbnail_offset_ - o_.file_offset;
+    if (w_.in_data(relative, *thumbnail_length_)) md_.set("ThumbnailImage", binary_data(*thumbnail_length_));
   }
 
   void convert(const TagInfo& t, const TiffEntry& e, Dir& dir) {
@@ -605,7 +621,7 @@ class TiffDecoder {
   // strips that are not the main image are a preview (CR2 IFD0, JPEG strips in TIFF/DNG);
   // plain strip lists are shown only when short.
   void image_data(const TagInfo& t, const TiffEntry& e, ByteView v, const Dir& dir) {
-    if (!tiff_type_is_integer(e.type) || e.count == 0 || e.count > kMaxListValues) return;
+    if (!tiff_type_is_integer(e.type) || e.count == 0 || e.count > kMaxOffsetValues) return;
     if (o_.container == TiffContainer::ExifBlock && dir.name == "IFD2") return;  // Leica preview
     const bool offsets = t.conv == TagConv::FileOffset;
     std::string_view name = t.name;
@@ -615,7 +631,7 @@ class TiffDecoder {
       if (dir.name == "SubIFD2") name = offsets ? "JpgFromRawStart" : "JpgFromRawLength";
       else name = offsets ? "PreviewImageStart" : "PreviewImageLength";
     }
-    const bool short_only = name == t.name;
+    if (name != t.name && e.count > kMaxListValues) return;
     const uint64_t add = offsets ? o_.file_offset : 0;
     std::string text;
     for (uint64_t i = 0; i < e.count; ++i) {
@@ -623,8 +639,9 @@ class TiffDecoder {
       if (x > UINT64_MAX - add) return;
       if (i) text += ' ';
       append_uint(text, x + add);
-      if (short_only && text.size() > kMaxOffsetText) return;
     }
+    // ExifTool shows long strip lists as binary data, giving the length of their text.
+    if (name == t.name && text.size() > kMaxOffsetText) text = binary_data(text.size());
     store(TagInfo{t.tag, name, TagConv::Plain, false}, e.count == 1 ? number_from_text(text) : Value(std::move(text)),
           dir);
   }
@@ -729,6 +746,7 @@ class TiffDecoder {
   TiffFacts facts_;
   GpsFix gps_;
   std::string priority_dir_;  // ExifTool's PRIORITY_DIR, by IFD name
+  std::optional<uint64_t> thumbnail_offset_, thumbnail_length_;  // IFD1's, offset from the file start
   std::vector<uint16_t> priority0_seen_;
 };
 

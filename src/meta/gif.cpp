@@ -22,6 +22,7 @@ constexpr uint8_t kGraphicControlLabel = 0xF9;  // 23
 constexpr uint8_t kCommentLabel = 0xFE;       // 24
 constexpr uint8_t kPlainTextLabel = 0x01;     // 25
 constexpr uint8_t kApplicationLabel = 0xFF;   // 26
+constexpr size_t kSkipWindow = 4096;
 
 std::string hex_offset(uint64_t v) {
   char buf[24];
@@ -73,11 +74,26 @@ class GifParser {
   Reader& r_;
   uint64_t frames_ = 0;
   uint64_t delay_ = 0;  // hundredths of a second
+  int transparent_ = -1;  // the last transparent color index given, as ExifTool reports it
   bool comment_seen_ = false;
   bool frames_capped_ = false;
 };
 
 Result<uint64_t> GifParser::sub_blocks(uint64_t pos, std::string* collect, bool keep_sizes) {
+  if (!collect) {
+    // Skipping only: hop from size byte to size byte through a window of the file, so the
+    // Reader is asked once per window rather than once per 255-byte sub-block.
+    for (;;) {
+      ByteView w = TRY(r_.view_upto(pos, kSkipWindow));
+      if (w.empty()) return make_error("data sub-blocks at " + hex_offset(pos) + " run past the end");
+      size_t i = 0;
+      while (i < w.size()) {
+        if (w[i] == 0) return pos + i + 1;
+        i += size_t{w[i]} + 1;
+      }
+      pos += i;
+    }
+  }
   const uint64_t limit = ctx_.limits().max_value_bytes;
   bool cut = false;
   for (;;) {
@@ -128,7 +144,7 @@ Result<uint64_t> GifParser::extension(uint64_t pos) {
       if (d[0] == 4) {
         ByteView g = TRY(r_.view(body + 1, 4));
         delay_ += static_cast<uint64_t>(g[1] | (g[2] << 8));
-        if (g[0] & 0x01) md_.set("TransparentColor", int64_t{g[3]});
+        if (g[0] & 0x01) transparent_ = g[3];
       }
       return sub_blocks(body);
     }
@@ -242,6 +258,7 @@ void GifParser::walk(uint64_t pos) {
 }
 
 void GifParser::finish() {
+  if (transparent_ >= 0) md_.set("TransparentColor", int64_t{transparent_});
   // ExifTool reports these only for animations.
   if (frames_ > 1) md_.set("FrameCount", static_cast<int64_t>(frames_));
   if (delay_ > 0) md_.set("Duration", static_cast<double>(delay_) / 100.0);

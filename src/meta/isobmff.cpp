@@ -38,9 +38,9 @@ constexpr uint32_t kFtyp = fourcc("ftyp"), kMeta = fourcc("meta"), kMoov = fourc
                    kIref = fourcc("iref"), kIdat = fourcc("idat");
 // Item types (23008-12 and 14496-12 8.11.6) and reference types (8.11.12).
 constexpr uint32_t kMime = fourcc("mime"), kExif = fourcc("Exif"), kDimg = fourcc("dimg"),
-                   kCdsc = fourcc("cdsc"), kAuxl = fourcc("auxl"), kThmb = fourcc("thmb");
+                   kCdsc = fourcc("cdsc"), kAuxl = fourcc("auxl");
 // Item properties.
-constexpr uint32_t kIspe = fourcc("ispe"), kIrot = fourcc("irot"), kImir = fourcc("imir"),
+constexpr uint32_t kIspe = fourcc("ispe"), kIrot = fourcc("irot"),
                    kPixi = fourcc("pixi"), kColr = fourcc("colr"), kHvcC = fourcc("hvcC"),
                    kAv1C = fourcc("av1C"), kClap = fourcc("clap"), kAuxC = fourcc("auxC"),
                    kPasp = fourcc("pasp");
@@ -140,7 +140,7 @@ struct Item {
   // ipma
   std::vector<Association> properties;
   // iref, from this item
-  std::vector<uint32_t> dimg, cdsc, auxl, thmb;
+  std::vector<uint32_t> dimg, cdsc, auxl;
 };
 
 struct Property {
@@ -333,11 +333,14 @@ class IsobmffParser {
     bool mp4 = false, f4v = false, qt = false;
     for (size_t at = 8; at + 4 <= p.size(); at += 4) {
       uint32_t b = TRY(p.u32(at, Endian::Big));
+      // ExifTool's pattern /^.{8}(.{4})+(mp41|mp42|avc1)/ never looks at the first brand.
+      if (at > 8) {
+        if (b == fourcc("mp41") || b == fourcc("mp42") || b == fourcc("avc1")) mp4 = true;
+        if (b == fourcc("f4v ")) f4v = true;
+        if (b == fourcc("qt  ")) qt = true;
+      }
       std::string raw = bmff::fourcc_raw(b);
       if (raw.find('\0') != std::string::npos) continue;  // ExifTool drops brands holding a NUL
-      if (b == fourcc("mp41") || b == fourcc("mp42") || b == fourcc("avc1")) mp4 = true;
-      if (b == fourcc("f4v ")) f4v = true;
-      if (b == fourcc("qt  ")) qt = true;
       brands.push_back(std::move(raw));
     }
 
@@ -565,7 +568,6 @@ class IsobmffParser {
       if (item && ref.type == kDimg) list = &item->dimg;
       if (item && ref.type == kCdsc) list = &item->cdsc;
       if (item && ref.type == kAuxl) list = &item->auxl;
-      if (item && ref.type == kThmb) list = &item->thmb;
       for (uint16_t i = 0; i < count; ++i) {
         uint32_t to = version == 0 ? uint32_t{TRY(c.u16())} : TRY(c.u32());
         if (list && list->size() < kMaxRefsPerItem) list->push_back(to);
@@ -1008,7 +1010,8 @@ class IsobmffParser {
     }
 
     // 23008-12 6.5.1 and MIAF 7.3.6.7: the transformative properties, in ipma order, give the
-    // displayed image. EXIF Orientation does not apply to HEIF.
+    // displayed image (imir, 6.5.12, flips it without changing its size). EXIF Orientation
+    // does not apply to HEIF.
     if (width && height) {
       for (const auto& a : primary.properties) {
         const Property* p = m.property(a.index);

@@ -118,7 +118,10 @@ class JpegParser {
   // Photoshop), earlier or later in the file, wins. So it is set last, as a default.
   bool have_jfif_ = false;
   int64_t jfif_unit_ = 0, jfif_x_ = 0, jfif_y_ = 0;
-  std::vector<uint8_t> exif_;       // the EXIF block, copied: parse_exif may read again
+  std::vector<uint8_t> exif_;
+  // The four bytes after the last segment read (normally the next marker and its length).
+  uint8_t ahead_[4] = {};
+  uint64_t ahead_pos_ = UINT64_MAX;       // the EXIF block, copied: parse_exif may read again
   std::vector<uint8_t> photoshop_;  // consecutive APP13 Photoshop segments, joined
   bool photoshop_pending_ = false;
   IccChunks icc_;
@@ -148,7 +151,12 @@ Status JpegParser::run() {
     uint64_t start = pos;
     uint8_t code = 0;
     bool found = false;
-    while (pos < size && pos - start <= kMaxSkip) {
+    bool ahead = ahead_pos_ == pos && ahead_[0] == 0xFF && ahead_[1] != 0xFF && ahead_[1] != 0x00;
+    if (ahead) {
+      code = ahead_[1];
+      found = true;
+    }
+    while (!found && pos < size && pos - start <= kMaxSkip) {
       auto chunk = r_.view_upto(pos, 256);
       if (!chunk) {
         md_.warn("JPEG: reading marker at offset " + hex(pos) + ": " + chunk.error().message);
@@ -190,7 +198,7 @@ Status JpegParser::run() {
     }
     if (is_standalone(code)) continue;
     // B.1.1.4: a two-byte length that counts itself but not the marker.
-    auto len = r_.u16(pos, Endian::Big);
+    auto len = ahead ? Result<uint16_t>(static_cast<uint16_t>(ahead_[2] << 8 | ahead_[3])) : r_.u16(pos, Endian::Big);
     if (!len) {
       md_.warn("JPEG: segment " + marker_name(code) + " at offset " + hex(marker_pos) + " has no length: file ends");
       break;
@@ -228,12 +236,19 @@ void JpegParser::segment(uint8_t marker, uint64_t pos, uint16_t length) {
     if (photoshop_pending_) flush_photoshop();
     return;  // DQT, DHT, DRI and other APPn are skipped without being read
   }
-  auto view = r_.view(payload_pos, payload_len);
-  if (!view) {
-    md_.warn("JPEG: reading segment " + marker_name(marker) + " at offset " + hex(pos - 2) + ": " + view.error().message);
+  // The payload and the next marker and length in one read: after a large segment, the next
+  // marker would otherwise cost a block read of its own.
+  auto view = r_.view_upto(payload_pos, payload_len + sizeof ahead_);
+  if (!view || view->size() < payload_len) {
+    md_.warn("JPEG: reading segment " + marker_name(marker) + " at offset " + hex(pos - 2) + ": " +
+             (view ? std::string("short read") : view.error().message));
     return;
   }
-  ByteView p = *view;
+  if (view->size() == payload_len + sizeof ahead_) {
+    std::memcpy(ahead_, view->data() + payload_len, sizeof ahead_);
+    ahead_pos_ = payload_pos + payload_len;
+  }
+  ByteView p = view->sub(0, payload_len).value_or(ByteView());
   if (marker == kAPP13 && starts_with(p, kPhotoshopSig)) photoshop = true;
   if (photoshop_pending_ && !photoshop) flush_photoshop();
 

@@ -481,52 +481,46 @@ bool PngParser::scan_tail(uint64_t from) {
 }
 
 // Finds, in a window of the file, the first offset where a chain of well-formed chunks runs to
-// an empty IEND chunk, with every CRC right (5.5): compressed image data that happens to look
-// like a chain fails the CRCs. Each offset's outcome is remembered, so the search is linear in
-// the window; CRC checks are capped.
+// an empty IEND chunk. Compressed image data that happens to look like a chain is caught by the
+// CRCs (5.5), checked on every chunk but the image data itself: a chain can only start inside
+// image data by way of a fake header, and a fake header is not IDAT's or fdAT's. Most offsets
+// fail at once (their type bytes are not letters, or their length overshoots); the steps taken
+// and the chains CRC-checked are capped, so a crafted tail costs linear time.
 std::optional<std::vector<PngParser::ChunkRef>> PngParser::find_chain(ByteView t, uint64_t tail_offset) {
   const size_t n = t.size();
   const uint64_t overhead = kChunkHeaderSize + kCrcSize;
   if (n < overhead) return std::nullopt;
-  enum : uint8_t { kUnknown = 0, kReachesEnd = 1, kBroken = 2 };
-  std::vector<uint8_t> state(n, kUnknown);
-  std::vector<size_t> path;
   const uint8_t* b = t.data();
+  size_t steps_left = 4 * 1024 + n / 8;
   int crc_chains = 0;
   for (size_t p = 0; p + overhead <= n; ++p) {
     if (!is_chunk_type(b + p + 4)) continue;
-    // Follow the lengths from p until a known outcome, IEND or a malformed header.
-    path.clear();
-    size_t q = p;
-    uint8_t outcome = kBroken;
-    for (;;) {
-      if (q >= n) break;
-      if (state[q] != kUnknown) {
-        outcome = state[q];
-        break;
-      }
-      path.push_back(q);
+    // Follow the lengths from p to IEND, or to a malformed header.
+    bool reaches_end = false;
+    for (size_t q = p;;) {
+      if (steps_left-- == 0) return std::nullopt;
       if (n - q < overhead || !is_chunk_type(b + q + 4)) break;
       const uint32_t len = be32(b + q);
       if (len > n - q - overhead) break;
       if (be32(b + q + 4) == kIEND) {
-        if (len == 0) outcome = kReachesEnd;
+        reaches_end = len == 0;
         break;
       }
       q += overhead + len;
     }
-    for (size_t x : path) state[x] = outcome;
-    if (outcome != kReachesEnd) continue;
+    if (!reaches_end) continue;
     if (++crc_chains > kMaxTailCrcChains) return std::nullopt;
     std::vector<ChunkRef> chain;
     bool crc_ok = true;
     for (size_t c = p;;) {
       const uint32_t len = be32(b + c);
       const uint32_t type = be32(b + c + 4);
-      const uLong crc = crc32(crc32(0L, Z_NULL, 0), b + c + 4, static_cast<uInt>(len + 4));
-      if (crc != be32(b + c + 8 + len)) {
-        crc_ok = false;
-        break;
+      if (!is_image_data(type)) {
+        const uLong crc = crc32(crc32(0L, Z_NULL, 0), b + c + 4, static_cast<uInt>(len + 4));
+        if (crc != be32(b + c + 8 + len)) {
+          crc_ok = false;
+          break;
+        }
       }
       chain.push_back(ChunkRef{type, tail_offset + c + kChunkHeaderSize, len, c + kChunkHeaderSize});
       if (type == kIEND) break;
@@ -538,10 +532,10 @@ std::optional<std::vector<PngParser::ChunkRef>> PngParser::find_chain(ByteView t
 }
 
 void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
-  const std::string where = type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize);
   auto too_short = [&](size_t need) {
     if (d.size() >= need) return false;
-    md_.warn("PNG " + where + ": " + std::to_string(d.size()) + " bytes, expected " + std::to_string(need));
+    md_.warn("PNG " + type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize) + ": " +
+             std::to_string(d.size()) + " bytes, expected " + std::to_string(need));
     return true;
   };
   if ((type == kTEXT || type == kZTXT || type == kITXT || type == kEXIF) && seen_idat_ && !warned_after_idat_) {
@@ -716,11 +710,11 @@ void PngParser::on_iccp(ByteView d, uint64_t offset) {
 // 11.3.3.4 iTXt: keyword, NUL, compression flag, method, language tag, NUL, translated
 //          keyword, NUL, UTF-8 text (a zlib stream when the flag is 1).
 void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
-  const std::string where = "PNG " + type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize);
+  auto where = [&] { return "PNG " + type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize); };
   const std::string_view all = as_chars(d);
   const size_t nul = all.find('\0');
   if (nul == std::string_view::npos || nul == 0 || nul > kMaxKeyword) {
-    md_.warn(where + ": keyword missing or longer than 79 bytes");
+    md_.warn(where() + ": keyword missing or longer than 79 bytes");
     return;
   }
   const std::string keyword = latin1_to_utf8(all.substr(0, nul));
@@ -730,7 +724,7 @@ void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
   std::string_view lang;
   if (type == kZTXT) {
     if (rest.empty()) {
-      md_.warn(where + ": no compression method");
+      md_.warn(where() + ": no compression method");
       return;
     }
     if (rest[0] != 0) {
@@ -742,7 +736,7 @@ void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
   } else if (type == kITXT) {
     utf8 = true;
     if (rest.size() < 2) {
-      md_.warn(where + ": compression fields missing");
+      md_.warn(where() + ": compression fields missing");
       return;
     }
     compressed = rest[0] != 0;
@@ -753,14 +747,14 @@ void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
     rest.remove_prefix(2);
     const size_t lang_end = rest.find('\0');
     if (lang_end == std::string_view::npos) {
-      md_.warn(where + ": language tag not terminated");
+      md_.warn(where() + ": language tag not terminated");
       return;
     }
     lang = rest.substr(0, lang_end);
     rest.remove_prefix(lang_end + 1);
     const size_t translated_end = rest.find('\0');
     if (translated_end == std::string_view::npos) {
-      md_.warn(where + ": translated keyword not terminated");
+      md_.warn(where() + ": translated keyword not terminated");
       return;
     }
     rest.remove_prefix(translated_end + 1);
@@ -777,7 +771,7 @@ void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
                        cap, type_name(type) + " '" + keyword + "'");
     if (!inflated) return;
     if (inflated->truncated)
-      md_.warn(where + ": '" + keyword + "' inflates to more than " + std::to_string(inflated->bytes.size()) +
+      md_.warn(where() + ": '" + keyword + "' inflates to more than " + std::to_string(inflated->bytes.size()) +
                " bytes; cut there");
     rest = as_chars(ByteView(inflated->bytes));
   }

@@ -100,6 +100,11 @@ bool IfdWalker::absolute(uint64_t offset, uint64_t& out) const {
   return true;
 }
 
+bool IfdWalker::in_data(uint64_t offset, uint64_t size) const {
+  uint64_t at = 0;
+  return absolute(offset, at) && reader_.has(at, size);
+}
+
 bool IfdWalker::read_ifd(uint64_t offset, std::string_view name, Ifd& out) {
   out.entries.clear();
   out.next = 0;

@@ -89,6 +89,9 @@ class IfdWalker {
   // The view is valid until the next read on the walker's Reader.
   Result<ByteView> value(const TiffEntry& e);
 
+  // True when [offset, offset + size) (relative to the header) lies inside the Reader.
+  bool in_data(uint64_t offset, uint64_t size) const;
+
   // Position of a structure offset in the Reader (base + offset); false on overflow.
   bool absolute(uint64_t offset, uint64_t& out) const;
 

@@ -209,6 +209,8 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   out.store_time += since(t_store);
   if (!base) return make_error(base.error().code, op + ": " + base.error().message);
   store::ImageRecord record = std::move(base).value();
+  // A newer event decided this image already: skip the extraction (apply would refuse anyway).
+  if (!record.sequencer.empty() && compare_sequencers(record.sequencer, out.sequencer) > 0) return finish(Action::Stale);
   record.sequencer = out.sequencer;
   record.updated_at_ms = store::now_ms();
 

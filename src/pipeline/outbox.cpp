@@ -82,13 +82,19 @@ std::string event_document(std::string_view name, const std::string& bucket, con
 
 }  // namespace
 
+Result<SequencerClock*> Outbox::sequencers() {
+  std::lock_guard lock(sequencers_mu_);
+  if (!sequencers_) sequencers_ = std::make_unique<SequencerClock>(TRY(metadata_.max_sequencer()));
+  return sequencers_.get();
+}
+
 Status Outbox::start() {
   {
     std::lock_guard lock(mu_);
     if (!threads_.empty()) return meta::ok_status();
     stopping_ = false;
   }
-  if (!sequencers_) sequencers_ = std::make_unique<SequencerClock>(TRY(metadata_.max_sequencer()));
+  TRY(sequencers());
   int64_t released = TRY(metadata_.release_leases());
   metrics_.outbox_reclaimed.fetch_add(static_cast<uint64_t>(released), std::memory_order_relaxed);
   std::lock_guard lock(mu_);
@@ -116,7 +122,7 @@ void Outbox::wake() {
 }
 
 Result<store::ImageRecord> Outbox::record_upload(const store::UploadIntent& intent, const store::ObjectInfo& object) {
-  if (!sequencers_) sequencers_ = std::make_unique<SequencerClock>(TRY(metadata_.max_sequencer()));
+  SequencerClock* clock = TRY(sequencers());
   std::string key = object_key(intent.owner, intent.image_id);
   store::ImageRecord r;
   r.owner = intent.owner;
@@ -129,7 +135,7 @@ Result<store::ImageRecord> Outbox::record_upload(const store::UploadIntent& inte
   r.status = store::ImageStatus::Pending;
   r.uploaded_at_ms = store::now_ms();
   r.updated_at_ms = r.uploaded_at_ms;
-  r.sequencer = sequencers_->next();
+  r.sequencer = clock->next();
   r.search_text = r.filename;
   std::string_view name = intent.multipart_upload_id.empty() ? kObjectCreatedPut : kObjectCreatedCompleteMultipartUpload;
   store::OutboxEvent event{key, r.sequencer, event_document(name, options_.bucket, key, object.size, object.etag, r.sequencer)};
@@ -140,10 +146,10 @@ Result<store::ImageRecord> Outbox::record_upload(const store::UploadIntent& inte
 }
 
 Status Outbox::record_delete(const std::string& owner, const std::string& image_id) {
-  if (!sequencers_) sequencers_ = std::make_unique<SequencerClock>(TRY(metadata_.max_sequencer()));
+  SequencerClock* clock = TRY(sequencers());
   std::string key = object_key(owner, image_id);
   TRY(metadata_.get(owner, image_id));  // "NotFound" for a missing (or another owner's) image
-  std::string seq = sequencers_->next();
+  std::string seq = clock->next();
   // S3's delete records carry only key and sequencer.
   store::OutboxEvent event{key, seq, event_document(kObjectRemovedDelete, options_.bucket, key, std::nullopt, "", seq)};
   bool removed = TRY(metadata_.commit_delete(owner, image_id, event));

@@ -114,6 +114,8 @@ class Outbox {
   WorkerOptions options_;
   Metrics& metrics_;
   std::function<void(const AttemptReport&)> observer_;
+  Result<SequencerClock*> sequencers();  // created on first use, seeded from the store
+  std::mutex sequencers_mu_;
   std::unique_ptr<SequencerClock> sequencers_;
 
   std::mutex mu_;

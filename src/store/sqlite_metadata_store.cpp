@@ -339,7 +339,7 @@ struct SqliteMetadataStore::Impl {
     auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kImageColumns +
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
     s.bind(1, r.owner).bind(2, r.image_id).bind(3, r.filename).bind(4, r.content_type);
-    s.bind(5, static_cast<int64_t>(r.size)).bind(6, r.sha256).bind(7, r.etag);
+    s.bind(5, static_cast<int64_t>(r.size)).bind(6, ascii_lower(r.sha256)).bind(7, r.etag);
     s.bind(8, std::string(to_string(r.status))).bind(9, r.error).bind(10, r.uploaded_at_ms);
     if (r.taken_at_ms) s.bind(11, *r.taken_at_ms);
     else s.bind_null(11);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "aws/adapters.hpp"
 #include "aws/digest.hpp"
 #include "aws/s3_blob_store.hpp"
 #include "aws/s3_source.hpp"
@@ -243,6 +244,25 @@ TEST(MotoS3, CompletedObjectOfAnotherSizeThanPromisedIsDeleted) {
   ASSERT_FALSE(done.ok());
   EXPECT_EQ(done.error().code, "IncompleteBody");
   EXPECT_EQ(store.head("uploads/u/01JSHORT").error().code, "NotFound");
+}
+
+TEST(MotoS3, ServeAdaptersOpenFromTheirUris) {
+  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+  AdapterSettings settings{"", "us-east-1", {{"", moto().url()}}};
+  bucket("imgs-adapter");
+  auto blobs = open_s3_blob_store("s3://imgs-adapter/tenant-a", settings);
+  ASSERT_TRUE(blobs.ok()) << blobs.error().message;
+  auto p = (*blobs)->presign_put("uploads/u/01JADAPTER", {3, "image/png"});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_NE(p->url.find("/imgs-adapter/tenant-a/uploads/u/01JADAPTER?"), std::string::npos) << p->url;
+  auto meta = open_dynamodb_store("dynamodb://imgmeta-adapter", settings);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(open_dynamodb_store("dynamodb://", settings).error().code, "InvalidArgument");
+  EXPECT_EQ(open_dynamodb_store("dynamodb://a/b", settings).error().code, "InvalidArgument");
+  EXPECT_EQ(open_s3_blob_store("s3:///x", settings).error().code, "InvalidArgument");
+  EXPECT_TRUE(open_cognito_verifier("cognito://us-east-1/us-east-1_abc?client=c", settings).ok());
+  EXPECT_FALSE(open_cognito_verifier("cognito://us-east-1/us-east-1_abc", settings).ok());
 }
 
 }  // namespace

@@ -198,6 +198,20 @@ TEST(Isobmff, UnknownMajorBrandWithMp42IsMp4) {
   EXPECT_EQ(text(*md, "MIMEType"), "video/mp4");
 }
 
+TEST(Isobmff, QuickTimeBrandAfterTheFirstCompatibleOneIsMov) {
+  auto md = extract_bytes(concat({ftyp("abcd", {"isom", "qt  "}), box("free")}));
+  ASSERT_TRUE(md);
+  EXPECT_EQ(text(*md, "FileType"), "MOV");
+  EXPECT_EQ(text(*md, "MIMEType"), "video/quicktime");
+}
+
+TEST(Isobmff, FirstCompatibleBrandDoesNotDecideTheFileType) {
+  // ExifTool's pattern skips the first compatible brand: an unknown major brand is MP4.
+  auto md = extract_bytes(concat({ftyp("abcd", {"qt  "}), box("free")}));
+  ASSERT_TRUE(md);
+  EXPECT_EQ(text(*md, "FileType"), "MP4");
+}
+
 TEST(Isobmff, FtypFieldsAsExifToolPrintsThem) {
   Bytes file = concat({box("ftyp", Bytes().chars("heic").u32(0x00010203).chars("mif1").u32(0).chars("heic")),
                        box("free")});

@@ -29,7 +29,10 @@ Bytes deflate(std::string_view s) {
 
 // A PNG datastream, chunk by chunk (PNG 5.3: length, type, data, CRC over type and data).
 struct Png {
-  Bytes b{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  Bytes b;
+
+  Png() : b(std::begin(kSignature), std::end(kSignature)) {}
 
   Png& chunk(std::string_view type, const Bytes& data) {
     put32(b, static_cast<uint32_t>(data.size()));
@@ -426,6 +429,22 @@ TEST(Png, WithoutImageEndTheWalkHopsToTheText) {
   ASSERT_TRUE(md.ok());
   EXPECT_EQ(str(*md, "Title"), "after the image");
   EXPECT_TRUE(warned(*md, "Truncated PNG image"));
+}
+
+TEST(Png, ChunkLookalikeInsideImageDataIsNotTakenForAChunk) {
+  // The last IDAT chunk ends with bytes that parse as a tEXt chunk (with a wrong CRC) leading
+  // straight to the real chunks; the tail window starts inside that IDAT chunk.
+  Png png;
+  png.ihdr(100, 100);
+  for (int i = 0; i < 300; ++i) png.idat(1024);
+  Bytes data(100 * 1024, 0x55);
+  const std::string fake = std::string("\0\0\0\x0AtEXtTitle\0fake", 18) + "\x01\x02\x03\x04";
+  std::copy(fake.begin(), fake.end(), data.end() - static_cast<std::ptrdiff_t>(fake.size()));
+  png.chunk("IDAT", data).text("Title", "real").iend();
+  FetchingSource src(png.b);
+  auto md = extract(src);
+  ASSERT_TRUE(md.ok());
+  EXPECT_EQ(str(*md, "Title"), "real");
 }
 
 TEST(Png, TailChunkWithBadCrcIsStillReadByTheWalk) {

@@ -18,7 +18,10 @@ void put_le(Bytes& b, uint32_t v, int n) {
 
 // A RIFF/WEBP file; the RIFF size is filled in by bytes() unless a lie is wanted.
 struct Webp {
-  Bytes b{'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P'};
+  static constexpr uint8_t kHeader[12] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P'};
+  Bytes b;
+
+  Webp() : b(std::begin(kHeader), std::end(kHeader)) {}
 
   Webp& chunk(std::string_view fourcc, const Bytes& data) {
     b.insert(b.end(), fourcc.begin(), fourcc.end());

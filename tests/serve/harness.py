@@ -253,6 +253,10 @@ class Server:
             if self.proc and self.proc.poll() is None:
                 self.stop()
         finally:
+            if self.proc:
+                for pipe in (self.proc.stdout, self.proc.stderr):
+                    if pipe:
+                        pipe.close()
             if self._tmp:
                 self._tmp.cleanup()
 

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds s3metadataFetcher.zip, the Lambda deployment package of the custom runtime
+# (provided.al2023): the imgmeta binary with its own dynamic loader and every shared
+# library it links, because Amazon Linux 2023's glibc (2.34) is older than the build
+# machine's. The same approach as aws-lambda-cpp's packager (packaging/packager):
+#
+#   bootstrap              shell script: exec lib/<loader> --library-path lib bin/imgmeta lambda
+#   bin/imgmeta            the binary (stripped)
+#   lib/<loader>           ld-linux-x86-64.so.2 / ld-linux-aarch64.so.1 from the build machine
+#   lib/*.so*              every library ldd resolves for bin/imgmeta
+#
+# The loader runs with --inhibit-cache so the host's /etc/ld.so.cache is never consulted:
+# only the zip's libraries load. The handler is chosen by the function's _HANDLER setting
+# (extract | api). Files get a fixed timestamp and order, so equal inputs give equal zips.
+#
+# Usage: deploy/package-lambda.sh [--binary PATH] [--out DIR] [--no-strip]
+#   --binary  the imgmeta binary to package (default: build the release preset first)
+#   --out     where s3metadataFetcher.zip goes (default: build/lambda)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+binary="" out="$repo/build/lambda" strip=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --binary) binary=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --no-strip) strip=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "package-lambda.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for tool in ldd zip; do
+  command -v $tool >/dev/null || { echo "package-lambda.sh: $tool is required" >&2; exit 1; }
+done
+
+if [ -z "$binary" ]; then
+  cmake --preset release -S "$repo" >/dev/null
+  cmake --build --preset release --target imgmeta -j2
+  binary="$repo/build/release/src/cli/imgmeta"
+fi
+[ -x "$binary" ] || { echo "package-lambda.sh: $binary is not an executable" >&2; exit 1; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/lib"
+cp "$binary" "$stage/bin/imgmeta"
+[ $strip = 1 ] && strip --strip-unneeded "$stage/bin/imgmeta"
+
+# ldd lines: "libfoo.so.1 => /path/libfoo.so.1 (0x...)", the loader as "/lib64/ld-linux-x86-64.so.2 (0x...)".
+deps=$(ldd "$binary")
+if grep -q "not found" <<<"$deps"; then
+  echo "package-lambda.sh: unresolved libraries:" >&2; grep "not found" <<<"$deps" >&2; exit 1
+fi
+loader=""
+while read -r line; do
+  case $line in
+    *"=> /"*) lib=$(sed -E 's/.*=> ([^ ]+) .*/\1/' <<<"$line"); cp -L "$lib" "$stage/lib/$(basename "$lib")" ;;
+    /*ld-linux*) loader=$(awk '{print $1}' <<<"$line"); cp -L "$loader" "$stage/lib/$(basename "$loader")" ;;
+  esac
+done <<<"$deps"
+[ -n "$loader" ] || { echo "package-lambda.sh: no dynamic loader in ldd's output" >&2; exit 1; }
+loader_name=$(basename "$loader")
+
+cat > "$stage/bootstrap" <<SCRIPT
+#!/bin/sh
+# s3metadataFetcher: imgmeta as a Lambda custom runtime, run by the loader and libraries
+# shipped in this package (deploy/package-lambda.sh). No host library is used.
+set -eu
+root=\${LAMBDA_TASK_ROOT:-\${0%/*}}
+exec "\$root/lib/$loader_name" --inhibit-cache --library-path "\$root/lib" "\$root/bin/imgmeta" lambda "\$@"
+SCRIPT
+chmod 0755 "$stage/bootstrap" "$stage/bin/imgmeta" "$stage/lib/$loader_name"
+chmod 0644 $(find "$stage/lib" -type f ! -name "$loader_name")
+
+mkdir -p "$out"
+zipfile="$(cd "$out" && pwd)/s3metadataFetcher.zip"
+rm -f "$zipfile"
+find "$stage" -exec touch -h -d '1980-01-01 00:00:00' {} +
+(cd "$stage" && find bootstrap bin lib -type f | LC_ALL=C sort | zip -q -X -9 "$zipfile" -@)
+echo "$zipfile: $(du -h "$zipfile" | cut -f1), $(ls "$stage/lib" | wc -l) libraries, loader $loader_name"

@@ -1,0 +1,57 @@
+#include "aws/adapters.hpp"
+
+#include "aws/cognito_verifier.hpp"
+#include "aws/dynamo_metadata_store.hpp"
+#include "aws/s3_blob_store.hpp"
+
+namespace imgmeta::aws {
+
+using meta::make_error;
+
+namespace {
+
+Result<AwsSettings> resolve(const AdapterSettings& s) {
+  SettingsOverrides o;
+  o.profile = s.profile;
+  o.region = s.region;
+  o.endpoints = s.endpoints;
+  return load_settings(o);
+}
+
+std::shared_ptr<HttpClient> shared_http() {
+  static auto http = std::make_shared<HttpClient>();
+  return http;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::BlobStore>> open_s3_blob_store(std::string_view uri, const AdapterSettings& settings) {
+  auto parsed = parse_s3_uri(uri);
+  if (!parsed) return parsed.error();
+  auto aws = resolve(settings);
+  if (!aws) return aws.error();
+  auto client = std::make_shared<S3Client>(*aws, parsed->bucket, shared_http());
+  return std::unique_ptr<store::BlobStore>(std::make_unique<S3BlobStore>(client, parsed->prefix));
+}
+
+Result<std::unique_ptr<store::MetadataStore>> open_dynamodb_store(std::string_view uri, const AdapterSettings& settings) {
+  if (!uri.starts_with("dynamodb://") || uri.size() == 11 || uri.substr(11).find('/') != std::string_view::npos)
+    return make_error("InvalidArgument", "metadata store '" + std::string(uri) + "': expected dynamodb://table");
+  auto aws = resolve(settings);
+  if (!aws) return aws.error();
+  auto client = std::make_shared<DynamoClient>(*aws, shared_http());
+  return std::unique_ptr<store::MetadataStore>(std::make_unique<DynamoMetadataStore>(client, std::string(uri.substr(11))));
+}
+
+Result<std::unique_ptr<auth::TokenVerifier>> open_cognito_verifier(std::string_view uri, const AdapterSettings& settings) {
+  std::string endpoint;
+  if (auto it = settings.endpoints.find("cognito-idp"); it != settings.endpoints.end()) endpoint = it->second;
+  else if (auto all = settings.endpoints.find(""); all != settings.endpoints.end()) endpoint = all->second;
+  else if (const char* env = std::getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"); env && *env) endpoint = env;
+  else if (const char* env2 = std::getenv("AWS_ENDPOINT_URL"); env2 && *env2) endpoint = env2;
+  auto cognito = parse_cognito_uri(uri, endpoint);
+  if (!cognito) return cognito.error();
+  return std::unique_ptr<auth::TokenVerifier>(std::make_unique<CognitoVerifier>(*cognito, shared_http()));
+}
+
+}  // namespace imgmeta::aws

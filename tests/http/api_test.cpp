@@ -1,0 +1,210 @@
+#include "http/api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "http/outbox_events.hpp"
+#include "pipeline/outbox.hpp"
+#include "store/directory_blob_store.hpp"
+#include "store/sqlite_metadata_store.hpp"
+
+namespace imgmeta::http {
+namespace {
+
+using nlohmann::json;
+
+// The real local stack in a temp directory: accounts, blob store, SQLite, outbox (not
+// started: events stay queued, which these tests do not need to run).
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("imgmeta-api-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store::DirectoryBlobStoreOptions bo;
+    bo.data_dir = dir_.string();
+    blobs_ = store::DirectoryBlobStore::open(bo).value();
+    metadata_ = store::SqliteMetadataStore::open({(dir_ / "metadata.db").string()}).value();
+    auth::AccountSettings as;
+    as.password_cost = {1, 64 * 1024};
+    accounts_ = auth::AccountService::open((dir_ / "auth").string(), as).value();
+    outbox_ = std::make_unique<pipeline::Outbox>(*metadata_, *blobs_, pipeline::HandlerOptions{}, pipeline::WorkerOptions{},
+                                                 metrics_);
+    events_ = std::make_unique<OutboxEvents>(*outbox_);
+    ApiDeps deps{accounts_.get(), &accounts_->tokens(), blobs_.get(), metadata_.get(), events_.get(), {}};
+    ApiOptions options;
+    options.max_upload_size = 1000;
+    api_ = std::make_unique<Api>(deps, options);
+    auto account = accounts_->sign_up("tester", "correct horse", "127.0.0.1", api_->now_ms());
+    ASSERT_TRUE(account.ok());
+    user_id_ = account->user_id;
+    token_ = accounts_->sign_in("tester", "correct horse", "127.0.0.1", api_->now_ms())->access_token;
+  }
+  void TearDown() override {
+    api_.reset();
+    events_.reset();
+    outbox_.reset();
+    accounts_.reset();
+    metadata_.reset();
+    blobs_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ApiResponse call(std::string method, std::string path, std::string body = {}, bool with_token = true) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.remote_address = "127.0.0.1";
+    r.request_id = "req-1";
+    if (with_token) r.headers.emplace("authorization", "Bearer " + token_);
+    return api_->handle(r);
+  }
+  static std::string code(const ApiResponse& r) { return json::parse(r.body)["error"]["code"]; }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::DirectoryBlobStore> blobs_;
+  std::unique_ptr<store::SqliteMetadataStore> metadata_;
+  std::unique_ptr<auth::AccountService> accounts_;
+  pipeline::Metrics metrics_;
+  std::unique_ptr<pipeline::Outbox> outbox_;
+  std::unique_ptr<OutboxEvents> events_;
+  std::unique_ptr<Api> api_;
+  std::string user_id_, token_;
+};
+
+TEST_F(ApiTest, ErrorsAreJsonWithCodeMessageAndRequestId) {
+  auto r = call("GET", "/api/nothing");
+  EXPECT_EQ(r.status, 404);
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["error"]["code"], "NotFound");
+  EXPECT_TRUE(body["error"]["message"].is_string());
+  EXPECT_EQ(body["requestId"], "req-1");
+  EXPECT_EQ(*r.header("content-type"), "application/json");
+}
+
+TEST_F(ApiTest, MissingTokenIs401WithChallenge) {
+  auto r = call("GET", "/api/images", {}, false);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(code(r), "Unauthorized");
+  EXPECT_NE(r.header("WWW-Authenticate"), nullptr);
+}
+
+TEST_F(ApiTest, HeaderNamesAreCaseInsensitive) { EXPECT_EQ(call("GET", "/api/me").status, 200); }
+
+TEST_F(ApiTest, PrincipalFromTheTransportIsUsedWithoutAHeader) {
+  ApiRequest r;
+  r.method = "GET";
+  r.path = "/api/images";
+  r.principal = auth::Principal{user_id_, "tester"};
+  auto resp = api_->handle(r);
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.subject, user_id_);
+}
+
+TEST_F(ApiTest, WrongMethodIs405WithAllow) {
+  auto r = call("PUT", "/api/images");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(*r.header("Allow"), "GET");
+}
+
+TEST_F(ApiTest, RouteNameIsThePatternNotThePath) {
+  auto r = call("GET", "/api/images/01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.route, "/api/images/{imageId}");
+}
+
+TEST_F(ApiTest, IdThatIsNotAUlidIs404NotAStoreQuery) {
+  EXPECT_EQ(call("GET", "/api/images/..%2f..").status, 404);
+  EXPECT_EQ(call("GET", "/api/images/' OR 1=1 --").status, 404);
+}
+
+TEST_F(ApiTest, UploadLimits) {
+  EXPECT_EQ(code(call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"image/jpeg","size":0})")), "InvalidSize");
+  EXPECT_EQ(call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"image/jpeg","size":1001})").status, 413);
+  EXPECT_EQ(call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"text/html","size":10})").status, 415);
+  EXPECT_EQ(call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"image/jpeg","size":-5})").status, 400);
+  EXPECT_EQ(call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"image/jpeg"})").status, 400);
+  EXPECT_EQ(call("POST", "/api/uploads", "[]").status, 400);
+}
+
+TEST_F(ApiTest, UploadTicketIsBoundToTheUsersKey) {
+  auto r = call("POST", "/api/uploads", R"({"filename":"a.jpg","contentType":"image/jpeg","size":10})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["key"], "uploads/" + user_id_ + "/" + body["imageId"].get<std::string>());
+  EXPECT_EQ(body["method"], "PUT");
+  EXPECT_NE(body["url"].get<std::string>().find("/blobs/uploads/" + user_id_ + "/"), std::string::npos);
+}
+
+TEST(AcceptedContentTypes, ImagesYesScriptsNo) {
+  for (const char* t : {"image/jpeg", "IMAGE/PNG", "image/heic", "image/avif; foo=bar", "application/octet-stream"})
+    EXPECT_TRUE(is_accepted_content_type(t)) << t;
+  for (const char* t : {"text/html", "image/svg+xml", "application/javascript", "", "image/"})
+    EXPECT_FALSE(is_accepted_content_type(t)) << t;
+}
+
+// object_response: the content route's conditional and range handling (RFC 9110).
+class ObjectResponseTest : public ::testing::Test {
+ protected:
+  ApiResponse get(std::initializer_list<std::pair<const char*, const char*>> headers) {
+    ApiRequest r;
+    for (auto& [k, v] : headers) r.headers.emplace(k, v);
+    return object_response(r, "abc", "image/png", "a.png", [&]() -> Result<std::shared_ptr<meta::Source>> {
+      return std::shared_ptr<meta::Source>(std::make_shared<meta::MemorySource>(bytes_));
+    });
+  }
+  std::vector<uint8_t> bytes_ = std::vector<uint8_t>(100, 7);
+};
+
+TEST_F(ObjectResponseTest, WholeObjectWithValidators) {
+  auto r = get({});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.stream->length, 100u);
+  EXPECT_EQ(*r.header("ETag"), "\"abc\"");
+  EXPECT_EQ(*r.header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(*r.header("Content-Type"), "image/png");
+}
+
+TEST_F(ObjectResponseTest, Ranges) {
+  auto r = get({{"Range", "bytes=10-19"}});
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.stream->offset, 10u);
+  EXPECT_EQ(r.stream->length, 10u);
+  EXPECT_EQ(*r.header("Content-Range"), "bytes 10-19/100");
+  r = get({{"Range", "bytes=-30"}});
+  EXPECT_EQ(r.stream->offset, 70u);
+  r = get({{"Range", "bytes=95-500"}});
+  EXPECT_EQ(*r.header("Content-Range"), "bytes 95-99/100");
+  EXPECT_EQ(get({{"Range", "bytes=100-"}}).status, 416);
+  EXPECT_EQ(get({{"Range", "bytes=-0"}}).status, 416);
+}
+
+TEST_F(ObjectResponseTest, UnusableRangesServeTheWhole) {
+  for (const char* h : {"bytes=0-1,5-6", "bytes=9-2", "items=0-1", "bytes=x-y", "bytes=-"})
+    EXPECT_EQ(get({{"Range", h}}).status, 200) << h;
+}
+
+TEST_F(ObjectResponseTest, IfRangeWithAnotherEtagServesTheWhole) {
+  EXPECT_EQ(get({{"Range", "bytes=0-1"}, {"If-Range", "\"old\""}}).status, 200);
+  EXPECT_EQ(get({{"Range", "bytes=0-1"}, {"If-Range", "\"abc\""}}).status, 206);
+}
+
+TEST_F(ObjectResponseTest, IfNoneMatchIs304WithoutOpening) {
+  ApiRequest r;
+  r.headers.emplace("If-None-Match", "\"abc\"");
+  bool opened = false;
+  auto resp = object_response(r, "abc", "image/png", "a.png", [&]() -> Result<std::shared_ptr<meta::Source>> {
+    opened = true;
+    return meta::make_error("NotFound", "x");
+  });
+  EXPECT_EQ(resp.status, 304);
+  EXPECT_FALSE(opened);
+}
+
+}  // namespace
+}  // namespace imgmeta::http
