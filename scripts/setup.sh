@@ -17,6 +17,8 @@ APT_PACKAGES=(
   libspdlog-dev libfmt-dev libboost-dev
   # peers and tools for cross-checks, benchmarks and test images
   libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick
+  # bench/ingest's floor (nginx's WebDAV PUT) and bench/lambda's Python peer (Debian's python3)
+  nginx python3-pil python3-boto3
   # the web app's browser tests
   chromium
 )
