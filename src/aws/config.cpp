@@ -153,7 +153,7 @@ Result<AwsSettings> load_settings(const SettingsOverrides& overrides, const EnvL
   if (!truthy(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
     if (auto e = from(config_section, "endpoint_url"); !e.empty()) s.endpoints[""] = e;
     if (auto e = non_empty(env, "AWS_ENDPOINT_URL")) s.endpoints[""] = *e;
-    for (const char* service : {"s3", "dynamodb", "cognito-idp"})
+    for (const char* service : {"s3", "dynamodb", "cognito-idp", "sqs"})
       if (auto e = non_empty(env, "AWS_ENDPOINT_URL_" + env_suffix(service))) s.endpoints[service] = *e;
   }
   for (const auto& [service, url] : overrides.endpoints) s.endpoints[service] = url;

@@ -36,6 +36,7 @@ class S3BlobStore final : public store::BlobStore {
   Result<std::vector<store::PartInfo>> list_parts(const std::string& key, const std::string& upload_id) override;
 
   S3Client& client() { return *client_; }
+  const std::shared_ptr<S3Client>& shared_client() const { return client_; }
 
  private:
   Result<std::string> full_key(const std::string& op, const std::string& key) const;

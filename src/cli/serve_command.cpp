@@ -1,68 +1,28 @@
-// `imgmeta serve`: the embedded default in one process — blob store in a directory,
-// metadata and outbox in SQLite, local accounts, extractor workers, the HTTP API, the web
-// app, /metrics and health. A thin shell: it reads the configuration, opens the parts in
-// dependency order, and shuts them down gracefully on SIGTERM/SIGINT.
+// `imgmeta serve`: the whole service in one process. This file holds the options, what both
+// shapes share (listening, sign-in, API options, graceful shutdown) and the choice between
+// them; serve_local.cpp is the embedded default, serve_s3.cpp the shape on S3 storage.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
 
-#include "auth/account_service.hpp"
+#include "aws/adapters.hpp"
 #include "cli/commands.hpp"
-#include "http/api.hpp"
-#include "http/json_log.hpp"
-#include "http/local_server.hpp"
-#include "http/outbox_events.hpp"
-#include "pipeline/metrics.hpp"
-#include "pipeline/outbox.hpp"
-#include "store/directory_blob_store.hpp"
-#include "store/sqlite_metadata_store.hpp"
+#include "cli/serve_args.hpp"
 
 namespace imgmeta::cli {
-namespace {
 
 using nlohmann::ordered_json;
 
-struct ServeArgs {
-  std::string listen = "127.0.0.1:8080";
-  std::string data_dir = "./data";
-  std::string web;
-  std::string public_url;
-  std::string config;
-  int workers = 2;
-  int http_threads = 32;
-  uint64_t max_upload_size = 1ull << 30;
-  uint64_t multipart_threshold = 64ull << 20;
-  uint64_t part_size = 16ull << 20;
-  int upload_url_ttl = 900;
-  int content_url_ttl = 3600;
-  int access_token_ttl = 900;
-  int refresh_token_ttl = 30 * 24 * 3600;
-  int signin_failures_per_account = 5;
-  int signin_failures_per_address = 50;
-  int signin_window = 900;
-  int signups_per_address = 20;
-  int signup_window = 3600;
-  int argon2_ops = 2;
-  uint64_t argon2_memory = 19ull << 20;
-  int max_attempts = 5;
-  int shutdown_timeout = 30;
-  int read_timeout = 30;
-  bool trust_proxy = false;
-  bool sync_normal = false;
-  std::string csp_connect_src;
-  std::string log_level = "info";
-};
+namespace {
 
 // Splits "host:port", "[v6]:port" or ":port".
 bool parse_listen(const std::string& s, std::string& host, int& port) {
@@ -139,6 +99,24 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host.starts_with("127.") || host == "::1";
 }
 
+// The value of a query parameter of a cognito:// URI ("client"), first occurrence.
+std::string uri_param(const std::string& uri, const std::string& name) {
+  size_t q = uri.find('?');
+  while (q != std::string::npos) {
+    size_t start = q + 1, amp = uri.find('&', start);
+    std::string kv = uri.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (kv.starts_with(name + "=")) return kv.substr(name.size() + 1);
+    q = amp;
+  }
+  return "";
+}
+
+std::string origin_of(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  return url.substr(0, url.find('/', scheme + 3));
+}
+
 int run_serve(CLI::App& sub, ServeArgs& a) {
   if (!a.config.empty()) {
     std::string error;
@@ -148,11 +126,22 @@ int run_serve(CLI::App& sub, ServeArgs& a) {
     }
   }
   http::JsonLog log(stdout, http::parse_log_level(a.log_level));
-  const std::string boot = "startup";
   std::string host;
   int port = 0;
   if (!parse_listen(a.listen, host, port)) {
     std::cerr << "imgmeta serve: --listen " << a.listen << ": expected HOST:PORT\n";
+    return 2;
+  }
+  const bool on_s3 = a.blob.starts_with("s3://");
+  std::string usage_error;
+  if (!a.blob.empty() && !on_s3) usage_error = "--blob " + a.blob + ": expected s3://bucket[/prefix] (or nothing for the data dir)";
+  else if (on_s3 && a.events.empty()) usage_error = "--blob s3://... needs --events: the SQS queue the bucket notifies";
+  else if (!on_s3 && !a.events.empty()) usage_error = "--events is only read with --blob s3://...";
+  else if (!on_s3 && !a.meta.empty()) usage_error = "--meta dynamodb://... needs --blob s3://... (the local outbox lives in SQLite)";
+  else if (!a.meta.empty() && !a.meta.starts_with("dynamodb://")) usage_error = "--meta " + a.meta + ": expected dynamodb://table";
+  else if (a.auth != "local" && !a.auth.starts_with("cognito://")) usage_error = "--auth " + a.auth + ": expected local or cognito://region/pool?client=...";
+  if (!usage_error.empty()) {
+    std::cerr << "imgmeta serve: " << usage_error << "\n";
     return 2;
   }
   std::error_code ec;
@@ -161,11 +150,6 @@ int run_serve(CLI::App& sub, ServeArgs& a) {
     std::cerr << "imgmeta serve: --data-dir " << a.data_dir << ": " << ec.message() << "\n";
     return 1;
   }
-  auto fail = [&](const std::string& what, const meta::Error& e) {
-    log.error(what, boot, {{"error", e.message}});
-    std::cerr << "imgmeta serve: " << what << ": " << e.message << "\n";
-    return 1;
-  };
 
   // Signals are taken by one thread with sigwait; every thread started from here on
   // inherits the mask, so no handler interrupts a worker mid-write.
@@ -188,118 +172,113 @@ int run_serve(CLI::App& sub, ServeArgs& a) {
   // One request body is at most a single upload (up to the multipart threshold) or a part.
   uint64_t largest_part = std::max<uint64_t>(a.part_size, (a.max_upload_size + 9999) / 10000 + (1u << 20));
   so.max_blob_body = std::max<uint64_t>(a.multipart_threshold, largest_part);
-  ordered_json web_config{{"apiBaseUrl", ""},
-                          {"auth", {{"mode", "local"}}},
-                          {"maxUploadSize", a.max_upload_size},
-                          {"multipartThreshold", a.multipart_threshold}};
-  so.web_config_json = web_config.dump();
 
   http::LocalServer server(so, log);
+  ServeContext ctx{a, log, server, signals};
   auto bound = server.bind();
-  if (!bound) return fail("cannot listen", bound.error());
-  const std::string public_url = a.public_url.empty() ? "http://" + url_host(host) + ":" + std::to_string(*bound) : a.public_url;
+  if (!bound) return serve_fail(ctx, "cannot listen", bound.error());
+  ctx.port = *bound;
+  ctx.listen = url_host(host) + ":" + std::to_string(*bound);
+  ctx.public_url = a.public_url.empty() ? "http://" + url_host(host) + ":" + std::to_string(*bound) : a.public_url;
+  server.set_public_base_url(ctx.public_url);
   if (!is_loopback(host))
-    log.warn("listening beyond loopback", boot, {{"host", host}, {"hint", "set --public-url to the address clients use"}});
+    log.warn("listening beyond loopback", "startup", {{"host", host}, {"hint", "set --public-url to the address clients use"}});
+  return on_s3 ? run_serve_s3(ctx) : run_serve_local(ctx);
+}
 
-  store::DirectoryBlobStoreOptions bo;
-  bo.data_dir = a.data_dir;
-  bo.public_base_url = public_url;
-  bo.url_path_prefix = "/blobs/";
-  auto blobs = store::DirectoryBlobStore::open(bo);
-  if (!blobs) return fail("cannot open the blob store", blobs.error());
-  const auto& cleanup = (*blobs)->startup_cleanup();
-  log.info("blob store open", boot,
-           {{"dataDir", a.data_dir},
-            {"tempFilesRemoved", cleanup.temp_files},
-            {"orphanSidecarsRemoved", cleanup.orphan_sidecars},
-            {"expiredUploadsAborted", cleanup.expired_uploads}});
+}  // namespace
 
-  store::SqliteOptions mo;
-  mo.path = a.data_dir + "/metadata.db";
-  mo.synchronous_full = !a.sync_normal;
-  auto metadata = store::SqliteMetadataStore::open(mo);
-  if (!metadata) return fail("cannot open the metadata store", metadata.error());
+int serve_fail(ServeContext& ctx, const std::string& what, const meta::Error& e) {
+  ctx.log.error(what, "startup", {{"error", e.message}});
+  std::cerr << "imgmeta serve: " << what << ": " << e.message << "\n";
+  return 1;
+}
 
-  auth::AccountSettings as;
-  as.password_cost.ops = static_cast<uint64_t>(a.argon2_ops);
-  as.password_cost.memory_bytes = static_cast<size_t>(a.argon2_memory);
-  as.tokens.access_ttl_s = a.access_token_ttl;
-  as.refresh_ttl_s = a.refresh_token_ttl;
-  as.limits.signin_failures_per_account = static_cast<size_t>(a.signin_failures_per_account);
-  as.limits.signin_failures_per_address = static_cast<size_t>(a.signin_failures_per_address);
-  as.limits.signin_window_ms = int64_t{a.signin_window} * 1000;
-  as.limits.signups_per_address = static_cast<size_t>(a.signups_per_address);
-  as.limits.signup_window_ms = int64_t{a.signup_window} * 1000;
-  as.hash_concurrency = std::max(1u, std::thread::hardware_concurrency());
-  auto accounts = auth::AccountService::open(a.data_dir + "/auth", as);
-  if (!accounts) return fail("cannot open the account store", accounts.error());
+std::map<std::string, std::string> endpoint_flags(const ServeArgs& a) {
+  std::map<std::string, std::string> e;
+  if (!a.endpoint_url.empty()) e[""] = a.endpoint_url;
+  if (!a.endpoint_url_s3.empty()) e["s3"] = a.endpoint_url_s3;
+  if (!a.endpoint_url_dynamodb.empty()) e["dynamodb"] = a.endpoint_url_dynamodb;
+  if (!a.endpoint_url_sqs.empty()) e["sqs"] = a.endpoint_url_sqs;
+  if (!a.endpoint_url_cognito.empty()) e["cognito-idp"] = a.endpoint_url_cognito;
+  return e;
+}
 
-  pipeline::Metrics metrics;
-  pipeline::HandlerOptions ho;
-  ho.max_object_size = a.max_upload_size;
-  ho.remove_bytes_on_delete = true;
-  pipeline::WorkerOptions wo;
-  wo.threads = a.workers;
-  wo.max_attempts = a.max_attempts;
-  pipeline::Outbox outbox(**metadata, **blobs, ho, wo, metrics);
-  outbox.set_observer([&log](const pipeline::AttemptReport& r) {
-    const std::string id = "outbox-" + std::to_string(r.row.id) + "-" + std::to_string(r.row.attempts);
-    if (!r.outcome) {
-      ordered_json f{{"key", r.row.key}, {"attempt", r.row.attempts}, {"error", r.outcome.error().message}};
-      if (r.gave_up) return log.error("event gave up; image marked failed", id, std::move(f));
-      f["retryInMs"] = r.retry_in.count();
-      return log.warn("event attempt failed; will retry", id, std::move(f));
-    }
-    const auto& o = *r.outcome;
-    ordered_json f{{"key", o.key},
-                   {"imageId", o.image_id},
-                   {"userId", o.owner},
-                   {"action", pipeline::to_string(o.action)},
-                   {"attempt", r.row.attempts},
-                   {"bytesRead", o.bytes_read},
-                   {"objectSize", o.object_size},
-                   {"durationMs", static_cast<double>(o.total_time.count()) / 1000.0}};
-    if (o.action == pipeline::Action::Extracted) {
-      f["status"] = store::to_string(o.status);
-      if (o.status != store::ImageStatus::Ready) {
-        f["reason"] = o.error;
-        return log.warn(o.status == store::ImageStatus::Failed ? "extraction failed" : "unsupported format", id, std::move(f));
-      }
-    }
-    log.info("event handled", id, std::move(f));
-  });
-  auto recovered = outbox.recover(**blobs);
-  if (!recovered) return fail("start-up recovery failed", recovered.error());
-  log.info("recovery done", boot, {{"uploadsCommitted", recovered->committed}, {"orphanFilesRemoved", recovered->removed}});
-  if (auto st = outbox.start(); !st) return fail("cannot start the workers", st.error());
+meta::Result<SignIn> open_sign_in(ServeContext& ctx) {
+  const ServeArgs& a = ctx.args;
+  SignIn s;
+  if (a.auth == "local") {
+    auth::AccountSettings as;
+    as.password_cost.ops = static_cast<uint64_t>(a.argon2_ops);
+    as.password_cost.memory_bytes = static_cast<size_t>(a.argon2_memory);
+    as.tokens.access_ttl_s = a.access_token_ttl;
+    as.refresh_ttl_s = a.refresh_token_ttl;
+    as.limits.signin_failures_per_account = static_cast<size_t>(a.signin_failures_per_account);
+    as.limits.signin_failures_per_address = static_cast<size_t>(a.signin_failures_per_address);
+    as.limits.signin_window_ms = int64_t{a.signin_window} * 1000;
+    as.limits.signups_per_address = static_cast<size_t>(a.signups_per_address);
+    as.limits.signup_window_ms = int64_t{a.signup_window} * 1000;
+    as.hash_concurrency = std::max(1u, std::thread::hardware_concurrency());
+    auto accounts = auth::AccountService::open(a.data_dir + "/auth", as);
+    if (!accounts) return accounts.error();
+    s.accounts = std::move(*accounts);
+    s.verifier = &s.accounts->tokens();
+    s.web_auth = {{"mode", "local"}};
+    return s;
+  }
+  aws::AdapterSettings settings{a.aws_profile, a.aws_region, endpoint_flags(a)};
+  auto cognito = aws::open_cognito_verifier(a.auth, settings);
+  if (!cognito) return cognito.error();
+  s.cognito = std::move(*cognito);
+  s.verifier = s.cognito.get();
+  // cognito://<region>/<pool>?client=<id>: what the web app needs to sign in there itself.
+  std::string rest = a.auth.substr(10);
+  std::string region = rest.substr(0, rest.find('/'));
+  std::string pool = rest.substr(region.size() + 1, rest.find('?') - region.size() - 1);
+  s.web_auth = {{"mode", "cognito"}, {"region", region}, {"userPoolId", pool}, {"clientId", uri_param(a.auth, "client")}};
+  std::string endpoint = a.endpoint_url_cognito.empty() ? a.endpoint_url : a.endpoint_url_cognito;
+  if (endpoint.empty())
+    if (const char* e = std::getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"); e && *e) endpoint = e;
+  if (!endpoint.empty()) {
+    s.web_auth["endpoint"] = endpoint;
+    s.connect_origin = origin_of(endpoint);
+  } else {
+    s.connect_origin = "https://cognito-idp." + region + ".amazonaws.com";
+  }
+  return s;
+}
 
-  http::OutboxEvents events(outbox);
-  http::ApiDeps deps;
-  deps.accounts = accounts->get();
-  deps.verifier = &(*accounts)->tokens();
-  deps.blobs = blobs->get();
-  deps.metadata = metadata->get();
-  deps.events = &events;
+ordered_json listening_fields(const ServeContext& ctx) {
+  return {{"listen", ctx.listen}, {"port", ctx.port}, {"publicUrl", ctx.public_url}, {"dataDir", ctx.args.data_dir},
+          {"web", ctx.args.web},  {"workers", ctx.args.workers}};
+}
+
+http::ApiOptions api_options(const ServeArgs& a) {
   http::ApiOptions ao;
   ao.max_upload_size = a.max_upload_size;
   ao.multipart_threshold = a.multipart_threshold;
   ao.part_size = a.part_size;
   ao.upload_url_ttl = std::chrono::seconds(a.upload_url_ttl);
   ao.content_url_ttl = std::chrono::seconds(a.content_url_ttl);
-  http::Api api(deps, ao);
+  return ao;
+}
 
-  // SIGTERM/SIGINT: stop accepting, let requests and extractions in flight finish. A second
-  // signal, or the shutdown timeout, ends the process at once.
+int serve_until_signal(ServeContext& ctx, http::LocalServerDeps deps, ordered_json listening,
+                       const std::function<void()>& drain) {
+  http::JsonLog& log = ctx.log;
+  http::LocalServer& server = ctx.server;
+  const int timeout = ctx.args.shutdown_timeout;
+  sigset_t signals = ctx.signals;
   std::atomic<bool> stopping{false};
-  std::thread signal_thread([&] {
+  std::thread signal_thread([&log, &server, &stopping, timeout, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
     stopping = true;
-    log.info("shutting down", "shutdown", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"timeoutSeconds", a.shutdown_timeout}});
+    log.info("shutting down", "shutdown", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"timeoutSeconds", timeout}});
     server.set_ready(false);
     server.stop();
-    std::thread([&] {
-      std::this_thread::sleep_for(std::chrono::seconds(a.shutdown_timeout));
+    std::thread([&log, timeout] {
+      std::this_thread::sleep_for(std::chrono::seconds(timeout));
       log.error("shutdown timed out; exiting", "shutdown");
       std::_Exit(1);
     }).detach();
@@ -309,26 +288,16 @@ int run_serve(CLI::App& sub, ServeArgs& a) {
   });
   signal_thread.detach();
 
-  server.set_public_base_url(public_url);
   server.set_ready(true);
-  log.info("listening", boot,
-           {{"listen", url_host(host) + ":" + std::to_string(*bound)},
-            {"port", *bound},
-            {"publicUrl", public_url},
-            {"dataDir", a.data_dir},
-            {"web", a.web},
-            {"workers", a.workers},
-            {"version", IMGMETA_VERSION}});
-  http::LocalServerDeps ld{&api, blobs->get(), metadata->get(), &outbox, &metrics};
-  auto served = server.serve(ld);
+  listening["version"] = IMGMETA_VERSION;
+  log.info("listening", "startup", std::move(listening));
+  auto served = server.serve(deps);
   log.info("http server stopped; finishing extractions", "shutdown");
-  outbox.stop();
+  drain();
   log.info("stopped", "shutdown");
-  if (!served) return fail("the HTTP server failed", served.error());
+  if (!served) return serve_fail(ctx, "the HTTP server failed", served.error());
   return stopping ? 0 : 1;
 }
-
-}  // namespace
 
 Command add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
@@ -343,6 +312,18 @@ Command add_serve_command(CLI::App& app) {
   opt("--public-url", a.public_url, "IMGMETA_PUBLIC_URL", "Origin clients reach the server at, used in upload URLs (default: http://<listen address>)");
   sub->add_option("--config", a.config, "Config file of `option = value` lines (names as the long options, without --); flags and IMGMETA_* variables take precedence")
       ->envname("IMGMETA_CONFIG");
+  opt("--blob", a.blob, "IMGMETA_BLOB", "Where image bytes live: empty for <data-dir>/blobs, or s3://bucket[/prefix] (then --events is required)");
+  opt("--meta", a.meta, "IMGMETA_META", "Where metadata lives: empty for SQLite in the data dir, or dynamodb://table (needs --blob s3://...)");
+  opt("--auth", a.auth, "IMGMETA_AUTH", "Who signs people in: local (accounts in the data dir) or cognito://region/poolId?client=<appClientId>");
+  opt("--events", a.events, "IMGMETA_EVENTS", "With --blob s3://: the SQS queue the bucket's ObjectCreated/ObjectRemoved notifications go to (sqs://host/account/queue or its URL)");
+  opt("--queue-wait", a.queue_wait, "IMGMETA_QUEUE_WAIT", "Seconds one SQS long poll waits for events (also the longest a shutdown waits for it)")->check(CLI::Range(0, 20));
+  opt("--aws-profile", a.aws_profile, "IMGMETA_AWS_PROFILE", "AWS profile for credentials and region (default: $AWS_PROFILE or default)");
+  opt("--aws-region", a.aws_region, "IMGMETA_AWS_REGION", "AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's)");
+  opt("--endpoint-url", a.endpoint_url, "IMGMETA_ENDPOINT_URL", "Endpoint for every AWS service (S3/DynamoDB-compatible storage, moto); $AWS_ENDPOINT_URL is read too");
+  opt("--endpoint-url-s3", a.endpoint_url_s3, "IMGMETA_ENDPOINT_URL_S3", "S3 endpoint (also $AWS_ENDPOINT_URL_S3)");
+  opt("--endpoint-url-dynamodb", a.endpoint_url_dynamodb, "IMGMETA_ENDPOINT_URL_DYNAMODB", "DynamoDB endpoint (also $AWS_ENDPOINT_URL_DYNAMODB)");
+  opt("--endpoint-url-sqs", a.endpoint_url_sqs, "IMGMETA_ENDPOINT_URL_SQS", "SQS endpoint (also $AWS_ENDPOINT_URL_SQS; default: the queue URL's host)");
+  opt("--endpoint-url-cognito", a.endpoint_url_cognito, "IMGMETA_ENDPOINT_URL_COGNITO", "Cognito endpoint, for its JWKS (also $AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)");
   opt("--workers", a.workers, "IMGMETA_WORKERS", "Extraction worker threads")->check(CLI::Range(1, 64));
   opt("--http-threads", a.http_threads, "IMGMETA_HTTP_THREADS", "HTTP connections served at once")->check(CLI::Range(2, 1024));
   opt("--max-upload-size", a.max_upload_size, "IMGMETA_MAX_UPLOAD_SIZE", "Largest accepted image (bytes; suffixes KiB, MiB, GiB accepted)")
@@ -381,6 +362,9 @@ Command add_serve_command(CLI::App& app) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   sub->footer(
       "Precedence: flags, then IMGMETA_* environment variables, then the --config file, then the defaults shown.\n"
+      "Shapes: by default everything lives in --data-dir. With --blob s3://bucket --events <queue> [--meta dynamodb://table]\n"
+      "[--auth cognito://...] the bytes go to S3 (browsers PUT to presigned URLs) and the bucket's notifications, read\n"
+      "from SQS, drive the extraction workers, so several instances can share one bucket, table and queue.\n"
       "Logs: JSON lines on stdout, each with a requestId. Stop with SIGTERM or SIGINT: requests and extractions\n"
       "in flight finish first (up to --shutdown-timeout); a second signal exits at once.");
   return [sub, args] { return run_serve(*sub, *args); };

@@ -801,8 +801,32 @@ std::optional<std::string> Api::content_url(const store::ImageRecord& rec) {
 
 ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->get(p.subject, id);
+  if (!rec && rec.error().code == "NotFound") {
+    // On S3 the record appears with the bucket's event; until then an upload whose bytes
+    // have landed is shown as pending, so a client polling right after its PUT sees it.
+    if (auto landed = landed_upload(p.subject, id)) rec = std::move(*landed);
+  }
   if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
   return json_response(200, image_json(*rec, content_url(*rec)).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::optional<store::ImageRecord> Api::landed_upload(const std::string& owner, const std::string& id) {
+  auto intent = deps_.metadata->get_upload_intent(owner, id);
+  if (!intent || !intent->multipart_upload_id.empty()) return std::nullopt;
+  auto head = deps_.blobs->head(pipeline::object_key(owner, id));
+  if (!head) return std::nullopt;
+  store::ImageRecord r;
+  r.owner = owner;
+  r.image_id = id;
+  r.filename = intent->filename;
+  r.content_type = intent->content_type;
+  r.size = head->size;
+  r.sha256 = intent->sha256;
+  r.etag = head->etag;
+  r.status = store::ImageStatus::Pending;
+  r.uploaded_at_ms = head->last_modified_ms ? head->last_modified_ms : now_ms();
+  r.updated_at_ms = r.uploaded_at_ms;
+  return r;
 }
 
 ApiResponse Api::get_content(const ApiRequest& r, const auth::Principal& p, const std::string& id) {

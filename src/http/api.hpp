@@ -144,6 +144,8 @@ class Api {
   ApiResponse dispatch(const ApiRequest& request, ApiResponse& response);
   Result<auth::Principal> authenticate(const ApiRequest& request);
   std::optional<std::string> content_url(const store::ImageRecord& record);
+  // An upload whose bytes are in the blob store but whose record is not written yet.
+  std::optional<store::ImageRecord> landed_upload(const std::string& owner, const std::string& id);
 
   ApiResponse sign_up(const ApiRequest& r);
   ApiResponse sign_in(const ApiRequest& r);

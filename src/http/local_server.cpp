@@ -96,11 +96,12 @@ struct LocalServer::Impl {
 
   void build_csp() {
     // No inline script, no eval, no plugins, no framing. Images may come from blob: URLs
-    // (previews before upload) and the blob endpoint's origin.
+    // (previews before upload) and the blob endpoint's origin, or S3's when blobs live there.
     std::string self_plus = "'self'";
     if (!options.public_base_url.empty()) self_plus += " " + options.public_base_url;
+    if (!options.csp_connect_src.empty()) self_plus += " " + options.csp_connect_src;
     csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + self_plus +
-          " blob: data:; connect-src " + self_plus + (options.csp_connect_src.empty() ? "" : " " + options.csp_connect_src) +
+          " blob: data:; connect-src " + self_plus +
           "; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; worker-src 'self' blob:";
   }
 
@@ -206,6 +207,11 @@ struct LocalServer::Impl {
     res.set_header("Access-Control-Allow-Origin", req.has_header("Origin") ? req.get_header_value("Origin") : "*");
     res.set_header("Vary", "Origin");
     res.set_header("Access-Control-Expose-Headers", "ETag, X-Request-Id");
+  }
+
+  void no_blobs(httplib::Response& res) {
+    t_ctx.route = "/blobs/{key}";
+    send_error(res, 404, "NotFound", "images are stored in S3 by this server; upload to the URL POST /api/uploads gave");
   }
 
   void blob_preflight(const httplib::Request& req, httplib::Response& res) {
@@ -378,9 +384,9 @@ struct LocalServer::Impl {
     bool ok = true;
     checks["server"] = ready ? "ok" : "not ready (starting or shutting down)";
     ok = ok && ready;
-    auto stats = deps.metadata ? deps.metadata->outbox_stats() : Result<store::OutboxStats>(meta::make_error("no store"));
-    checks["metadata"] = stats ? "ok" : "unavailable";
-    ok = ok && stats.ok();
+    bool stores_ok = deps.metadata ? deps.metadata->outbox_stats().ok() : deps.probe ? deps.probe().ok() : false;
+    checks["metadata"] = stores_ok ? "ok" : "unavailable";
+    ok = ok && stores_ok;
     ordered_json out{{"status", ok ? "ok" : "unavailable"}, {"checks", checks}, {"version", options.version}};
     send(json_response(ok ? 200 : 503, out.dump()), res);
   }
@@ -435,7 +441,7 @@ struct LocalServer::Impl {
   void on_get(const httplib::Request& req, httplib::Response& res) {
     const std::string& p = req.path;
     if (p == "/api" || p.starts_with("/api/")) return handle_api(req, res, nullptr);
-    if (p.starts_with(kBlobPrefix)) return blob_get(req, res);
+    if (p.starts_with(kBlobPrefix)) return deps.blobs ? blob_get(req, res) : no_blobs(res);
     if (p == "/healthz") return health(req, res);
     if (p == "/readyz") return readiness(req, res);
     if (p == "/metrics") return metrics_page(req, res);
@@ -445,6 +451,10 @@ struct LocalServer::Impl {
   void on_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
     const std::string& p = req.path;
     if (p == "/api" || p.starts_with("/api/")) return handle_api(req, res, reader);
+    if (p.starts_with(kBlobPrefix) && !deps.blobs) {
+      close_after(res);
+      return no_blobs(res);
+    }
     if (p.starts_with(kBlobPrefix) && req.method == "PUT") return blob_put(req, res, reader);
     close_after(res);
     if (p.starts_with(kBlobPrefix)) {
@@ -576,6 +586,14 @@ HttpMetrics& LocalServer::metrics() { return impl_->metrics; }
 void LocalServer::set_ready(bool ready) { impl_->ready = ready; }
 
 void LocalServer::set_public_base_url(std::string url) { impl_->options.public_base_url = std::move(url); }
+
+void LocalServer::set_web_config(std::string json) { impl_->options.web_config_json = std::move(json); }
+
+void LocalServer::add_connect_src(const std::string& origin) {
+  auto& c = impl_->options.csp_connect_src;
+  if (origin.empty() || (" " + c + " ").find(" " + origin + " ") != std::string::npos) return;
+  c += c.empty() ? origin : " " + origin;
+}
 
 Result<int> LocalServer::bind() {
   const auto& o = impl_->options;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,12 +39,16 @@ struct LocalServerOptions {
   std::string version;
 };
 
+// The embedded default sets all of these. On S3 storage (`--blob s3://...`) the browser
+// PUTs to S3 and events come from a queue: blobs, metadata and outbox stay null, /blobs/
+// answers 404, and readiness asks `probe` instead of the outbox.
 struct LocalServerDeps {
   Api* api = nullptr;
   store::DirectoryBlobStore* blobs = nullptr;
   store::SqliteMetadataStore* metadata = nullptr;
   pipeline::Outbox* outbox = nullptr;
   pipeline::Metrics* pipeline_metrics = nullptr;
+  std::function<Status()> probe;  // readiness of the stores when metadata is null
 };
 
 class LocalServer {
@@ -57,6 +62,10 @@ class LocalServer {
   Result<int> bind();
   // Where clients reach the server, once known (CSP, /config.json); call before serve().
   void set_public_base_url(std::string url);
+  // /config.json when the web dir has none, and an origin the web app may connect to
+  // (S3, Cognito); call before serve().
+  void set_web_config(std::string json);
+  void add_connect_src(const std::string& origin);
   // Serves until stop(); in-flight requests finish before it returns.
   Status serve(LocalServerDeps deps);
   // Thread-safe: stops accepting; serve() returns when the requests in flight are done.

@@ -264,4 +264,28 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   return finish(*applied ? Action::Extracted : Action::Stale);
 }
 
+bool mark_failed(const EventRecord& e, store::MetadataStore& metadata, const std::string& error) {
+  auto k = parse_object_key(e.key);
+  if (!k || !e.is_created()) return false;
+  auto existing = metadata.get(k->owner, k->image_id);
+  store::ImageRecord r;
+  if (existing) {
+    r = std::move(existing).value();
+  } else {
+    r.owner = k->owner;
+    r.image_id = k->image_id;
+    r.filename = k->image_id;
+    r.content_type = "application/octet-stream";
+    r.size = e.size.value_or(0);
+    r.etag = e.etag;
+    r.uploaded_at_ms = store::now_ms();
+  }
+  r.status = store::ImageStatus::Failed;
+  r.error = error;
+  r.sequencer = effective_sequencer(e);
+  r.updated_at_ms = store::now_ms();
+  auto applied = metadata.apply(r);
+  return applied && *applied;
+}
+
 }  // namespace imgmeta::pipeline

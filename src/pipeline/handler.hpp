@@ -66,6 +66,12 @@ struct Outcome {
 Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store::MetadataStore& metadata,
                        const HandlerOptions& options = {});
 
+// After the last retry of an ObjectCreated event: writes the image's record as `failed`
+// with `error` (creating a minimal one when none exists), so a failure is never silent.
+// Best effort: false when the event is not an upload's creation or a newer event owns the
+// record already.
+bool mark_failed(const EventRecord& event, store::MetadataStore& metadata, const std::string& error);
+
 // The record fields the handler derives from metadata (exposed for tests and for
 // re-deriving after a schema change): format, make, model, has_gps, taken_at_ms and
 // search_text from the extractor's output, and metadata_json.

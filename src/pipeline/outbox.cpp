@@ -249,28 +249,8 @@ Result<bool> Outbox::run_one() {
       report.gave_up = true;
       metrics_.outbox_dead.fetch_add(1, std::memory_order_relaxed);
       std::string error = "gave up after " + std::to_string(row.attempts) + " attempts: " + why;
-      for (const EventRecord& e : parsed->records) {
-        auto k = parse_object_key(e.key);
-        if (!k || !e.is_created()) continue;
-        auto existing = metadata_.get(k->owner, k->image_id);
-        store::ImageRecord r;
-        if (existing) r = std::move(existing).value();
-        else {
-          r.owner = k->owner;
-          r.image_id = k->image_id;
-          r.filename = k->image_id;
-          r.content_type = "application/octet-stream";
-          r.size = e.size.value_or(0);
-          r.etag = e.etag;
-          r.uploaded_at_ms = store::now_ms();
-        }
-        r.status = store::ImageStatus::Failed;
-        r.error = error;
-        r.sequencer = effective_sequencer(e);
-        r.updated_at_ms = store::now_ms();
-        (void)metadata_.apply(r);  // best effort: a newer event may own the record already
-        metrics_.events_failed.fetch_add(1, std::memory_order_relaxed);
-      }
+      for (const EventRecord& e : parsed->records)
+        if (mark_failed(e, metadata_, error)) metrics_.events_failed.fetch_add(1, std::memory_order_relaxed);
       TRY(metadata_.fail(row.id, error));
     } else {
       report.retry_in = backoff(row.attempts);

@@ -1,0 +1,110 @@
+// The embedded default of `imgmeta serve`: image bytes in <data-dir>/blobs (the server is
+// its own presigned-PUT target), metadata, upload intents and the outbox in SQLite, worker
+// threads running the handler on the outbox's S3-format event rows.
+#include <chrono>
+
+#include "cli/serve_args.hpp"
+#include "http/outbox_events.hpp"
+#include "pipeline/metrics.hpp"
+#include "pipeline/outbox.hpp"
+#include "store/directory_blob_store.hpp"
+#include "store/sqlite_metadata_store.hpp"
+
+namespace imgmeta::cli {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+// One log line per outbox attempt: what was done to which image, or why it will be retried.
+void log_attempt(http::JsonLog& log, const pipeline::AttemptReport& r) {
+  const std::string id = "outbox-" + std::to_string(r.row.id) + "-" + std::to_string(r.row.attempts);
+  if (!r.outcome) {
+    ordered_json f{{"key", r.row.key}, {"attempt", r.row.attempts}, {"error", r.outcome.error().message}};
+    if (r.gave_up) return log.error("event gave up; image marked failed", id, std::move(f));
+    f["retryInMs"] = r.retry_in.count();
+    return log.warn("event attempt failed; will retry", id, std::move(f));
+  }
+  const auto& o = *r.outcome;
+  ordered_json f{{"key", o.key},
+                 {"imageId", o.image_id},
+                 {"userId", o.owner},
+                 {"action", pipeline::to_string(o.action)},
+                 {"attempt", r.row.attempts},
+                 {"bytesRead", o.bytes_read},
+                 {"objectSize", o.object_size},
+                 {"durationMs", static_cast<double>(o.total_time.count()) / 1000.0}};
+  if (o.action == pipeline::Action::Extracted) {
+    f["status"] = store::to_string(o.status);
+    if (o.status != store::ImageStatus::Ready) {
+      f["reason"] = o.error;
+      return log.warn(o.status == store::ImageStatus::Failed ? "extraction failed" : "unsupported format", id, std::move(f));
+    }
+  }
+  log.info("event handled", id, std::move(f));
+}
+
+}  // namespace
+
+int run_serve_local(ServeContext& ctx) {
+  const ServeArgs& a = ctx.args;
+  http::JsonLog& log = ctx.log;
+  const std::string boot = "startup";
+
+  store::DirectoryBlobStoreOptions bo;
+  bo.data_dir = a.data_dir;
+  bo.public_base_url = ctx.public_url;
+  bo.url_path_prefix = "/blobs/";
+  auto blobs = store::DirectoryBlobStore::open(bo);
+  if (!blobs) return serve_fail(ctx, "cannot open the blob store", blobs.error());
+  const auto& cleanup = (*blobs)->startup_cleanup();
+  log.info("blob store open", boot,
+           {{"dataDir", a.data_dir},
+            {"tempFilesRemoved", cleanup.temp_files},
+            {"orphanSidecarsRemoved", cleanup.orphan_sidecars},
+            {"expiredUploadsAborted", cleanup.expired_uploads}});
+
+  store::SqliteOptions mo;
+  mo.path = a.data_dir + "/metadata.db";
+  mo.synchronous_full = !a.sync_normal;
+  auto metadata = store::SqliteMetadataStore::open(mo);
+  if (!metadata) return serve_fail(ctx, "cannot open the metadata store", metadata.error());
+
+  auto sign_in = open_sign_in(ctx);
+  if (!sign_in) return serve_fail(ctx, "cannot set up sign-in", sign_in.error());
+
+  pipeline::Metrics metrics;
+  pipeline::HandlerOptions ho;
+  ho.max_object_size = a.max_upload_size;
+  ho.remove_bytes_on_delete = true;
+  pipeline::WorkerOptions wo;
+  wo.threads = a.workers;
+  wo.max_attempts = a.max_attempts;
+  pipeline::Outbox outbox(**metadata, **blobs, ho, wo, metrics);
+  outbox.set_observer([&log](const pipeline::AttemptReport& r) { log_attempt(log, r); });
+  auto recovered = outbox.recover(**blobs);
+  if (!recovered) return serve_fail(ctx, "start-up recovery failed", recovered.error());
+  log.info("recovery done", boot, {{"uploadsCommitted", recovered->committed}, {"orphanFilesRemoved", recovered->removed}});
+  if (auto st = outbox.start(); !st) return serve_fail(ctx, "cannot start the workers", st.error());
+
+  http::OutboxEvents events(outbox);
+  http::ApiDeps deps;
+  deps.accounts = sign_in->accounts.get();
+  deps.verifier = sign_in->verifier;
+  deps.blobs = blobs->get();
+  deps.metadata = metadata->get();
+  deps.events = &events;
+  http::Api api(deps, api_options(a));
+
+  ordered_json web_config{{"apiBaseUrl", ""},
+                          {"auth", sign_in->web_auth},
+                          {"maxUploadSize", a.max_upload_size},
+                          {"multipartThreshold", a.multipart_threshold}};
+  ctx.server.set_web_config(web_config.dump());
+  ctx.server.add_connect_src(sign_in->connect_origin);
+
+  http::LocalServerDeps ld{&api, blobs->get(), metadata->get(), &outbox, &metrics, {}};
+  return serve_until_signal(ctx, ld, listening_fields(ctx), [&] { outbox.stop(); });
+}
+
+}  // namespace imgmeta::cli
