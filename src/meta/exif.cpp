@@ -134,12 +134,13 @@ Value single_number(ByteView v, uint16_t type, Endian e) {
 
 // ExifTool's "string" format: the text up to the first NUL.
 std::string ascii_text(ByteView v) {
+  if (v.empty()) return {};  // count 0: no bytes, and data() may be null (memchr must not see it)
   const auto* p = reinterpret_cast<const char*>(v.data());
   const void* nul = std::memchr(p, 0, v.size());
   return std::string(p, nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : v.size());
 }
 
-std::string raw_text(ByteView v) { return std::string(reinterpret_cast<const char*>(v.data()), v.size()); }
+std::string raw_text(ByteView v) { return v.empty() ? std::string() : std::string(reinterpret_cast<const char*>(v.data()), v.size()); }
 
 // The value of a field with ExifTool's default handling; nullopt for binary data.
 std::optional<Value> plain_value(const TiffEntry& e, ByteView v, Endian end) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -300,6 +301,33 @@ TEST(Tiff, TheWalkNeverReadsStripData) {
   EXPECT_EQ(number(*md, "ImageWidth"), 1024);
   EXPECT_EQ(number(*md, "StripOffsets"), 8);
   EXPECT_LT(md->bytes_read, 64u * 1024);  // header block + IFD block, not 4 MiB
+}
+
+// Found by fuzz_tiff: an ASCII field with count 0 has no bytes at all (UBSan flagged the
+// memchr on its empty value). It reads as an empty string.
+TEST(Tiff, AsciiFieldWithCountZeroIsAnEmptyString) {
+  TiffBuilder b(Endian::Little);
+  auto ifd0 = b.add_ifd();
+  rgb_image(b, ifd0, 10, 10);
+  b.raw(ifd0, kSoftware, 2, 0, {});
+  b.ascii(ifd0, kMake, "Acme");
+  const std::vector<uint8_t> file = b.build();
+  Metadata md = extract_ok(file);
+  EXPECT_EQ(text(md, "Make"), "Acme");
+  EXPECT_EQ(number(md, "ImageWidth"), 10);
+  // The same through a file, whose reads go through the block cache (where the value's
+  // span was null).
+  std::string path = ::testing::TempDir() + "/count0.tif";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(file.data(), 1, file.size(), f);
+  std::fclose(f);
+  auto source = FileSource::open(path);
+  ASSERT_TRUE(source.ok());
+  auto from_file = extract(*source);
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(text(*from_file, "Make"), "Acme");
+  std::remove(path.c_str());
 }
 
 }  // namespace
