@@ -1,0 +1,131 @@
+"""Helpers shared by bench/ingest and bench/lambda (Python standard library only).
+
+bench/extract is a script without a .py name; `extract_module()` loads it so that the other
+benchmarks reuse its build step, its machine description and its camera-sized file recipe
+instead of copying them.
+"""
+
+import ctypes
+import importlib.machinery
+import importlib.util
+import os
+import signal
+import socket
+import statistics
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def extract_module():
+    loader = importlib.machinery.SourceFileLoader("bench_extract", str(BENCH / "extract"))
+    spec = importlib.util.spec_from_loader("bench_extract", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def log(name, message):
+    print(f"[{name}] {message}", file=sys.stderr, flush=True)
+
+
+# --- processes ----------------------------------------------------------------------------
+
+def die_with_parent():
+    """preexec_fn for servers: prctl(PR_SET_PDEATHSIG, SIGKILL), so that no server outlives a
+    benchmark that was killed."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def stop_on_sigterm():
+    """SIGTERM and SIGHUP end the benchmark through the same `finally` blocks as Ctrl-C does."""
+    def handler(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+def free_port():
+    """A port the kernel just handed out on 127.0.0.1 (for servers that cannot take port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """user+sys CPU of a process (all its threads, live and exited) from /proc/PID/stat.
+    Kernel clock ticks: 10 ms resolution, so use it over many operations."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+
+
+def thread_cpu_ns(pid):
+    """CPU time in ns of the live threads of a process, from /proc/PID/task/*/schedstat
+    (first field: time spent on a CPU). Nanosecond resolution, but a thread that exited
+    takes its time with it: use for single-threaded processes or as a cross-check."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def status_kib(pid, field):
+    """A `kB` line of /proc/PID/status (VmHWM, VmRSS), in KiB; None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak_rss(pid):
+    """Makes VmHWM start again from the current RSS (writing 5 to clear_refs, Linux 4.0+)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+def percentile(values, q):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=1, none="-"):
+    if value is None:
+        return none
+    return f"{value:,.{digits}f}"
+
+
+def ratio(a, b, digits=2):
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.{digits}f}"
