@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <variant>
@@ -175,10 +176,10 @@ std::optional<Cursor> decode_cursor(std::string_view text) {
   if (c.sort != 'u' && c.sort != 't') return std::nullopt;
   std::string v = raw->substr(2, b - 2);
   if (v != "n") {
-    if (v.empty() || v.size() > 20) return std::nullopt;
-    size_t start = v[0] == '-' ? 1 : 0;
-    if (start == v.size() || !std::all_of(v.begin() + static_cast<long>(start), v.end(), ::isdigit)) return std::nullopt;
-    c.value = std::stoll(v);
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) return std::nullopt;  // also rejects overflow
+    c.value = n;
   }
   c.image_id = raw->substr(b + 1);
   if (c.image_id.empty()) return std::nullopt;

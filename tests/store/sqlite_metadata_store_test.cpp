@@ -259,6 +259,21 @@ TEST_F(Listing, MalformedCursorIsInvalidArgument) {
   EXPECT_EQ(db->list({.owner = "alice", .limit = 0}).error().code, "InvalidArgument");
 }
 
+TEST_F(Listing, CursorWithAnOverflowingValueIsInvalidArgument) {
+  // fuzz_list_cursor found std::stoll throwing on a 20-digit value ("u|33333333333333333333|x").
+  auto hex = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      out += "0123456789abcdef"[c >> 4];
+      out += "0123456789abcdef"[c & 15];
+    }
+    return out;
+  };
+  for (const char* raw : {"u|33333333333333333333|01A", "t|-99999999999999999999|01A", "u|+5|01A", "u||01A"})
+    EXPECT_EQ(db->list({.owner = "alice", .cursor = hex(raw)}).error().code, "InvalidArgument") << raw;
+  EXPECT_TRUE(db->list({.owner = "alice", .cursor = hex("u|9223372036854775807|01A")}).ok());
+}
+
 // --- outbox ---
 
 TEST_F(Sqlite, CommitUploadWritesPendingQueuesTheEventAndDropsTheIntentTogether) {
