@@ -82,7 +82,7 @@ declare -A out=()
 read_outputs() {
   out=()
   local k v
-  while IFS=$'\t' read -r k v; do [ -n "$k" ] && [ "$k" != None ] && out[$k]=$v; done < <(
+  while IFS=$'\t' read -r k v; do if [ -n "$k" ] && [ "$k" != None ]; then out[$k]=$v; fi; done < <(
     awsc cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text)
 }
 
@@ -94,7 +94,9 @@ empty_bucket() {  # every object and unfinished multipart upload; the buckets ar
   say "emptying s3://$bucket"
   awsc s3 rm "s3://$bucket" --recursive --only-show-errors || die "could not empty s3://$bucket"
   while IFS=$'\t' read -r key id; do
-    [ -n "$key" ] && [ "$key" != None ] && awsc s3api abort-multipart-upload --bucket "$bucket" --key "$key" --upload-id "$id"
+    if [ -n "$key" ] && [ "$key" != None ]; then
+      awsc s3api abort-multipart-upload --bucket "$bucket" --key "$key" --upload-id "$id"
+    fi
   done < <(awsc s3api list-multipart-uploads --bucket "$bucket" --query 'Uploads[].[Key,UploadId]' --output text 2>/dev/null || true)
 }
 
@@ -284,7 +286,7 @@ deploy() {
     type=UPDATE
     # Parameters not given keep their current values (as `cloudformation deploy` does).
     while read -r k; do
-      [ -n "$k" ] && [ "$k" != None ] && [ -z "${given[$k]+x}" ] && args+=("ParameterKey=$k,UsePreviousValue=true")
+      if [ -n "$k" ] && [ "$k" != None ] && [ -z "${given[$k]+x}" ]; then args+=("ParameterKey=$k,UsePreviousValue=true"); fi
     done < <(awsc cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Parameters[].ParameterKey' --output text | tr '\t' '\n')
   fi
   name="deploy-$(date -u +%Y%m%d%H%M%S)"
