@@ -78,6 +78,11 @@ class Shim:
                 self.proc.wait()
         self.log.close()
 
+    def post_json(self, path, body):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
     def get_json(self, path):
         return json.loads(urllib.request.urlopen(self.url + path, timeout=10).read())
 
@@ -139,11 +144,17 @@ class DeployAgainstMoto(unittest.TestCase):
         self.step_cognito_and_http_api(outputs)
         self.step_site_published_with_config(outputs, jobs=1)
 
+        # Again, now with an Amplify API that fails as plain moto's does: nothing changes, and
+        # publishing is skipped with a message instead of failing the deploy.
+        self.shim.post_json("/_shim/amplify-api", {"enabled": False})
         again = self.deploy()
+        self.shim.post_json("/_shim/amplify-api", {"enabled": True})
         self.assertIn("is already uploaded", again)
         self.assertIn("no changes", again)
+        self.assertIn("Amplify Hosting is not available at", again)
+        self.assertIn("NOT published", again)
         self.assertEqual(self.step_stack_outputs(), outputs)
-        self.step_site_published_with_config(outputs, jobs=2)
+        self.step_site_published_with_config(outputs, jobs=1)
         subs = self.client("sns").list_subscriptions_by_topic(TopicArn=outputs["AlarmTopicArn"])["Subscriptions"]
         self.assertEqual([s["Endpoint"] for s in subs], [EMAIL])  # the email survives a deploy without --email
 

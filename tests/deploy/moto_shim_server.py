@@ -25,7 +25,8 @@ tests read the YAML and run cfn-lint for that.
 Amplify Hosting, which moto lacks entirely, is answered here for the calls deploy.sh makes
 (requests signed for the service "amplify"): GetApp, GetBranch, ListApps, CreateDeployment
 (its zipUploadUrl points back at this server), StartDeployment and GetJob. Uploaded site
-zips are kept; GET /_shim/amplify lists the jobs and where their zips are.
+zips are kept; GET /_shim/amplify lists the jobs and where their zips are. POST
+/_shim/amplify-api {"enabled": false} makes the Amplify API answer HTTP 500 as moto does.
 
 One moto fix: a stack created from a change set keeps the Outputs of the empty template
 it started with (moto 5.2.1, ChangeSet.apply); here the outputs are rebuilt.
@@ -57,6 +58,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 STATE_LOCK = threading.Lock()
 SHIM_RESOURCES = {}      # (stack id, logical id) -> ShimResource
 AMPLIFY_APPS = {}        # app id -> {"app": {...}, "branches": {name: {...}}, "jobs": {id: {...}}}
+AMPLIFY_API = {"enabled": True}  # POST /_shim/amplify-api {"enabled": false} answers like moto
 SELF = {"url": None}     # this server's base URL, learnt from the requests it serves
 UPLOAD_DIR = tempfile.mkdtemp(prefix="imgmeta-amplify-")
 
@@ -609,7 +611,12 @@ class ShimApplication:
         path = environ.get("PATH_INFO", "")
         m = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if m and m.group(1) == "amplify":
+            if not AMPLIFY_API["enabled"]:  # answer as plain moto does: it has no Amplify
+                return Response("Amplify is not modelled", status=500)(environ, start_response)
             return handle_amplify(Request(environ))(environ, start_response)
+        if path == "/_shim/amplify-api" and environ.get("REQUEST_METHOD") == "POST":
+            AMPLIFY_API["enabled"] = bool(json.loads(Request(environ).get_data() or b"{}").get("enabled", True))
+            return amplify_json(AMPLIFY_API)(environ, start_response)
         if path.startswith("/_amplify-upload/"):
             return handle_upload(Request(environ))(environ, start_response)
         if path == "/_shim/resources":
