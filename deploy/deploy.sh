@@ -218,7 +218,7 @@ make_change_set() {
 }
 
 publish_site() {  # $1: the directory to publish
-  local dir=$1 app=${out[AmplifyAppId]:-} branch=${out[AmplifyBranch]:-} probe job url status i
+  local dir=$1 app=${out[AmplifyAppId]:-} branch=${out[AmplifyBranch]:-} probe job url status
   [ -n "$app" ] && [ -n "$branch" ] || die "the stack has no AmplifyAppId/AmplifyBranch outputs"
   if ! probe=$(awsc amplify get-branch --app-id "$app" --branch-name "$branch" --query branch.branchName --output text 2>&1); then
     if [ -n "$endpoint" ]; then
@@ -235,7 +235,7 @@ publish_site() {  # $1: the directory to publish
   curl -fsS -X PUT -H 'Content-Type: application/zip' --data-binary "@$work/site.zip" "$url" >/dev/null \
     || die "the upload of the site zip to Amplify failed"
   awsc amplify start-deployment --app-id "$app" --branch-name "$branch" --job-id "$job" >/dev/null
-  for i in $(seq 1 150); do
+  for _ in $(seq 1 150); do
     status=$(awsc amplify get-job --app-id "$app" --branch-name "$branch" --job-id "$job" --query job.summary.status --output text)
     case $status in
       SUCCEED) say "site published (Amplify job $job)"; return 0 ;;

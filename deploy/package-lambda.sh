@@ -71,7 +71,7 @@ root=\${LAMBDA_TASK_ROOT:-\${0%/*}}
 exec "\$root/lib/$loader_name" --inhibit-cache --library-path "\$root/lib" "\$root/bin/imgmeta" lambda "\$@"
 SCRIPT
 chmod 0755 "$stage/bootstrap" "$stage/bin/imgmeta" "$stage/lib/$loader_name"
-chmod 0644 $(find "$stage/lib" -type f ! -name "$loader_name")
+find "$stage/lib" -type f ! -name "$loader_name" -exec chmod 0644 {} +
 
 mkdir -p "$out"
 zipfile="$(cd "$out" && pwd)/s3metadataFetcher.zip"
