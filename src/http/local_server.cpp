@@ -1,7 +1,6 @@
 #include "http/local_server.hpp"
 
 #include <httplib.h>
-#include <sodium.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -291,10 +290,8 @@ struct LocalServer::Impl {
     auto writer = deps.blobs->begin_put(*auth);
     if (!writer) return reject_error(writer.error(), 500);
     // Duplicate detection needs the SHA-256; the client usually sent it with POST
-    // /api/uploads (then the store verifies it), otherwise we hash while streaming.
+    // /api/uploads (then the store verifies it), otherwise the writer's digest gives it.
     const bool hash_here = !part && intent->sha256.empty();
-    crypto_hash_sha256_state sha;
-    crypto_hash_sha256_init(&sha);
     std::vector<uint8_t> buffer;
     buffer.reserve(kUploadBuffer);
     std::optional<Error> write_error;
@@ -307,7 +304,6 @@ struct LocalServer::Impl {
     uint64_t received = 0;
     bool complete = reader && (*reader)([&](const char* data, size_t len) {
       received += len;
-      if (hash_here) crypto_hash_sha256_update(&sha, reinterpret_cast<const uint8_t*>(data), len);
       while (len > 0) {
         size_t take = std::min(len, kUploadBuffer - buffer.size());
         buffer.insert(buffer.end(), reinterpret_cast<const uint8_t*>(data), reinterpret_cast<const uint8_t*>(data) + take);
@@ -326,11 +322,9 @@ struct LocalServer::Impl {
 
     std::string sha_hex = intent->sha256;
     if (hash_here) {
-      uint8_t digest[crypto_hash_sha256_BYTES];
-      crypto_hash_sha256_final(&sha, digest);
-      char hex[2 * crypto_hash_sha256_BYTES + 1];
-      sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-      sha_hex = hex;
+      auto digest = (*writer)->body_sha256();
+      if (!digest) return reject_error(digest.error(), 400);
+      sha_hex = *digest;
       auto existing = deps.metadata->find_by_sha256(key->owner, sha_hex);
       if (!existing) return reject_error(existing.error(), 500);
       if (*existing && **existing != key->image_id) {

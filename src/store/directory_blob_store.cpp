@@ -267,6 +267,14 @@ class FileWriter final : public BlobWriter {
     return meta::ok_status();
   }
 
+  Result<std::string> body_sha256() override {
+    if (fd_ < 0) return make_error("put " + t_.label + ": digest after commit or failure");
+    if (written_ != t_.size)
+      return make_error("IncompleteBody", "put " + t_.label + ": " + std::to_string(written_) +
+                                              " bytes received, promised " + std::to_string(t_.size));
+    return hex_of(finished_digests().second);
+  }
+
   Result<ObjectInfo> commit() override {
     if (fd_ < 0) return make_error("put " + t_.label + ": commit after commit or failure");
     if (written_ != t_.size) {
@@ -274,7 +282,7 @@ class FileWriter final : public BlobWriter {
       return make_error("IncompleteBody", "put " + t_.label + ": " + std::to_string(written_) +
                                               " bytes received, promised " + std::to_string(t_.size));
     }
-    auto [md5, sha] = digests_.finish();
+    const auto& [md5, sha] = finished_digests();
     std::string sha_hex = hex_of(sha);
     if (t_.sha256_hex && !aws::equal_constant_time(*t_.sha256_hex, sha_hex)) {
       discard();
@@ -325,12 +333,19 @@ class FileWriter final : public BlobWriter {
     }
   }
 
+  // {md5 raw, sha256 raw}, finalised once (body_sha256 and commit both read them).
+  const std::pair<std::string, std::string>& finished_digests() {
+    if (!finished_) finished_ = digests_.finish();
+    return *finished_;
+  }
+
   Target t_;
   std::string tmp_;
   int fd_;
   uint64_t written_ = 0;
   std::string etag_override_;
   Digests digests_;
+  std::optional<std::pair<std::string, std::string>> finished_;
 };
 
 // The object as a meta::Source: pread on the file (the HEAD is the stat in open()).

@@ -73,6 +73,9 @@ class BlobWriter {
   // Checks size ("IncompleteBody") and SHA-256 ("BadDigest"), makes the bytes durable and
   // visible under the key (or as the part). On failure nothing is left.
   virtual Result<ObjectInfo> commit() = 0;
+  // The SHA-256 (hex) of everything written, once all the promised bytes are in; before
+  // commit, so a caller can look for a duplicate without hashing the body a second time.
+  virtual Result<std::string> body_sha256() = 0;
   virtual uint64_t written() const = 0;
 };
 
