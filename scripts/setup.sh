@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick
   # bench/ingest's floor (nginx's WebDAV PUT) and bench/lambda's Python peer (Debian's python3)
   nginx python3-pil python3-boto3
+  # the deploy tests lint the scripts
+  shellcheck
   # the web app's browser tests
   chromium
 )
@@ -38,7 +40,8 @@ fi
 
 # Python tools for the AWS and API tests; this machine's Python normally has them already.
 PY_MODULES=(boto3:boto3 moto:moto[server] requests:requests jsonschema:jsonschema
-            openapi_spec_validator:openapi-spec-validator joserfc:joserfc cfnlint:cfn-lint awscli:awscli)
+            openapi_spec_validator:openapi-spec-validator joserfc:joserfc cfnlint:cfn-lint awscli:awscli
+            yaml:pyyaml)
 pip_missing=()
 for entry in "${PY_MODULES[@]}"; do
   python3 -c "import ${entry%%:*}" 2>/dev/null || pip_missing+=("${entry#*:}")
