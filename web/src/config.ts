@@ -1,0 +1,89 @@
+import type { components } from './api/schema'
+
+// config.json decides which shape this build talks to: `imgmeta serve` writes one (local
+// accounts, same origin), the AWS deploy uploads one next to the app (Cognito, the API's URL).
+
+export type WebConfig = components['schemas']['WebConfig']
+
+export interface CognitoSettings {
+  mode: 'cognito'
+  region: string
+  userPoolId: string
+  clientId: string
+  endpoint?: string
+}
+
+export interface AppConfig {
+  /** Prefix of every API path, no trailing slash; empty for the app's own origin. */
+  apiBaseUrl: string
+  auth: { mode: 'local' } | CognitoSettings
+  maxUploadSize: number | null
+  multipartThreshold: number | null
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`config.json: ${what} must be a non-empty string`)
+  return v
+}
+
+function positiveInt(v: unknown, what: string): number | null {
+  if (v === undefined || v === null) return null
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw new ConfigError(`config.json: ${what} must be a positive integer`)
+  return v
+}
+
+export function parseConfig(raw: unknown): AppConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('config.json: not a JSON object')
+  const c = raw as Partial<WebConfig>
+  const base = c.apiBaseUrl ?? ''
+  if (typeof base !== 'string') throw new ConfigError('config.json: apiBaseUrl must be a string')
+  if (base !== '' && !/^https?:\/\/[^/]+/i.test(base) && !base.startsWith('/'))
+    throw new ConfigError(`config.json: apiBaseUrl must be empty, a path or an http(s) URL (got ${base})`)
+  const auth = c.auth
+  if (typeof auth !== 'object' || auth === null) throw new ConfigError('config.json: auth is missing')
+  let parsedAuth: AppConfig['auth']
+  if (auth.mode === 'local') {
+    parsedAuth = { mode: 'local' }
+  } else if (auth.mode === 'cognito') {
+    const region = str(auth.region, 'auth.region')
+    const userPoolId = str(auth.userPoolId, 'auth.userPoolId')
+    if (!userPoolId.startsWith(region + '_'))
+      throw new ConfigError(`config.json: auth.userPoolId ${userPoolId} does not belong to region ${region}`)
+    parsedAuth = { mode: 'cognito', region, userPoolId, clientId: str(auth.clientId, 'auth.clientId') }
+    if (auth.endpoint !== undefined && auth.endpoint !== '') {
+      if (!/^https?:\/\//i.test(auth.endpoint)) throw new ConfigError('config.json: auth.endpoint must be an http(s) URL')
+      parsedAuth.endpoint = auth.endpoint.replace(/\/+$/, '')
+    }
+  } else {
+    throw new ConfigError(`config.json: auth.mode must be "local" or "cognito" (got ${String(auth.mode)})`)
+  }
+  return {
+    apiBaseUrl: base.replace(/\/+$/, ''),
+    auth: parsedAuth,
+    maxUploadSize: positiveInt(c.maxUploadSize, 'maxUploadSize'),
+    multipartThreshold: positiveInt(c.multipartThreshold, 'multipartThreshold'),
+  }
+}
+
+export async function loadConfig(fetchFn: typeof fetch = fetch): Promise<AppConfig> {
+  let res: Response
+  try {
+    // Relative to the page, so the app also works below a path prefix.
+    res = await fetchFn('config.json', { cache: 'no-cache', signal: AbortSignal.timeout(15_000) })
+  } catch (e) {
+    throw new ConfigError(`config.json could not be loaded: ${(e as Error).message}`)
+  }
+  if (!res.ok) throw new ConfigError(`config.json could not be loaded: HTTP ${res.status}`)
+  let body: unknown
+  try {
+    body = await res.json()
+  } catch {
+    throw new ConfigError('config.json is not valid JSON')
+  }
+  return parseConfig(body)
+}

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// The build is a plain static site: index.html, hashed bundles under assets/ (imgmeta serve
+// marks those immutable), no inline script (the server's CSP forbids it).
+export default defineConfig({
+  base: './',
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    reportCompressedSize: true,
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 10_000,
+  },
+})
