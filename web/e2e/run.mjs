@@ -1,0 +1,366 @@
+// End-to-end journey in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core) against the real `imgmeta serve` on loopback, with a temp data dir.
+// Usage: npm run e2e   (IMGMETA_BIN overrides the binary; the shared corpus is ../shared
+// beside the repository root, or IMGMETA_SHARED).
+import { chromium } from 'playwright-core'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const web = path.resolve(here, '..')
+const repo = path.resolve(web, '..')
+const shared = process.env.IMGMETA_SHARED ?? path.resolve(repo, '..', 'shared')
+const bin = process.env.IMGMETA_BIN ?? path.join(repo, 'build/dev/src/cli/imgmeta')
+const dist = path.join(web, 'dist')
+const shots = path.join(repo, 'docs/screenshots')
+const corpus = path.join(shared, 'corpus')
+const oracle = path.join(shared, 'corpus-oracle')
+const DEADLINE_MS = 4 * 60_000
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'imgmeta-e2e-'))
+let server = null
+let browser = null
+let failures = 0
+const log = (...a) => console.log('[e2e]', ...a)
+function check(cond, what) {
+  if (cond) log('ok  ', what)
+  else {
+    failures++
+    console.error('[e2e] FAIL', what)
+  }
+}
+
+const killer = setTimeout(() => {
+  console.error('[e2e] FAIL: over the time limit')
+  cleanup().finally(() => process.exit(1))
+}, DEADLINE_MS)
+
+async function cleanup() {
+  try {
+    await browser?.close()
+  } catch {}
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM')
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        server.kill('SIGKILL')
+        r()
+      }, 5000)
+      server.once('exit', () => {
+        clearTimeout(t)
+        r()
+      })
+    })
+  }
+  rmSync(tmp, { recursive: true, force: true })
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function startServer() {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(tmp, 'data'), '--web', dist], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let errText = ''
+  server.stderr.on('data', (d) => {
+    errText = (errText + d).slice(-4000)
+  })
+  for (let i = 0; i < 100; i++) {
+    if (server.exitCode !== null) throw new Error('imgmeta serve exited: ' + errText)
+    try {
+      const r = await fetch(base + '/readyz')
+      if (r.ok) return base
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('imgmeta serve did not become ready: ' + errText)
+}
+
+function oracleOf(rel) {
+  const d = JSON.parse(readFileSync(path.join(oracle, rel + '.json'), 'utf8'))
+  const o = Array.isArray(d) ? d[0] : d
+  const get = (name) => {
+    for (const [k, v] of Object.entries(o)) if (k === name || k.endsWith(':' + name)) return v
+    return undefined
+  }
+  return {
+    make: get('Make'),
+    model: get('Model'),
+    taken: get('DateTimeOriginal'),
+    lat: o['Composite:GPSLatitude'] ?? get('GPSLatitude'),
+    lon: o['Composite:GPSLongitude'] ?? get('GPSLongitude'),
+  }
+}
+
+/** EXIF (TIFF, little-endian) with the given ASCII tags in IFD0. */
+export function exifSegment(tags) {
+  const entries = Object.entries(tags).map(([t, v]) => [Number(t), Buffer.from(v + '\0', 'latin1')]).sort((a, b) => a[0] - b[0])
+  const ifdSize = 2 + entries.length * 12 + 4
+  let dataOff = 8 + ifdSize
+  const head = Buffer.alloc(8 + ifdSize)
+  head.write('II', 0, 'latin1')
+  head.writeUInt16LE(42, 2)
+  head.writeUInt32LE(8, 4)
+  head.writeUInt16LE(entries.length, 8)
+  const data = []
+  entries.forEach(([tag, bytes], i) => {
+    const at = 10 + i * 12
+    head.writeUInt16LE(tag, at)
+    head.writeUInt16LE(2, at + 2)
+    head.writeUInt32LE(bytes.length, at + 4)
+    head.writeUInt32LE(dataOff, at + 8)
+    data.push(bytes)
+    dataOff += bytes.length
+  })
+  const tiff = Buffer.concat([head, ...data])
+  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff])
+  const seg = Buffer.alloc(4)
+  seg.writeUInt16BE(0xffe1, 0)
+  seg.writeUInt16BE(body.length + 2, 2)
+  return Buffer.concat([seg, body])
+}
+
+/** A JPEG whose EXIF strings are HTML/script payloads: a corpus JPEG's own APP1 segments are
+ *  replaced with ours (byte-patched in the temp dir; nothing is written into the repository). */
+function hostileJpeg() {
+  const src = readFileSync(path.join(corpus, 'jpeg/exiftool_Canon.jpg'))
+  const out = path.join(tmp, 'files', 'hostile.jpg')
+  const parts = [src.subarray(0, 2), exifSegment({
+    0x010e: '"><svg onload=window.__xss=3>',
+    0x010f: '<img src=x onerror="window.__xss=1">',
+    0x0110: '<script>window.__xss=2</script>',
+  })]
+  let i = 2
+  while (i + 4 <= src.length && src[i] === 0xff && src[i + 1] !== 0xda) {
+    const len = src.readUInt16BE(i + 2)
+    if (src[i + 1] !== 0xe1) parts.push(src.subarray(i, i + 2 + len))
+    i += 2 + len
+  }
+  parts.push(src.subarray(i))
+  writeFileSync(out, Buffer.concat(parts))
+  return out
+}
+
+async function signUp(page, base, user, pass) {
+  await page.goto(base + '/#/signup')
+  await page.fill('#username', user)
+  await page.fill('#password', pass)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000 })
+}
+
+async function upload(page, files) {
+  await page.locator('#uploader input[type=file]').first().setInputFiles(files)
+}
+
+async function waitSettled(page, names, timeout = 60_000) {
+  await page.waitForFunction(
+    (names) => {
+      const tiles = [...document.querySelectorAll('li.tile')]
+      return names.every((n) =>
+        tiles.some((t) => t.querySelector('.name')?.textContent === n && t.dataset.status && t.dataset.status !== 'pending'),
+      )
+    },
+    names,
+    { timeout, polling: 250 },
+  )
+}
+
+const statusOf = (page, name) =>
+  page.evaluate(
+    (n) => [...document.querySelectorAll('li.tile')].find((t) => t.querySelector('.name')?.textContent === n)?.dataset.status,
+    name,
+  )
+const idOf = (page, name) =>
+  page.evaluate(
+    (n) => [...document.querySelectorAll('li.tile')].find((t) => t.querySelector('.name')?.textContent === n)?.dataset.id,
+    name,
+  )
+
+async function main() {
+  if (!existsSync(path.join(dist, 'index.html'))) throw new Error('web/dist is missing: run npm run build first')
+  if (!existsSync(bin)) throw new Error('imgmeta binary not found at ' + bin)
+  mkdirSync(shots, { recursive: true })
+  mkdirSync(path.join(tmp, 'files'), { recursive: true })
+  const base = await startServer()
+  log('server at', base)
+
+  // The corpus files to upload: a JPEG with camera, date and GPS, a HEIC, a PNG, a malformed file.
+  const picks = ['jpeg/exiftool_Apple.jpg', 'heif/exiftool_QuickTime.heic', 'jpeg/exiftool_Canon.jpg', 'malformed/exiv2_POC1']
+  const files = picks.map((rel) => {
+    const dst = path.join(tmp, 'files', path.basename(rel))
+    copyFileSync(path.join(corpus, rel), dst)
+    return dst
+  })
+  const names = files.map((f) => path.basename(f))
+  const hostile = hostileJpeg()
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const ctx1 = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx1.newPage()
+  const pageErrors = []
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
+  })
+  page.on('dialog', (d) => void d.accept())
+
+  // Sign-in screen, wrong password message.
+  await page.goto(base + '/')
+  await page.waitForSelector('form.auth')
+  await page.screenshot({ path: path.join(shots, 'signin.png') })
+  await signUp(page, base, 'alice', 'correct horse battery')
+  check(true, 'sign up as alice lands on the gallery')
+
+  // Uploads.
+  await upload(page, files)
+  await waitSettled(page, names)
+  const statuses = {}
+  for (const n of names) statuses[n] = await statusOf(page, n)
+  log('statuses', JSON.stringify(statuses))
+  check(statuses['exiftool_Apple.jpg'] === 'ready', 'JPEG becomes ready')
+  check(['ready', 'unsupported'].includes(statuses['exiftool_QuickTime.heic']), 'HEIC becomes ready')
+  check(['failed', 'unsupported'].includes(statuses['exiv2_POC1']), 'malformed file becomes failed/unsupported')
+  await page.waitForTimeout(500)
+  await page.screenshot({ path: path.join(shots, 'gallery.png') })
+
+  // Reload: still signed in, same images newest first.
+  await page.reload()
+  await page.waitForSelector('li.tile')
+  check((await page.locator('li.tile').count()) === names.length, 'after reload still signed in and all images listed')
+
+  // Duplicate upload points to the existing image.
+  await upload(page, [files[0]])
+  await page.waitForSelector('[data-testid=duplicate-link]', { timeout: 15_000 })
+  const dupHref = await page.getAttribute('[data-testid=duplicate-link]', 'href')
+  check(dupHref === '#/images/' + (await idOf(page, 'exiftool_Apple.jpg')), 'duplicate upload links to the image already there')
+
+  // Detail view against ExifTool's values.
+  const appleId = await idOf(page, 'exiftool_Apple.jpg')
+  await page.goto(base + '/#/images/' + appleId)
+  await page.waitForSelector('[data-group=camera]')
+  const o = oracleOf('jpeg/exiftool_Apple.jpg')
+  const rowText = (field) => page.locator(`.row[data-field="${field}"] dd`).first().textContent()
+  const camera = await page.locator('[data-group=camera]').textContent()
+  check(camera.includes(o.make) && camera.includes(o.model), `camera shows ${o.make} ${o.model}`)
+  const taken = (await rowText('DateTimeOriginal')) ?? ''
+  check(taken.replace(/\D/g, '').includes(String(o.taken).replace(/\D/g, '')), `date taken shows ${o.taken} (got ${taken})`)
+  const gps = (await rowText('GPSLatitude')) ?? ''
+  check(gps.includes(o.lat.toFixed(6)) && gps.includes(o.lon.toFixed(6)), `GPS shows ${o.lat}, ${o.lon} (got ${gps})`)
+  await page.click('.rawbox summary')
+  const raw = JSON.parse((await page.textContent('#raw-json')) ?? '{}')
+  check(raw.Make === o.make, 'raw JSON view holds the metadata')
+  await page.screenshot({ path: path.join(shots, 'detail.png'), fullPage: true })
+
+  // Failed image: reason shown, re-extract offered.
+  await page.goto(base + '/#/')
+  await page.waitForSelector('li.tile')
+  const malformedId = await idOf(page, 'exiv2_POC1')
+  await page.goto(base + '/#/images/' + malformedId)
+  await page.waitForSelector('[data-testid=detail-filename]')
+  const st = await page.textContent('[data-testid=status]')
+  if (st === 'failed') {
+    check(((await page.textContent('[data-testid=error]')) ?? '').length > 8, 'failed image shows its reason')
+    await page.click('#reextract')
+    await page.waitForSelector('text=Extraction queued.')
+    check(true, 're-extract queued')
+  }
+
+  // Filters in the URL.
+  await page.goto(base + '/#/?format=HEIC')
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length > 0 || !document.querySelector('.empty')?.hidden, null, { timeout: 10_000 })
+  const heicNames = await page.locator('li.tile .name').allTextContents()
+  check(heicNames.length === 1 && heicNames[0] === 'exiftool_QuickTime.heic', `format=HEIC filter (got ${heicNames})`)
+  check((await page.inputValue('#f-format')) === 'HEIC', 'filter form reflects the URL')
+  await page.goto(base + '/#/?hasGps=true')
+  await page.waitForSelector('li.tile')
+  const gpsNames = await page.locator('li.tile .name').allTextContents()
+  check(gpsNames.includes('exiftool_Apple.jpg') && !gpsNames.includes('exiv2_POC1'), `hasGps filter (got ${gpsNames})`)
+  await page.fill('#f-make', String(oracleOf('jpeg/exiftool_Canon.jpg').make))
+  await page.selectOption('#f-hasGps', '')
+  await page.click('.filters button[type=submit]')
+  await page.waitForFunction(() => location.hash.includes('make='))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length === 1, null, { timeout: 10_000 }).catch(() => {})
+  const makeNames = await page.locator('li.tile .name').allTextContents()
+  check(makeNames.length === 1 && makeNames[0] === 'exiftool_Canon.jpg', `make filter via the form (got ${makeNames})`)
+  await page.screenshot({ path: path.join(shots, 'filtered.png') })
+
+  // Hostile EXIF strings show as inert text.
+  await page.goto(base + '/#/')
+  await page.waitForSelector('#uploader .uppy-Dashboard')
+  await upload(page, [hostile])
+  await waitSettled(page, ['hostile.jpg'])
+  await page.goto(base + '/#/images/' + (await idOf(page, 'hostile.jpg')))
+  await page.waitForSelector('[data-group=camera]')
+  const camText = await page.locator('[data-group=camera]').textContent()
+  check(camText.includes('<img src=x onerror="window.__xss=1">'), 'Make payload shown as text')
+  check(camText.includes('<script>window.__xss=2</script>'), 'Model payload shown as text')
+  check((await page.evaluate(() => window.__xss)) === undefined, 'no payload ran')
+  check((await page.locator('main img[src=x], main script, main svg[onload]').count()) === 0, 'no payload element in the page')
+  await page.screenshot({ path: path.join(shots, 'hostile.png'), fullPage: true })
+
+  // Delete from the detail view (confirmation accepted), then one from the gallery selection.
+  await page.click('#delete')
+  await page.waitForFunction(() => location.hash === '#/')
+  await page.waitForSelector('li.tile')
+  check((await idOf(page, 'hostile.jpg')) === undefined, 'deleted image is gone from the gallery')
+  await page.locator('li.tile', { hasText: 'exiftool_Canon.jpg' }).locator('input.select').check()
+  await page.click('#delete-selected')
+  await page.waitForFunction(() => ![...document.querySelectorAll('li.tile .name')].some((n) => n.textContent === 'exiftool_Canon.jpg'))
+  const r = await fetch(base + '/api/images/' + appleId)
+  check(r.status === 401, 'API refuses without a token')
+
+  // A second user sees none of alice's images, and not by id either.
+  const ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 } })
+  const page2 = await ctx2.newPage()
+  page2.on('pageerror', (e) => pageErrors.push(String(e)))
+  await signUp(page2, base, 'bob', 'another secret pw')
+  await page2.waitForSelector('.empty:not([hidden])')
+  check((await page2.locator('li.tile').count()) === 0, "bob's gallery is empty")
+  await page2.screenshot({ path: path.join(shots, 'mobile-empty.png') })
+  await page2.goto(base + '/#/images/' + appleId)
+  await page2.waitForSelector('.notice.error')
+  check(/Not found/i.test((await page2.textContent('.notice.error')) ?? ''), "bob gets Not found for alice's image")
+
+  // Sign out, then wrong password.
+  await page2.click('text=Sign out')
+  await page2.waitForSelector('form.auth')
+  await page2.fill('#username', 'bob')
+  await page2.fill('#password', 'wrong password!')
+  await page2.click('button[type=submit]')
+  await page2.waitForSelector('.notice.error')
+  check(/Wrong username or password/.test((await page2.textContent('.notice.error')) ?? ''), 'wrong password message')
+
+  check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
+}
+
+const started = Date.now()
+try {
+  await main()
+} catch (e) {
+  failures++
+  console.error('[e2e] FAIL', e?.stack ?? e)
+} finally {
+  await cleanup()
+  clearTimeout(killer)
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failures} failure(s)`)
+process.exit(failures ? 1 : 0)
