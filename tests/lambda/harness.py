@@ -183,6 +183,16 @@ class LambdaProcess:
     def json_lines(self):
         return [json.loads(l) for l in list(self.lines) if l.startswith("{")]
 
+    def json_lines_where(self, pred, timeout=5.0):
+        """The JSON log lines pred accepts, waiting up to timeout for the first: a line is
+        written before the response is posted, but read from the pipe by another thread."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [l for l in self.json_lines() if pred(l)]
+            if lines or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.01)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -235,7 +235,7 @@ class ApiLambda(unittest.TestCase):
 
     def test_each_request_logs_one_emf_line(self):
         self.call(self.http_api_event("GET", "/api/images"))
-        line = [l for l in self.api.json_lines() if l.get("path") == "/api/images"][-1]
+        line = self.api.json_lines_where(lambda l: l.get("path") == "/api/images")[-1]
         self.assertEqual(line["Route"], "GET /api/images")
         self.assertEqual(line["Requests"], 1)
         self.assertEqual(line["_aws"]["CloudWatchMetrics"][0]["Dimensions"], [["Function"], ["Function", "Route"]])

@@ -84,7 +84,7 @@ class LambdaPipeline(unittest.TestCase):
         return key, image_id
 
     def log_lines_for(self, key):
-        return [l for l in self.fn.json_lines() if l.get("key") == key]
+        return self.fn.json_lines_where(lambda l: l.get("key") == key)
 
     def test_corpus_images_land_in_dynamodb_with_exiftool_values(self):
         keys = {}
