@@ -222,6 +222,8 @@ async function main() {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
   })
   page.on('dialog', (d) => void d.accept())
+  page.on('console', (m) => { if (process.env.E2E_DEBUG) log('console', m.type(), m.text()) })
+  globalThis.__page = page
 
   // Sign-in screen, wrong password message.
   await page.goto(base + '/')
@@ -358,6 +360,11 @@ try {
 } catch (e) {
   failures++
   console.error('[e2e] FAIL', e?.stack ?? e)
+  try {
+    mkdirSync(path.join(here, 'out'), { recursive: true })
+    await globalThis.__page?.screenshot({ path: path.join(here, 'out', 'failure.png'), fullPage: true })
+    console.error('[e2e] page text:', (await globalThis.__page?.textContent('main'))?.slice(0, 1500))
+  } catch {}
 } finally {
   await cleanup()
   clearTimeout(killer)
