@@ -104,7 +104,8 @@ int run_serve_s3(ServeContext& ctx) {
   ordered_json web_config{{"apiBaseUrl", ""},
                           {"auth", sign_in->web_auth},
                           {"maxUploadSize", a.max_upload_size},
-                          {"multipartThreshold", a.multipart_threshold}};
+                          {"multipartThreshold", a.multipart_threshold},
+                          {"partSize", a.part_size}};
   ctx.server.set_web_config(web_config.dump());
 
   store::MetadataStore* md = metadata.get();

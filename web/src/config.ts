@@ -18,8 +18,15 @@ export interface AppConfig {
   apiBaseUrl: string
   auth: { mode: 'local' } | CognitoSettings
   maxUploadSize: number | null
-  multipartThreshold: number | null
+  /** Uploads above this size go in parts (the server's --multipart-threshold). */
+  multipartThreshold: number
+  /** The part size the server asks for (its --part-size), before growing it for huge files. */
+  partSize: number
 }
+
+// What imgmeta serve and the API Lambda use when nothing says otherwise.
+export const DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+export const DEFAULT_PART_SIZE = 16 * 1024 * 1024
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -66,7 +73,8 @@ export function parseConfig(raw: unknown): AppConfig {
     apiBaseUrl: base.replace(/\/+$/, ''),
     auth: parsedAuth,
     maxUploadSize: positiveInt(c.maxUploadSize, 'maxUploadSize'),
-    multipartThreshold: positiveInt(c.multipartThreshold, 'multipartThreshold'),
+    multipartThreshold: positiveInt(c.multipartThreshold, 'multipartThreshold') ?? DEFAULT_MULTIPART_THRESHOLD,
+    partSize: positiveInt(c.partSize, 'partSize') ?? DEFAULT_PART_SIZE,
   }
 }
 

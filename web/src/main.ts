@@ -361,14 +361,7 @@ function gallery(f: Filters) {
     target: uploadBox,
     maxFileSize: config.maxUploadSize,
     multipartThreshold: config.multipartThreshold,
-    onCreated: async (imageId) => {
-      try {
-        const img = await api.getImage(imageId)
-        if (!signal.aborted) put(img, true)
-      } catch {
-        // The poll finds it.
-      }
-    },
+    partSize: config.partSize,
     onUploaded: async (imageId) => {
       try {
         const img = await api.getImage(imageId)

@@ -16,8 +16,10 @@ export interface UploaderOptions {
   api: ApiClient
   target: HTMLElement
   maxFileSize: number | null
-  multipartThreshold: number | null
-  onCreated(imageId: string): void
+  /** Files above this many bytes go in parts (the server's multipart threshold). */
+  multipartThreshold: number
+  /** The server's configured part size (see partSizeFor). */
+  partSize: number
   onUploaded(imageId: string): void
   onDuplicate(imageId: string, filename: string): void
 }
@@ -35,15 +37,35 @@ export function uploadHeaders(headers: Record<string, string>): Record<string, s
   return out
 }
 
+const MIB = 1024 * 1024
+export const MIN_PART_SIZE = 5 * MIB
+export const MAX_PARTS = 10_000
+
+/** The part size the server cuts a file of `size` bytes into: the configured size (at least
+ *  5 MiB), grown to whole MiB when the file would need more than 10,000 parts. Uppy slices the
+ *  file before the server answers, so both sides must agree on this rule. */
+export function partSizeFor(size: number, configured: number): number {
+  let ps = Math.max(configured, MIN_PART_SIZE)
+  if (Math.ceil(size / ps) > MAX_PARTS) ps = Math.ceil(Math.ceil(size / MAX_PARTS) / MIB) * MIB
+  return ps
+}
+
 type Meta = { imageId?: string; [k: string]: unknown }
+
+/** The presigned part URLs of one multipart upload, refreshed from listParts when stale. */
+interface PartUrls {
+  imageId: string
+  uploadId: string
+  partSize: number
+  size: number
+  urls: Map<number, string>
+}
 
 export function createUploader(o: UploaderOptions): Uploader {
   const uppy = new Uppy<Meta, Body>({
     autoProceed: true,
     restrictions: {
       maxFileSize: o.maxFileSize ?? undefined,
-      // Single PUTs only for now: files above the multipart threshold are refused up front.
-      ...(o.multipartThreshold ? { maxFileSize: Math.min(o.maxFileSize ?? Infinity, o.multipartThreshold) } : {}),
       allowedFileTypes: ['image/*', ...ACCEPT_EXTENSIONS],
     },
   })
@@ -53,30 +75,113 @@ export function createUploader(o: UploaderOptions): Uploader {
     height: 260,
     width: '100%',
     proudlyDisplayPoweredByUppy: false,
+    showRemoveButtonAfterComplete: false,
     note: 'JPEG, PNG, HEIC, TIFF, WebP, AVIF, raw… drop, pick or paste',
   })
-  uppy.use(AwsS3, {
-    shouldUseMultipart: false,
-    limit: 4,
-    async getUploadParameters(file: UppyFile<Meta, Body>) {
-      const blob = file.data as Blob
-      const contentType = contentTypeFor(file.name ?? 'file', file.type)
-      if (!contentType) throw new Error('This kind of file is not accepted.')
-      const sha256 = await hashBlob(blob)
-      let ticket
-      try {
-        ticket = await o.api.createUpload({ filename: file.name ?? 'file', contentType, size: blob.size, sha256 })
-      } catch (e) {
-        if (e instanceof ApiError && e.code === 'DuplicateImage' && e.imageId) {
-          o.onDuplicate(e.imageId, file.name ?? 'file')
-        }
-        throw new Error(describeError(e))
+
+  const multipart = new Map<string, PartUrls>()
+  // Files the server already has: taken out of the list (the page links to the image instead),
+  // so that adding more files does not retry them.
+  const duplicates = new Set<string>()
+
+  // Hash the file, then ask the API where to put it (refused early if it is a duplicate).
+  const ticketFor = async (file: UppyFile<Meta, Body>) => {
+    const blob = file.data as Blob
+    const contentType = contentTypeFor(file.name ?? 'file', file.type)
+    if (!contentType) throw new Error('This kind of file is not accepted.')
+    const sha256 = await hashBlob(blob)
+    let ticket
+    try {
+      ticket = await o.api.createUpload({ filename: file.name ?? 'file', contentType, size: blob.size, sha256 })
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'DuplicateImage' && e.imageId) {
+        duplicates.add(file.id)
+        o.onDuplicate(e.imageId, file.name ?? 'file')
       }
-      uppy.setFileMeta(file.id, { imageId: ticket.imageId })
-      o.onCreated(ticket.imageId)
-      if (!ticket.url) throw new Error('The server asked for a multipart upload, which this page does not do yet.')
+      throw new Error(describeError(e))
+    }
+    uppy.setFileMeta(file.id, { imageId: ticket.imageId })
+    return ticket
+  }
+  const partsOf = (file: UppyFile<Meta, Body>): PartUrls => {
+    const p = multipart.get(file.id)
+    if (!p) throw new Error('This upload was started in another page; add the file again.')
+    return p
+  }
+
+  uppy.use(AwsS3, {
+    limit: 4,
+    shouldUseMultipart: (file) => (file.size ?? 0) > o.multipartThreshold,
+    getChunkSize: (data) => partSizeFor(data.size, o.partSize),
+    async getUploadParameters(file) {
+      const ticket = await ticketFor(file)
+      if (!ticket.url) throw new Error('The server asked for a multipart upload of a file below its threshold; reload the page.')
       return { method: 'PUT' as const, url: ticket.url, headers: uploadHeaders(ticket.headers) }
     },
+    async createMultipartUpload(file) {
+      const ticket = await ticketFor(file)
+      const m = ticket.multipart
+      if (!m) throw new Error('The server asked for a single upload of a file above its threshold; reload the page.')
+      const size = (file.data as Blob).size
+      if (m.partSize !== partSizeFor(size, o.partSize)) {
+        await o.api.abortUpload(ticket.imageId, m.uploadId).catch(() => {})
+        throw new Error(`The server cuts this file into parts of ${m.partSize} bytes, not ${partSizeFor(size, o.partSize)}; reload the page.`)
+      }
+      multipart.set(file.id, {
+        imageId: ticket.imageId,
+        uploadId: m.uploadId,
+        partSize: m.partSize,
+        size,
+        urls: new Map(m.parts.map((p) => [p.partNumber, p.url])),
+      })
+      return { uploadId: m.uploadId, key: ticket.key ?? ticket.imageId }
+    },
+    async signPart(file, { partNumber, body, signal }) {
+      const p = partsOf(file)
+      const count = Math.ceil(p.size / p.partSize)
+      const expected = partNumber < count ? p.partSize : p.size - p.partSize * (count - 1)
+      if (body.size !== expected) throw new Error(`Part ${partNumber} is ${body.size} bytes, the server expects ${expected}.`)
+      let url = p.urls.get(partNumber)
+      if (!url) {
+        // Used up or never handed out (a resumed upload): ask for fresh URLs of the missing parts.
+        const list = await o.api.listParts(p.imageId, p.uploadId, signal)
+        for (const m of list.missing) p.urls.set(m.partNumber, m.url)
+        url = p.urls.get(partNumber)
+        if (!url) throw new Error(`The server has no URL for part ${partNumber}.`)
+      }
+      // A presigned URL expires: each is used once, a retry asks again.
+      p.urls.delete(partNumber)
+      return { method: 'PUT' as const, url }
+    },
+    async listParts(file, { signal }) {
+      const p = partsOf(file)
+      const list = await o.api.listParts(p.imageId, p.uploadId, signal)
+      for (const m of list.missing) p.urls.set(m.partNumber, m.url)
+      return list.parts.map((x) => ({ PartNumber: x.partNumber, Size: x.size, ETag: x.eTag }))
+    },
+    async completeMultipartUpload(file, { parts, signal }) {
+      const p = partsOf(file)
+      const done = parts
+        .map((x) => ({ partNumber: Number(x.PartNumber), eTag: String(x.ETag ?? '') }))
+        .sort((a, b) => a.partNumber - b.partNumber)
+      if (done.some((x) => !x.eTag)) throw new Error('A part was stored without an ETag; the upload cannot be completed.')
+      try {
+        await o.api.completeUpload(p.imageId, { uploadId: p.uploadId, parts: done }, signal)
+      } catch (e) {
+        throw new Error(describeError(e))
+      }
+      multipart.delete(file.id)
+      return {}
+    },
+    async abortMultipartUpload(file) {
+      const p = multipart.get(file.id)
+      if (!p) return
+      multipart.delete(file.id)
+      await o.api.abortUpload(p.imageId, p.uploadId)
+    },
+  })
+  uppy.on('upload-error', (file) => {
+    if (file && duplicates.delete(file.id)) setTimeout(() => uppy.removeFile(file.id), 0)
   })
   uppy.on('upload-success', (file) => {
     const id = file?.meta.imageId
