@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The web app's checks: its API types generated from api/openapi.yaml, the TypeScript type
-# check and the production build (npm run build). scripts/setup.sh (run first by
-# scripts/test.sh) installs the npm packages. The browser journey (web/e2e/run.mjs) and the
-# unit tests are not run here yet: they are unfinished (see the web app's issue).
+# check and the production build (npm run build), the Vitest unit tests (npm test), and the
+# browser journey in headless Chromium against a real `imgmeta serve` on loopback
+# (npm run e2e, using the dev build's binary). scripts/setup.sh (run first by scripts/test.sh)
+# installs the npm packages and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 npm run build
+npm test
+IMGMETA_BIN=${IMGMETA_BIN:-$PWD/../build/dev/src/cli/imgmeta} npm run e2e

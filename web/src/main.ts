@@ -133,18 +133,28 @@ function statusBadge(status: string) {
   return h('span', { class: `badge s-${status}`, 'data-testid': 'status' }, status)
 }
 
+function placeholder(label: string, big: boolean) {
+  return h('div', { class: 'pic placeholder', role: big ? 'img' : null, 'aria-label': big ? label : null }, label)
+}
+
 function preview(img: Image, big = false) {
-  if (img.contentUrl && img.status !== 'pending' && browserCanShow(img.contentType, img.format ?? null)) {
-    return h('img', {
+  if (img.contentUrl && img.status === 'ready' && browserCanShow(img.contentType, img.format ?? null)) {
+    const pic = h('img', {
       src: img.contentUrl,
       alt: big ? `The image ${img.filename}` : '',
       loading: 'lazy',
       decoding: 'async',
       class: 'pic',
     })
+    // A file that claims a showable format but does not decode gets the placeholder, not a broken icon.
+    pic.addEventListener('error', () => pic.replaceWith(placeholder('No preview: the browser could not decode this file', big)), { once: true })
+    return pic
   }
-  const label = img.status === 'pending' ? 'Processing…' : `${img.format ?? 'This format'}: no preview in this browser`
-  return h('div', { class: 'pic placeholder', role: big ? 'img' : null, 'aria-label': big ? label : null }, label)
+  const label =
+    img.status === 'pending' ? 'Processing…'
+    : img.status === 'ready' ? `${img.format ?? 'This format'}: no preview in this browser`
+    : 'No preview'
+  return placeholder(label, big)
 }
 
 function card(img: Image, selected: Set<string>, onSelect: () => void): HTMLElement {
