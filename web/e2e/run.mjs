@@ -408,6 +408,12 @@ async function main() {
   const ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 } })
   const page2 = await ctx2.newPage()
   page2.on('pageerror', (e) => pageErrors.push(String(e)))
+  await page2.goto(base + '/#/signup')
+  await page2.fill('#username', 'alice')
+  await page2.fill('#password', 'some other password')
+  await page2.click('button[type=submit]')
+  await page2.waitForSelector('.notice.error')
+  check(/username is taken/.test((await page2.textContent('.notice.error')) ?? ''), 'taken username message')
   await signUp(page2, base, 'bob', 'another secret pw')
   await page2.waitForSelector('.empty:not([hidden])')
   check((await page2.locator('li.tile').count()) === 0, "bob's gallery is empty")
@@ -424,6 +430,22 @@ async function main() {
   await page2.click('button[type=submit]')
   await page2.waitForSelector('.notice.error')
   check(/Wrong username or password/.test((await page2.textContent('.notice.error')) ?? ''), 'wrong password message')
+
+  // Keyboard only: Tab from the top of the page reaches the form fields in order, Enter signs in.
+  await page2.goto(base + '/#/signin')
+  await page2.waitForSelector('form.auth')
+  const order = []
+  for (let i = 0; i < 8 && !order.includes('password'); i++) {
+    await page2.keyboard.press('Tab')
+    order.push(await page2.evaluate(() => document.activeElement?.id || document.activeElement?.className || ''))
+  }
+  check(order.includes('username') && order.indexOf('username') < order.indexOf('password'), `focus order reaches username then password (${order})`)
+  await page2.keyboard.type('another secret pw')
+  await page2.keyboard.press('Shift+Tab')
+  await page2.keyboard.type('bob')
+  await page2.keyboard.press('Enter')
+  await page2.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000 })
+  check(true, 'signed in with the keyboard only')
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
 }
