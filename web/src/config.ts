@@ -49,7 +49,7 @@ export function parseConfig(raw: unknown): AppConfig {
   const c = raw as Partial<WebConfig>
   const base = c.apiBaseUrl ?? ''
   if (typeof base !== 'string') throw new ConfigError('config.json: apiBaseUrl must be a string')
-  if (base !== '' && !/^https?:\/\/[^/]+/i.test(base) && !base.startsWith('/'))
+  if (base !== '' && !/^https?:\/\/[^/]+/i.test(base) && !/^\/(?![/\\])/.test(base))
     throw new ConfigError(`config.json: apiBaseUrl must be empty, a path or an http(s) URL (got ${base})`)
   const auth = c.auth
   if (typeof auth !== 'object' || auth === null) throw new ConfigError('config.json: auth is missing')
@@ -63,7 +63,7 @@ export function parseConfig(raw: unknown): AppConfig {
       throw new ConfigError(`config.json: auth.userPoolId ${userPoolId} does not belong to region ${region}`)
     parsedAuth = { mode: 'cognito', region, userPoolId, clientId: str(auth.clientId, 'auth.clientId') }
     if (auth.endpoint !== undefined && auth.endpoint !== '') {
-      if (!/^https?:\/\//i.test(auth.endpoint)) throw new ConfigError('config.json: auth.endpoint must be an http(s) URL')
+      if (typeof auth.endpoint !== 'string' || !/^https?:\/\//i.test(auth.endpoint)) throw new ConfigError('config.json: auth.endpoint must be an http(s) URL')
       parsedAuth.endpoint = auth.endpoint.replace(/\/+$/, '')
     }
   } else {

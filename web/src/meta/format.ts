@@ -12,7 +12,7 @@ export function formatBytes(n: number): string {
   do {
     v /= 1000
     u++
-  } while (v >= 1000 && u < units.length - 1)
+  } while (Math.round(v) >= 1000 && u < units.length - 1)
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`
 }
 
@@ -24,7 +24,8 @@ export function formatCount(n: number): string {
 export function formatNumber(n: number, digits = 6): string {
   if (!Number.isFinite(n)) return String(n)
   if (Number.isInteger(n)) return String(n)
-  return n.toFixed(digits).replace(/\.?0+$/, '').replace(/^-0$/, '0')
+  const s = n.toFixed(digits)
+  return (s.includes('.') ? s.replace(/\.?0+$/, '') : s).replace(/^-0$/, '0')
 }
 
 export function formatExposureTime(seconds: number): string {
@@ -315,8 +316,7 @@ const LABELS: Record<string, string> = {
 
 /** "FocalLengthIn35mmFormat" -> "Focal length in 35mm format". */
 export function labelFor(field: string): string {
-  const known = LABELS[field]
-  if (known) return known
+  if (Object.hasOwn(LABELS, field)) return LABELS[field]!
   const words = field
     .replace(/[-_]+/g, ' ')
     .replace(/([a-z])([A-Z])/g, '$1 $2')

@@ -29,7 +29,7 @@ export function contentTypeFor(name: string, browserType: string | undefined): s
   const t = (browserType ?? '').toLowerCase()
   if (t && t !== 'application/octet-stream' && ACCEPTED.has(t)) return t
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase()
-  if (ext && BY_EXT[ext]) return BY_EXT[ext]!
+  if (ext && Object.hasOwn(BY_EXT, ext)) return BY_EXT[ext]!
   return t === 'application/octet-stream' || t === '' ? 'application/octet-stream' : null
 }
 
