@@ -182,7 +182,6 @@ async function upload(page, files) {
   // With files already listed the Dashboard shows them; "Add more" brings back the picker.
   if ((await page.locator('#uploader input[type=file]').count()) === 0) await page.click('#uploader .uppy-DashboardContent-addMore')
   const input = page.locator('#uploader input[type=file][name="files[]"]:not([webkitdirectory])').first()
-  if (process.env.E2E_DEBUG) log('inputs', await page.locator('#uploader input[type=file]').evaluateAll((l) => l.map((i) => i.outerHTML)))
   await input.setInputFiles(files)
 }
 

@@ -56,8 +56,8 @@ type Meta = { imageId?: string; [k: string]: unknown }
 interface PartUrls {
   imageId: string
   uploadId: string
-  partSize: number
-  size: number
+  /** Each part's size as the server signed it. */
+  sizes: Map<number, number>
   urls: Map<number, string>
 }
 
@@ -108,6 +108,12 @@ export function createUploader(o: UploaderOptions): Uploader {
     if (!p) throw new Error('This upload was started in another page; add the file again.')
     return p
   }
+  // Fresh URLs for the parts not stored yet; the parts already stored.
+  const refresh = async (p: PartUrls, signal?: AbortSignal) => {
+    const list = await o.api.listParts(p.imageId, p.uploadId, signal)
+    for (const m of list.missing) p.urls.set(m.partNumber, m.url)
+    return list.parts
+  }
 
   uppy.use(AwsS3, {
     limit: 4,
@@ -122,30 +128,27 @@ export function createUploader(o: UploaderOptions): Uploader {
       const ticket = await ticketFor(file)
       const m = ticket.multipart
       if (!m) throw new Error('The server asked for a single upload of a file above its threshold; reload the page.')
-      const size = (file.data as Blob).size
-      if (m.partSize !== partSizeFor(size, o.partSize)) {
+      const ours = partSizeFor((file.data as Blob).size, o.partSize)
+      if (m.partSize !== ours) {
         await o.api.abortUpload(ticket.imageId, m.uploadId).catch(() => {})
-        throw new Error(`The server cuts this file into parts of ${m.partSize} bytes, not ${partSizeFor(size, o.partSize)}; reload the page.`)
+        throw new Error(`The server cuts this file into parts of ${m.partSize} bytes, not ${ours}; reload the page.`)
       }
       multipart.set(file.id, {
         imageId: ticket.imageId,
         uploadId: m.uploadId,
-        partSize: m.partSize,
-        size,
+        sizes: new Map(m.parts.map((p) => [p.partNumber, p.size])),
         urls: new Map(m.parts.map((p) => [p.partNumber, p.url])),
       })
       return { uploadId: m.uploadId, key: ticket.key ?? ticket.imageId }
     },
     async signPart(file, { partNumber, body, signal }) {
       const p = partsOf(file)
-      const count = Math.ceil(p.size / p.partSize)
-      const expected = partNumber < count ? p.partSize : p.size - p.partSize * (count - 1)
+      const expected = p.sizes.get(partNumber)
       if (body.size !== expected) throw new Error(`Part ${partNumber} is ${body.size} bytes, the server expects ${expected}.`)
       let url = p.urls.get(partNumber)
       if (!url) {
         // Used up or never handed out (a resumed upload): ask for fresh URLs of the missing parts.
-        const list = await o.api.listParts(p.imageId, p.uploadId, signal)
-        for (const m of list.missing) p.urls.set(m.partNumber, m.url)
+        await refresh(p, signal)
         url = p.urls.get(partNumber)
         if (!url) throw new Error(`The server has no URL for part ${partNumber}.`)
       }
@@ -154,10 +157,8 @@ export function createUploader(o: UploaderOptions): Uploader {
       return { method: 'PUT' as const, url }
     },
     async listParts(file, { signal }) {
-      const p = partsOf(file)
-      const list = await o.api.listParts(p.imageId, p.uploadId, signal)
-      for (const m of list.missing) p.urls.set(m.partNumber, m.url)
-      return list.parts.map((x) => ({ PartNumber: x.partNumber, Size: x.size, ETag: x.eTag }))
+      const parts = await refresh(partsOf(file), signal)
+      return parts.map((x) => ({ PartNumber: x.partNumber, Size: x.size, ETag: x.eTag }))
     },
     async completeMultipartUpload(file, { parts, signal }) {
       const p = partsOf(file)
