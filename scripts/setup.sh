@@ -8,15 +8,15 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   # toolchain
-  g++ clang libclang-rt-14-dev cmake ninja-build pkg-config make git zip unzip
+  g++ clang libclang-rt-14-dev cmake ninja-build ccache pkg-config make git zip unzip
   # test and benchmark frameworks
   libgtest-dev libgmock-dev libbenchmark-dev
   # libraries
   zlib1g-dev libexpat1-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
   libcurl4-openssl-dev libsodium-dev libargon2-dev libjwt-dev libcpp-httplib-dev
-  libspdlog-dev libfmt-dev libboost-dev
+  libspdlog-dev libfmt-dev libboost-dev libvips-dev libjxl-dev
   # peers and tools for cross-checks, benchmarks and test images
-  libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick
+  libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick libvips-tools
   # bench/ingest's floor (nginx's WebDAV PUT) and bench/lambda's Python peer (Debian's python3)
   nginx python3-pil python3-boto3
   # the deploy tests lint the scripts
