@@ -193,6 +193,17 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.model = ddb::get_s(item, "model").value_or("");
   r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
   r.search_text = ddb::get_s(item, "searchText").value_or("");
+  if (auto ps = ddb::get_s(item, "previewStatus")) {
+    r.preview.status = store::parse_preview_status(*ps).value_or(store::PreviewStatus::Failed);
+    r.preview.error = ddb::get_s(item, "previewError").value_or("");
+    r.preview.version = ddb::get_s(item, "previewVersion").value_or("");
+    r.preview.origin = ddb::get_s(item, "previewOrigin").value_or("");
+    r.preview.sequencer = ddb::get_s(item, "previewSequencer").value_or("");
+    r.preview.thumb_width = static_cast<int>(ddb::get_n(item, "thumbWidth").value_or(0));
+    r.preview.thumb_height = static_cast<int>(ddb::get_n(item, "thumbHeight").value_or(0));
+    r.preview.preview_width = static_cast<int>(ddb::get_n(item, "previewWidth").value_or(0));
+    r.preview.preview_height = static_cast<int>(ddb::get_n(item, "previewHeight").value_or(0));
+  }
   return r;
 }
 
@@ -292,6 +303,8 @@ Result<std::optional<std::string>> DynamoMetadataStore::find_by_sha256(const std
   return std::optional<std::string>(ddb::get_s(items[0], "imageId").value_or(""));
 }
 
+// An UpdateItem rather than a PutItem: the renditions' attributes (set_preview, written by
+// the preview function, which may finish first on a duplicate event) survive a rewrite.
 Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
   auto item = record_to_item(record);
   if (!item) return item.error();
@@ -305,12 +318,59 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     names["#status"] = "status";
     values[":pending"] = ddb::S("pending");
   }
+  std::string set, remove;
+  int n = 0;
+  for (auto& [name, value] : item->items()) {
+    if (name == "owner" || name == "imageId") continue;
+    std::string k = std::to_string(n++);
+    names["#a" + k] = name;
+    values[":a" + k] = value;
+    set += (set.empty() ? "SET " : ", ") + ("#a" + k) + " = :a" + k;
+  }
+  // Optional attributes an older version of the record may have had.
+  for (const char* name : {"takenAt", "bySha256", "metadataTruncated"}) {
+    if (item->contains(name)) continue;
+    std::string k = std::to_string(n++);
+    names["#a" + k] = name;
+    remove += (remove.empty() ? " REMOVE " : ", ") + ("#a" + k);
+  }
   Json req{{"TableName", table_},
-           {"Item", *item},
+           {"Key", key_of(record.owner, record.image_id)},
+           {"UpdateExpression", set + remove},
            {"ConditionExpression", "attribute_not_exists(#id) OR #seq < :seq OR " + same},
            {"ExpressionAttributeNames", names},
            {"ExpressionAttributeValues", values}};
-  auto r = client_->call("PutItem", req, table_ + " " + record.owner + "/" + record.image_id);
+  auto r = client_->call("UpdateItem", req, table_ + " " + record.owner + "/" + record.image_id);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return false;
+    return r.error();
+  }
+  return true;
+}
+
+Result<bool> DynamoMetadataStore::set_preview(const std::string& owner, const std::string& image_id,
+                                              const std::string& sequencer, const store::PreviewState& p) {
+  std::string op = "DynamoMetadataStore.set_preview " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (auto s = check_image_id(op, image_id); !s) return s.error();
+  std::string seq = padded_sequencer(sequencer);
+  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
+  Json names{{"#seq", "seq"}, {"#kind", "kind"}, {"#ps", "previewStatus"}, {"#pe", "previewError"},
+             {"#pv", "previewVersion"}, {"#po", "previewOrigin"}, {"#pq", "previewSequencer"},
+             {"#tw", "thumbWidth"}, {"#th", "thumbHeight"}, {"#pw", "previewWidth"}, {"#ph", "previewHeight"}};
+  Json values{{":seq", ddb::S(seq)}, {":image", ddb::S("image")},
+              {":ps", ddb::S(std::string(store::to_string(p.status)))}, {":pe", ddb::S(utf8_prefix(p.error, 1024))},
+              {":pv", ddb::S(p.version)}, {":po", ddb::S(p.origin)}, {":pq", ddb::S(sequencer)},
+              {":tw", ddb::N(int64_t{p.thumb_width})}, {":th", ddb::N(int64_t{p.thumb_height})},
+              {":pw", ddb::N(int64_t{p.preview_width})}, {":ph", ddb::N(int64_t{p.preview_height})}};
+  Json req{{"TableName", table_},
+           {"Key", key_of(owner, image_id)},
+           {"UpdateExpression",
+            "SET #ps = :ps, #pe = :pe, #pv = :pv, #po = :po, #pq = :pq, #tw = :tw, #th = :th, #pw = :pw, #ph = :ph"},
+           {"ConditionExpression", "#kind = :image AND #seq = :seq"},
+           {"ExpressionAttributeNames", names},
+           {"ExpressionAttributeValues", values}};
+  auto r = client_->call("UpdateItem", req, table_ + " " + owner + "/" + image_id);
   if (!r) {
     if (is_conditional_failure(r.error())) return false;
     return r.error();

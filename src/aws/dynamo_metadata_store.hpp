@@ -62,6 +62,8 @@ class DynamoMetadataStore final : public store::MetadataStore {
   Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
   Result<store::ImageRecord> get(const std::string& owner, const std::string& image_id) override;
   Result<store::ImagePage> list(const store::ImageQuery& query) override;
+  Result<bool> set_preview(const std::string& owner, const std::string& image_id, const std::string& sequencer,
+                           const store::PreviewState& preview) override;
 
   const std::string& table() const { return table_; }
   DynamoClient& client() { return *client_; }

@@ -135,9 +135,24 @@ Result<store::PresignedRequest> S3BlobStore::presign_get(const std::string& key,
   o.expires_s = options.expiry.count();
   o.response_content_type = options.response_content_type;
   o.response_content_disposition = options.response_content_disposition;
+  o.now_s = options.signed_at_s;
   auto p = client_->presign_get(*k, o);
   if (!p) return p.error();
   return to_store(std::move(p).value());
+}
+
+Result<store::ObjectInfo> S3BlobStore::put_object(const std::string& key, std::string_view bytes,
+                                                  const std::string& content_type) {
+  std::string op = "S3BlobStore.put_object " + key;
+  auto k = full_key(op, key);
+  if (!k) return k.error();
+  auto etag = client_->put(*k, std::string(bytes), content_type);
+  if (!etag) return etag.error();
+  store::ObjectInfo info;
+  info.size = bytes.size();
+  info.etag = *etag;
+  info.content_type = content_type;
+  return info;
 }
 
 Result<std::string> S3BlobStore::create_multipart(const std::string& key, const store::PutConditions& c) {

@@ -38,6 +38,7 @@ struct ServeArgs {
   std::string endpoint_url_cognito;
   int queue_wait = 10;
   int workers = 2;
+  int preview_workers = 1;  // 0: no renditions are made (they stay pending)
   int http_threads = 32;
   uint64_t max_upload_size = 1ull << 30;
   uint64_t multipart_threshold = 64ull << 20;

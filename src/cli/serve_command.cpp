@@ -325,6 +325,8 @@ Command add_serve_command(CLI::App& app) {
   opt("--endpoint-url-sqs", a.endpoint_url_sqs, "IMGMETA_ENDPOINT_URL_SQS", "SQS endpoint (also $AWS_ENDPOINT_URL_SQS; default: the queue URL's host)");
   opt("--endpoint-url-cognito", a.endpoint_url_cognito, "IMGMETA_ENDPOINT_URL_COGNITO", "Cognito endpoint, for its JWKS (also $AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)");
   opt("--workers", a.workers, "IMGMETA_WORKERS", "Extraction worker threads")->check(CLI::Range(1, 64));
+  opt("--preview-workers", a.preview_workers, "IMGMETA_PREVIEW_WORKERS",
+      "Threads making thumbnails and previews (0: none are made)")->check(CLI::Range(0, 64));
   opt("--http-threads", a.http_threads, "IMGMETA_HTTP_THREADS", "HTTP connections served at once")->check(CLI::Range(2, 1024));
   opt("--max-upload-size", a.max_upload_size, "IMGMETA_MAX_UPLOAD_SIZE", "Largest accepted image (bytes; suffixes KiB, MiB, GiB accepted)")
       ->transform(CLI::AsSizeValue(false));

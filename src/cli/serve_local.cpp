@@ -7,6 +7,8 @@
 #include "http/outbox_events.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/outbox.hpp"
+#include "pipeline/preview_workers.hpp"
+#include "preview/renderer.hpp"
 #include "store/directory_blob_store.hpp"
 #include "store/sqlite_metadata_store.hpp"
 
@@ -42,6 +44,27 @@ void log_attempt(http::JsonLog& log, const pipeline::AttemptReport& r) {
     }
   }
   log.info("event handled", id, std::move(f));
+}
+
+void log_preview(http::JsonLog& log, const pipeline::PreviewReport& r) {
+  const std::string id = "preview-" + r.job.image_id;
+  ordered_json f{{"imageId", r.job.image_id}, {"userId", r.job.owner}};
+  if (!r.outcome) {
+    f["error"] = r.outcome.error().message;
+    return log.warn("preview attempt failed; will retry", id, std::move(f));
+  }
+  const auto& o = *r.outcome;
+  f["action"] = pipeline::to_string(o.action);
+  f["bytesRead"] = o.bytes_read;
+  f["bytesWritten"] = o.bytes_written;
+  f["renderMs"] = static_cast<double>(o.render_time.count()) / 1000.0;
+  if (o.action == pipeline::PreviewAction::Rendered || o.action == pipeline::PreviewAction::Recorded) {
+    f["previewStatus"] = store::to_string(o.state.status);
+    if (!o.state.error.empty()) f["reason"] = o.state.error;
+    if (!o.state.origin.empty()) f["origin"] = o.state.origin;
+  }
+  if (o.action == pipeline::PreviewAction::Recorded) return log.warn("no preview made", id, std::move(f));
+  log.info("preview step", id, std::move(f));
 }
 
 }  // namespace
@@ -80,12 +103,26 @@ int run_serve_local(ServeContext& ctx) {
   pipeline::WorkerOptions wo;
   wo.threads = a.workers;
   wo.max_attempts = a.max_attempts;
+  // Renditions: the module is loaded now, so a missing library shows at start-up.
+  auto renderer = a.preview_workers > 0 ? preview::load_renderer() : meta::Result<preview::Renderer*>(nullptr);
+  if (!renderer) log.warn("previews unavailable: images will show a placeholder", boot, ordered_json{{"reason", renderer.error().message}});
+  pipeline::PreviewWorkerOptions po;
+  po.threads = a.preview_workers;
+  pipeline::PreviewWorkers previews(**metadata, **blobs, renderer ? *renderer : nullptr,
+                                    renderer ? std::string() : renderer.error().message, po, metrics);
+  previews.set_observer([&log](const pipeline::PreviewReport& r) { log_preview(log, r); });
+
   pipeline::Outbox outbox(**metadata, **blobs, ho, wo, metrics);
-  outbox.set_observer([&log](const pipeline::AttemptReport& r) { log_attempt(log, r); });
+  outbox.set_observer([&log, &previews](const pipeline::AttemptReport& r) {
+    log_attempt(log, r);
+    if (r.outcome && r.outcome->action == pipeline::Action::Extracted && r.outcome->status == store::ImageStatus::Ready)
+      previews.wake();
+  });
   auto recovered = outbox.recover(**blobs);
   if (!recovered) return serve_fail(ctx, "start-up recovery failed", recovered.error());
   log.info("recovery done", boot, {{"uploadsCommitted", recovered->committed}, {"orphanFilesRemoved", recovered->removed}});
   if (auto st = outbox.start(); !st) return serve_fail(ctx, "cannot start the workers", st.error());
+  if (a.preview_workers > 0) previews.start();
 
   http::OutboxEvents events(outbox);
   http::ApiDeps deps;
@@ -105,7 +142,10 @@ int run_serve_local(ServeContext& ctx) {
   ctx.server.add_connect_src(sign_in->connect_origin);
 
   http::LocalServerDeps ld{&api, blobs->get(), metadata->get(), &outbox, &metrics, {}};
-  return serve_until_signal(ctx, ld, listening_fields(ctx), [&] { outbox.stop(); });
+  return serve_until_signal(ctx, ld, listening_fields(ctx), [&] {
+    outbox.stop();
+    previews.stop();
+  });
 }
 
 }  // namespace imgmeta::cli

@@ -7,6 +7,7 @@
 
 #include "http/image_json.hpp"
 #include "pipeline/event.hpp"
+#include "pipeline/preview_step.hpp"
 #include "pipeline/ulid.hpp"
 #include "store/time.hpp"
 
@@ -443,6 +444,12 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
       if (method != "GET") return method_not_allowed("GET");
       return authed([&](const auth::Principal& p) { return image_id_ok(id) ? get_content(r, p, id) : not_found(); });
     }
+    if (seg.size() == 4 && (seg[3] == "thumbnail" || seg[3] == "preview")) {
+      const bool thumb = seg[3] == "thumbnail";
+      route(thumb ? "/api/images/{imageId}/thumbnail" : "/api/images/{imageId}/preview");
+      if (method != "GET") return method_not_allowed("GET");
+      return authed([&](const auth::Principal& p) { return image_id_ok(id) ? get_rendition(p, id, thumb) : not_found(); });
+    }
     if (seg.size() == 4 && seg[3] == "reextract") {
       route("/api/images/{imageId}/reextract");
       if (method != "POST") return method_not_allowed("POST");
@@ -785,7 +792,7 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
     return from_error(page.error());
   }
   ordered_json items = ordered_json::array();
-  for (const auto& rec : page->items) items.push_back(image_json(rec, content_url(rec)));
+  for (const auto& rec : page->items) items.push_back(image_json(rec, image_urls(rec)));
   ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
   return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -799,6 +806,36 @@ std::optional<std::string> Api::content_url(const store::ImageRecord& rec) {
   return url->url;
 }
 
+ImageUrls Api::image_urls(const store::ImageRecord& rec) {
+  ImageUrls urls;
+  urls.content = content_url(rec);
+  const int64_t now_s = now_ms() / 1000;
+  urls.thumbnail = pipeline::rendition_url(rec, pipeline::kThumbnailName, *deps_.blobs, now_s);
+  if (urls.thumbnail) urls.preview = pipeline::rendition_url(rec, pipeline::kPreviewName, *deps_.blobs, now_s);
+  return urls;
+}
+
+// GET /api/images/{imageId}/thumbnail and /preview: a redirect to the rendition's URL (the
+// one the image JSON carries), under the same owner check as /content.
+ApiResponse Api::get_rendition(const auth::Principal& p, const std::string& id, bool thumbnail) {
+  auto rec = deps_.metadata->get(p.subject, id);
+  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  auto url = pipeline::rendition_url(*rec, thumbnail ? pipeline::kThumbnailName : pipeline::kPreviewName,
+                                     *deps_.blobs, now_ms() / 1000);
+  if (!url) {
+    auto status = store::effective_preview_status(*rec);
+    std::string why = status == store::PreviewStatus::Pending ? "the renditions are not made yet"
+                      : rec->preview.error.empty()            ? "this image has no renditions"
+                                                              : "no renditions: " + rec->preview.error;
+    return not_found(why);
+  }
+  ApiResponse resp;
+  resp.status = 302;
+  resp.set_header("Location", *url);
+  resp.set_header("Cache-Control", "private, no-cache");
+  return resp;
+}
+
 ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->get(p.subject, id);
   if (!rec && rec.error().code == "NotFound") {
@@ -807,7 +844,7 @@ ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const st
     if (auto landed = landed_upload(p.subject, id)) rec = std::move(*landed);
   }
   if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
-  return json_response(200, image_json(*rec, content_url(*rec)).dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, image_json(*rec, image_urls(*rec)).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::optional<store::ImageRecord> Api::landed_upload(const std::string& owner, const std::string& id) {

@@ -20,6 +20,7 @@
 
 #include "auth/account_service.hpp"
 #include "auth/token_verifier.hpp"
+#include "http/image_json.hpp"
 #include "meta/source.hpp"
 #include "store/blob_store.hpp"
 #include "store/metadata_store.hpp"
@@ -144,6 +145,8 @@ class Api {
   ApiResponse dispatch(const ApiRequest& request, ApiResponse& response);
   Result<auth::Principal> authenticate(const ApiRequest& request);
   std::optional<std::string> content_url(const store::ImageRecord& record);
+  ImageUrls image_urls(const store::ImageRecord& record);
+  ApiResponse get_rendition(const auth::Principal& p, const std::string& id, bool thumbnail);
   // An upload whose bytes are in the blob store but whose record is not written yet.
   std::optional<store::ImageRecord> landed_upload(const std::string& owner, const std::string& id);
 

@@ -16,7 +16,7 @@ ordered_json integer_field(const ordered_json& md, const char* name) {
 }
 }  // namespace
 
-ordered_json image_json(const store::ImageRecord& rec, const std::optional<std::string>& content_url) {
+ordered_json image_json(const store::ImageRecord& rec, const ImageUrls& urls) {
   ordered_json metadata = ordered_json::parse(rec.metadata_json, nullptr, false);
   if (!metadata.is_object()) metadata = ordered_json::object();
   ordered_json out;
@@ -36,7 +36,20 @@ ordered_json image_json(const store::ImageRecord& rec, const std::optional<std::
   out["width"] = integer_field(metadata, "ImageWidth");
   out["height"] = integer_field(metadata, "ImageHeight");
   out["hasGps"] = rec.has_gps;
-  out["contentUrl"] = content_url ? ordered_json(*content_url) : ordered_json();
+  out["contentUrl"] = urls.content ? ordered_json(*urls.content) : ordered_json();
+  const auto preview_status = store::effective_preview_status(rec);
+  out["thumbnailUrl"] = urls.thumbnail ? ordered_json(*urls.thumbnail) : ordered_json();
+  out["previewUrl"] = urls.preview ? ordered_json(*urls.preview) : ordered_json();
+  out["previewStatus"] = store::to_string(preview_status);
+  out["previewError"] = preview_status == store::PreviewStatus::Failed || preview_status == store::PreviewStatus::Unsupported
+                            ? ordered_json(rec.preview.error.empty() && rec.status != store::ImageStatus::Ready
+                                               ? std::string("no preview: the image could not be read")
+                                               : rec.preview.error)
+                            : ordered_json();
+  if (preview_status == store::PreviewStatus::Ready) {
+    out["thumbnailWidth"] = rec.preview.thumb_width;
+    out["thumbnailHeight"] = rec.preview.thumb_height;
+  }
   out["metadata"] = std::move(metadata);
   return out;
 }

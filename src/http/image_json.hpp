@@ -9,6 +9,13 @@
 
 namespace imgmeta::http {
 
-nlohmann::ordered_json image_json(const store::ImageRecord& record, const std::optional<std::string>& content_url);
+// The URLs an image object carries; nullopt is written as null.
+struct ImageUrls {
+  std::optional<std::string> content;    // "contentUrl"
+  std::optional<std::string> thumbnail;  // "thumbnailUrl"
+  std::optional<std::string> preview;    // "previewUrl"
+};
+
+nlohmann::ordered_json image_json(const store::ImageRecord& record, const ImageUrls& urls);
 
 }  // namespace imgmeta::http

@@ -78,7 +78,7 @@ bool run_records(const std::vector<pipeline::EventRecord>& records, const std::s
       ok = false;
       continue;
     }
-    auto outcome = pipeline::handle(ev, *ctx.blobs, *ctx.metadata, ctx.options);
+    auto outcome = ctx.process ? ctx.process(ev) : pipeline::handle(ev, *ctx.blobs, *ctx.metadata, ctx.options);
     if (!outcome) {
       log.write(&ev, "error", nullptr, message_id, outcome.error().message, outcome.error().code);
       ok = false;

@@ -32,6 +32,9 @@ struct ExtractContext {
   std::string bucket;                       // BUCKET_NAME: records of other buckets are ignored
   std::string function_name = "s3metadataFetcher";
   pipeline::HandlerOptions options;
+  // What one record becomes; default pipeline::handle (the extractor). The preview function
+  // (lambda/preview_handler.hpp) runs the preview step through the same envelope handling.
+  std::function<Result<pipeline::Outcome>(const pipeline::EventRecord&)> process;
   int64_t min_time_left_ms = 1000;
   // Called with the invocation's deadline before the work starts (the AWS clients stop
   // retrying past it).

@@ -3,7 +3,7 @@
 // _HANDLER, and runs the Runtime API loop.
 //
 // Environment:
-//   _HANDLER                extract | api
+//   _HANDLER                extract | preview | api
 //   AWS_LAMBDA_RUNTIME_API  host:port of the Runtime API
 //   BUCKET_NAME             the images bucket (both handlers); BUCKET_PREFIX optional
 //   TABLE_NAME              the metadata table (both handlers)
@@ -24,6 +24,7 @@
 #include "cli/commands.hpp"
 #include "lambda/api_handler.hpp"
 #include "lambda/extract_handler.hpp"
+#include "lambda/preview_handler.hpp"
 #include "lambda/log.hpp"
 #include "lambda/runtime.hpp"
 #include "lambda/s3_image_events.hpp"
@@ -55,13 +56,14 @@ struct Runtime {
   std::unique_ptr<aws::CognitoVerifier> verifier;
   std::unique_ptr<lambda::S3ImageEvents> events;
   std::unique_ptr<http::Api> api;
-  lambda::ExtractContext extract;
+  lambda::ExtractContext extract;  // the extract and preview handlers
+  lambda::PreviewContext preview;
   lambda::ApiContext api_ctx;
 };
 
 std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
-  if (handler != "extract" && handler != "api")
-    return HandlerError{"Runtime.InvalidHandler", "_HANDLER must be 'extract' or 'api', got '" + handler + "'"};
+  if (handler != "extract" && handler != "api" && handler != "preview")
+    return HandlerError{"Runtime.InvalidHandler", "_HANDLER must be 'extract', 'preview' or 'api', got '" + handler + "'"};
   auto settings = aws::load_settings();
   if (!settings) return HandlerError{"Runtime.InvalidConfiguration", settings.error().message};
   rt.settings = *settings;
@@ -78,7 +80,9 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
     rt.s3->client().set_deadline_ms(deadline_ms - 500);
     rt.dynamo->client().set_deadline_ms(deadline_ms - 500);
   };
-  std::string function_name = env("AWS_LAMBDA_FUNCTION_NAME", handler == "extract" ? "s3metadataFetcher" : "imgmetaApi");
+  std::string function_name = env("AWS_LAMBDA_FUNCTION_NAME", handler == "extract"   ? "s3metadataFetcher"
+                                                               : handler == "preview" ? "imgmetaPreview"
+                                                                                      : "imgmetaApi");
 
   if (handler == "extract") {
     rt.extract.blobs = rt.blobs.get();
@@ -86,6 +90,21 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
     rt.extract.bucket = bucket;
     rt.extract.function_name = function_name;
     rt.extract.set_deadline = set_deadline;
+    return std::nullopt;
+  }
+  if (handler == "preview") {
+    // Loaded here, in the init phase: only this function's package carries the module.
+    auto renderer = preview::load_renderer();
+    if (!renderer) return HandlerError{"Runtime.InvalidConfiguration", renderer.error().message};
+    rt.preview.renderer = *renderer;
+    rt.preview.blobs = rt.blobs.get();
+    rt.preview.metadata = rt.metadata.get();
+    rt.extract.blobs = rt.blobs.get();
+    rt.extract.metadata = rt.metadata.get();
+    rt.extract.bucket = bucket;
+    rt.extract.function_name = function_name;
+    rt.extract.set_deadline = set_deadline;
+    rt.extract.process = [&rt](const pipeline::EventRecord& ev) { return lambda::preview_record(ev, rt.preview); };
     return std::nullopt;
   }
 
@@ -144,7 +163,7 @@ int run(const LambdaArgs& args) {
     if (!posted) std::cerr << "imgmeta lambda: " << posted.error().message << "\n";
     return 1;
   }
-  if (handler == "extract")
+  if (handler == "extract" || handler == "preview")
     return client.run([&](const lambda::Invocation& inv) { return lambda::handle_extract(inv, rt->extract); });
   return client.run([&](const lambda::Invocation& inv) {
     rt->s3->client().set_deadline_ms(inv.deadline_ms - 500);
@@ -158,7 +177,7 @@ int run(const LambdaArgs& args) {
 Command add_lambda_command(CLI::App& app) {
   auto args = std::make_shared<LambdaArgs>();
   auto* sub = app.add_subcommand("lambda", "Run as an AWS Lambda custom runtime (the bootstrap of s3metadataFetcher)");
-  sub->add_option("--handler", args->handler, "extract | api (default: $_HANDLER)");
+  sub->add_option("--handler", args->handler, "extract | preview | api (default: $_HANDLER)");
   sub->add_option("--runtime-api", args->runtime_api, "host:port of the Runtime API (default: $AWS_LAMBDA_RUNTIME_API)");
   sub->add_option("--max-invocations", args->max_invocations, "exit after this many invocations (tests; 0 = run forever)");
   return [args] { return run(*args); };

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "meta/json.hpp"
+#include "pipeline/preview_step.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::pipeline {
@@ -175,6 +176,8 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
     out.store_time += since(t);
     if (action != Action::Stale && options.remove_bytes_on_delete && event.is_removed()) {
       if (auto s = blobs.remove(event.key); !s) return make_error(op + ": " + s.error().message);
+      // The renditions go with the original (on AWS the preview function removes them).
+      if (auto s = remove_previews(out.owner, out.image_id, blobs); !s) return make_error(op + ": " + s.error().message);
     }
     return finish(action);
   };

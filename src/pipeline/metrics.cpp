@@ -93,6 +93,15 @@ void Metrics::render(std::string& out) const {
   extract_seconds.render(out, "imgmeta_extract_seconds", "Time in meta::extract, including its ranged reads.");
   handle_seconds.render(out, "imgmeta_handle_seconds", "Time in the event handler.");
   event_age_seconds.render(out, "imgmeta_event_age_seconds", "Outbox event created to handled.");
+  out.append("# HELP imgmeta_previews_total Images whose renditions were made or refused, by outcome.\n");
+  out.append("# TYPE imgmeta_previews_total counter\n");
+  for (auto [label, value] : {std::pair{"ready", load(previews_ready)}, std::pair{"failed", load(previews_failed)},
+                              std::pair{"unsupported", load(previews_unsupported)}}) {
+    out.append("imgmeta_previews_total{outcome=\"").append(label).append("\"} ").append(std::to_string(value)).append("\n");
+  }
+  counter(out, "imgmeta_preview_errors_total", "Preview attempts that failed on storage and will be retried.",
+          load(preview_errors));
+  render_seconds.render(out, "imgmeta_render_seconds", "Time making one image's renditions.");
 }
 
 }  // namespace imgmeta::pipeline

@@ -51,6 +51,12 @@ struct Metrics {
   Histogram extract_seconds;     // meta::extract incl. its reads
   Histogram handle_seconds;      // the whole handler
   Histogram event_age_seconds;   // outbox row created -> handled (queueing + work)
+  // Renditions (the preview step).
+  std::atomic<uint64_t> previews_ready{0};
+  std::atomic<uint64_t> previews_failed{0};
+  std::atomic<uint64_t> previews_unsupported{0};
+  std::atomic<uint64_t> preview_errors{0};      // storage errors (will retry)
+  Histogram render_seconds;      // preview::Renderer::render
 
   // Counts one handler outcome (action/status counters, bytes, histograms).
   void record(const Outcome& outcome);

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meta/result.hpp"
@@ -76,6 +77,9 @@ struct GetOptions {
   std::chrono::seconds expiry{300};
   std::string response_content_type;
   std::string response_content_disposition;
+  // Sign as of this Unix time (0: now). URLs signed with the same time are identical, so a
+  // browser cache keeps what they point at (renditions); the expiry counts from this time.
+  int64_t signed_at_s = 0;
 };
 
 // One part as the client reports it after PUTting it (the ETag response header, quotes
@@ -107,6 +111,10 @@ class BlobStore {
 
   // A single-request upload URL bound to key, size, content type, checksum and expiry.
   virtual Result<PresignedRequest> presign_put(const std::string& key, const PutConditions& conditions) = 0;
+
+  // Stores an object the service makes itself (a rendition), replacing one at key.
+  virtual Result<ObjectInfo> put_object(const std::string& key, std::string_view bytes,
+                                        const std::string& content_type) = 0;
 
   // A download URL for key (the local server serves content itself and need not use it).
   virtual Result<PresignedRequest> presign_get(const std::string& key, const GetOptions& options) = 0;

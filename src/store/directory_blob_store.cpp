@@ -422,7 +422,7 @@ struct DirectoryBlobStore::Impl {
 
   // Presigns method on path (already wire-encoded) with the given query and extra signed headers.
   Result<PresignedRequest> presign(const std::string& method, const std::string& key, std::string query,
-                                   aws::Headers headers, std::chrono::seconds expiry) const {
+                                   aws::Headers headers, std::chrono::seconds expiry, int64_t signed_at_s = 0) const {
     if (expiry.count() < 1 || expiry.count() > 604800)
       return make_error("InvalidArgument", "presign " + key + ": expiry " + std::to_string(expiry.count()) +
                                                " s outside 1..604800");
@@ -438,7 +438,7 @@ struct DirectoryBlobStore::Impl {
     aws::SigningConfig config;
     config.region = options.region;
     config.service = "s3";
-    config.time = now() / 1000;
+    config.time = signed_at_s ? signed_at_s : now() / 1000;
     config.double_uri_encode = false;
     config.normalize_path = false;
     config.payload_hash = std::string(aws::kUnsignedPayload);
@@ -678,7 +678,7 @@ Result<PresignedRequest> DirectoryBlobStore::presign_get(const std::string& key,
   };
   add("response-content-disposition", o.response_content_disposition);
   add("response-content-type", o.response_content_type);
-  return impl_->presign("GET", key, query, {}, o.expiry);
+  return impl_->presign("GET", key, query, {}, o.expiry, o.signed_at_s);
 }
 
 Result<std::string> DirectoryBlobStore::create_multipart(const std::string& key, const PutConditions& c) {
@@ -938,6 +938,20 @@ Result<std::vector<std::string>> DirectoryBlobStore::list_keys(const std::string
   }
   std::sort(keys.begin(), keys.end());
   return keys;
+}
+
+}  // namespace imgmeta::store
+
+namespace imgmeta::store {
+
+Result<ObjectInfo> DirectoryBlobStore::put_object(const std::string& key, std::string_view bytes,
+                                                  const std::string& content_type) {
+  PutConditions c;
+  c.size = bytes.size();
+  c.content_type = content_type;
+  auto writer = TRY(begin_put(key, c));
+  TRY(writer->write(bytes));
+  return writer->commit();
 }
 
 }  // namespace imgmeta::store

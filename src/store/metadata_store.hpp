@@ -80,6 +80,39 @@ inline std::string sequencer_sort_key(std::string_view s) {
   return out;
 }
 
+// The renditions made for people to look at (a thumbnail for the grid, a preview for the
+// detail view), stored beside the original under previews/<owner>/<imageId>/. They belong to
+// one version of the object: `sequencer` is the one they were made from, and a record whose
+// sequencer differs (a new upload, a re-extraction) has no renditions yet.
+enum class PreviewStatus { Pending, Ready, Failed, Unsupported };
+
+inline std::string_view to_string(PreviewStatus s) {
+  switch (s) {
+    case PreviewStatus::Pending: return "pending";
+    case PreviewStatus::Ready: return "ready";
+    case PreviewStatus::Failed: return "failed";
+    case PreviewStatus::Unsupported: return "unsupported";
+  }
+  return "pending";
+}
+
+inline std::optional<PreviewStatus> parse_preview_status(std::string_view s) {
+  if (s == "pending") return PreviewStatus::Pending;
+  if (s == "ready") return PreviewStatus::Ready;
+  if (s == "failed") return PreviewStatus::Failed;
+  if (s == "unsupported") return PreviewStatus::Unsupported;
+  return std::nullopt;
+}
+
+struct PreviewState {
+  PreviewStatus status = PreviewStatus::Pending;
+  std::string error;      // "previewError": why failed/unsupported
+  std::string version;    // Unix seconds of the rendering; part of the renditions' URLs
+  std::string origin;     // "embedded" (a preview stored in the file) or "decoded"
+  std::string sequencer;  // the object version rendered; empty: not rendered yet
+  int thumb_width = 0, thumb_height = 0, preview_width = 0, preview_height = 0;
+};
+
 // One image. The API's JSON names are in the comments (GET /api/images/{imageId}).
 struct ImageRecord {
   std::string owner;         // Cognito sub / local user id
@@ -103,7 +136,21 @@ struct ImageRecord {
   std::string model;   // Model, as in the file
   bool has_gps = false;       // GPSLatitude and GPSLongitude present
   std::string search_text;    // lowercase words the `q` filter matches as substrings
+
+  // Written by set_preview only: apply() leaves it alone on stores where it survives
+  // (DynamoDB) and clears it where a rewrite means "render again" (SQLite).
+  PreviewState preview;
 };
+
+// What the API shows of the renditions: an image that is not `ready` gets none; renditions
+// of another object version than the record's are not the record's.
+inline PreviewStatus effective_preview_status(const ImageRecord& r) {
+  if (r.status == ImageStatus::Pending) return PreviewStatus::Pending;
+  if (r.status != ImageStatus::Ready) return PreviewStatus::Unsupported;
+  if (r.preview.sequencer.empty() || compare_sequencers(r.preview.sequencer, r.sequencer) != 0)
+    return PreviewStatus::Pending;
+  return r.preview.status;
+}
 
 enum class SortOrder { Uploaded, Taken };  // both newest first
 
@@ -174,6 +221,12 @@ class MetadataStore {
   // "NotFound" when absent (or another owner's).
   virtual Result<ImageRecord> get(const std::string& owner, const std::string& image_id) = 0;
   virtual Result<ImagePage> list(const ImageQuery& query) = 0;
+
+  // Records the renditions made from object version `sequencer`. Writes only when the record
+  // exists with exactly that sequencer: true when written, false when the record is missing
+  // (not extracted yet, or deleted) or belongs to another version.
+  virtual Result<bool> set_preview(const std::string& owner, const std::string& image_id,
+                                   const std::string& sequencer, const PreviewState& preview) = 0;
 };
 
 }  // namespace imgmeta::store

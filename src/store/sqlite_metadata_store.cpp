@@ -84,9 +84,25 @@ CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: the renditions' state (metadata_store.hpp, PreviewState). NULL preview_status
+// means "not rendered for this version yet"; apply() replaces the row and so clears it.
+constexpr const char* kPreviewColumnsDdl[] = {
+    "preview_status TEXT", "preview_error TEXT", "preview_version TEXT", "preview_origin TEXT",
+    "preview_sequencer TEXT", "thumb_width INTEGER", "thumb_height INTEGER", "preview_width INTEGER",
+    "preview_height INTEGER"};
+constexpr const char* kPreviewBacklogIndex =
+    "CREATE INDEX IF NOT EXISTS images_preview_backlog ON images (updated_at) "
+    "WHERE status = 'ready' AND preview_status IS NULL";
+
 constexpr int kQueued = 0, kLeased = 1, kFailed = 2;
 
 constexpr const char* kImageColumns =
+    "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
+    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, preview_status, preview_error, "
+    "preview_version, preview_origin, preview_sequencer, thumb_width, thumb_height, preview_width, preview_height";
+
+// What apply() writes: every column but the renditions' (which it thereby clears).
+constexpr const char* kRecordColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
     "updated_at, sequencer, metadata, format, make, model, has_gps, search_text";
 
@@ -316,7 +332,32 @@ struct SqliteMetadataStore::Impl {
     r.model = s.text(16);
     r.has_gps = s.integer(17) != 0;
     r.search_text = s.text(18);
+    if (!s.is_null(19)) {
+      r.preview.status = parse_preview_status(s.text(19)).value_or(PreviewStatus::Failed);
+      r.preview.error = s.text(20);
+      r.preview.version = s.text(21);
+      r.preview.origin = s.text(22);
+      r.preview.sequencer = s.text(23);
+      r.preview.thumb_width = static_cast<int>(s.integer(24));
+      r.preview.thumb_height = static_cast<int>(s.integer(25));
+      r.preview.preview_width = static_cast<int>(s.integer(26));
+      r.preview.preview_height = static_cast<int>(s.integer(27));
+    }
     return r;
+  }
+
+  Status migrate_to_v2() {
+    int64_t version = 0;
+    {
+      auto v = TRY(prepare("PRAGMA user_version"));
+      if (!TRY(step(v, "schema version"))) return make_error("sqlite " + path + ": no schema version");
+      version = v.integer(0);
+    }
+    if (version >= 2) return meta::ok_status();
+    std::string sql = "BEGIN IMMEDIATE;";
+    for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
+    sql += std::string(kPreviewBacklogIndex) + ";PRAGMA user_version = 2;COMMIT;";
+    return exec(sql);
   }
 
   // The conditional write (see metadata_store.hpp). Caller holds mu and a transaction.
@@ -337,7 +378,7 @@ struct SqliteMetadataStore::Impl {
         if (cmp == 0 && r.status == ImageStatus::Pending && s.text(1) != "pending") return false;
       }
     }
-    auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kImageColumns +
+    auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kRecordColumns +
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
     s.bind(1, r.owner).bind(2, r.image_id).bind(3, r.filename).bind(4, r.content_type);
     s.bind(5, static_cast<int64_t>(r.size)).bind(6, ascii_lower(r.sha256)).bind(7, r.etag);
@@ -424,6 +465,7 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const Sql
   TRY(impl->exec("PRAGMA synchronous = NORMAL"));
   TRY(impl->exec("PRAGMA foreign_keys = ON"));
   TRY(impl->exec(std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;"));
+  TRY(impl->migrate_to_v2());
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(impl)));
 }
 
@@ -508,6 +550,34 @@ Result<ImageRecord> SqliteMetadataStore::get(const std::string& owner, const std
   s.bind(1, owner).bind(2, image_id);
   if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
   return Impl::read_record(s);
+}
+
+Result<bool> SqliteMetadataStore::set_preview(const std::string& owner, const std::string& image_id,
+                                              const std::string& sequencer, const PreviewState& p) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  std::string op = "set preview " + owner + "/" + image_id;
+  auto s = TRY(impl_->prepare(
+      "UPDATE images SET preview_status = ?4, preview_error = ?5, preview_version = ?6, preview_origin = ?7, "
+      "preview_sequencer = ?3, thumb_width = ?8, thumb_height = ?9, preview_width = ?10, preview_height = ?11 "
+      "WHERE owner = ?1 AND image_id = ?2 AND sequencer = ?3"));
+  s.bind(1, owner).bind(2, image_id).bind(3, sequencer).bind(4, std::string(to_string(p.status)));
+  s.bind(5, p.error).bind(6, p.version).bind(7, p.origin);
+  s.bind(8, int64_t{p.thumb_width}).bind(9, int64_t{p.thumb_height});
+  s.bind(10, int64_t{p.preview_width}).bind(11, int64_t{p.preview_height});
+  TRY(impl_->run(s, op));
+  return sqlite3_changes(impl_->db) > 0;
+}
+
+Result<std::vector<PreviewJob>> SqliteMetadataStore::preview_backlog(int limit) {
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(
+      "SELECT owner, image_id, sequencer FROM images WHERE status = 'ready' AND preview_status IS NULL "
+      "ORDER BY updated_at LIMIT ?1"));
+  s.bind(1, int64_t{limit});
+  std::vector<PreviewJob> out;
+  while (TRY(impl_->step(s, "preview backlog"))) out.push_back({s.text(0), s.text(1), s.text(2)});
+  return out;
 }
 
 Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {

@@ -57,6 +57,13 @@ struct OutboxRow {
   std::string last_error;
 };
 
+// One image waiting for its renditions.
+struct PreviewJob {
+  std::string owner;
+  std::string image_id;
+  std::string sequencer;
+};
+
 struct OutboxStats {
   int64_t queued = 0;   // waiting (incl. backing off)
   int64_t leased = 0;   // in flight
@@ -77,6 +84,12 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
   Result<ImageRecord> get(const std::string& owner, const std::string& image_id) override;
   Result<ImagePage> list(const ImageQuery& query) override;
+  Result<bool> set_preview(const std::string& owner, const std::string& image_id, const std::string& sequencer,
+                           const PreviewState& preview) override;
+
+  // Ready images with no renditions for their version yet, oldest first: the local
+  // pipeline's preview step works through these (after a crash too).
+  Result<std::vector<PreviewJob>> preview_backlog(int limit);
 
   // --- transactional with the outbox (local shape) ---
 
