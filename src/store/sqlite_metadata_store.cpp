@@ -15,7 +15,7 @@ namespace {
 
 using meta::make_error;
 
-// Version 1 of the schema. Records are keyed (owner, image_id); every index starts with
+// The base schema (version 1; migrate_to_v2 adds the renditions). Records are keyed (owner, image_id); every index starts with
 // owner because every query is scoped to one.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS images (
@@ -81,7 +81,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, id);
 CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
-PRAGMA user_version = 1;
 )sql";
 
 // Version 2: the renditions' state (metadata_store.hpp, PreviewState). NULL preview_status
@@ -353,7 +352,7 @@ struct SqliteMetadataStore::Impl {
       if (!TRY(step(v, "schema version"))) return make_error("sqlite " + path + ": no schema version");
       version = v.integer(0);
     }
-    if (version >= 2) return meta::ok_status();
+    if (version >= 2) return meta::ok_status();  // 0 (new) and 1 both take the columns
     std::string sql = "BEGIN IMMEDIATE;";
     for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
     sql += std::string(kPreviewBacklogIndex) + ";PRAGMA user_version = 2;COMMIT;";
