@@ -282,11 +282,11 @@ class Client:
         self.username = None
 
     def request(self, method, path, *, json_body=None, data=None, headers=None, params=None,
-                auth=True, validate=True, expect=None, stream=False, url=None):
+                auth=True, validate=True, expect=None, stream=False, url=None, allow_redirects=True):
         h = dict(headers or {})
         if auth and self.token and "Authorization" not in h:
             h["Authorization"] = "Bearer " + self.token
-        kwargs = {"headers": h, "params": params, "timeout": 60, "stream": stream}
+        kwargs = {"headers": h, "params": params, "timeout": 60, "stream": stream, "allow_redirects": allow_redirects}
         if json_body is not None:
             kwargs["json"] = json_body
         if data is not None:
