@@ -11,7 +11,7 @@ import { groupMetadata, cameraLine, summaryOf, warningsOf } from './meta/groups'
 import { formatBytes, formatValue, shortTakenDate } from './meta/format'
 import { explainFailure, sniffFormat } from './meta/reasons'
 import { createUploader, type Uploader } from './upload/uploader'
-import { browserCanShow, canonicalFormat, isTerminal } from './state/images'
+import { canonicalFormat, hasLocation, isTerminal } from './state/images'
 import { compareImages, groupTimeline, neighbour } from './state/timeline'
 import { pictureOf, previewPending } from './state/pictures'
 
@@ -255,6 +255,8 @@ function tile(img: Image, ctx: TileContext): HTMLLIElement {
           img.status !== 'ready' ? statusBadge(img.status) : null,
           pending ? h('span', { class: 'badge s-pending', 'data-testid': 'preview-pending' }, 'preview pending') : null,
           img.format ? h('span', null, img.format) : null,
+          // The record's own coordinates decide (older records may carry a looser hasGps).
+          hasLocation(img.metadata) ? h('span', { class: 'loc', 'data-testid': 'has-location' }, '· location') : null,
         )
       : null,
     cam ? h('div', { class: 'sub' }, cam) : null,
