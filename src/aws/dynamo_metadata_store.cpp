@@ -151,6 +151,7 @@ Result<Json> record_to_item(const ImageRecord& r) {
   item["fmtKey"] = ddb::S(ascii_lower(r.format));
   item["makeKey"] = ddb::S(ascii_lower(r.make));
   item["modelKey"] = ddb::S(ascii_lower(r.model));
+  if (std::string lens = store::lens_of(r.metadata_json); !lens.empty()) item["lensKey"] = ddb::S(utf8_prefix(ascii_lower(lens), 1024));
   item["hasGps"] = ddb::BOOL(r.has_gps);
   item["searchText"] = ddb::S(utf8_prefix(ascii_lower(r.search_text), kMaxSearchText));
   item["byUploaded"] = ddb::S(uploaded_key(r));
@@ -472,9 +473,21 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     values[std::string(":") + alias] = ddb::S(value);
     filters.push_back(std::string("#") + alias + " = :" + alias);
   };
-  if (q.format) eq("fmtKey", "f", ascii_lower(*q.format));
-  if (q.make) eq("makeKey", "mk", ascii_lower(*q.make));
-  if (q.model) eq("modelKey", "md", ascii_lower(*q.model));
+  // Case-insensitive substrings: the *Key attributes hold the lowercase values.
+  auto has = [&](const char* attr, const char* alias, const std::vector<std::string>& any) {
+    names[std::string("#") + alias] = attr;
+    std::string cond;
+    for (size_t i = 0; i < any.size(); ++i) {
+      std::string v = std::string(":") + alias + std::to_string(i);
+      values[v] = ddb::S(any[i]);
+      cond += (i ? " OR " : "") + std::string("contains(#") + alias + ", " + v + ")";
+    }
+    filters.push_back("(" + cond + ")");
+  };
+  if (q.format) has("fmtKey", "f", store::format_patterns(*q.format));
+  if (q.make) has("makeKey", "mk", {ascii_lower(*q.make)});
+  if (q.model) has("modelKey", "md", {ascii_lower(*q.model)});
+  if (q.lens) has("lensKey", "ln", {ascii_lower(*q.lens)});
   if (q.status) eq("status", "st", std::string(store::to_string(*q.status)));
   if (q.has_gps) {
     names["#g"] = "hasGps";

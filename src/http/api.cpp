@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "http/image_json.hpp"
@@ -210,6 +211,42 @@ std::string content_disposition(std::string_view filename) {
   return "inline; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
 
+// GET /api/facets: the values of the filterable fields among the owner's images, most
+// frequent first, for the page's suggestions. Read through list() so both stores answer
+// alike; a library beyond kMaxFacetScan images is counted over its newest ones.
+constexpr int kMaxFacetScan = 20000;
+constexpr size_t kMaxFacetValues = 200;
+
+ApiResponse facets_response(store::MetadataStore& metadata, const std::string& owner) {
+  std::map<std::string, std::map<std::string, int64_t>> counts{{"format", {}}, {"make", {}}, {"model", {}}, {"lens", {}}};
+  store::ImageQuery q;
+  q.owner = owner;
+  q.limit = store::kMaxListLimit;
+  for (int seen = 0; seen < kMaxFacetScan;) {
+    auto page = metadata.list(q);
+    if (!page) return from_error(page.error());
+    for (const auto& rec : page->items) {
+      if (!rec.format.empty()) counts["format"][rec.format]++;
+      if (!rec.make.empty()) counts["make"][rec.make]++;
+      if (!rec.model.empty()) counts["model"][rec.model]++;
+      if (std::string lens = store::lens_of(rec.metadata_json); !lens.empty()) counts["lens"][lens]++;
+    }
+    seen += static_cast<int>(page->items.size());
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ordered_json out = ordered_json::object();
+  for (const char* facet : {"format", "make", "model", "lens"}) {
+    std::vector<std::pair<std::string, int64_t>> values(counts[facet].begin(), counts[facet].end());
+    std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (values.size() > kMaxFacetValues) values.resize(kMaxFacetValues);
+    ordered_json list = ordered_json::array();
+    for (const auto& [value, n] : values) list.push_back({{"value", value}, {"count", n}});
+    out[facet] = std::move(list);
+  }
+  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 constexpr std::string_view kAcceptedTypes[] = {
     "image/jpeg",          "image/png",          "image/gif",           "image/webp",         "image/tiff",
     "image/bmp",           "image/x-ms-bmp",     "image/heic",          "image/heif",         "image/heic-sequence",
@@ -306,6 +343,7 @@ std::vector<std::string> Api::routes() {
           "POST /api/uploads/{imageId}/complete",
           "DELETE /api/uploads/{imageId}",
           "GET /api/images",
+          "GET /api/facets",
           "GET /api/images/{imageId}",
           "DELETE /api/images/{imageId}",
           "GET /api/images/{imageId}/content",
@@ -425,6 +463,11 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
       if (method != "POST") return method_not_allowed("POST");
       return authed([&](const auth::Principal& p) { return image_id_ok(id) ? complete_upload(r, p, id) : not_found("no such upload"); });
     }
+  }
+  if (seg[1] == "facets" && seg.size() == 2) {
+    route("/api/facets");
+    if (method != "GET") return method_not_allowed("GET");
+    return authed([&](const auth::Principal& p) { return facets_response(*deps_.metadata, p.subject); });
   }
   if (seg[1] == "images") {
     if (seg.size() == 2) {
@@ -761,7 +804,7 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
     return true;
   };
   if (!text_filter("format", q.format) || !text_filter("make", q.make) || !text_filter("model", q.model) ||
-      !text_filter("q", q.q))
+      !text_filter("lens", q.lens) || !text_filter("q", q.q))
     return bad_request("filters are at most 256 characters");
   if (q.q) q.q = lower(*q.q);
   if (const auto* v = r.param("takenFrom"); v && !v->empty()) {

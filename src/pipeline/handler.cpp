@@ -1,6 +1,7 @@
 #include "pipeline/handler.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include "meta/json.hpp"
 #include "pipeline/preview_step.hpp"
@@ -117,7 +118,10 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
   if (const std::string* s = md.get_string("FileType")) r.format = *s;
   if (const std::string* s = md.get_string("Make")) r.make = *s;
   if (const std::string* s = md.get_string("Model")) r.model = *s;
-  r.has_gps = md.has("GPSLatitude") && md.has("GPSLongitude");
+  // A location is both coordinates, as finite numbers in range (an altitude alone is none).
+  double lat = 0, lon = 0;
+  r.has_gps = md.get_number("GPSLatitude", lat) && md.get_number("GPSLongitude", lon) && std::isfinite(lat) &&
+              std::isfinite(lon) && std::abs(lat) <= 90 && std::abs(lon) <= 180;
   // takenAt: the UTC instant when the file records an offset (composite DateTimeOriginalUTC),
   // else the wall-clock time read as UTC (EXIF dates without OffsetTime carry no zone).
   r.taken_at_ms.reset();

@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "meta/result.hpp"
 
 namespace imgmeta::store {
@@ -159,9 +161,10 @@ struct ImageQuery {
   std::string owner;                 // required
   int limit = 50;                    // 1 .. kMaxListLimit
   std::string cursor;                // from the previous page's next_cursor; empty = first page
-  std::optional<std::string> format; // FileType, case-insensitive ("jpeg" matches "JPEG")
-  std::optional<std::string> make;   // case-insensitive, exact
-  std::optional<std::string> model;  // case-insensitive, exact
+  std::optional<std::string> format; // FileType: case-insensitive substring with aliases (format_patterns)
+  std::optional<std::string> make;   // case-insensitive substring ("nikon" finds "NIKON CORPORATION")
+  std::optional<std::string> model;  // case-insensitive substring
+  std::optional<std::string> lens;   // LensModel, Lens or LensID (lens_of): case-insensitive substring
   std::optional<int64_t> taken_from_ms;  // takenAt >= this (images without takenAt excluded)
   std::optional<int64_t> taken_to_ms;    // takenAt <= this
   std::optional<bool> has_gps;
@@ -171,6 +174,32 @@ struct ImageQuery {
 };
 
 inline constexpr int kMaxListLimit = 1000;
+
+// What a `format` filter matches: lowercase substrings of the FileType, any of them. People
+// and file names say "jpg" and "tif" where ExifTool says JPEG and TIFF; HEIC is a HEIF (and
+// ExifTool names a file by its brand); every WebP variant ("Extended WEBP") contains "webp".
+inline std::vector<std::string> format_patterns(std::string_view format) {
+  std::string f;
+  for (char c : format)
+    if (c != ' ' || !f.empty()) f += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  while (!f.empty() && f.back() == ' ') f.pop_back();
+  if (f == "jpg" || f == "jpe" || f == "jfif") return {"jpeg"};
+  if (f == "tif") return {"tiff"};
+  if (f == "heic" || f == "heif") return {"heic", "heif"};
+  return {f};
+}
+
+// The lens an image was taken with, for the `lens` filter and its suggestions: LensModel
+// (EXIF 0xA434), else the maker's Lens or ExifTool's LensID; empty when none is recorded.
+inline std::string lens_of(const std::string& metadata_json) {
+  auto j = nlohmann::json::parse(metadata_json, nullptr, false);
+  if (!j.is_object()) return {};
+  for (const char* name : {"LensModel", "Lens", "LensID"}) {
+    auto it = j.find(name);
+    if (it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) return it->get<std::string>();
+  }
+  return {};
+}
 
 struct ImagePage {
   std::vector<ImageRecord> items;

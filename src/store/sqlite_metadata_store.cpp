@@ -599,9 +599,19 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
     binds.push_back(std::move(v));
     return "?" + std::to_string(binds.size());
   };
-  if (q.format) sql += " AND format = " + param(*q.format) + " COLLATE NOCASE";
-  if (q.make) sql += " AND make = " + param(*q.make) + " COLLATE NOCASE";
-  if (q.model) sql += " AND model = " + param(*q.model) + " COLLATE NOCASE";
+  // Case-insensitive substrings (SQLite's LIKE folds ASCII case).
+  auto contains = [&](const std::string& text) { return param("%" + like_escape(ascii_lower(text)) + "%") + " ESCAPE '\\'"; };
+  if (q.format) {
+    std::string any;
+    for (const auto& f : format_patterns(*q.format)) any += (any.empty() ? "" : " OR ") + std::string("format LIKE ") + contains(f);
+    sql += " AND (" + any + ")";
+  }
+  if (q.make) sql += " AND make LIKE " + contains(*q.make);
+  if (q.model) sql += " AND model LIKE " + contains(*q.model);
+  if (q.lens)
+    sql += " AND (CASE WHEN json_valid(metadata) THEN coalesce(json_extract(metadata, '$.LensModel'), '') || ' ' ||"
+           " coalesce(json_extract(metadata, '$.Lens'), '') || ' ' || coalesce(json_extract(metadata, '$.LensID'), '')"
+           " ELSE '' END) LIKE " + contains(*q.lens);
   if (q.taken_from_ms) sql += " AND taken_at >= " + param(*q.taken_from_ms);
   if (q.taken_to_ms) sql += " AND taken_at <= " + param(*q.taken_to_ms);
   if (q.has_gps) sql += " AND has_gps = " + param(int64_t{*q.has_gps});

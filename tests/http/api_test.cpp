@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "http/outbox_events.hpp"
+#include "pipeline/handler.hpp"
 #include "pipeline/outbox.hpp"
 #include "store/directory_blob_store.hpp"
 #include "store/sqlite_metadata_store.hpp"
@@ -139,6 +141,98 @@ TEST_F(ApiTest, UploadTicketIsBoundToTheUsersKey) {
   EXPECT_EQ(body["key"], "uploads/" + user_id_ + "/" + body["imageId"].get<std::string>());
   EXPECT_EQ(body["method"], "PUT");
   EXPECT_NE(body["url"].get<std::string>().find("/blobs/uploads/" + user_id_ + "/"), std::string::npos);
+}
+
+// Records as the handler leaves them, written straight to the store (no extraction needed).
+class ListFilterTest : public ApiTest {
+ protected:
+  void put(const std::string& id, int64_t uploaded, std::string format, std::string make, std::string model,
+           std::string metadata = "{}") {
+    store::ImageRecord r;
+    r.owner = user_id_;
+    r.image_id = id;
+    r.filename = id + ".img";
+    r.content_type = "image/jpeg";
+    r.status = store::ImageStatus::Ready;
+    r.sequencer = "10";
+    r.uploaded_at_ms = uploaded;
+    r.format = std::move(format);
+    r.make = std::move(make);
+    r.model = std::move(model);
+    r.metadata_json = std::move(metadata);
+    ASSERT_TRUE(metadata_->apply(r).ok());
+  }
+  std::vector<std::string> names(std::multimap<std::string, std::string> query) {
+    ApiRequest r;
+    r.method = "GET";
+    r.path = "/api/images";
+    r.query = std::move(query);
+    r.remote_address = "127.0.0.1";
+    r.headers.emplace("authorization", "Bearer " + token_);
+    auto resp = api_->handle(r);
+    EXPECT_EQ(resp.status, 200) << resp.body;
+    std::vector<std::string> out;
+    const json body = json::parse(resp.body);
+    for (const auto& i : body["items"]) out.push_back(i["imageId"].get<std::string>().substr(24));
+    return out;
+  }
+  void SetUp() override {
+    ApiTest::SetUp();
+    put("01JD0000000000000000000001", 100, "JPEG", "NIKON CORPORATION", "NIKON D70", R"({"LensModel":"AF-S Nikkor 18-70mm"})");
+    put("01JD0000000000000000000002", 200, "JPEG", "Apple", "iPhone 7", R"({"LensModel":"iPhone 7 back camera 3.99mm f/1.8"})");
+    put("01JD0000000000000000000003", 300, "Extended WEBP", "", "");
+    put("01JD0000000000000000000004", 400, "HEIC", "Apple", "iPhone 12");
+  }
+};
+
+TEST_F(ListFilterTest, MakeModelAndLensAreCaseInsensitiveSubstrings) {
+  EXPECT_EQ(names({{"make", "nikon"}}), (std::vector<std::string>{"01"}));
+  EXPECT_EQ(names({{"model", "iphone"}}), (std::vector<std::string>{"04", "02"}));
+  EXPECT_EQ(names({{"lens", "NIKKOR"}}), (std::vector<std::string>{"01"}));
+  EXPECT_EQ(names({{"make", "apple"}, {"model", "7"}}), (std::vector<std::string>{"02"}));
+}
+
+TEST_F(ListFilterTest, FormatAliases) {
+  EXPECT_EQ(names({{"format", "jpg"}}), (std::vector<std::string>{"02", "01"}));
+  EXPECT_EQ(names({{"format", "WEBP"}}), (std::vector<std::string>{"03"}));
+  EXPECT_EQ(names({{"format", "heif"}}), (std::vector<std::string>{"04"}));
+}
+
+TEST_F(ListFilterTest, FacetsCountTheUsersOwnValuesMostFrequentFirst) {
+  auto r = call("GET", "/api/facets");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["format"][0], json({{"value", "JPEG"}, {"count", 2}}));
+  EXPECT_EQ(body["format"].size(), 3u);
+  EXPECT_EQ(body["make"][0], json({{"value", "Apple"}, {"count", 2}}));
+  EXPECT_EQ(body["model"].size(), 3u);
+  EXPECT_EQ(body["lens"].size(), 2u);
+  EXPECT_EQ(call("GET", "/api/facets", "", false).status, 401);
+  EXPECT_EQ(call("POST", "/api/facets").status, 405);
+}
+
+TEST_F(ApiTest, FacetsOfAnEmptyLibraryAreEmptyLists) {
+  auto r = call("GET", "/api/facets");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"format":[],"make":[],"model":[],"lens":[]})"));
+}
+
+TEST(HasGps, NeedsBothCoordinatesFiniteAndInRange) {
+  auto has_gps = [](std::initializer_list<std::pair<const char*, meta::Value>> fields) {
+    meta::Metadata md;
+    for (const auto& [k, v] : fields) md.set(k, v);
+    store::ImageRecord r;
+    pipeline::fill_from_metadata(md, r);
+    return r.has_gps;
+  };
+  EXPECT_TRUE(has_gps({{"GPSLatitude", 54.98}, {"GPSLongitude", -1.91}}));
+  EXPECT_TRUE(has_gps({{"GPSLatitude", 0.0}, {"GPSLongitude", 0.0}}));
+  EXPECT_FALSE(has_gps({{"GPSAltitude", 12.5}}));
+  EXPECT_FALSE(has_gps({{"GPSLatitude", 54.98}, {"GPSAltitude", 12.5}}));
+  EXPECT_FALSE(has_gps({{"GPSLatitude", 91.0}, {"GPSLongitude", 10.0}}));
+  EXPECT_FALSE(has_gps({{"GPSLatitude", 10.0}, {"GPSLongitude", -180.5}}));
+  EXPECT_FALSE(has_gps({{"GPSLatitude", std::nan("")}, {"GPSLongitude", 1.0}}));
+  EXPECT_FALSE(has_gps({{"GPSLatitude", std::string("54 deg N")}, {"GPSLongitude", 1.0}}));
 }
 
 TEST(AcceptedContentTypes, ImagesYesScriptsNo) {

@@ -218,6 +218,38 @@ TEST_F(Listing, FormatMakeModelMatchWithoutCase) {
   EXPECT_EQ(ids({.owner = "alice", .model = "iphone 12"}), (std::vector<std::string>{"01D"}));
 }
 
+TEST_F(Listing, MakeAndModelAreCaseInsensitiveSubstrings) {
+  EXPECT_EQ(ids({.owner = "alice", .make = "nikon"}), (std::vector<std::string>{"01C"}));
+  EXPECT_EQ(ids({.owner = "alice", .model = "IPHONE"}), (std::vector<std::string>{"01D"}));
+  EXPECT_EQ(ids({.owner = "alice", .model = "d7"}), (std::vector<std::string>{"01C"}));
+  EXPECT_EQ(ids({.owner = "alice", .make = "%"}), std::vector<std::string>{});
+}
+
+TEST_F(Listing, FormatAliasesFindTheirFileTypes) {
+  add("01F", 600, std::nullopt, "Extended WEBP", "", "", false, ImageStatus::Ready, "flower.webp");
+  add("01G", 700, std::nullopt, "WEBP", "", "", false, ImageStatus::Ready, "plain.webp");
+  add("01H", 800, std::nullopt, "HEIF", "", "", false, ImageStatus::Ready, "x.heif");
+  EXPECT_EQ(ids({.owner = "alice", .format = "jpg"}), (std::vector<std::string>{"01C", "01A"}));
+  EXPECT_EQ(ids({.owner = "alice", .format = "WEBP"}), (std::vector<std::string>{"01G", "01F"}));
+  EXPECT_EQ(ids({.owner = "alice", .format = "heif"}), (std::vector<std::string>{"01H", "01D"}));
+  EXPECT_EQ(ids({.owner = "alice", .format = "heic"}), (std::vector<std::string>{"01H", "01D"}));
+  EXPECT_EQ(ids({.owner = "alice", .format = " Png "}), (std::vector<std::string>{"01B"}));
+}
+
+TEST_F(Listing, LensMatchesTheLensRecordedInTheMetadata) {
+  ImageRecord r = record("01F", "10");
+  r.uploaded_at_ms = 600;
+  r.metadata_json = R"({"LensModel":"EF-S 18-55mm f/3.5-5.6 IS"})";
+  ASSERT_TRUE(db->apply(r).ok());
+  r = record("01G", "10");
+  r.uploaded_at_ms = 700;
+  r.metadata_json = R"({"LensID":"AF-S Nikkor 50mm f/1.8G"})";
+  ASSERT_TRUE(db->apply(r).ok());
+  EXPECT_EQ(ids({.owner = "alice", .lens = "ef-s"}), (std::vector<std::string>{"01F"}));
+  EXPECT_EQ(ids({.owner = "alice", .lens = "NIKKOR"}), (std::vector<std::string>{"01G"}));
+  EXPECT_EQ(ids({.owner = "alice", .lens = "mm f/"}), (std::vector<std::string>{"01G", "01F"}));
+}
+
 TEST_F(Listing, TakenRangeIsInclusiveAndSkipsUndated) {
   EXPECT_EQ(ids({.owner = "alice", .taken_from_ms = 5000, .taken_to_ms = 6000}),
             (std::vector<std::string>{"01D", "01A"}));

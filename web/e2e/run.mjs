@@ -4,7 +4,8 @@
 // beside the repository root, or IMGMETA_SHARED).
 import { chromium } from 'playwright-core'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -22,6 +23,7 @@ const shots = path.resolve(repo, process.env.E2E_SCREENSHOTS ?? 'web/e2e/out/scr
 const corpus = path.join(shared, 'corpus')
 const oracle = path.join(shared, 'corpus-oracle')
 const DEADLINE_MS = 4 * 60_000
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 // Small enough that the 12 MiB upload below goes in three parts (the server's minimum is 5 MiB).
 const MULTIPART_THRESHOLD = 6 * 1024 * 1024
 const PART_SIZE = 5 * 1024 * 1024
@@ -175,7 +177,23 @@ async function signUp(page, base, user, pass) {
   await page.fill('#username', user)
   await page.fill('#password', pass)
   await page.click('button[type=submit]')
-  await page.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000 })
+  await page.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000, state: 'attached' })
+}
+
+/** axe-core in the page (evaluated through the debugging protocol, so the page's CSP stays on). */
+async function axeCheck(page, where) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource + '\n;0')
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))
+  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
+  check(v.length === 0, `axe finds no violation: ${where}` + (v.length ? ' -> ' + v.join('; ') : ''))
+}
+
+const tileNames = (page) => page.locator('li.tile .name').allTextContents()
+async function galleryAt(page, base, hash) {
+  await page.goto(base + '/' + hash)
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length > 0 || !document.querySelector('.empty')?.hidden, null, { timeout: 10_000 })
+  await page.waitForTimeout(100)
+  return tileNames(page)
 }
 
 async function upload(page, files) {
@@ -244,7 +262,8 @@ async function main() {
   log('server at', base)
 
   // The corpus files to upload: a JPEG with camera, date and GPS, a HEIC, a PNG, a malformed file.
-  const picks = ['jpeg/exiftool_Apple.jpg', 'heif/exiftool_QuickTime.heic', 'jpeg/exiftool_Canon.jpg', 'malformed/exiv2_issue_2352_poc.jpg']
+  const picks = ['jpeg/exiftool_Apple.jpg', 'heif/exiftool_QuickTime.heic', 'jpeg/exiftool_Canon.jpg', 'malformed/exiv2_issue_2352_poc.jpg',
+    'webp/pillow_flower.webp', 'jpeg/exiftool_NikonD2Hs.jpg']
   const files = picks.map((rel) => {
     const dst = path.join(tmp, 'files', path.basename(rel))
     copyFileSync(path.join(corpus, rel), dst)
@@ -278,6 +297,7 @@ async function main() {
   await page.goto(base + '/')
   await page.waitForSelector('form.auth')
   await page.screenshot({ path: path.join(shots, 'signin.png') })
+  await axeCheck(page, 'sign-in')
   await signUp(page, base, 'alice', 'correct horse battery')
   check(true, 'sign up as alice lands on the gallery')
 
@@ -290,8 +310,19 @@ async function main() {
   check(statuses['exiftool_Apple.jpg'] === 'ready', 'JPEG becomes ready')
   check(['ready', 'unsupported'].includes(statuses['exiftool_QuickTime.heic']), 'HEIC becomes ready')
   check(['failed', 'unsupported'].includes(statuses['exiv2_issue_2352_poc.jpg']), 'malformed file becomes failed/unsupported')
+  check(statuses['pillow_flower.webp'] === 'ready', 'extended WebP becomes ready')
+  await page.waitForFunction(() => {
+    const t = [...document.querySelectorAll('li.tile')].find((x) => x.querySelector('.name')?.textContent === 'pillow_flower.webp')
+    const img = t?.querySelector('img.pic')
+    return img && img.complete && img.naturalWidth > 0
+  }, null, { timeout: 10_000 }).then(() => check(true, 'the extended WebP shows as a picture'), () => check(false, 'the extended WebP shows as a picture'))
+  check((await page.locator('li.tile[data-status=ready] [data-testid=status]').count()) === 0, 'no status badge on ready tiles')
+  check((await page.locator('li.tile[data-status=failed] [data-testid=status]').count()) === 1, 'a badge on the failed tile')
+  const reason = (await page.locator('li.tile[data-status=failed] [data-testid=reason]').textContent()) ?? ''
+  check(reason.length > 20 && !/offset|IFD|0x/i.test(reason), `failure reason written for people (${reason})`)
   await page.waitForTimeout(500)
   await page.screenshot({ path: path.join(shots, 'gallery.png') })
+  await axeCheck(page, 'gallery after an upload')
 
   // Reload: still signed in, same images newest first.
   await page.reload()
@@ -299,10 +330,25 @@ async function main() {
   check((await page.locator('li.tile').count()) === names.length, 'after reload still signed in and all images listed')
 
   // Duplicate upload points to the existing image.
-  await upload(page, [files[0]])
-  await page.waitForSelector('[data-testid=duplicate-link]', { timeout: 15_000 })
-  const dupHref = await page.getAttribute('[data-testid=duplicate-link]', 'href')
-  check(dupHref === '#/images/' + (await idOf(page, 'exiftool_Apple.jpg')), 'duplicate upload links to the image already there')
+  await upload(page, [files[0], files[2]])
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=duplicate]').length === 2, null, { timeout: 15_000 })
+  const dups = await page.locator('[data-testid=duplicate]').allTextContents()
+  check(dups.every((d) => d.includes('already in your library')), `every duplicate reads "already in your library" (${dups})`)
+  const dupHrefs = await page.locator('[data-testid=duplicate-link]').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
+  const appleHref = '#/images/' + (await idOf(page, 'exiftool_Apple.jpg'))
+  const canonHref = '#/images/' + (await idOf(page, 'exiftool_Canon.jpg'))
+  check(dupHrefs.includes(appleHref) && dupHrefs.includes(canonHref), `each duplicate links to its image (${dupHrefs})`)
+  check((await page.locator('.uppy-Dashboard-Item').count()) === 0 || !(await page.locator('.uppy-Dashboard-Item', { hasText: 'Failed' }).count()), 'no "failed" pill for duplicates')
+  // A refused type is listed under the drop zone, not over it.
+  const txt = path.join(tmp, 'files', 'notes.txt')
+  writeFileSync(txt, 'not an image')
+  await upload(page, [txt])
+  await page.waitForSelector('[data-testid=refused]', { timeout: 5_000 })
+  const refused = (await page.textContent('[data-testid=refused]')) ?? ''
+  check(/notes\.txt.*not accepted/.test(refused), `refused type listed (${refused})`)
+  const boxA = await page.locator('#uploader .uppy-Dashboard-inner').boundingBox()
+  const boxB = await page.locator('[data-testid=refused]').boundingBox()
+  check(boxA && boxB && boxB.y >= boxA.y + boxA.height - 1, 'the refusal does not overlap the drop zone')
 
   // A 12 MiB file goes up in three presigned parts and is joined by the server.
   await upload(page, [big])
@@ -327,7 +373,24 @@ async function main() {
   await page.click('.rawbox summary')
   const raw = JSON.parse((await page.textContent('#raw-json')) ?? '{}')
   check(raw.Make === o.make, 'raw JSON view holds the metadata')
-  await page.screenshot({ path: path.join(shots, 'detail.png'), fullPage: true })
+  check((await page.title()).includes('exiftool_Apple.jpg'), `the tab title names the image (${await page.title()})`)
+  const sumTaken = (await page.textContent('[data-testid=sum-taken] dd')) ?? ''
+  const sumCamera = (await page.textContent('[data-testid=sum-camera] dd')) ?? ''
+  const sumLens = (await page.textContent('[data-testid=sum-lens] dd')) ?? ''
+  check(sumTaken.startsWith('2016-09-28 18:18:05') && sumCamera.includes('iPhone 7') && sumLens.includes('3.99mm'), `header leads with date, camera and lens (${sumTaken} / ${sumCamera} / ${sumLens})`)
+  const groupOrder = await page.locator('.info section.group').evaluateAll((g) => g.map((x) => x.dataset.group))
+  check(groupOrder.indexOf('file') > groupOrder.indexOf('dates'), `the file group comes after the dates (${groupOrder})`)
+  const lensInfo = (await page.locator('.row[data-field=LensInfo] .v').textContent().catch(() => '')) ?? ''
+  check(lensInfo === '' || /^[\d.]+(-[\d.]+)? mm f\/[\d.]+/.test(lensInfo), `lens info reads as a lens (${lensInfo})`)
+  await page.check('#show-raw')
+  check(await page.locator('.row[data-field=Make] .rawval').isVisible(), 'raw values one click away')
+  await page.uncheck('#show-raw')
+  // The original, byte for byte, under its own name.
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#download-original')])
+  const got = readFileSync(await dl.path())
+  check(dl.suggestedFilename() === 'exiftool_Apple.jpg' && got.equals(readFileSync(files[0])), `"Download original" gives the uploaded bytes (${dl.suggestedFilename()}, ${got.length} bytes)`)
+  await page.screenshot({ path: path.join(shots, 'detail.png') })
+  await axeCheck(page, 'viewer')
 
   // Failed image: reason shown, re-extract offered.
   await page.goto(base + '/#/')
@@ -337,10 +400,12 @@ async function main() {
   await page.waitForSelector('[data-testid=detail-filename]')
   const st = await page.textContent('[data-testid=status]')
   if (st === 'failed') {
-    check(((await page.textContent('[data-testid=error]')) ?? '').length > 8, 'failed image shows its reason')
+    const sentence = (await page.textContent('[data-testid=error]')) ?? ''
+    check(sentence.length > 8 && !/IFD|offset \d/.test(sentence), `failed image says why in a sentence (${sentence})`)
+    check(((await page.textContent('[data-testid=error-details]')) ?? '').length > 8, 'the technical reason is under details')
     await page.click('#reextract')
-    await page.waitForSelector('text=Extraction queued.')
-    check(true, 're-extract queued')
+    await page.waitForSelector('[data-testid=reextract-result]', { timeout: 20_000 })
+    check(/Re-extraction finished/.test((await page.textContent('[data-testid=reextract-result]')) ?? ''), 're-extract shows how it ended')
   }
 
   // Filters in the URL.
@@ -350,11 +415,20 @@ async function main() {
   const heicNames = await page.locator('li.tile .name').allTextContents()
   check(heicNames.includes('exiftool_QuickTime.heic') && !heicNames.some((n) => n.endsWith('.jpg')), `format=${heifType} filter (got ${heicNames})`)
   check(heicNames.length === 1, `format=${heifType} filter (ExifTool's FileType)`)
-  check((await page.inputValue('#f-format')) === heifType, 'filter form reflects the URL')
+  const webpNames = await galleryAt(page, base, '#/?format=webp')
+  check(webpNames.length === 1 && webpNames[0] === 'pillow_flower.webp', `format=webp finds the extended WebP (${webpNames})`)
+  const jpgNames = await galleryAt(page, base, '#/?format=jpg')
+  check(jpgNames.length >= 4 && jpgNames.every((n) => n.endsWith('.jpg')), `format=jpg finds the JPEGs (${jpgNames})`)
+  const nikonNames = await galleryAt(page, base, '#/?make=nikon')
+  check(nikonNames.includes('exiftool_NikonD2Hs.jpg') && nikonNames.includes('big.jpg') && nikonNames.length === 2, `make=nikon finds NIKON and NIKON CORPORATION (${nikonNames})`)
+  const iphoneNames = await galleryAt(page, base, '#/?model=iphone')
+  check(iphoneNames.length === 1 && iphoneNames[0] === 'exiftool_Apple.jpg', `model=iphone finds the iPhone 7 (${iphoneNames})`)
+  check((await page.locator('#dl-make option').count()) >= 3, 'make suggestions from the facets')
+  check((await page.inputValue('#f-model')) === 'iphone', 'filter form reflects the URL')
   await page.goto(base + '/#/?takenFrom=2003-01-01&takenTo=2003-12-31')
   await page.waitForSelector('li.tile')
   const dateNames = await page.locator('li.tile .name').allTextContents()
-  check(dateNames.length === 1 && dateNames[0] === 'exiftool_Canon.jpg', `date range 2003 (got ${dateNames})`)
+  check(dateNames.sort().join() === 'exiftool_Canon.jpg,pillow_flower.webp', `date range 2003 (got ${dateNames})`)
   await page.goto(base + '/#/?sort=taken')
   await page.waitForSelector('li.tile')
   const byTaken = await page.locator('li.tile .name').allTextContents()
@@ -367,9 +441,9 @@ async function main() {
   await page.selectOption('#f-hasGps', '')
   await page.click('.filters button[type=submit]')
   await page.waitForFunction(() => location.hash.includes('make='))
-  await page.waitForFunction(() => document.querySelectorAll('li.tile').length === 1, null, { timeout: 10_000 }).catch(() => {})
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length === 2, null, { timeout: 10_000 }).catch(() => {})
   const makeNames = await page.locator('li.tile .name').allTextContents()
-  check(makeNames.length === 1 && makeNames[0] === 'exiftool_Canon.jpg', `make filter via the form (got ${makeNames})`)
+  check(makeNames.sort().join() === 'exiftool_Canon.jpg,pillow_flower.webp', `make filter via the form (got ${makeNames})`)
   await page.screenshot({ path: path.join(shots, 'filtered.png') })
 
   // Hostile EXIF strings show as inert text.
@@ -383,18 +457,22 @@ async function main() {
   check(camText.includes('<img src=x onerror="window.__xss=1">'), 'Make payload shown as text')
   check(camText.includes('<script>window.__xss=2</script>'), 'Model payload shown as text')
   check((await page.evaluate(() => window.__xss)) === undefined, 'no payload ran')
-  check((await page.locator('main img[src=x], main script, main svg[onload]').count()) === 0, 'no payload element in the page')
+  check((await page.locator('body img[src=x], body script, body svg[onload]').count()) === 0, 'no payload element in the page')
   await page.screenshot({ path: path.join(shots, 'hostile.png'), fullPage: true })
   await page.goto(base + '/#/?q=onload')
   await page.waitForSelector('li.tile')
   const qNames = await page.locator('li.tile .name').allTextContents()
   check(qNames.length === 1 && qNames[0] === 'hostile.jpg', `text search in the description (got ${qNames})`)
-  await page.goto(base + '/#/images/' + (await apiId(page, base, 'hostile.jpg')))
+  const hostileId = await apiId(page, base, 'hostile.jpg')
+  await page.goto(base + '/#/images/' + hostileId)
   await page.waitForSelector('#delete')
 
-  // Delete from the detail view (confirmation accepted), then one from the gallery selection.
+  // Delete from the viewer (confirmation accepted: it moves on to the next image), then one
+  // from the gallery selection.
   await page.click('#delete')
-  await page.waitForFunction(() => location.hash === '#/')
+  await page.waitForFunction((id) => !location.hash.includes(id), hostileId)
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('#viewer', { state: 'detached' })
   await page.waitForSelector('li.tile')
   check((await idOf(page, 'hostile.jpg')) === undefined, 'deleted image is gone from the gallery')
   await page.locator('li.tile', { hasText: 'exiftool_Canon.jpg' }).locator('input.select').check()
@@ -402,6 +480,103 @@ async function main() {
   await page.waitForFunction(() => ![...document.querySelectorAll('li.tile .name')].some((n) => n.textContent === 'exiftool_Canon.jpg'))
   const r = await fetch(base + '/api/images/' + appleId)
   check(r.status === 401, 'API refuses without a token')
+
+  // A longer library: 28 more images, so that the gallery loads in pages.
+  const pngs = readdirSync(path.join(corpus, 'png')).filter((n) => /^(libpng_i?basn|pillow_apng)/.test(n)).sort().slice(0, 28)
+  const pngFiles = pngs.map((n) => {
+    const dst = path.join(tmp, 'files', n)
+    copyFileSync(path.join(corpus, 'png', n), dst)
+    return dst
+  })
+  await page.goto(base + '/#/')
+  await page.waitForSelector('li.tile')
+  await upload(page, pngFiles)
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length >= n, pngs.length + 5, { timeout: 60_000 })
+  await waitSettled(page, pngs)
+  const total = (await (await apiAs(page, base, '/api/images?limit=100')).json()).items.length
+  log('library size', total)
+
+  // The timeline: day groups, newest first, undated images last in their own group.
+  await page.goto(base + '/#/')
+  await page.reload()
+  await page.waitForSelector('li.tile')
+  const groups = await page.locator('section.day').evaluateAll((s) => s.map((x) => x.dataset.group))
+  const firstUndated = groups.findIndex((g) => g.startsWith('u:'))
+  check(groups[0]?.startsWith('t:') && firstUndated > 0 && groups.slice(firstUndated).every((g) => g.startsWith('u:')), `timeline groups by day taken, undated last (${groups.slice(0, 6)}...)`)
+  const takenDays = groups.filter((g) => g.startsWith('t:'))
+  check(takenDays.every((g, i) => i === 0 || g < takenDays[i - 1]), 'day groups newest first')
+
+  // Back and reload keep the list and the place.
+  await page.evaluate(() => scrollTo(0, document.body.scrollHeight))
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length >= n, total, { timeout: 10_000 })
+  await page.evaluate(() => scrollTo(0, Math.max(0, document.body.scrollHeight - innerHeight - 300)))
+  await page.waitForTimeout(400)
+  const before = await page.evaluate(() => ({ y: Math.round(scrollY), n: document.querySelectorAll('li.tile').length }))
+  check(before.n > 24 && before.y > 300, `scrolled down a loaded list (${JSON.stringify(before)})`)
+  const visibleTile = await page.evaluate(() => {
+    const t = [...document.querySelectorAll('li.tile')].find((x) => { const r = x.getBoundingClientRect(); return r.top > 80 && r.bottom < innerHeight - 20 })
+    return t?.dataset.id
+  })
+  await page.click(`li.tile[data-id="${visibleTile}"] a.tile-link`)
+  await page.waitForSelector('#viewer [data-testid=detail-filename]')
+  check((await page.locator('li.tile').count()) === before.n, 'the gallery stays behind the viewer')
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('#viewer', { state: 'detached' })
+  const afterEsc = await page.evaluate(() => ({ y: Math.round(scrollY), n: document.querySelectorAll('li.tile').length }))
+  check(afterEsc.n === before.n && Math.abs(afterEsc.y - before.y) <= 2, `Escape keeps scroll and count (${JSON.stringify(afterEsc)})`)
+  await page.click(`li.tile[data-id="${visibleTile}"] a.tile-link`)
+  await page.waitForSelector('#viewer [data-testid=detail-filename]')
+  await page.goBack()
+  await page.waitForSelector('#viewer', { state: 'detached' })
+  const afterBack = await page.evaluate(() => ({ y: Math.round(scrollY), n: document.querySelectorAll('li.tile').length }))
+  check(afterBack.n === before.n && Math.abs(afterBack.y - before.y) <= 2, `Back keeps scroll and count (${JSON.stringify(afterBack)})`)
+  await page.waitForTimeout(300)
+  await page.reload()
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length >= n, before.n, { timeout: 10_000 })
+  await page.waitForTimeout(300)
+  const afterReload = await page.evaluate(() => ({ y: Math.round(scrollY), n: document.querySelectorAll('li.tile').length }))
+  check(afterReload.n >= before.n && Math.abs(afterReload.y - before.y) <= 40, `reload restores count and scroll (${JSON.stringify(afterReload)})`)
+
+  // Arrow keys walk the filtered order; Escape closes.
+  await page.goto(base + '/#/?format=png')
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length >= 3)
+  const pngOrder = await page.locator('li.tile').evaluateAll((t) => t.map((x) => x.dataset.id))
+  await page.click(`li.tile[data-id="${pngOrder[0]}"] a.tile-link`)
+  await page.waitForSelector('#viewer [data-testid=detail-filename]')
+  const shown = (id) => page.waitForSelector(`#viewer[data-id="${id}"]`, { timeout: 5_000 }).catch(() => {})
+  await shown(pngOrder[0])
+  await page.keyboard.press('ArrowRight')
+  await shown(pngOrder[1])
+  check(page.url().includes(pngOrder[1]) && page.url().includes('format=PNG'), 'ArrowRight opens the next image of the filtered order')
+  await page.keyboard.press('ArrowRight')
+  await shown(pngOrder[2])
+  await page.keyboard.press('ArrowLeft')
+  await shown(pngOrder[1])
+  check(page.url().includes(pngOrder[1]), 'ArrowLeft goes back one')
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('#viewer', { state: 'detached' })
+  check(new URL(page.url()).hash.toLowerCase() === '#/?format=png', `Escape closes the viewer onto the same view (${new URL(page.url()).hash})`)
+
+  // The skip link moves focus to the content without leaving the view.
+  await page.evaluate(() => document.activeElement?.blur())
+  await page.focus('a.skip')
+  await page.keyboard.press('Enter')
+  check(new URL(page.url()).hash.toLowerCase() === '#/?format=png' && (await page.evaluate(() => document.activeElement?.id)) === 'main', 'skip link focuses the content and keeps the view')
+
+  // Phone: uploader and filters fold away, the first screen shows photos.
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.goto(base + '/#/')
+  await page.reload()
+  await page.waitForSelector('li.tile img.pic')
+  const phone = await page.evaluate(() => {
+    const img = [...document.querySelectorAll('li.tile img.pic')].find((i) => i.complete && i.naturalWidth > 0) ?? document.querySelector('li.tile img.pic')
+    return { top: img.getBoundingClientRect().top, uploadHidden: document.getElementById('upload-section').hidden, filtersHidden: document.getElementById('filter-box').hidden }
+  })
+  check(phone.top < 844 && phone.uploadHidden && phone.filtersHidden, `phone: a photo in the first screen, uploader and filters folded (${JSON.stringify(phone)})`)
+  await page.screenshot({ path: path.join(shots, 'mobile-gallery.png') })
+  await page.click('button.fold[aria-controls=filter-box]')
+  check(await page.isVisible('#f-make'), 'phone: the Filters button unfolds the filters')
+  await page.setViewportSize({ width: 1280, height: 900 })
 
   // A second user sees none of alice's images, and not by id either.
   const ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 } })
@@ -443,7 +618,7 @@ async function main() {
   await page2.keyboard.press('Shift+Tab')
   await page2.keyboard.type('bob')
   await page2.keyboard.press('Enter')
-  await page2.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000 })
+  await page2.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000, state: 'attached' })
   check(true, 'signed in with the keyboard only')
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))

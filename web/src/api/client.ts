@@ -13,6 +13,7 @@ export type PartList = components['schemas']['PartList']
 export type CompleteRequest = components['schemas']['CompleteRequest']
 export type Tokens = components['schemas']['Tokens']
 export type User = components['schemas']['User']
+export type Facets = components['schemas']['Facets']
 export type ListQuery = NonNullable<operations['listImages']['parameters']['query']>
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -181,6 +182,9 @@ export class ApiClient {
   }
   deleteImage(imageId: string): Promise<void> {
     return this.request('DELETE', `/api/images/${encodeURIComponent(imageId)}`)
+  }
+  facets(signal?: AbortSignal): Promise<Facets> {
+    return this.request('GET', '/api/facets', { signal })
   }
   reextract(imageId: string): Promise<UploadResult> {
     return this.request('POST', `/api/images/${encodeURIComponent(imageId)}/reextract`)

@@ -10,6 +10,10 @@ import {
   formatExposureTime,
   formatFlash,
   formatFNumber,
+  formatLensInfo,
+  formatSubjectDistance,
+  formatSubsampling,
+  formatVersion,
   formatInstant,
   formatMillimetres,
   formatNumber,
@@ -331,5 +335,41 @@ describe('labelFor', () => {
     }
     expect(labelFor('constructor')).toBe('Constructor')
     expect(labelFor('toString')).toBe('To string')
+  })
+})
+
+describe('print conversions after ExifTool', () => {
+  it('names the common enumerations', () => {
+    expect(enumLabel('Compression', 6)).toBe('JPEG (old-style)')
+    expect(enumLabel('Compression', 1)).toBe('Uncompressed')
+    expect(enumLabel('EncodingProcess', 0)).toBe('Baseline DCT, Huffman coding')
+    expect(enumLabel('EncodingProcess', 2)).toBe('Progressive DCT, Huffman coding')
+    expect(enumLabel('MeteringMode', 5)).toBe('Multi-segment')
+    expect(enumLabel('LightSource', 0)).toBe('Unknown')
+    expect(enumLabel('ExposureProgram', 2)).toBe('Program AE')
+    expect(enumLabel('WhiteBalance', 0)).toBe('Auto')
+    expect(enumLabel('ColorSpace', 65535)).toBe('Uncalibrated')
+    expect(enumLabel('ResolutionUnit', 2)).toBe('inches')
+    expect(enumLabel('YCbCrPositioning', 1)).toBe('Centered')
+    expect(enumLabel('SceneCaptureType', 0)).toBe('Standard')
+    expect(enumLabel('Orientation', 6)).toBe('Rotated 90° clockwise')
+    expect(enumLabel('Compression', 12345)).toBeNull()
+  })
+  it('reads lens info as a focal and aperture range', () => {
+    expect(formatLensInfo('1.539999962 6 1.8 2.4')).toBe('1.54-6 mm f/1.8-2.4')
+    expect(formatLensInfo([50, 50, 1.8, 1.8])).toBe('50 mm f/1.8')
+    expect(formatLensInfo([18, 55, 0, 0])).toBe('18-55 mm')
+    expect(formatLensInfo('1 2 3')).toBeNull()
+  })
+  it('spells out the subject distance sentinels', () => {
+    expect(formatSubjectDistance(4294967295)).toBe('infinity')
+    expect(formatSubjectDistance(0)).toBe('unknown')
+    expect(formatSubjectDistance(1.25)).toBe('1.25 m')
+  })
+  it('reads subsampling and versions', () => {
+    expect(formatSubsampling('2 2')).toBe('YCbCr4:2:0 (2 2)')
+    expect(formatSubsampling('3 3')).toBeNull()
+    expect(formatVersion('0232')).toBe('2.32')
+    expect(formatVersion('abc')).toBeNull()
   })
 })

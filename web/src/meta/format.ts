@@ -238,10 +238,104 @@ const ENUMS: Record<string, Record<number, string>> = {
   },
   ColorSpace: { 1: 'sRGB', 2: 'Adobe RGB', 0xfffd: 'Wide gamut RGB', 0xfffe: 'ICC profile', 0xffff: 'Uncalibrated' },
   ResolutionUnit: { 1: 'none', 2: 'inches', 3: 'cm' },
+  ThumbnailResolutionUnit: { 1: 'none', 2: 'inches', 3: 'cm' },
   YCbCrPositioning: { 1: 'Centered', 2: 'Co-sited' },
   GPSAltitudeRef: { 0: 'Above sea level', 1: 'Below sea level' },
   // PNG IHDR colour type (PNG specification section 11.2.2).
   ColorType: { 0: 'Grayscale', 2: 'RGB', 3: 'Palette', 4: 'Grayscale with alpha', 6: 'RGB with alpha' },
+  // TIFF 6.0 Compression (tag 259) with the later registered values; 0 is PNG's IHDR
+  // compression method (deflate), the only other field of this name.
+  Compression: {
+    0: 'Deflate/Inflate',
+    1: 'Uncompressed',
+    2: 'CCITT 1D',
+    3: 'T4/Group 3 fax',
+    4: 'T6/Group 4 fax',
+    5: 'LZW',
+    6: 'JPEG (old-style)',
+    7: 'JPEG',
+    8: 'Adobe Deflate',
+    9: 'JBIG black and white',
+    10: 'JBIG colour',
+    99: 'JPEG',
+    262: 'Kodak 262',
+    32766: 'NeXT',
+    32767: 'Sony ARW compressed',
+    32769: 'Packed RAW',
+    32770: 'Samsung SRW compressed',
+    32771: 'CCIRLEW',
+    32772: 'Samsung SRW compressed 2',
+    32773: 'PackBits',
+    32809: 'Thunderscan',
+    32867: 'Kodak KDC compressed',
+    32946: 'Deflate',
+    32947: 'Kodak DCS',
+    34661: 'JBIG',
+    34676: 'SGI Log',
+    34677: 'SGI Log24',
+    34712: 'JPEG 2000',
+    34713: 'Nikon NEF compressed',
+    34715: 'JBIG2 TIFF FX',
+    34892: 'Lossy JPEG',
+    34925: 'LZMA2',
+    34926: 'Zstandard',
+    34927: 'WebP',
+    34933: 'PNG',
+    34934: 'JPEG XR',
+    52546: 'JPEG XL',
+    65000: 'Kodak DCR compressed',
+    65535: 'Pentax PEF compressed',
+  },
+  // ITU T.81 (JPEG) table B.1: the start-of-frame marker's process (ExifTool's EncodingProcess
+  // is the SOFn number).
+  EncodingProcess: {
+    0: 'Baseline DCT, Huffman coding',
+    1: 'Extended sequential DCT, Huffman coding',
+    2: 'Progressive DCT, Huffman coding',
+    3: 'Lossless, Huffman coding',
+    5: 'Sequential DCT, differential Huffman coding',
+    6: 'Progressive DCT, differential Huffman coding',
+    7: 'Lossless, differential Huffman coding',
+    9: 'Extended sequential DCT, arithmetic coding',
+    10: 'Progressive DCT, arithmetic coding',
+    11: 'Lossless, arithmetic coding',
+    13: 'Sequential DCT, differential arithmetic coding',
+    14: 'Progressive DCT, differential arithmetic coding',
+    15: 'Lossless, differential arithmetic coding',
+  },
+  PlanarConfiguration: { 1: 'Chunky', 2: 'Planar' },
+  PhotometricInterpretation: {
+    0: 'WhiteIsZero',
+    1: 'BlackIsZero',
+    2: 'RGB',
+    3: 'RGB palette',
+    4: 'Transparency mask',
+    5: 'CMYK',
+    6: 'YCbCr',
+    8: 'CIELab',
+    9: 'ICCLab',
+    10: 'ITULab',
+    32803: 'Color filter array',
+    34892: 'Linear raw',
+  },
+  FocalPlaneResolutionUnit: { 1: 'none', 2: 'inches', 3: 'cm', 4: 'mm', 5: 'µm' },
+  SensitivityType: {
+    0: 'Unknown',
+    1: 'Standard output sensitivity',
+    2: 'Recommended exposure index',
+    3: 'ISO speed',
+    4: 'Standard output sensitivity and recommended exposure index',
+    5: 'Standard output sensitivity and ISO speed',
+    6: 'Recommended exposure index and ISO speed',
+    7: 'Standard output sensitivity, recommended exposure index and ISO speed',
+  },
+  SceneType: { 1: 'Directly photographed' },
+  FileSource: { 1: 'Film scanner', 2: 'Reflection print scanner', 3: 'Digital camera' },
+  Interlace: { 0: 'Not interlaced', 1: 'Adam7 interlace' },
+  Filter: { 0: 'Adaptive' },
+  GPSDifferential: { 0: 'No correction', 1: 'Differential corrected' },
+  GPSMeasureMode: { 2: '2-dimensional', 3: '3-dimensional' },
+  CompositeImage: { 0: 'Unknown', 1: 'Not a composite image', 2: 'General composite image', 3: 'Composite image captured while shooting' },
 }
 
 export function enumLabel(field: string, v: unknown): string | null {
@@ -328,4 +422,62 @@ export function labelFor(field: string): string {
     .map((w, i) => (i === 0 || /^[A-Z0-9]{2,}$/.test(w) ? w : w.toLowerCase()))
     .join(' ')
     .replace(/^./, (c) => c.toUpperCase())
+}
+
+// --- values with units or sentinels ---------------------------------------------------
+
+function numbersOf(v: unknown): number[] | null {
+  if (Array.isArray(v)) {
+    const out = v.map((x) => (typeof x === 'number' ? x : Number(x)))
+    return out.every(Number.isFinite) ? out : null
+  }
+  if (typeof v === 'string') {
+    const parts = v.trim().split(/[\s,]+/).filter(Boolean).map(Number)
+    return parts.length && parts.every(Number.isFinite) ? parts : null
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return [v]
+  return null
+}
+
+function range(lo: number, hi: number, digits: number): string {
+  const a = formatNumber(lo, digits)
+  const b = formatNumber(hi, digits)
+  return a === b ? a : `${a}-${b}`
+}
+
+/** EXIF LensInfo (0xA432: min/max focal length, min f-number at each), e.g. "1.54-6 mm f/1.8-2.4".
+ *  A 0 means unknown (EXIF 2.32 section 4.6.5). */
+export function formatLensInfo(v: unknown): string | null {
+  const n = numbersOf(v)
+  if (!n || n.length !== 4) return null
+  const [fl, fh, al, ah] = n as [number, number, number, number]
+  const focal = fl > 0 && fh > 0 ? `${range(fl, fh, 2)} mm` : fl > 0 ? `${formatNumber(fl, 2)} mm` : 'unknown focal length'
+  const ap = al > 0 && ah > 0 ? ` f/${range(al, ah, 1)}` : al > 0 ? ` f/${formatNumber(al, 1)}` : ''
+  return focal + ap
+}
+
+/** EXIF SubjectDistance in metres: 0xFFFFFFFF is infinity, 0 is unknown. */
+export function formatSubjectDistance(v: unknown): string | null {
+  const n = numbersOf(v)?.[0]
+  if (n === undefined) return null
+  if (n >= 4294967295 || n === Infinity) return 'infinity'
+  if (n === 0) return 'unknown'
+  return `${formatNumber(n, 2)} m`
+}
+
+/** "3/4" style YCbCr subsampling (ExifTool's print form) from "2 2". */
+export function formatSubsampling(v: unknown): string | null {
+  const n = numbersOf(v)
+  if (!n || n.length !== 2) return null
+  const key = `${n[0]} ${n[1]}`
+  const names: Record<string, string> = { '1 1': '4:4:4', '2 1': '4:2:2', '2 2': '4:2:0', '4 1': '4:1:1', '4 2': '4:1:0', '1 2': '4:4:0' }
+  return Object.hasOwn(names, key) ? `YCbCr${names[key]} (${n[0]} ${n[1]})` : null
+}
+
+/** EXIF version "0232" -> "2.32". */
+export function formatVersion(v: unknown): string | null {
+  if (typeof v !== 'string' && typeof v !== 'number') return null
+  const s = String(v).trim()
+  if (!/^\d{4}$/.test(s)) return null
+  return `${Number(s.slice(0, 2))}.${s.slice(2)}`
 }

@@ -68,7 +68,8 @@ describe('groupMetadata', () => {
         Zzz: 'z',
       }),
     )
-    expect(g.map((x) => x.id)).toEqual(['file', 'camera', 'exposure', 'dates', 'location', 'description', 'colour', 'other'])
+    // When, where and with what first; the file and its checksum below.
+    expect(g.map((x) => x.id)).toEqual(['camera', 'exposure', 'dates', 'location', 'description', 'colour', 'file', 'other'])
   })
 
   it('formats camera and exposure values', () => {

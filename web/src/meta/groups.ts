@@ -12,8 +12,12 @@ import {
   formatFNumber,
   formatInstant,
   formatMillimetres,
+  formatLensInfo,
   formatNumber,
+  formatSubjectDistance,
+  formatSubsampling,
   formatValue,
+  formatVersion,
   labelFor,
   mapUrl,
   validCoordinates,
@@ -137,7 +141,7 @@ function cameraGroup(b: Builder): Group {
   const rows: Row[] = []
   b.fields(rows, 'Make', 'Model', 'SerialNumber', 'InternalSerialNumber', 'BodySerialNumber', 'OwnerName', 'CameraOwnerName')
   b.fields(rows, 'LensMake', 'LensModel', 'LensID', 'Lens', 'LensType', 'LensSerialNumber')
-  b.field(rows, 'LensInfo')
+  b.field(rows, 'LensInfo', formatLensInfo, 'Lens range')
   b.field(rows, 'FocalLength', numeric(formatMillimetres))
   b.field(rows, 'FocalLengthIn35mmFormat', numeric(formatMillimetres), 'Focal length (35 mm equivalent)')
   b.field(rows, 'DigitalZoomRatio', numeric((n) => (n === 0 ? 'not used' : `${formatNumber(n, 2)}×`)))
@@ -154,7 +158,7 @@ function exposureGroup(b: Builder): Group {
   b.field(rows, 'ExposureCompensation', numeric(formatEv))
   b.field(rows, 'Flash', numeric(formatFlash))
   b.fields(rows, 'WhiteBalance', 'LightSource', 'SceneCaptureType', 'Contrast', 'Saturation', 'Sharpness', 'GainControl')
-  b.field(rows, 'SubjectDistance', numeric((n) => `${formatNumber(n, 2)} m`))
+  b.field(rows, 'SubjectDistance', formatSubjectDistance)
   b.fields(rows, 'SubjectDistanceRange', 'SensingMethod', 'CustomRendered')
   b.field(rows, 'ShutterSpeedValue', numeric(formatExposureTime), 'Shutter speed (APEX)')
   b.field(rows, 'ApertureValue', numeric(formatFNumber), 'Aperture (APEX)')
@@ -200,7 +204,7 @@ function datesGroup(b: Builder): Group {
     if (d) rows.push({ fields: ['DateCreated', 'TimeCreated'], label: 'Created (IPTC/XMP)', value: d })
     b.take('DateCreated', 'TimeCreated')
   }
-  for (const f of ['DigitalCreationDate', 'MetadataDate', 'DateTimeDigitized', 'ProfileDateTime']) {
+  for (const f of ['DigitalCreationDate', 'MetadataDate', 'DateTimeDigitized']) {
     b.field(rows, f, (v) => formatExifDate(v))
   }
   return { id: 'dates', title: 'Dates', rows }
@@ -244,7 +248,10 @@ function locationGroup(b: Builder): Group {
     rows.push({ fields: ['GPSSpeed', 'GPSSpeedRef'], label: 'Speed', value: `${formatNumber(speed, 1)} ${unit}` })
     b.take('GPSSpeed', 'GPSSpeedRef')
   }
-  b.fields(rows, 'GPSHPositioningError', 'GPSMapDatum', 'GPSVersionID')
+  b.field(rows, 'GPSHPositioningError', numeric((n) => `${formatNumber(n, 1)} m`), 'Horizontal error')
+  b.field(rows, 'GPSDOP', numeric((n) => formatNumber(n, 1)), 'Dilution of precision')
+  b.fields(rows, 'GPSMeasureMode', 'GPSDifferential', 'GPSMapDatum', 'GPSSatellites')
+  b.take('GPSVersionID')
   b.fields(rows, 'Sub-location', 'Location', 'City', 'Province-State', 'State', 'Country-PrimaryLocationName', 'Country', 'CountryCode', 'Country-PrimaryLocationCode')
   return { id: 'location', title: 'Location', rows }
 }
@@ -263,6 +270,9 @@ function descriptionGroup(b: Builder): Group {
 function colourGroup(b: Builder): Group {
   const rows: Row[] = []
   b.fields(rows, 'ColorSpace', 'ProfileDescription', 'ICCProfileName', 'ColorType', 'ColorMode', 'PhotometricInterpretation')
+  // The ICC profile's own creation date says when the profile was made, not the photo.
+  b.field(rows, 'ProfileDateTime', (v) => formatExifDate(v), 'Profile created')
+  b.field(rows, 'YCbCrSubSampling', formatSubsampling, 'YCbCr subsampling')
   b.fields(rows, 'BitDepth', 'BitsPerSample', 'ColorComponents', 'SamplesPerPixel', 'HasAlpha', 'ChromaFormat')
   b.fields(rows, 'ColorPrimaries', 'TransferCharacteristics', 'MatrixCoefficients', 'VideoFullRangeFlag', 'Gamma', 'RenderingIntent')
   b.fields(rows, 'YCbCrSubSampling', 'YCbCrPositioning', 'ProfileClass', 'ColorSpaceData', 'ProfileConnectionSpace', 'ProfileCreator', 'DeviceManufacturer', 'DeviceModel', 'ProfileCopyright', 'ProfileVersion', 'MediaWhitePoint', 'WhitePoint', 'PrimaryChromaticities')
@@ -271,6 +281,21 @@ function colourGroup(b: Builder): Group {
 
 function otherGroup(b: Builder): Group {
   const rows: Row[] = []
+  for (const f of ['ExifVersion', 'FlashpixVersion', 'InteropVersion']) b.field(rows, f, formatVersion, f)
+  const m = b.meta
+  const fx = num(m.FocalPlaneXResolution)
+  const fy = num(m.FocalPlaneYResolution)
+  if (fx !== null && fy !== null) {
+    const unit = enumLabel('FocalPlaneResolutionUnit', m.FocalPlaneResolutionUnit)
+    const per = unit && unit !== 'none' ? ` pixels per ${unit.replace(/es$/, '')}` : ''
+    rows.push({
+      fields: ['FocalPlaneXResolution', 'FocalPlaneYResolution', 'FocalPlaneResolutionUnit'],
+      label: 'Focal plane resolution',
+      value: fx === fy ? `${formatNumber(fx, 2)}${per}` : `${formatNumber(fx, 2)} × ${formatNumber(fy, 2)}${per}`,
+    })
+    b.take('FocalPlaneXResolution', 'FocalPlaneYResolution', 'FocalPlaneResolutionUnit')
+  }
+  for (const f of ['ThumbnailLength', 'PreviewImageLength', 'JpgFromRawLength']) b.field(rows, f, numeric(formatBytes), f)
   const rest = Object.keys(b.meta)
     .filter((k) => !b.used.has(k) && present(b.meta[k]))
     .sort((x, y) => x.localeCompare(y))
@@ -282,15 +307,10 @@ function otherGroup(b: Builder): Group {
 export function groupMetadata(image: Image): Group[] {
   const meta = image.metadata && typeof image.metadata === 'object' ? (image.metadata as Meta) : {}
   const b = new Builder(meta)
-  const groups = [
-    fileGroup(b, image),
-    cameraGroup(b),
-    exposureGroup(b),
-    datesGroup(b),
-    locationGroup(b),
-    descriptionGroup(b),
-    colourGroup(b),
-  ]
+  // The file group claims its fields first (so "Compression" is the file's), but is shown after
+  // what people look for: when, where, with what.
+  const file = fileGroup(b, image)
+  const groups = [cameraGroup(b), exposureGroup(b), datesGroup(b), locationGroup(b), descriptionGroup(b), colourGroup(b), file]
   // Warnings and the like are shown elsewhere; bookkeeping fields are not metadata.
   b.take('SourceFile', 'Warning', 'Error', 'ExifToolVersion')
   groups.push(otherGroup(b))
@@ -314,4 +334,46 @@ export function warningsOf(image: Image): string[] {
   if (typeof w === 'string' && w) return [w]
   if (Array.isArray(w)) return w.filter((x): x is string => typeof x === 'string' && x !== '')
   return []
+}
+
+/** The viewer's header, in the order people ask about a photo: when, where, with what, how. */
+export interface Summary {
+  taken: string | null
+  place: { text: string; href: string } | null
+  camera: string | null
+  lens: string | null
+  exposure: string | null
+}
+
+export function summaryOf(image: Image): Summary {
+  const m = image.metadata && typeof image.metadata === 'object' ? (image.metadata as Meta) : {}
+  let taken: string | null = null
+  for (const [f, off, zone, sub] of [
+    ['DateTimeOriginal', 'OffsetTimeOriginal', 'DateTimeOriginalTimeZone', 'SubSecTimeOriginal'],
+    ['CreateDate', 'OffsetTimeDigitized', 'CreateDateTimeZone', 'SubSecTimeDigitized'],
+  ] as const) {
+    if (present(m[f])) {
+      taken = formatExifDate(m[f], zoneOf(m, off, zone), m[sub])
+      if (taken) break
+    }
+  }
+  let place: Summary['place'] = null
+  if (validCoordinates(m.GPSLatitude, m.GPSLongitude)) {
+    const lat = m.GPSLatitude as number
+    const lon = m.GPSLongitude as number
+    place = { text: formatDecimalDegrees(lat, lon), href: mapUrl(lat, lon) }
+  }
+  const camera = cameraLine(m.Make ?? image.make, m.Model ?? image.model)
+  const lensName = [m.LensModel, m.Lens, m.LensID].find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined
+  const lens = lensName?.trim() ?? formatLensInfo(m.LensInfo)
+  const parts: string[] = []
+  const t = num(m.ExposureTime)
+  if (t !== null) parts.push(formatExposureTime(t))
+  const fn = num(m.FNumber)
+  if (fn !== null) parts.push(formatFNumber(fn))
+  const iso = num(m.ISO)
+  if (iso !== null) parts.push(`ISO ${formatNumber(iso, 0)}`)
+  const fl = num(m.FocalLength)
+  if (fl !== null) parts.push(formatMillimetres(fl))
+  return { taken, place, camera, lens, exposure: parts.length ? parts.join(' · ') : null }
 }

@@ -41,18 +41,20 @@ describe('parseFilters', () => {
 
   it('reads every filter', () => {
     const p = parseFilters(
-      '?q=sunset&format=heic&make=Canon&model=EOS%2040D&takenFrom=2020-01-01&takenTo=2020-12-31&hasGps=true&status=ready&sort=taken',
+      '?q=sunset&format=heic&make=Canon&model=EOS%2040D&takenFrom=2020-01-01&takenTo=2020-12-31&lens=EF&hasGps=true&status=ready&sort=uploaded&zoom=month',
     )
     expect(p).toEqual({
       q: 'sunset',
       format: 'HEIC',
       make: 'Canon',
       model: 'EOS 40D',
+      lens: 'EF',
       takenFrom: '2020-01-01',
       takenTo: '2020-12-31',
       hasGps: true,
       status: 'ready',
-      sort: 'taken',
+      sort: 'uploaded',
+      zoom: 'month',
     })
   })
 
@@ -67,7 +69,7 @@ describe('parseFilters', () => {
     expect(p.takenTo).toBe('')
     expect(p.hasGps).toBeNull()
     expect(p.status).toBeNull()
-    expect(p.sort).toBe('uploaded')
+    expect(p.sort).toBe('taken')
   })
 
   it('reads hasGps=false as false, not as absent', () => {
@@ -114,8 +116,8 @@ describe('filtersToParams', () => {
   })
 
   it('writes only what differs, in a fixed order', () => {
-    const a = filtersToParams(f({ sort: 'taken', status: 'failed', q: 'x y', hasGps: false })).toString()
-    expect(a).toBe('q=x+y&hasGps=false&status=failed&sort=taken')
+    const a = filtersToParams(f({ sort: 'uploaded', status: 'failed', q: 'x y', hasGps: false, zoom: 'month' })).toString()
+    expect(a).toBe('q=x+y&hasGps=false&status=failed&sort=uploaded&zoom=month')
   })
 
   it('round-trips through parseFilters', () => {
@@ -152,7 +154,7 @@ describe('sameFilters and isFiltered', () => {
 
 describe('toListQuery', () => {
   it('sends only the set filters, with limit and sort', () => {
-    expect(toListQuery(NO_FILTERS, null, 50)).toEqual({ limit: 50, sort: 'uploaded' })
+    expect(toListQuery(NO_FILTERS, null, 50)).toEqual({ limit: 50, sort: 'taken' })
   })
 
   it('carries every filter and the cursor', () => {

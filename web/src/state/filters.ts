@@ -5,17 +5,21 @@ import type { ImageStatus, ListQuery } from '../api/client'
 // sense is dropped rather than sent to the API to be refused.
 
 export type Sort = 'uploaded' | 'taken'
+export type Zoom = 'day' | 'month'
 
 export interface Filters {
   q: string
   format: string
   make: string
   model: string
+  lens: string
   takenFrom: string
   takenTo: string
   hasGps: boolean | null
   status: ImageStatus | null
   sort: Sort
+  /** The timeline's grouping: by day, or by month (zoomed out). A view option, not a filter. */
+  zoom: Zoom
 }
 
 export const NO_FILTERS: Readonly<Filters> = Object.freeze({
@@ -23,11 +27,13 @@ export const NO_FILTERS: Readonly<Filters> = Object.freeze({
   format: '',
   make: '',
   model: '',
+  lens: '',
   takenFrom: '',
   takenTo: '',
   hasGps: null,
   status: null,
-  sort: 'uploaded',
+  sort: 'taken',
+  zoom: 'day',
 })
 
 const STATUSES: readonly ImageStatus[] = ['pending', 'ready', 'failed', 'unsupported']
@@ -58,11 +64,13 @@ export function parseFilters(input: URLSearchParams | string): Filters {
     format: text(p.get('format')).toUpperCase(),
     make: text(p.get('make')),
     model: text(p.get('model')),
+    lens: text(p.get('lens')),
     takenFrom: date('takenFrom'),
     takenTo: date('takenTo'),
     hasGps: gps === 'true' ? true : gps === 'false' ? false : null,
     status: status && STATUSES.includes(status) ? status : null,
-    sort: p.get('sort') === 'taken' ? 'taken' : 'uploaded',
+    sort: p.get('sort') === 'uploaded' ? 'uploaded' : 'taken',
+    zoom: p.get('zoom') === 'month' ? 'month' : 'day',
   }
   // A range that ends before it starts is read the way it was surely meant.
   if (f.takenFrom && f.takenTo && f.takenFrom > f.takenTo) [f.takenFrom, f.takenTo] = [f.takenTo, f.takenFrom]
@@ -76,11 +84,13 @@ export function filtersToParams(f: Filters): URLSearchParams {
   if (f.format) p.set('format', f.format)
   if (f.make) p.set('make', f.make)
   if (f.model) p.set('model', f.model)
+  if (f.lens) p.set('lens', f.lens)
   if (f.takenFrom) p.set('takenFrom', f.takenFrom)
   if (f.takenTo) p.set('takenTo', f.takenTo)
   if (f.hasGps !== null) p.set('hasGps', String(f.hasGps))
   if (f.status) p.set('status', f.status)
-  if (f.sort !== 'uploaded') p.set('sort', f.sort)
+  if (f.sort !== 'taken') p.set('sort', f.sort)
+  if (f.zoom !== 'day') p.set('zoom', f.zoom)
   return p
 }
 
@@ -91,6 +101,7 @@ export function sameFilters(a: Filters, b: Filters): boolean {
 export function isFiltered(f: Filters): boolean {
   const p = filtersToParams(f)
   p.delete('sort')
+  p.delete('zoom')
   return [...p.keys()].length > 0
 }
 
@@ -101,6 +112,7 @@ export function toListQuery(f: Filters, cursor: string | null, limit: number): L
   if (f.format) q.format = f.format
   if (f.make) q.make = f.make
   if (f.model) q.model = f.model
+  if (f.lens) q.lens = f.lens
   if (f.takenFrom) q.takenFrom = f.takenFrom
   if (f.takenTo) q.takenTo = f.takenTo
   if (f.hasGps !== null) q.hasGps = f.hasGps
@@ -115,6 +127,7 @@ export function describeFilters(f: Filters): string {
   if (f.format) parts.push(`format ${f.format}`)
   if (f.make) parts.push(`make ${f.make}`)
   if (f.model) parts.push(`model ${f.model}`)
+  if (f.lens) parts.push(`lens ${f.lens}`)
   if (f.takenFrom && f.takenTo) parts.push(`taken ${f.takenFrom} to ${f.takenTo}`)
   else if (f.takenFrom) parts.push(`taken from ${f.takenFrom}`)
   else if (f.takenTo) parts.push(`taken until ${f.takenTo}`)

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { ACCEPT_EXTENSIONS, browserCanShow, contentTypeFor, isTerminal } from './images'
+import { ACCEPT_EXTENSIONS, browserCanShow, canonicalFormat, contentTypeFor, hasLocation, isTerminal } from './images'
 
 describe('isTerminal', () => {
   it('is false only while pending', () => {
@@ -67,5 +67,30 @@ describe('contentTypeFor', () => {
     expect(ACCEPT_EXTENSIONS).toContain('.jpg')
     expect(ACCEPT_EXTENSIONS).toContain('.heic')
     expect(ACCEPT_EXTENSIONS.every((e) => /^\.[a-z0-9]+$/.test(e))).toBe(true)
+  })
+})
+
+describe('canonicalFormat', () => {
+  it('folds the variants people and ExifTool write', () => {
+    expect(canonicalFormat('Extended WEBP')).toBe('WEBP')
+    expect(canonicalFormat('jpg')).toBe('JPEG')
+    expect(canonicalFormat('tif')).toBe('TIFF')
+    expect(canonicalFormat('APNG')).toBe('PNG')
+    expect(canonicalFormat(' heic ')).toBe('HEIC')
+  })
+  it('lets every browser-decodable variant show', () => {
+    expect(browserCanShow('image/webp', 'Extended WEBP')).toBe(true)
+    expect(browserCanShow('image/png', 'APNG')).toBe(true)
+  })
+})
+
+describe('hasLocation', () => {
+  it('needs both coordinates, finite and in range', () => {
+    expect(hasLocation({ GPSLatitude: 54.9, GPSLongitude: -1.9 })).toBe(true)
+    expect(hasLocation({ GPSAltitude: 12 })).toBe(false)
+    expect(hasLocation({ GPSLatitude: 54.9 })).toBe(false)
+    expect(hasLocation({ GPSLatitude: 91, GPSLongitude: 0 })).toBe(false)
+    expect(hasLocation({ GPSLatitude: '54.9', GPSLongitude: 1 })).toBe(false)
+    expect(hasLocation(null)).toBe(false)
   })
 })

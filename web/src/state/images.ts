@@ -12,7 +12,7 @@ const SHOWABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 
 const SHOWABLE_FORMATS = new Set(['JPEG', 'PNG', 'GIF', 'WEBP', 'AVIF', 'BMP', 'ICO'])
 
 export function browserCanShow(contentType: string, format: string | null): boolean {
-  if (format) return SHOWABLE_FORMATS.has(format.toUpperCase())
+  if (format) return SHOWABLE_FORMATS.has(canonicalFormat(format))
   return SHOWABLE.has(contentType.toLowerCase().split(';')[0]!.trim())
 }
 
@@ -34,3 +34,26 @@ export function contentTypeFor(name: string, browserType: string | undefined): s
 }
 
 export const ACCEPT_EXTENSIONS = Object.keys(BY_EXT).map((e) => '.' + e)
+
+/** ExifTool's FileType reduced to the format family: "Extended WEBP" (VP8X, the WebP with
+ *  EXIF/XMP/alpha/animation that every browser shows) is WEBP; JPG is JPEG; TIF is TIFF. */
+export function canonicalFormat(format: string): string {
+  const f = format.trim().toUpperCase()
+  if (f.includes('WEBP')) return 'WEBP'
+  if (f === 'APNG') return 'PNG'
+  if (f === 'JPG' || f === 'JPE') return 'JPEG'
+  if (f === 'TIF') return 'TIFF'
+  return f
+}
+
+/** Both coordinates present, finite and in range (an altitude alone is no location). */
+export function hasLocation(metadata: unknown): boolean {
+  if (!metadata || typeof metadata !== 'object') return false
+  const m = metadata as Record<string, unknown>
+  const lat = m.GPSLatitude
+  const lon = m.GPSLongitude
+  return (
+    typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) &&
+    Math.abs(lat) <= 90 && Math.abs(lon) <= 180
+  )
+}

@@ -24,7 +24,7 @@ describe('parseRoute', () => {
   })
 
   it('reads an image route only with a well-formed id', () => {
-    expect(parseRoute(`#/images/${ID}`)).toEqual({ name: 'image', imageId: ID })
+    expect(parseRoute(`#/images/${ID}`)).toEqual({ name: 'image', imageId: ID, filters: NO_FILTERS })
     expect(parseRoute('#/images/not-an-id')).toEqual({ name: 'notfound', path: '/images/not-an-id' })
     expect(parseRoute(`#/images/${ID.toLowerCase()}`).name).toBe('notfound')
     expect(parseRoute(`#/images/${ID}/extra`).name).toBe('notfound')
@@ -44,8 +44,8 @@ describe('parseRoute', () => {
 describe('hrefs', () => {
   it('makes the gallery href from the filters', () => {
     expect(galleryHref(NO_FILTERS)).toBe('#/')
-    const f: Filters = { ...NO_FILTERS, q: 'a b', sort: 'taken' }
-    expect(galleryHref(f)).toBe('#/?q=a+b&sort=taken')
+    const f: Filters = { ...NO_FILTERS, q: 'a b', sort: 'uploaded' }
+    expect(galleryHref(f)).toBe('#/?q=a+b&sort=uploaded')
   })
 
   it('round-trips gallery filters through the hash', () => {
@@ -55,7 +55,13 @@ describe('hrefs', () => {
 
   it('makes image hrefs only from image ids', () => {
     expect(imageHref(ID)).toBe(`#/images/${ID}`)
-    expect(parseRoute(imageHref(ID))).toEqual({ name: 'image', imageId: ID })
+    expect(parseRoute(imageHref(ID))).toEqual({ name: 'image', imageId: ID, filters: NO_FILTERS })
+  })
+
+  it('carries the gallery view in an image href, so the viewer steps through the same order', () => {
+    const f: Filters = { ...NO_FILTERS, make: 'nikon', zoom: 'month' }
+    expect(imageHref(ID, f)).toBe(`#/images/${ID}?make=nikon&zoom=month`)
+    expect(parseRoute(imageHref(ID, f))).toEqual({ name: 'image', imageId: ID, filters: f })
     expect(() => imageHref('../signin')).toThrow()
     expect(() => imageHref('')).toThrow()
   })

@@ -6,7 +6,7 @@ import { filtersToParams, parseFilters, type Filters } from './filters'
 
 export type Route =
   | { name: 'gallery'; filters: Filters }
-  | { name: 'image'; imageId: string }
+  | { name: 'image'; imageId: string; filters: Filters }
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'notfound'; path: string }
@@ -20,7 +20,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/signin') return { name: 'signin' }
   if (path === '/signup') return { name: 'signup' }
   const m = /^\/images\/([^/]+)$/.exec(path)
-  if (m && m[1] && isImageId(m[1])) return { name: 'image', imageId: m[1] }
+  if (m && m[1] && isImageId(m[1])) return { name: 'image', imageId: m[1], filters: parseFilters(query) }
   return { name: 'notfound', path }
 }
 
@@ -29,7 +29,9 @@ export function galleryHref(f: Filters): string {
   return q ? `#/?${q}` : '#/'
 }
 
-export function imageHref(imageId: string): string {
+/** An image, opened over the gallery view `f` (its filters say which order the viewer steps through). */
+export function imageHref(imageId: string, f?: Filters): string {
   if (!isImageId(imageId)) throw new Error('not an image id')
-  return `#/images/${imageId}`
+  const q = f ? filtersToParams(f).toString() : ''
+  return q ? `#/images/${imageId}?${q}` : `#/images/${imageId}`
 }

@@ -22,6 +22,8 @@ export interface UploaderOptions {
   partSize: number
   onUploaded(imageId: string): void
   onDuplicate(imageId: string, filename: string): void
+  /** A file refused before sending (its type or size), with the reason in a sentence. */
+  onRefused(filename: string, reason: string): void
 }
 
 export interface Uploader {
@@ -75,6 +77,8 @@ export function createUploader(o: UploaderOptions): Uploader {
     height: 260,
     width: '100%',
     proudlyDisplayPoweredByUppy: false,
+    // Messages go to the page's own list under the drop zone (Uppy's informer covers it).
+    disableInformer: true,
     showRemoveButtonAfterComplete: false,
     note: 'JPEG, PNG, HEIC, TIFF, WebP, AVIF, raw… drop, pick or paste',
   })
@@ -181,6 +185,20 @@ export function createUploader(o: UploaderOptions): Uploader {
       await o.api.abortUpload(p.imageId, p.uploadId)
     },
   })
+  uppy.on('restriction-failed', (file, error) => {
+    o.onRefused(file?.name ?? 'A file', refusal(error?.message ?? ''))
+  })
+  // Uppy's file list scrolls; a scrollable region must be reachable by keyboard (WCAG 2.1.1).
+  const focusable = () => {
+    for (const el of o.target.querySelectorAll<HTMLElement>('.uppy-Dashboard-files')) {
+      if (el.getAttribute('tabindex') !== '0') {
+        el.setAttribute('tabindex', '0')
+        el.setAttribute('aria-label', 'Files being uploaded')
+      }
+    }
+  }
+  const mo = new MutationObserver(focusable)
+  mo.observe(o.target, { childList: true, subtree: true })
   uppy.on('upload-error', (file) => {
     if (file && duplicates.delete(file.id)) setTimeout(() => uppy.removeFile(file.id), 0)
   })
@@ -190,7 +208,17 @@ export function createUploader(o: UploaderOptions): Uploader {
   })
   return {
     destroy() {
+      mo.disconnect()
       uppy.destroy()
     },
   }
+}
+
+/** Uppy's restriction message as a sentence for the upload list. */
+export function refusal(message: string): string {
+  const m = message.toLowerCase()
+  if (m.includes('duplicate')) return 'it is in the upload list already.'
+  if (m.includes('exceeds maximum allowed size') || m.includes('size')) return 'it is larger than the server accepts.'
+  if (m.includes('you can only upload') || m.includes('type')) return 'this kind of file is not accepted (images only: JPEG, PNG, GIF, WebP, TIFF, HEIC/HEIF, AVIF, BMP, ICO, JPEG XL and camera raw).'
+  return message || 'it was refused.'
 }
