@@ -153,6 +153,13 @@ Result<Json> record_to_item(const ImageRecord& r) {
   item["modelKey"] = ddb::S(ascii_lower(r.model));
   if (std::string lens = store::lens_of(r.metadata_json); !lens.empty()) item["lensKey"] = ddb::S(utf8_prefix(ascii_lower(lens), 1024));
   item["hasGps"] = ddb::BOOL(r.has_gps);
+  // The exposure, orientation and map filters' values (FilterExpression on the owner's query).
+  for (auto [name, value] : {std::pair{"lat", r.lat}, std::pair{"lon", r.lon}, std::pair{"iso", r.iso},
+                             std::pair{"fNumber", r.f_number}, std::pair{"focal", r.focal_mm},
+                             std::pair{"exposure", r.exposure_s}})
+    if (value) item[name] = ddb::D(*value);
+  item["dispW"] = ddb::N(int64_t{r.display_width});
+  item["dispH"] = ddb::N(int64_t{r.display_height});
   item["searchText"] = ddb::S(utf8_prefix(ascii_lower(r.search_text), kMaxSearchText));
   item["byUploaded"] = ddb::S(uploaded_key(r));
   item["byTaken"] = ddb::S(taken_key(r.taken_at_ms, r.image_id));
@@ -194,6 +201,14 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.model = ddb::get_s(item, "model").value_or("");
   r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
   r.search_text = ddb::get_s(item, "searchText").value_or("");
+  r.lat = ddb::get_d(item, "lat");
+  r.lon = ddb::get_d(item, "lon");
+  r.iso = ddb::get_d(item, "iso");
+  r.f_number = ddb::get_d(item, "fNumber");
+  r.focal_mm = ddb::get_d(item, "focal");
+  r.exposure_s = ddb::get_d(item, "exposure");
+  r.display_width = static_cast<int>(ddb::get_n(item, "dispW").value_or(0));
+  r.display_height = static_cast<int>(ddb::get_n(item, "dispH").value_or(0));
   if (auto ps = ddb::get_s(item, "previewStatus")) {
     r.preview.status = store::parse_preview_status(*ps).value_or(store::PreviewStatus::Failed);
     r.preview.error = ddb::get_s(item, "previewError").value_or("");
@@ -329,7 +344,8 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     set += (set.empty() ? "SET " : ", ") + ("#a" + k) + " = :a" + k;
   }
   // Optional attributes an older version of the record may have had.
-  for (const char* name : {"takenAt", "bySha256", "metadataTruncated"}) {
+  for (const char* name : {"takenAt", "bySha256", "metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal",
+                           "exposure"}) {
     if (item->contains(name)) continue;
     std::string k = std::to_string(n++);
     names["#a" + k] = name;
@@ -494,6 +510,42 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     values[":g"] = ddb::BOOL(*q.has_gps);
     filters.push_back("#g = :g");
   }
+  auto range = [&](const char* attr, const char* alias, const std::optional<double>& lo, const std::optional<double>& hi) {
+    if (!lo && !hi) return;
+    names[std::string("#") + alias] = attr;
+    if (lo) {
+      values[std::string(":") + alias + "lo"] = ddb::D(*lo);
+      filters.push_back(std::string("#") + alias + " >= :" + alias + "lo");
+    }
+    if (hi) {
+      values[std::string(":") + alias + "hi"] = ddb::D(*hi);
+      filters.push_back(std::string("#") + alias + " <= :" + alias + "hi");
+    }
+  };
+  range("iso", "iso", q.iso_min, q.iso_max);
+  range("fNumber", "fn", q.f_min, q.f_max);
+  range("focal", "fl", q.focal_min, q.focal_max);
+  range("exposure", "ex", q.exposure_min, q.exposure_max);
+  if (q.orientation) {
+    names["#dw"] = "dispW";
+    names["#dh"] = "dispH";
+    if (*q.orientation == store::Orientation::Portrait) filters.push_back("#dh > #dw");
+    if (*q.orientation == store::Orientation::Landscape) filters.push_back("#dw > #dh");
+    if (*q.orientation == store::Orientation::Square) {
+      values[":zero"] = ddb::N(int64_t{0});
+      filters.push_back("#dw = #dh AND #dw > :zero");
+    }
+  }
+  if (q.bbox) {
+    names["#la"] = "lat";
+    names["#lo"] = "lon";
+    values[":la0"] = ddb::D(q.bbox->min_lat);
+    values[":la1"] = ddb::D(q.bbox->max_lat);
+    values[":lo0"] = ddb::D(q.bbox->min_lon);
+    values[":lo1"] = ddb::D(q.bbox->max_lon);
+    filters.push_back("#la BETWEEN :la0 AND :la1");
+    filters.push_back(q.bbox->min_lon <= q.bbox->max_lon ? "#lo BETWEEN :lo0 AND :lo1" : "(#lo >= :lo0 OR #lo <= :lo1)");
+  }
   if (q.q && !q.q->empty()) {
     names["#q"] = "searchText";
     values[":q"] = ddb::S(ascii_lower(*q.q));
@@ -544,6 +596,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   for (const auto& it : items) {
     auto rec = item_to_record(it);
     if (!rec) return rec.error();
+    if (q.without_metadata) rec->metadata_json = "{}";  // read anyway: a projection costs the same RCUs
     page.items.push_back(std::move(rec).value());
   }
   return page;

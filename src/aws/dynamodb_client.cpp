@@ -1,5 +1,8 @@
 #include "aws/dynamodb_client.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 namespace imgmeta::aws {
 
 using meta::make_error;
@@ -59,6 +62,24 @@ std::optional<int64_t> get_n(const Json& item, const std::string& name) {
   long long v = std::strtoll(text.c_str(), &end, 10);
   if (end == text.c_str() || *end != '\0') return std::nullopt;
   return static_cast<int64_t>(v);
+}
+
+Json D(double d) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", std::isfinite(d) ? d : 0.0);
+  return Json{{"N", std::string(buf)}};
+}
+
+std::optional<double> get_d(const Json& item, const std::string& name) {
+  auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return std::nullopt;
+  auto n = it->find("N");
+  if (n == it->end() || !n->is_string()) return std::nullopt;
+  const std::string& text = n->get_ref<const std::string&>();
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 std::optional<bool> get_bool(const Json& item, const std::string& name) {

@@ -35,10 +35,13 @@ namespace ddb {
 inline Json S(const std::string& s) { return Json{{"S", s}}; }
 inline Json N(int64_t n) { return Json{{"N", std::to_string(n)}}; }
 inline Json N(uint64_t n) { return Json{{"N", std::to_string(n)}}; }
+// A finite double written so that it reads back exactly (17 significant digits).
+Json D(double d);
 inline Json BOOL(bool b) { return Json{{"BOOL", b}}; }
 // Typed reads of an item's attribute; nullopt when absent or of another type.
 std::optional<std::string> get_s(const Json& item, const std::string& name);
 std::optional<int64_t> get_n(const Json& item, const std::string& name);
+std::optional<double> get_d(const Json& item, const std::string& name);
 std::optional<bool> get_bool(const Json& item, const std::string& name);
 }  // namespace ddb
 

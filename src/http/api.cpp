@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "http/export_rows.hpp"
 #include "http/image_json.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/preview_step.hpp"
@@ -57,6 +61,26 @@ ApiResponse no_content() {
 }
 
 ApiResponse bad_request(std::string message) { return error_response(400, "InvalidRequest", std::move(message)); }
+
+std::string format_number(double d) { return std::to_string(static_cast<int64_t>(d)); }
+
+// bbox=minLon,minLat,maxLon,maxLat
+std::optional<store::BoundingBox> parse_bbox(std::string_view text) {
+  double v[4];
+  for (int i = 0; i < 4; ++i) {
+    size_t comma = i < 3 ? text.find(',') : text.size();
+    if (comma == std::string_view::npos) return std::nullopt;
+    auto part = text.substr(0, comma);
+    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v[i]);
+    if (ec != std::errc() || ptr != part.data() + part.size() || !std::isfinite(v[i])) return std::nullopt;
+    text.remove_prefix(i < 3 ? comma + 1 : comma);
+  }
+  store::BoundingBox b{v[0], v[1], v[2], v[3]};
+  if (std::abs(b.min_lon) > 180 || std::abs(b.max_lon) > 180 || std::abs(b.min_lat) > 90 || std::abs(b.max_lat) > 90 ||
+      b.min_lat > b.max_lat)
+    return std::nullopt;
+  return b;
+}
 ApiResponse not_found(std::string message = "no such image") { return error_response(404, "NotFound", std::move(message)); }
 
 // An error from a store or service: its code decides the status; unknown failures become a
@@ -469,11 +493,21 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
     if (method != "GET") return method_not_allowed("GET");
     return authed([&](const auth::Principal& p) { return facets_response(*deps_.metadata, p.subject); });
   }
+  if (seg[1] == "locations" && seg.size() == 2) {
+    route("/api/locations");
+    if (method != "GET") return method_not_allowed("GET");
+    return authed([&](const auth::Principal& p) { return list_locations(r, p); });
+  }
   if (seg[1] == "images") {
     if (seg.size() == 2) {
       route("/api/images");
       if (method != "GET") return method_not_allowed("GET");
       return authed([&](const auth::Principal& p) { return list_images(r, p); });
+    }
+    if (seg.size() == 3 && seg[2] == "export") {
+      route("/api/images/export");
+      if (method != "GET") return method_not_allowed("GET");
+      return authed([&](const auth::Principal& p) { return export_images(r, p); });
     }
     std::string id(seg[2]);
     if (seg.size() == 3) {
@@ -784,18 +818,11 @@ ApiResponse Api::abort_upload(const ApiRequest& r, const auth::Principal& p, con
 
 // --- images ---
 
-ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
-  store::ImageQuery q;
-  q.owner = p.subject;
-  if (const auto* v = r.param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > kMaxPageLimit) return bad_request("\"limit\" must be an integer from 1 to 100");
-    q.limit = static_cast<int>(*n);
-  }
-  if (const auto* v = r.param("cursor")) {
-    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
-    q.cursor = *v;
-  }
+namespace {
+
+// The filters GET /api/images, /api/locations and /api/images/export share; an answer when
+// one is malformed.
+std::optional<ApiResponse> parse_filters(const ApiRequest& r, store::ImageQuery& q) {
   auto text_filter = [&](const char* name, std::optional<std::string>& field) -> bool {
     const auto* v = r.param(name);
     if (!v || v->empty()) return true;
@@ -829,6 +856,59 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
     else if (*v == "taken") q.sort = store::SortOrder::Taken;
     else return bad_request("\"sort\" must be uploaded or taken");
   }
+  auto number = [&](const char* name, std::optional<double>& field, double lo, double hi) -> bool {
+    const auto* v = r.param(name);
+    if (!v || v->empty()) return true;
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
+    if (ec != std::errc() || ptr != v->data() + v->size() || !std::isfinite(d) || d < lo || d > hi) return false;
+    field = d;
+    return true;
+  };
+  struct Range {
+    const char *lo_name, *hi_name;
+    std::optional<double>*lo, *hi;
+    double max;
+  };
+  for (const Range& range : {Range{"isoMin", "isoMax", &q.iso_min, &q.iso_max, 1e7},
+                             Range{"fMin", "fMax", &q.f_min, &q.f_max, 1e4},
+                             Range{"focalMin", "focalMax", &q.focal_min, &q.focal_max, 1e5},
+                             Range{"exposureMin", "exposureMax", &q.exposure_min, &q.exposure_max, 1e6}}) {
+    if (!number(range.lo_name, *range.lo, 0, range.max) || !number(range.hi_name, *range.hi, 0, range.max))
+      return bad_request("\"" + std::string(range.lo_name) + "\" and \"" + range.hi_name + "\" must be numbers from 0 to " +
+                         format_number(range.max));
+    if (*range.lo && *range.hi && **range.lo > **range.hi)
+      return bad_request("\"" + std::string(range.lo_name) + "\" is greater than \"" + range.hi_name + "\"");
+  }
+  if (const auto* v = r.param("orientation"); v && !v->empty()) {
+    if (*v == "portrait") q.orientation = store::Orientation::Portrait;
+    else if (*v == "landscape") q.orientation = store::Orientation::Landscape;
+    else if (*v == "square") q.orientation = store::Orientation::Square;
+    else return bad_request("\"orientation\" must be portrait, landscape or square");
+  }
+  if (const auto* v = r.param("bbox"); v && !v->empty()) {
+    auto box = parse_bbox(*v);
+    if (!box) return bad_request("\"bbox\" must be minLon,minLat,maxLon,maxLat with longitudes in -180..180, latitudes in -90..90 and minLat <= maxLat");
+    q.bbox = *box;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
+  store::ImageQuery q;
+  q.owner = p.subject;
+  if (const auto* v = r.param("limit")) {
+    auto n = parse_int(*v);
+    if (!n || *n < 1 || *n > kMaxPageLimit) return bad_request("\"limit\" must be an integer from 1 to 100");
+    q.limit = static_cast<int>(*n);
+  }
+  if (const auto* v = r.param("cursor")) {
+    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
+    q.cursor = *v;
+  }
+  if (auto bad = parse_filters(r, q)) return *bad;
   auto page = deps_.metadata->list(q);
   if (!page) {
     if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
@@ -838,6 +918,116 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
   for (const auto& rec : page->items) items.push_back(image_json(rec, image_urls(rec)));
   ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
   return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// GET /api/locations: the located images for the map, compact and in large pages.
+ApiResponse Api::list_locations(const ApiRequest& r, const auth::Principal& p) {
+  store::ImageQuery q;
+  q.owner = p.subject;
+  q.limit = store::kMaxListLimit;
+  if (const auto* v = r.param("limit")) {
+    auto n = parse_int(*v);
+    if (!n || *n < 1 || *n > store::kMaxListLimit)
+      return bad_request("\"limit\" must be an integer from 1 to " + std::to_string(store::kMaxListLimit));
+    q.limit = static_cast<int>(*n);
+  }
+  if (const auto* v = r.param("cursor")) {
+    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
+    q.cursor = *v;
+  }
+  if (auto bad = parse_filters(r, q)) return *bad;
+  if (!q.bbox) q.bbox = store::BoundingBox{};  // the whole world: every located image
+  q.without_metadata = true;
+  auto page = deps_.metadata->list(q);
+  if (!page) {
+    if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
+    return from_error(page.error());
+  }
+  std::string out = "{\"items\":[";
+  bool first = true;
+  for (const auto& rec : page->items) {
+    if (!rec.lat || !rec.lon) continue;
+    ordered_json item{{"imageId", rec.image_id}, {"lat", *rec.lat}, {"lon", *rec.lon},
+                      {"takenAt", rec.taken_at_ms ? ordered_json(store::format_iso8601_ms(*rec.taken_at_ms)) : ordered_json()}};
+    if (!first) out += ',';
+    first = false;
+    out += item.dump();
+  }
+  out += "],\"nextCursor\":";
+  out += page->next_cursor.empty() ? std::string("null") : ordered_json(page->next_cursor).dump();
+  out += "}";
+  return json_response(200, std::move(out));
+}
+
+// GET /api/images/export?format=csv|ndjson: every image the filters match, page by page into
+// a temporary file (bounded memory however many there are), then streamed from it.
+ApiResponse Api::export_images(const ApiRequest& r, const auth::Principal& p) {
+  ExportFormat format = ExportFormat::Csv;
+  if (const auto* v = r.param("format"); v && !v->empty()) {
+    if (*v == "csv") format = ExportFormat::Csv;
+    else if (*v == "ndjson") format = ExportFormat::Ndjson;
+    else return bad_request("\"format\" must be csv or ndjson");
+  }
+  if (r.param("limit") || r.param("cursor"))
+    return bad_request("an export has no \"limit\" or \"cursor\": it holds every image the filters match");
+  store::ImageQuery q;
+  q.owner = p.subject;
+  q.limit = store::kMaxListLimit;
+  // `format` names the export's format here, so the file-type filter is `fileType`.
+  ApiRequest filters = r;
+  filters.query.erase("format");
+  if (const auto* t = r.param("fileType")) filters.query.emplace("format", *t);
+  if (auto bad = parse_filters(filters, q)) return *bad;
+
+  char path[] = "/tmp/imgmeta-export-XXXXXX";
+  int fd = ::mkstemp(path);
+  if (fd < 0) return from_error(meta::make_error("export: cannot make a temporary file"));
+  ::unlink(path);  // gone with the last descriptor
+  std::string chunk = export_header(format);
+  uint64_t rows = 0;
+  auto flush = [&]() -> bool {
+    size_t done = 0;
+    while (done < chunk.size()) {
+      ssize_t n = ::write(fd, chunk.data() + done, chunk.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    chunk.clear();
+    return true;
+  };
+  for (;;) {
+    auto page = deps_.metadata->list(q);
+    if (!page) {
+      ::close(fd);
+      return from_error(page.error());
+    }
+    for (const auto& rec : page->items) {
+      append_export_row(chunk, rec, format);
+      ++rows;
+    }
+    if (!flush()) {
+      ::close(fd);
+      return from_error(meta::make_error("export: cannot write the temporary file"));
+    }
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  auto source = meta::FileSource::open("/proc/self/fd/" + std::to_string(fd));
+  ::close(fd);
+  if (!source) return from_error(source.error());
+  auto shared = std::make_shared<meta::FileSource>(std::move(*source));
+  ApiResponse resp;
+  resp.status = 200;
+  resp.set_header("Content-Type", format == ExportFormat::Csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+  resp.set_header("Content-Disposition", std::string("attachment; filename=\"imgmeta-export.") +
+                                             (format == ExportFormat::Csv ? "csv" : "ndjson") + "\"");
+  resp.set_header("X-Export-Rows", std::to_string(rows));
+  resp.set_header("Cache-Control", "no-store");
+  resp.set_header("X-Content-Type-Options", "nosniff");
+  const uint64_t size = shared->size();
+  resp.stream = StreamBody{std::move(shared), 0, size};
+  return resp;
 }
 
 std::optional<std::string> Api::content_url(const store::ImageRecord& rec) {

@@ -146,6 +146,8 @@ class Api {
   Result<auth::Principal> authenticate(const ApiRequest& request);
   std::optional<std::string> content_url(const store::ImageRecord& record);
   ImageUrls image_urls(const store::ImageRecord& record);
+  ApiResponse list_locations(const ApiRequest& r, const auth::Principal& p);
+  ApiResponse export_images(const ApiRequest& r, const auth::Principal& p);
   ApiResponse get_rendition(const auth::Principal& p, const std::string& id, bool thumbnail);
   // An upload whose bytes are in the blob store but whose record is not written yet.
   std::optional<store::ImageRecord> landed_upload(const std::string& owner, const std::string& id);

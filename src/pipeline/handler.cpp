@@ -122,6 +122,22 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
   double lat = 0, lon = 0;
   r.has_gps = md.get_number("GPSLatitude", lat) && md.get_number("GPSLongitude", lon) && std::isfinite(lat) &&
               std::isfinite(lon) && std::abs(lat) <= 90 && std::abs(lon) <= 180;
+  r.lat = r.has_gps ? std::optional<double>(lat) : std::nullopt;
+  r.lon = r.has_gps ? std::optional<double>(lon) : std::nullopt;
+  auto positive = [&](const char* name) -> std::optional<double> {
+    double v = 0;
+    if (md.get_number(name, v) && std::isfinite(v) && v > 0) return v;
+    return std::nullopt;
+  };
+  r.iso = positive("ISO");
+  r.f_number = positive("FNumber");
+  r.focal_mm = positive("FocalLength");
+  r.exposure_s = positive("ExposureTime");
+  double w = 0, h = 0;
+  if (md.get_number("DisplayWidth", w) && md.get_number("DisplayHeight", h) && w > 0 && h > 0 && w < 1e9 && h < 1e9) {
+    r.display_width = static_cast<int>(w);
+    r.display_height = static_cast<int>(h);
+  }
   // takenAt: the UTC instant when the file records an offset (composite DateTimeOriginalUTC),
   // else the wall-clock time read as UTC (EXIF dates without OffsetTime carry no zone).
   r.taken_at_ms.reset();

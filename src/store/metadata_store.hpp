@@ -138,6 +138,13 @@ struct ImageRecord {
   std::string model;   // Model, as in the file
   bool has_gps = false;       // GPSLatitude and GPSLongitude present
   std::string search_text;    // lowercase words the `q` filter matches as substrings
+  // For the exposure, orientation and map filters (GET /api/images, /api/locations).
+  std::optional<double> lat, lon;     // degrees, signed; set together when has_gps
+  std::optional<double> iso;          // ISO
+  std::optional<double> f_number;     // FNumber
+  std::optional<double> focal_mm;     // FocalLength, mm
+  std::optional<double> exposure_s;   // ExposureTime, seconds
+  int display_width = 0, display_height = 0;  // as shown (orientation applied); 0 unknown
 
   // Written by set_preview only: apply() leaves it alone on stores where it survives
   // (DynamoDB) and clears it where a rewrite means "render again" (SQLite).
@@ -156,6 +163,14 @@ inline PreviewStatus effective_preview_status(const ImageRecord& r) {
 
 enum class SortOrder { Uploaded, Taken };  // both newest first
 
+enum class Orientation { Portrait, Landscape, Square };
+
+// bbox=minLon,minLat,maxLon,maxLat (the order Leaflet's toBBoxString and GeoJSON use). A box
+// whose min_lon is greater than its max_lon crosses the antimeridian.
+struct BoundingBox {
+  double min_lon = -180, min_lat = -90, max_lon = 180, max_lat = 90;
+};
+
 // GET /api/images. Every filter is optional; they combine with AND.
 struct ImageQuery {
   std::string owner;                 // required
@@ -171,6 +186,15 @@ struct ImageQuery {
   std::optional<std::string> q;      // case-insensitive substring of search_text
   std::optional<ImageStatus> status;
   SortOrder sort = SortOrder::Uploaded;  // Taken: images without takenAt come last
+  // Inclusive ranges; an image without the value never matches a range on it.
+  std::optional<double> iso_min, iso_max;
+  std::optional<double> f_min, f_max;
+  std::optional<double> focal_min, focal_max;
+  std::optional<double> exposure_min, exposure_max;
+  std::optional<Orientation> orientation;  // from the displayed size
+  std::optional<BoundingBox> bbox;         // located images inside it
+  // Leave metadata_json empty in the results ("{}"): the map and other summaries.
+  bool without_metadata = false;
 };
 
 inline constexpr int kMaxListLimit = 1000;

@@ -89,6 +89,22 @@ constexpr const char* kPreviewColumnsDdl[] = {
     "preview_status TEXT", "preview_error TEXT", "preview_version TEXT", "preview_origin TEXT",
     "preview_sequencer TEXT", "thumb_width INTEGER", "thumb_height INTEGER", "preview_width INTEGER",
     "preview_height INTEGER"};
+// Version 3: the exposure, orientation and map filters' values (ImageRecord), with the
+// rows written before filled from their metadata.
+constexpr const char* kFilterColumnsDdl[] = {"lat REAL", "lon REAL", "iso REAL", "fnumber REAL", "focal REAL",
+                                             "exposure REAL", "disp_w INTEGER NOT NULL DEFAULT 0",
+                                             "disp_h INTEGER NOT NULL DEFAULT 0"};
+constexpr const char* kFilterBackfill = R"sql(
+UPDATE images SET
+  lat = CASE WHEN has_gps THEN json_extract(metadata, '$.GPSLatitude') END,
+  lon = CASE WHEN has_gps THEN json_extract(metadata, '$.GPSLongitude') END,
+  iso = json_extract(metadata, '$.ISO'), fnumber = json_extract(metadata, '$.FNumber'),
+  focal = json_extract(metadata, '$.FocalLength'), exposure = json_extract(metadata, '$.ExposureTime'),
+  disp_w = coalesce(json_extract(metadata, '$.DisplayWidth'), 0),
+  disp_h = coalesce(json_extract(metadata, '$.DisplayHeight'), 0)
+WHERE json_valid(metadata);
+CREATE INDEX IF NOT EXISTS images_by_location ON images (owner, uploaded_at DESC, image_id DESC) WHERE lat IS NOT NULL;
+)sql";
 constexpr const char* kPreviewBacklogIndex =
     "CREATE INDEX IF NOT EXISTS images_preview_backlog ON images (updated_at) "
     "WHERE status = 'ready' AND preview_status IS NULL";
@@ -97,13 +113,15 @@ constexpr int kQueued = 0, kLeased = 1, kFailed = 2;
 
 constexpr const char* kImageColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
-    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, preview_status, preview_error, "
+    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, lat, lon, iso, fnumber, focal, "
+    "exposure, disp_w, disp_h, preview_status, preview_error, "
     "preview_version, preview_origin, preview_sequencer, thumb_width, thumb_height, preview_width, preview_height";
 
 // What apply() writes: every column but the renditions' (which it thereby clears).
 constexpr const char* kRecordColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
-    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text";
+    "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, lat, lon, iso, fnumber, focal, "
+    "exposure, disp_w, disp_h";
 
 // A prepared statement, reset on scope exit so it can be reused.
 class Stmt {
@@ -127,6 +145,10 @@ class Stmt {
     sqlite3_bind_int64(s_, i, v);
     return *this;
   }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
   Stmt& bind_null(int i) {
     sqlite3_bind_null(s_, i);
     return *this;
@@ -138,6 +160,10 @@ class Stmt {
   }
   int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::optional<double> real(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return sqlite3_column_double(s_, col);
+  }
 
  private:
   sqlite3_stmt* s_;
@@ -331,16 +357,24 @@ struct SqliteMetadataStore::Impl {
     r.model = s.text(16);
     r.has_gps = s.integer(17) != 0;
     r.search_text = s.text(18);
-    if (!s.is_null(19)) {
-      r.preview.status = parse_preview_status(s.text(19)).value_or(PreviewStatus::Failed);
-      r.preview.error = s.text(20);
-      r.preview.version = s.text(21);
-      r.preview.origin = s.text(22);
-      r.preview.sequencer = s.text(23);
-      r.preview.thumb_width = static_cast<int>(s.integer(24));
-      r.preview.thumb_height = static_cast<int>(s.integer(25));
-      r.preview.preview_width = static_cast<int>(s.integer(26));
-      r.preview.preview_height = static_cast<int>(s.integer(27));
+    r.lat = s.real(19);
+    r.lon = s.real(20);
+    r.iso = s.real(21);
+    r.f_number = s.real(22);
+    r.focal_mm = s.real(23);
+    r.exposure_s = s.real(24);
+    r.display_width = static_cast<int>(s.integer(25));
+    r.display_height = static_cast<int>(s.integer(26));
+    if (!s.is_null(27)) {
+      r.preview.status = parse_preview_status(s.text(27)).value_or(PreviewStatus::Failed);
+      r.preview.error = s.text(28);
+      r.preview.version = s.text(29);
+      r.preview.origin = s.text(30);
+      r.preview.sequencer = s.text(31);
+      r.preview.thumb_width = static_cast<int>(s.integer(32));
+      r.preview.thumb_height = static_cast<int>(s.integer(33));
+      r.preview.preview_width = static_cast<int>(s.integer(34));
+      r.preview.preview_height = static_cast<int>(s.integer(35));
     }
     return r;
   }
@@ -352,10 +386,15 @@ struct SqliteMetadataStore::Impl {
       if (!TRY(step(v, "schema version"))) return make_error("sqlite " + path + ": no schema version");
       version = v.integer(0);
     }
-    if (version >= 2) return meta::ok_status();  // 0 (new) and 1 both take the columns
+    if (version >= 3) return meta::ok_status();  // 0 (new), 1 and 2 take what they lack
     std::string sql = "BEGIN IMMEDIATE;";
-    for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
-    sql += std::string(kPreviewBacklogIndex) + ";PRAGMA user_version = 2;COMMIT;";
+    if (version < 2) {
+      for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
+      sql += std::string(kPreviewBacklogIndex) + ";";
+    }
+    for (const char* column : kFilterColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
+    sql += kFilterBackfill;
+    sql += "PRAGMA user_version = 3;COMMIT;";
     return exec(sql);
   }
 
@@ -378,7 +417,8 @@ struct SqliteMetadataStore::Impl {
       }
     }
     auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kRecordColumns +
-                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+                         "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"));
     s.bind(1, r.owner).bind(2, r.image_id).bind(3, r.filename).bind(4, r.content_type);
     s.bind(5, static_cast<int64_t>(r.size)).bind(6, ascii_lower(r.sha256)).bind(7, r.etag);
     s.bind(8, std::string(to_string(r.status))).bind(9, r.error).bind(10, r.uploaded_at_ms);
@@ -388,6 +428,13 @@ struct SqliteMetadataStore::Impl {
     s.bind(14, r.metadata_json.empty() ? std::string("{}") : r.metadata_json);
     s.bind(15, r.format).bind(16, r.make).bind(17, r.model).bind(18, int64_t{r.has_gps});
     s.bind(19, ascii_lower(r.search_text));
+    int i = 20;
+    for (const auto& v : {r.lat, r.lon, r.iso, r.f_number, r.focal_mm, r.exposure_s}) {
+      if (v) s.bind(i, *v);
+      else s.bind_null(i);
+      ++i;
+    }
+    s.bind(26, int64_t{r.display_width}).bind(27, int64_t{r.display_height});
     TRY(run(s, op));
     return true;
   }
@@ -593,9 +640,11 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
       return make_error("InvalidArgument", op + ": malformed cursor (or one from another sort order)");
   }
   // Placeholders are numbered in the order the binds are pushed.
-  std::string sql = std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1";
-  std::vector<std::variant<std::string, int64_t>> binds{q.owner};
-  auto param = [&](std::variant<std::string, int64_t> v) {
+  std::string columns = kImageColumns;
+  if (q.without_metadata) columns.replace(columns.find(", metadata,"), 11, ", '{}',");
+  std::string sql = "SELECT " + columns + " FROM images WHERE owner = ?1";
+  std::vector<std::variant<std::string, int64_t, double>> binds{q.owner};
+  auto param = [&](std::variant<std::string, int64_t, double> v) {
     binds.push_back(std::move(v));
     return "?" + std::to_string(binds.size());
   };
@@ -616,6 +665,24 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   if (q.taken_to_ms) sql += " AND taken_at <= " + param(*q.taken_to_ms);
   if (q.has_gps) sql += " AND has_gps = " + param(int64_t{*q.has_gps});
   if (q.status) sql += " AND status = " + param(std::string(to_string(*q.status)));
+  auto range = [&](const char* column, const std::optional<double>& lo, const std::optional<double>& hi) {
+    if (lo) sql += std::string(" AND ") + column + " >= " + param(*lo);
+    if (hi) sql += std::string(" AND ") + column + " <= " + param(*hi);
+  };
+  range("iso", q.iso_min, q.iso_max);
+  range("fnumber", q.f_min, q.f_max);
+  range("focal", q.focal_min, q.focal_max);
+  range("exposure", q.exposure_min, q.exposure_max);
+  if (q.orientation == Orientation::Portrait) sql += " AND disp_h > disp_w";
+  if (q.orientation == Orientation::Landscape) sql += " AND disp_w > disp_h";
+  if (q.orientation == Orientation::Square) sql += " AND disp_w = disp_h AND disp_w > 0";
+  if (q.bbox) {
+    sql += " AND lat IS NOT NULL AND lat BETWEEN " + param(q.bbox->min_lat) + " AND " + param(q.bbox->max_lat);
+    if (q.bbox->min_lon <= q.bbox->max_lon)
+      sql += " AND lon BETWEEN " + param(q.bbox->min_lon) + " AND " + param(q.bbox->max_lon);
+    else  // across the antimeridian
+      sql += " AND (lon >= " + param(q.bbox->min_lon) + " OR lon <= " + param(q.bbox->max_lon) + ")";
+  }
   if (q.q && !q.q->empty()) sql += " AND search_text LIKE " + param("%" + like_escape(ascii_lower(*q.q)) + "%") + " ESCAPE '\\'";
   if (cursor) {
     if (!by_taken) {
@@ -636,7 +703,8 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   for (size_t i = 0; i < binds.size(); ++i) {
     int idx = static_cast<int>(i + 1);
     if (auto* str = std::get_if<std::string>(&binds[i])) s.bind(idx, *str);
-    else s.bind(idx, std::get<int64_t>(binds[i]));
+    else if (auto* n = std::get_if<int64_t>(&binds[i])) s.bind(idx, *n);
+    else s.bind(idx, std::get<double>(binds[i]));
   }
   ImagePage page;
   while (TRY(impl_->step(s, op))) {
