@@ -293,11 +293,25 @@ async function main() {
     if (r.method() === 'PUT' && /[?&]partNumber=\d+/.test(r.url())) partPuts.push(new URL(r.url()).searchParams.get('partNumber'))
   })
 
+  // Delivery: hashed assets compressed and cached for good, the page itself revalidated.
+  const delivered = {}
+  const onResponse = async (r) => {
+    const u = new URL(r.url())
+    if (u.pathname === '/' || /\/assets\/index-[^/]+\.(js|css)$/.test(u.pathname)) delivered[u.pathname.replace(/-[^/.]+\./, '.')] = await r.allHeaders()
+  }
+  page.on('response', onResponse)
   // Sign-in screen, wrong password message.
   await page.goto(base + '/')
   await page.waitForSelector('form.auth')
   await page.screenshot({ path: path.join(shots, 'signin.png') })
   await axeCheck(page, 'sign-in')
+  page.off('response', onResponse)
+  const js = delivered['/assets/index.js'] ?? {}
+  const css = delivered['/assets/index.css'] ?? {}
+  const html = delivered['/'] ?? {}
+  check(js['content-encoding'] === 'br' && css['content-encoding'] === 'br' && /immutable/.test(js['cache-control'] ?? ''),
+    `assets: brotli and immutable (${js['content-encoding']}, ${js['cache-control']})`)
+  check(html['cache-control'] === 'no-cache' && /Accept-Encoding/i.test(html.vary ?? ''), `index.html: no-cache, varies on encoding (${html['cache-control']})`)
   await signUp(page, base, 'alice', 'correct horse battery')
   check(true, 'sign up as alice lands on the gallery')
 
