@@ -463,8 +463,13 @@ async function main() {
   // Hostile EXIF strings show as inert text.
   await page.goto(base + '/#/')
   await page.waitForSelector('#uploader .uppy-Dashboard')
-  await upload(page, [hostile])
-  await waitSettled(page, ['hostile.jpg'])
+  const pdf = path.join(tmp, 'files', 'scan.jpg')
+  writeFileSync(pdf, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n')
+  await upload(page, [hostile, pdf])
+  await waitSettled(page, ['hostile.jpg', 'scan.jpg'])
+  await page.waitForFunction(() => /PDF/.test(document.querySelector('li.tile[data-status=unsupported] [data-testid=reason]')?.textContent ?? ''), null, { timeout: 5_000 }).catch(() => {})
+  const unsupported = (await page.locator('li.tile[data-status=unsupported] [data-testid=reason]').first().textContent()) ?? ''
+  check(/looks like a PDF document/.test(unsupported), `an unsupported file names the detected format (${unsupported})`)
   await page.goto(base + '/#/images/' + (await idOf(page, 'hostile.jpg')))
   await page.waitForSelector('[data-group=camera]')
   const camText = await page.locator('[data-group=camera]').textContent()
