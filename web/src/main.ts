@@ -160,6 +160,8 @@ function picture(img: Image, big = false): HTMLElement {
     height: p.height ?? null,
     class: 'pic',
     'data-testid': big ? 'viewer-image' : null,
+    // In the viewer a horizontal drag is a swipe, not the browser's drag-and-drop of the image.
+    draggable: big ? 'false' : null,
   })
   // A file that claims a showable format but does not decode gets the placeholder, not a broken icon.
   pic.addEventListener('error', () => pic.replaceWith(placeholder('No preview: the browser could not decode this file', big)), { once: true })
