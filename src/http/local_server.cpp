@@ -408,7 +408,7 @@ struct LocalServer::Impl {
         return common_headers(res);
       }
     }
-    std::optional<StaticFile> f = web ? web->resolve(req.path) : std::nullopt;
+    std::optional<StaticFile> f = web ? web->resolve(req.path, req.get_header_value("Accept-Encoding")) : std::nullopt;
     if (!f) {
       t_ctx.route = "unknown";
       return send_error(res, 404, "NotFound", web ? "no such file" : "no web app is served (start with --web DIR)");
@@ -418,6 +418,8 @@ struct LocalServer::Impl {
     r.set_header("Content-Type", f->content_type);
     r.set_header("Cache-Control", f->cache_control);
     r.set_header("ETag", f->etag);
+    r.set_header("Vary", "Accept-Encoding");
+    if (!f->content_encoding.empty()) r.set_header("Content-Encoding", f->content_encoding);
     r.route = t_ctx.route;
     if (req.get_header_value("If-None-Match") == f->etag) {
       r.status = 304;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 
@@ -55,7 +56,70 @@ std::optional<StaticFile> StaticFiles::stat_file(const std::string& path, std::s
   return f;
 }
 
-std::optional<StaticFile> StaticFiles::resolve(std::string_view url_path) const {
+bool accepts_encoding(std::string_view header, std::string_view coding) {
+  auto lower = [](std::string_view s) {
+    std::string out;
+    for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  const std::string want = lower(coding);
+  bool star = false, named = false, named_ok = false;
+  size_t i = 0;
+  while (i <= header.size()) {
+    size_t j = header.find(',', i);
+    if (j == std::string_view::npos) j = header.size();
+    std::string_view item = trim(header.substr(i, j - i));
+    i = j + 1;
+    if (item.empty()) continue;
+    std::string_view name = trim(item.substr(0, item.find(';')));
+    bool ok = true;  // a weight of 0 means "not acceptable"
+    if (size_t q = item.find(';'); q != std::string_view::npos) {
+      std::string params = lower(item.substr(q + 1));
+      if (size_t at = params.find("q="); at != std::string::npos) {
+        std::string_view v = trim(std::string_view(params).substr(at + 2));
+        ok = false;
+        for (char c : v) {
+          if (c >= '1' && c <= '9') ok = true;
+          if (c != '0' && c != '.') break;
+        }
+      }
+    }
+    std::string n = lower(name);
+    if (n == want) {
+      named = true;
+      named_ok = ok;
+    } else if (n == "*") {
+      star = ok;
+    }
+  }
+  return named ? named_ok : star;
+}
+
+std::optional<StaticFile> StaticFiles::resolve(std::string_view url_path, std::string_view accept_encoding) const {
+  auto f = resolve_plain(url_path);
+  if (!f || accept_encoding.empty()) return f;
+  for (auto [coding, ext] : {std::pair<const char*, const char*>{"br", ".br"}, {"gzip", ".gz"}}) {
+    if (!accepts_encoding(accept_encoding, coding)) continue;
+    struct stat st {};
+    std::string p = f->path + ext;
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    StaticFile z = *f;
+    z.path = p;
+    z.size = static_cast<uint64_t>(st.st_size);
+    z.etag = "\"" + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
+             std::to_string(st.st_mtim.tv_nsec) + "-" + coding + "\"";
+    z.content_encoding = coding;
+    return z;
+  }
+  return f;
+}
+
+std::optional<StaticFile> StaticFiles::resolve_plain(std::string_view url_path) const {
   if (url_path.empty() || url_path.front() != '/' || url_path.find('\0') != std::string_view::npos ||
       url_path.find('\\') != std::string_view::npos)
     return std::nullopt;

@@ -252,6 +252,36 @@ TEST(MotoDynamo, FiltersCombineWithAnd) {
   EXPECT_EQ(ids(*s->list(q)), (V{"9"}));
 }
 
+TEST(MotoDynamo, MakeModelLensAndFormatAreCaseInsensitiveSubstringsWithAliases) {
+  auto s = fresh_store();
+  auto put = [&](const std::string& id, int64_t at, std::string format, std::string make, std::string model,
+                 std::string metadata) {
+    auto r = rec(id, "10");
+    r.uploaded_at_ms = 1700000000000 + at;
+    r.format = std::move(format);
+    r.make = std::move(make);
+    r.model = std::move(model);
+    r.metadata_json = std::move(metadata);
+    EXPECT_TRUE(s->apply(r).value_or(false));
+  };
+  put("01JM1", 1, "JPEG", "NIKON CORPORATION", "NIKON D70", R"({"LensModel":"AF-S Nikkor 18-70mm"})");
+  put("01JM2", 2, "JPEG", "Apple", "iPhone 7", R"({"LensModel":"iPhone 7 back camera"})");
+  put("01JM3", 3, "Extended WEBP", "", "", "{}");
+  put("01JM4", 4, "HEIC", "Apple", "iPhone 12", "{}");
+  auto list = [&](auto set) {
+    store::ImageQuery q;
+    q.owner = kOwner;
+    set(q);
+    return ids(*s->list(q));
+  };
+  EXPECT_EQ(list([](auto& q) { q.make = "nikon"; }), (V{"1"}));
+  EXPECT_EQ(list([](auto& q) { q.model = "IPHONE"; }), (V{"4", "2"}));
+  EXPECT_EQ(list([](auto& q) { q.lens = "nikkor"; }), (V{"1"}));
+  EXPECT_EQ(list([](auto& q) { q.format = "jpg"; }), (V{"2", "1"}));
+  EXPECT_EQ(list([](auto& q) { q.format = "WEBP"; }), (V{"3"}));
+  EXPECT_EQ(list([](auto& q) { q.format = "heif"; }), (V{"4"}));
+}
+
 TEST(MotoDynamo, FiltersTakenRangeInBothSortOrders) {
   auto s = gallery();
   store::ImageQuery q;

@@ -4,6 +4,7 @@ line, configuration by flags / environment / config file, --help, and graceful s
 finishes an upload in flight."""
 
 import http.client
+import gzip
 import json
 import os
 import re
@@ -138,6 +139,9 @@ class StaticFilesTest(unittest.TestCase):
             f.write("<!doctype html><title>imgmeta</title><script type=module src=/assets/app.js></script>")
         with open(os.path.join(cls.web.name, "assets", "app.js"), "w") as f:
             f.write("console.log('hi')")
+        # What the web build writes beside each text file (web/vite.config.ts).
+        with open(os.path.join(cls.web.name, "assets", "app.js.gz"), "wb") as f:
+            f.write(gzip.compress(b"console.log('hi')"))
         with open(os.path.join(cls.web.name, ".secret"), "w") as f:
             f.write("hidden")
         cls.server = Server(web=cls.web.name)
@@ -167,6 +171,17 @@ class StaticFilesTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertIn("immutable", r.getheader("Cache-Control"))
         self.assertTrue(r.getheader("Content-Type").startswith("text/javascript"))
+
+    def test_precompressed_copy_for_a_client_that_accepts_it(self):
+        r, body = raw_request(self.server, "GET", "/assets/app.js", headers={"Accept-Encoding": "gzip, deflate"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Encoding"), "gzip")
+        self.assertEqual(gzip.decompress(body), b"console.log('hi')")
+        self.assertIn("Accept-Encoding", r.getheader("Vary"))
+        self.assertIn("immutable", r.getheader("Cache-Control"))
+        r, body = raw_request(self.server, "GET", "/assets/app.js", headers={"Accept-Encoding": "br"})
+        self.assertIsNone(r.getheader("Content-Encoding"))
+        self.assertEqual(body, b"console.log('hi')")
 
     def test_traversal_and_hidden_files_are_404(self):
         for target in ("/../../etc/passwd", "/assets/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/.secret",

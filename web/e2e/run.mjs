@@ -293,11 +293,25 @@ async function main() {
     if (r.method() === 'PUT' && /[?&]partNumber=\d+/.test(r.url())) partPuts.push(new URL(r.url()).searchParams.get('partNumber'))
   })
 
+  // Delivery: hashed assets compressed and cached for good, the page itself revalidated.
+  const delivered = {}
+  const onResponse = async (r) => {
+    const u = new URL(r.url())
+    if (u.pathname === '/' || /\/assets\/index-[^/]+\.(js|css)$/.test(u.pathname)) delivered[u.pathname.replace(/-[^/.]+\./, '.')] = await r.allHeaders()
+  }
+  page.on('response', onResponse)
   // Sign-in screen, wrong password message.
   await page.goto(base + '/')
   await page.waitForSelector('form.auth')
   await page.screenshot({ path: path.join(shots, 'signin.png') })
   await axeCheck(page, 'sign-in')
+  page.off('response', onResponse)
+  const js = delivered['/assets/index.js'] ?? {}
+  const css = delivered['/assets/index.css'] ?? {}
+  const html = delivered['/'] ?? {}
+  check(js['content-encoding'] === 'br' && css['content-encoding'] === 'br' && /immutable/.test(js['cache-control'] ?? ''),
+    `assets: brotli and immutable (${js['content-encoding']}, ${js['cache-control']})`)
+  check(html['cache-control'] === 'no-cache' && /Accept-Encoding/i.test(html.vary ?? ''), `index.html: no-cache, varies on encoding (${html['cache-control']})`)
   await signUp(page, base, 'alice', 'correct horse battery')
   check(true, 'sign up as alice lands on the gallery')
 
@@ -449,8 +463,13 @@ async function main() {
   // Hostile EXIF strings show as inert text.
   await page.goto(base + '/#/')
   await page.waitForSelector('#uploader .uppy-Dashboard')
-  await upload(page, [hostile])
-  await waitSettled(page, ['hostile.jpg'])
+  const pdf = path.join(tmp, 'files', 'scan.jpg')
+  writeFileSync(pdf, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n')
+  await upload(page, [hostile, pdf])
+  await waitSettled(page, ['hostile.jpg', 'scan.jpg'])
+  await page.waitForFunction(() => /PDF/.test(document.querySelector('li.tile[data-status=unsupported] [data-testid=reason]')?.textContent ?? ''), null, { timeout: 5_000 }).catch(() => {})
+  const unsupported = (await page.locator('li.tile[data-status=unsupported] [data-testid=reason]').first().textContent()) ?? ''
+  check(/looks like a PDF document/.test(unsupported), `an unsupported file names the detected format (${unsupported})`)
   await page.goto(base + '/#/images/' + (await idOf(page, 'hostile.jpg')))
   await page.waitForSelector('[data-group=camera]')
   const camText = await page.locator('[data-group=camera]').textContent()
@@ -553,9 +572,48 @@ async function main() {
   await page.keyboard.press('ArrowLeft')
   await shown(pngOrder[1])
   check(page.url().includes(pngOrder[1]), 'ArrowLeft goes back one')
+  // A swipe to the left is "next"; the zoom button shows the picture at full size.
+  const stageBox = await page.locator('[data-testid=stage]').boundingBox()
+  await page.mouse.move(stageBox.x + stageBox.width * 0.7, stageBox.y + stageBox.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(stageBox.x + stageBox.width * 0.3, stageBox.y + stageBox.height / 2, { steps: 4 })
+  await page.mouse.up()
+  await shown(pngOrder[2])
+  check(page.url().includes(pngOrder[2]), 'a swipe moves to the next image')
+  await page.click('#zoom')
+  check(await page.locator('[data-testid=stage].zoomed').count() === 1 && (await page.getAttribute('#zoom', 'aria-pressed')) === 'true', 'zoom to full size')
   await page.keyboard.press('Escape')
   await page.waitForSelector('#viewer', { state: 'detached' })
   check(new URL(page.url()).hash.toLowerCase() === '#/?format=png', `Escape closes the viewer onto the same view (${new URL(page.url()).hash})`)
+
+  // Shift-click selects a range; select all takes the whole filtered view.
+  await page.locator(`li.tile[data-id="${pngOrder[0]}"] input.select`).click()
+  await page.locator(`li.tile[data-id="${pngOrder[3]}"] input.select`).click({ modifiers: ['Shift'] })
+  check((await page.textContent('#delete-selected')) === 'Delete 4 selected', `shift-click selects a range (${await page.textContent('#delete-selected')})`)
+  await page.click('#select-all')
+  check((await page.textContent('#delete-selected')) === `Delete ${pngOrder.length} selected`, 'select all selects the filtered view')
+  await page.click('#select-all')
+  check(await page.isDisabled('#delete-selected'), 'select none clears it')
+
+  // Zoomed out: months; the scrubber jumps to a date.
+  await page.goto(base + '/#/?zoom=month')
+  await page.waitForSelector('li.tile')
+  await page.evaluate(() => scrollTo(0, document.body.scrollHeight))
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length >= n, total, { timeout: 10_000 })
+  const monthGroups = await page.locator('section.day').evaluateAll((s) => s.map((x) => x.dataset.group))
+  check(monthGroups.every((g) => /^[tu]:\d{4}-\d{2}$/.test(g)), `grouped by month when zoomed out (${monthGroups})`)
+  await page.goto(base + '/#/')
+  await page.waitForSelector('li.tile')
+  await page.evaluate(() => scrollTo(0, document.body.scrollHeight))
+  await page.waitForFunction((n) => document.querySelectorAll('li.tile').length >= n, total, { timeout: 10_000 })
+  await page.evaluate(() => scrollTo(0, 0))
+  check(await page.isVisible('nav.scrubber'), 'a date scrubber for a long library')
+  await page.click('nav.scrubber button.mark:has-text("Aug 2001")')
+  await page.waitForTimeout(200)
+  const jumped = await page.evaluate(() => Math.abs(document.querySelector('section.day[data-group="t:2001-08-01"]').getBoundingClientRect().top))
+  check(jumped < 60, `the scrubber jumps to its date (${jumped})`)
+  await page.goto(base + '/#/?format=png')
+  await page.waitForSelector('li.tile')
 
   // The skip link moves focus to the content without leaving the view.
   await page.evaluate(() => document.activeElement?.blur())
@@ -574,6 +632,13 @@ async function main() {
   })
   check(phone.top < 844 && phone.uploadHidden && phone.filtersHidden, `phone: a photo in the first screen, uploader and filters folded (${JSON.stringify(phone)})`)
   await page.screenshot({ path: path.join(shots, 'mobile-gallery.png') })
+  await page.click('li.tile a.tile-link')
+  await page.waitForSelector('#viewer [data-testid=detail-filename]')
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: path.join(shots, 'mobile-viewer.png') })
+  await axeCheck(page, 'viewer on a phone')
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('#viewer', { state: 'detached' })
   await page.click('button.fold[aria-controls=filter-box]')
   check(await page.isVisible('#f-make'), 'phone: the Filters button unfolds the filters')
   await page.setViewportSize({ width: 1280, height: 900 })

@@ -160,6 +160,8 @@ function picture(img: Image, big = false): HTMLElement {
     height: p.height ?? null,
     class: 'pic',
     'data-testid': big ? 'viewer-image' : null,
+    // In the viewer a horizontal drag is a swipe, not the browser's drag-and-drop of the image.
+    draggable: big ? 'false' : null,
   })
   // A file that claims a showable format but does not decode gets the placeholder, not a broken icon.
   pic.addEventListener('error', () => pic.replaceWith(placeholder('No preview: the browser could not decode this file', big)), { once: true })
@@ -284,6 +286,7 @@ interface GalleryView {
 let gallery: GalleryView | null = null
 
 function dropGallery() {
+  gallery?.saveScroll()
   gallery?.abort.abort()
   gallery = null
   uploader?.destroy()
@@ -793,9 +796,10 @@ function openViewer(imageId: string, fromGallery: boolean) {
   void api.getImage(imageId, signal).then(
     (img) => {
       if (signal.aborted) return
-      if (!cached || JSON.stringify(cached) !== JSON.stringify({ ...img, contentUrl: cached.contentUrl, thumbnailUrl: cached.thumbnailUrl, previewUrl: cached.previewUrl }))
-        renderViewer(img, signal, !!cached)
-      else currentImage = img
+      // The list's copy is shown at once; the fresh one replaces it only when something changed
+      // (not merely the signed URLs).
+      const same = (i: Image) => JSON.stringify({ ...i, contentUrl: null, thumbnailUrl: null, previewUrl: null })
+      if (!cached || same(cached) !== same(img)) renderViewer(img, signal, !!cached)
     },
     (e) => {
       if (signal.aborted || !viewerEl) return
@@ -810,11 +814,8 @@ function openViewer(imageId: string, fromGallery: boolean) {
   )
 }
 
-let currentImage: Image | null = null
-
 function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
   if (!viewerEl) return
-  currentImage = img
   viewerEl.dataset.id = img.imageId
   setTitle(img.filename)
   const order = gallery?.order() ?? []
