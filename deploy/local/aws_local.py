@@ -718,7 +718,9 @@ class AwsLocal:
                 "pids": [c.pid for c in self.children],
                 "ports": [self.httpd.server_address[1], int(self.endpoint.rsplit(":", 1)[1])]
                 + [int(fn.emulator.address.rsplit(":", 1)[1]) for fn in self.functions.values()],
+                "motoPid": self.moto.pid,
                 "functions": {n: {"handler": f.config.get("Handler"), "running": f.ready(), "initError": f.init_error,
+                                  "pid": f.child.pid if f.child else None,
                                   "log": f.child.log_path if f.child else None} for n, f in self.functions.items()},
                 "work": self.work}
         if self.args.ready_file:
