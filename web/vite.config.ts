@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config'
 // marks those immutable), no inline script (the server's CSP forbids it).
 export default defineConfig({
   base: './',
+  // amazon-cognito-identity-js (Cognito mode) reads Node's `global`; without this the page
+  // fails at sign-up with "global is not defined" (found by e2e/aws.mjs).
+  define: { global: 'globalThis' },
   build: {
     target: 'es2022',
     outDir: 'dist',
