@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     --npm-ci) npm_ci=1; shift ;;
     --delete-data) delete_data=1; shift ;;
     --yes|-y) yes=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
