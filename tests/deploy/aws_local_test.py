@@ -31,7 +31,7 @@ SHARED = os.environ.get("IMGMETA_SHARED_DIR") or os.path.abspath(os.path.join(SO
 BIN = os.environ.get("IMGMETA_BIN") or os.path.join(SOURCE, "build/dev/src/cli/imgmeta")
 STACK = "imgmeta-lt"
 PASSWORD = "Correct-Horse-9"
-START_TIMEOUT_S = 180
+START_TIMEOUT_S = 240  # deploy.sh on a loaded 2-core machine
 
 
 def corpus(rel):

@@ -22,7 +22,7 @@ const bin = process.env.IMGMETA_BIN ?? path.join(repo, 'build/dev/src/cli/imgmet
 const dist = process.env.IMGMETA_WEB_DIST ?? path.join(web, 'dist')
 const corpus = path.join(shared, 'corpus')
 const oracle = path.join(shared, 'corpus-oracle')
-const DEADLINE_MS = 5 * 60_000
+const DEADLINE_MS = 6 * 60_000
 const PASSWORD = 'Correct-Horse-9'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'imgmeta-e2e-aws-'))
@@ -79,7 +79,7 @@ async function startLocal() {
   }
   local.stdout.on('data', keep)
   local.stderr.on('data', keep)
-  for (let i = 0; i < 1800; i++) {
+  for (let i = 0; i < 2400; i++) {
     if (local.exitCode !== null) throw new Error('deploy.sh local exited:\n' + out)
     if (existsSync(ready)) return JSON.parse(readFileSync(ready, 'utf8'))
     await new Promise((r) => setTimeout(r, 100))
