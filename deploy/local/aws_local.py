@@ -22,7 +22,8 @@ loopback only. Nothing of it is needed (or used) on real AWS.
   7. prints the site's URL and waits; Ctrl-C (or SIGTERM) stops everything it started.
 
 Usage: deploy/deploy.sh local [--stack-name NAME] [--port N] [--binary PATH]
-                              [--web-dist DIR | --skip-web-build | --npm-ci] [--ready-file PATH]
+                              [--web-dist DIR | --skip-web-build | --npm-ci] [--param KEY=VALUE]
+                              [--ready-file PATH] [--keep-work]
 """
 
 import argparse
@@ -586,6 +587,8 @@ class AwsLocal:
             cmd.append("--skip-web-build")
         if self.args.npm_ci:
             cmd.append("--npm-ci")
+        for p in self.args.param or []:
+            cmd += ["--param", p]
         log("deploying the stack through deploy/deploy.sh deploy: " + " ".join(cmd[1:]))
         self.deployer = subprocess.Popen(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
@@ -771,6 +774,8 @@ def main():
     ap.add_argument("--web-dist", help="publish this built web app instead of building web/")
     ap.add_argument("--skip-web-build", action="store_true", help="publish web/dist as it is")
     ap.add_argument("--npm-ci", action="store_true", help="run npm ci in web/ first (the npm registry)")
+    ap.add_argument("--param", action="append", metavar="KEY=VALUE",
+                    help="a template parameter for deploy.sh (repeatable; e.g. ServeQueue=true)")
     ap.add_argument("--ready-file", help="write the URLs, ports and pids here (JSON) once everything runs")
     ap.add_argument("--keep-work", action="store_true", help="keep the logs and unpacked zips after stopping")
     args = ap.parse_args()
