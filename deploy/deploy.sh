@@ -2,8 +2,12 @@
 # Deploys imgmeta to AWS with one command, on the AWS CLI (v1 or v2); docs/deploy.md.
 #
 #   deploy/deploy.sh [deploy] [options]    build, upload, create or update the stack, publish the site
-#   deploy/deploy.sh destroy [options]     empty the buckets and delete everything deploy made
-#   deploy/deploy.sh redrive [options]     send the events waiting in the extractor's DLQ back to it
+#   deploy/deploy.sh destroy [options]     delete the stack; images, records and accounts are kept
+#                                          unless --delete-data (then they go too)
+#   deploy/deploy.sh redrive [options]     send the events waiting in the DLQs back to their functions
+#   deploy/deploy.sh local [options]       the whole AWS shape on this machine (moto, the functions
+#                                          under a Runtime API emulator, the HTTP API, the site);
+#                                          deploy/local/aws_local.py --help lists its options
 #
 # Options:
 #   --stack-name NAME     1-20 characters of [a-z0-9-], starting with a letter (default: imgmeta)
@@ -14,7 +18,10 @@
 #   --param KEY=VALUE     set a template parameter (repeatable; e.g. ExtractorMemorySize=256)
 #   --binary PATH         the imgmeta binary to package (default: package-lambda.sh builds release)
 #   --web-dist DIR        publish this already built web app instead of building web/
-#   --skip-web-build      publish web/dist as it is (no npm ci / npm run build)
+#   --skip-web-build      publish web/dist as it is (no npm run build)
+#   --npm-ci              run `npm ci` in web/ first (network: the npm registry); without it
+#                         the build uses the installed web/node_modules and stops if there is none
+#   --delete-data         with destroy: also delete the retained bucket, table and user pool
 #   --yes                 do not ask before destroying
 #
 # Idempotent: running deploy again with nothing changed changes nothing (the change set is
@@ -26,13 +33,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
 action=deploy stack=imgmeta profile="" region="" endpoint="" email="" yes=0
-binary="" web_dist="" skip_web_build=0
+binary="" web_dist="" skip_web_build=0 npm_ci=0 delete_data=0
 params=()
 die() { echo "deploy.sh: $*" >&2; exit 1; }
 say() { echo "==> $*"; }
 need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
 
 if [ $# -gt 0 ] && [[ $1 != -* ]]; then action=$1; shift; fi
+if [ "$action" = local ]; then exec python3 "$here/local/aws_local.py" "$@"; fi
 while [ $# -gt 0 ]; do
   case $1 in
     --stack-name) need_arg "$@"; stack=$2; shift 2 ;;
@@ -44,12 +52,14 @@ while [ $# -gt 0 ]; do
     --binary) need_arg "$@"; binary=$2; shift 2 ;;
     --web-dist) need_arg "$@"; web_dist=$2; shift 2 ;;
     --skip-web-build) skip_web_build=1; shift ;;
+    --npm-ci) npm_ci=1; shift ;;
+    --delete-data) delete_data=1; shift ;;
     --yes|-y) yes=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-case $action in deploy|destroy|redrive) ;; *) die "unknown command $action (deploy, destroy or redrive)" ;; esac
+case $action in deploy|destroy|redrive) ;; *) die "unknown command $action (deploy, destroy, redrive or local)" ;; esac
 [[ $stack =~ ^[a-z][a-z0-9-]{0,19}$ ]] || die "--stack-name must be 1-20 characters of [a-z0-9-] starting with a letter (it names the S3 buckets)"
 command -v aws >/dev/null || die "the AWS CLI (aws) is required"
 
@@ -100,6 +110,15 @@ empty_bucket() {  # every object and unfinished multipart upload; the buckets ar
   done < <(awsc s3api list-multipart-uploads --bucket "$bucket" --query 'Uploads[].[Key,UploadId]' --output text 2>/dev/null || true)
 }
 
+wait_stack_quietly() {  # like wait_stack, but returns 1 after the report instead of exiting
+  if ! awsc cloudformation wait "stack-$1-complete" --stack-name "$stack" 2>/dev/null; then
+    echo "deploy.sh: stack $stack did not reach ${1^^}_COMPLETE; the failed events:" >&2
+    awsc cloudformation describe-stack-events --stack-name "$stack" --output table \
+      --query "StackEvents[?contains(ResourceStatus,'FAILED')].[LogicalResourceId,ResourceStatus,ResourceStatusReason]" >&2 || true
+    return 1
+  fi
+}
+
 wait_stack() {  # $1: create|update|delete
   if ! awsc cloudformation wait "stack-$1-complete" --stack-name "$stack"; then
     echo "deploy.sh: stack $stack did not reach ${1^^}_COMPLETE; the failed events:" >&2
@@ -110,27 +129,63 @@ wait_stack() {  # $1: create|update|delete
 }
 
 # ---------------------------------------------------------------- destroy
+# The names of the retained resources, derived as the template derives them (so that they
+# are found after the stack itself is gone).
+data_bucket() { echo "$stack-images-$1-$region"; }
+data_table() { echo "$stack-metadata"; }
+data_pools() {  # ids of the user pools named after the stack
+  awsc cognito-idp list-user-pools --max-results 60 --query "UserPools[?Name=='$stack-users'].Id" --output text 2>/dev/null \
+    | tr '\t' '\n' | grep -v '^None$' || true
+}
+
+delete_data() {  # $1: account id
+  local bucket table pool
+  bucket=$(data_bucket "$1") table=$(data_table)
+  if awsc s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    empty_bucket "$bucket"
+    awsc s3api delete-bucket --bucket "$bucket"
+    say "deleted s3://$bucket"
+  fi
+  if awsc dynamodb describe-table --table-name "$table" >/dev/null 2>&1; then
+    awsc dynamodb delete-table --table-name "$table" >/dev/null
+    say "deleted table $table"
+  fi
+  for pool in $(data_pools); do
+    # The pool's DeletionProtection is on (template.yaml): turned off only here, on purpose.
+    awsc cognito-idp update-user-pool --user-pool-id "$pool" --deletion-protection INACTIVE \
+      --auto-verified-attributes email >/dev/null
+    awsc cognito-idp delete-user-pool --user-pool-id "$pool"
+    say "deleted user pool $pool"
+  done
+}
+
 destroy() {
-  local status
+  local status account
   status=$(stack_status)
-  local artifacts
-  artifacts="$stack-artifacts-$(account_id)-$region"
+  account=$(account_id) || die "no AWS credentials (aws sts get-caller-identity failed)"
+  local artifacts="$stack-artifacts-$account-$region" bucket
+  bucket=$(data_bucket "$account")
+  local what="stack $stack in $region (the images in s3://$bucket, the records and the user accounts are kept)"
+  [ $delete_data = 1 ] && what="stack $stack in $region AND every image in s3://$bucket, every record and every user account"
+  if [ $yes = 0 ]; then
+    [ -t 0 ] || die "destroy deletes $what; pass --yes when not running on a terminal"
+    printf 'Delete %s? Type the stack name to confirm: ' "$what"
+    local answer
+    read -r answer
+    [ "$answer" = "$stack" ] || die "not confirmed; nothing deleted"
+  fi
   if [ -z "$status" ]; then
     say "no stack $stack in $region"
   else
-    read_outputs
-    local bucket=${out[BucketName]:-}
-    if [ $yes = 0 ]; then
-      [ -t 0 ] || die "destroy deletes stack $stack and every image in ${bucket:-its bucket}; pass --yes when not running on a terminal"
-      printf 'Delete stack %s in %s and every image in %s? Type the stack name to confirm: ' "$stack" "$region" "${bucket:-its bucket}"
-      local answer
-      read -r answer
-      [ "$answer" = "$stack" ] || die "not confirmed; nothing deleted"
-    fi
-    [ -n "$bucket" ] && empty_bucket "$bucket"
     say "deleting stack $stack"
     awsc cloudformation delete-stack --stack-name "$stack"
     wait_stack delete
+  fi
+  if [ $delete_data = 1 ]; then
+    delete_data "$account"
+  elif awsc s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    say "kept (DeletionPolicy Retain): s3://$bucket, table $(data_table), user pool $stack-users;" \
+        "deploy.sh destroy --delete-data removes them"
   fi
   if awsc s3api head-bucket --bucket "$artifacts" >/dev/null 2>&1; then
     empty_bucket "$artifacts"
@@ -144,14 +199,22 @@ destroy() {
 redrive() {
   command -v jq >/dev/null || die "redrive needs jq"
   read_outputs
-  local queue=${out[DeadLetterQueueUrl]:-} fn=${out[ExtractorFunctionName]:-} n=0 msg handle
-  [ -n "$queue" ] && [ -n "$fn" ] || die "stack $stack has no DeadLetterQueueUrl/ExtractorFunctionName outputs"
+  [ -n "${out[DeadLetterQueueUrl]:-}" ] && [ -n "${out[ExtractorFunctionName]:-}" ] \
+    || die "stack $stack has no DeadLetterQueueUrl/ExtractorFunctionName outputs"
+  redrive_queue "${out[DeadLetterQueueUrl]}" "${out[ExtractorFunctionName]}"
+  if [ -n "${out[PreviewDeadLetterQueueUrl]:-}" ] && [ -n "${out[PreviewFunctionName]:-}" ]; then
+    redrive_queue "${out[PreviewDeadLetterQueueUrl]}" "${out[PreviewFunctionName]}"
+  fi
+}
+
+redrive_queue() {  # $1: the DLQ's URL, $2: the function its events go back to
+  local queue=$1 fn=$2 n=0 msg handle
   while :; do
     msg=$(awsc sqs receive-message --queue-url "$queue" --max-number-of-messages 1 --wait-time-seconds 1 --output json)
     [ -n "$msg" ] && [ "$(jq '.Messages | length' <<<"$msg")" -gt 0 ] || break
     handle=$(jq -r '.Messages[0].ReceiptHandle' <<<"$msg")
     jq -r '.Messages[0].Body' <<<"$msg" > "$work/event.json"
-    # The DLQ message body is the original S3 event: invoke asynchronously, as S3 does.
+    # The DLQ message body is the original event (SNS-wrapped): invoke asynchronously, as SNS does.
     awsc lambda invoke --function-name "$fn" --invocation-type Event --payload "$(cat "$work/event.json")" "$work/out.json" >/dev/null
     awsc sqs delete-message --queue-url "$queue" --receipt-handle "$handle"
     n=$((n + 1))
@@ -167,28 +230,72 @@ build_web() {  # prints the directory holding the built site
   fi
   if [ $skip_web_build = 0 ]; then
     command -v npm >/dev/null || die "npm is required to build the web app (or pass --web-dist DIR)"
-    say "building the web app (web/: npm ci && npm run build)" >&2
-    if ! (cd "$repo/web" && npm ci --no-audit --no-fund && npm run build) >&2; then
-      die "the web app did not build (cd web && npm ci && npm run build); nothing was deployed"
+    if [ $npm_ci = 1 ]; then
+      say "installing the web app's packages (web/: npm ci, from the npm registry)" >&2
+      (cd "$repo/web" && npm ci --no-audit --no-fund) >&2 || die "npm ci failed in web/; nothing was deployed"
+    elif [ ! -d "$repo/web/node_modules" ]; then
+      die "web/node_modules is missing: run (cd web && npm ci) or scripts/setup.sh, pass --npm-ci to let deploy.sh do it, or --web-dist DIR"
+    fi
+    say "building the web app (web/: npm run build, with the installed node_modules)" >&2
+    if ! (cd "$repo/web" && npm run build) >&2; then
+      die "the web app did not build (cd web && npm run build); nothing was deployed"
     fi
   fi
   [ -f "$repo/web/dist/index.html" ] || die "web/dist/index.html is missing: build the web app or pass --web-dist DIR"
   echo "$repo/web/dist"
 }
 
-ensure_artifacts_bucket() {
+# Lambda keeps its own copy of a function's code, so old zips are only needed to roll back
+# a recent update: they expire after this many days (a deploy re-uploads a missing one).
+ARTIFACT_DAYS=90
+
+ensure_artifacts_bucket() {  # created once; its protections are (re)applied on every deploy
   local bucket=$1
-  if awsc s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then return; fi
-  say "creating the artifacts bucket s3://$bucket"
-  if [ "$region" = us-east-1 ]; then
-    awsc s3api create-bucket --bucket "$bucket" >/dev/null
-  else
-    awsc s3api create-bucket --bucket "$bucket" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+  if ! awsc s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
+    say "creating the artifacts bucket s3://$bucket"
+    if [ "$region" = us-east-1 ]; then
+      awsc s3api create-bucket --bucket "$bucket" >/dev/null
+    else
+      awsc s3api create-bucket --bucket "$bucket" --create-bucket-configuration "LocationConstraint=$region" >/dev/null
+    fi
   fi
   awsc s3api put-public-access-block --bucket "$bucket" --public-access-block-configuration \
     BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
   awsc s3api put-bucket-encryption --bucket "$bucket" --server-side-encryption-configuration \
-    '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+    '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BucketKeyEnabled":true}]}'
+  awsc s3api put-bucket-lifecycle-configuration --bucket "$bucket" --lifecycle-configuration \
+    "{\"Rules\":[{\"ID\":\"expire-old-lambda-zips\",\"Status\":\"Enabled\",\"Filter\":{\"Prefix\":\"lambda/\"},\"Expiration\":{\"Days\":$ARTIFACT_DAYS},\"AbortIncompleteMultipartUpload\":{\"DaysAfterInitiation\":1}}]}"
+  if [[ $endpoint == http://* ]]; then
+    # A TLS-only policy would lock out a plain-HTTP local endpoint (moto evaluates it).
+    say "not applying the TLS-only policy to s3://$bucket: $endpoint is plain HTTP"
+  else
+    awsc s3api put-bucket-policy --bucket "$bucket" --policy \
+      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyPlainHttp\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::$bucket\",\"arn:aws:s3:::$bucket/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"
+  fi
+}
+
+upload_zip() {  # $1: the zip, $2: its name in the bucket; prints the key
+  local sha key
+  sha=$(sha256sum "$1" | cut -c1-16)
+  key="lambda/$2-$sha.zip"
+  if awsc s3api head-object --bucket "$artifacts" --key "$key" >/dev/null 2>&1; then
+    say "s3://$artifacts/$key is already uploaded" >&2
+  else
+    say "uploading s3://$artifacts/$key" >&2
+    awsc s3 cp "$1" "s3://$artifacts/$key" --only-show-errors >&2
+  fi
+  echo "$key"
+}
+
+# An endpoint that is not AWS (moto_server) must model what the template needs beyond moto:
+# without deploy/local/moto_shim_server.py the stack fails half made on AmplifyApp.
+check_local_endpoint() {
+  [ -n "$endpoint" ] || return 0
+  if ! curl -fsS -o /dev/null "$endpoint/_shim/resources" 2>/dev/null; then
+    die "$endpoint does not model Cognito, API Gateway and Amplify in CloudFormation (plain moto_server?):" \
+        "the stack could not be made there. Run deploy/deploy.sh local (it starts everything), or start" \
+        "deploy/local/moto_shim_server.py and point --endpoint-url at it. Nothing was created."
+  fi
 }
 
 # Shows the change set; returns 1 when it holds no changes (and deletes it).
@@ -198,7 +305,7 @@ make_change_set() {
   local outp
   if ! outp=$(awsc cloudformation create-change-set --stack-name "$stack" --change-set-name "$name" \
       --change-set-type "$type" --template-body "file://$here/template.yaml" \
-      --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --parameters "$@" --output text --query Id 2>&1); then
+      --capabilities CAPABILITY_IAM --parameters "$@" --output text --query Id 2>&1); then
     # moto answers a change set without changes here rather than with a FAILED change set.
     grep -qi 'no updates are to be performed\|didn.t contain changes' <<<"$outp" && return 1
     echo "$outp" >&2; die "create-change-set failed"
@@ -247,34 +354,35 @@ publish_site() {  # $1: the directory to publish
 }
 
 deploy() {
-  local site account artifacts zip sha key status type name
+  local site account zip key preview_key="" status type name
   # Everything that can fail without AWS first: a broken build deploys nothing.
   site=$(build_web)
-  say "packaging the Lambda"
+  check_local_endpoint
+  say "packaging the Lambdas"
   if [ -n "$binary" ]; then "$here/package-lambda.sh" --binary "$binary" --out "$work/lambda"
   else "$here/package-lambda.sh" --out "$work/lambda"; fi
   zip="$work/lambda/s3metadataFetcher.zip"
 
   account=$(account_id) || die "no AWS credentials (aws sts get-caller-identity failed)"
   artifacts="$stack-artifacts-$account-$region"
+  status=$(stack_status)
+  if [ -z "$status" ] && awsc s3api head-bucket --bucket "$(data_bucket "$account")" >/dev/null 2>&1; then
+    die "s3://$(data_bucket "$account") is left from an earlier stack $stack (kept by destroy): delete it with" \
+        "deploy/deploy.sh destroy --delete-data, or deploy under another --stack-name. Nothing was created."
+  fi
   ensure_artifacts_bucket "$artifacts"
-  sha=$(sha256sum "$zip" | cut -c1-16)
-  key="lambda/s3metadataFetcher-$sha.zip"
-  if awsc s3api head-object --bucket "$artifacts" --key "$key" >/dev/null 2>&1; then
-    say "s3://$artifacts/$key is already uploaded"
-  else
-    say "uploading s3://$artifacts/$key"
-    awsc s3 cp "$zip" "s3://$artifacts/$key" --only-show-errors
+  key=$(upload_zip "$zip" s3metadataFetcher)
+  if [ -f "$work/lambda/imgmetaPreview.zip" ]; then
+    preview_key=$(upload_zip "$work/lambda/imgmetaPreview.zip" imgmetaPreview)
   fi
 
-  status=$(stack_status)
   case $status in
     ROLLBACK_COMPLETE|ROLLBACK_FAILED|REVIEW_IN_PROGRESS)
       say "stack $stack is $status (its first creation failed): deleting it to start again"
       awsc cloudformation delete-stack --stack-name "$stack"; wait_stack delete; status="" ;;
     *_IN_PROGRESS) die "stack $stack is $status; wait for it to finish" ;;
   esac
-  declare -A given=([ArtifactBucket]="$artifacts" [LambdaCodeKey]="$key")
+  declare -A given=([ArtifactBucket]="$artifacts" [LambdaCodeKey]="$key" [PreviewCodeKey]="$preview_key")
   [ -n "$email" ] && given[AlarmEmail]=$email
   local p
   for p in "${params[@]}"; do given[${p%%=*}]=${p#*=}; done
@@ -293,7 +401,14 @@ deploy() {
   if make_change_set "$type" "$name" "${args[@]}"; then
     say "executing the change set"
     awsc cloudformation execute-change-set --stack-name "$stack" --change-set-name "$name"
-    wait_stack "${type,,}"
+    if ! wait_stack_quietly "${type,,}"; then
+      if [ "$type" = CREATE ]; then
+        say "the stack could not be created; deleting what was made of it (nothing else is changed)" >&2
+        awsc cloudformation delete-stack --stack-name "$stack" || true
+        awsc cloudformation wait stack-delete-complete --stack-name "$stack" || true
+      fi
+      exit 1
+    fi
   else
     say "stack $stack is up to date: no changes"
   fi

@@ -9,3 +9,4 @@ cd "$(dirname "$0")/../web"
 npm run build
 npm test
 IMGMETA_BIN=${IMGMETA_BIN:-$PWD/../build/dev/src/cli/imgmeta} npm run e2e
+IMGMETA_BIN=${IMGMETA_BIN:-$PWD/../build/dev/src/cli/imgmeta} node e2e/aws.mjs  # the AWS shape: deploy/deploy.sh local

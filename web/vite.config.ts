@@ -35,6 +35,9 @@ function precompress(): Plugin {
 export default defineConfig({
   base: './',
   plugins: [precompress()],
+  // amazon-cognito-identity-js (Cognito mode) reads Node's `global`; without this the page
+  // fails at sign-up with "global is not defined" (found by e2e/aws.mjs).
+  define: { global: 'globalThis' },
   build: {
     target: 'es2022',
     outDir: 'dist',

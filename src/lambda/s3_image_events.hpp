@@ -1,5 +1,6 @@
-// http::ImageEvents for the AWS shape: S3 emits the object events itself (to the extract
-// Lambda), so the API only has to do what S3 will not:
+// http::ImageEvents for the AWS shape: S3 emits the object events itself (to the event
+// topic, whose subscribers are the extract and preview Lambdas; deploy/template.yaml), so
+// the API only has to do what S3 will not:
 //   object_created  (multipart completed through the API) writes a `pending` record at
 //                   sequencer "0", so the image is listed at once; S3's own
 //                   ObjectCreated event carries a larger sequencer and replaces it.

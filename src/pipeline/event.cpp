@@ -16,7 +16,7 @@ using json = nlohmann::json;
 constexpr size_t kMaxDocument = 1 << 20;  // bytes of JSON
 constexpr size_t kMaxRecords = 10000;
 constexpr size_t kMaxKeyBytes = 1024;     // S3's key limit
-constexpr int kMaxNesting = 2;            // an SQS body holding a notification, no deeper
+constexpr int kMaxNesting = 2;            // SQS body -> SNS envelope -> notification, no deeper
 
 const std::string* string_at(const json& obj, const char* name) {
   if (!obj.is_object()) return nullptr;
@@ -70,12 +70,98 @@ bool is_test_event(const json& doc) {
   return ev && *ev == "s3:TestEvent";
 }
 
+// EventBridge's "detail-type" and detail.reason / deletion-type (S3 User Guide, "EventBridge
+// event message structure") as the S3 notification's event name; empty for the detail types
+// the pipeline does not act on (restore, tagging, ACL, storage class, ...).
+std::string eventbridge_event_name(const std::string& detail_type, const json& detail) {
+  const std::string* reason = string_at(detail, "reason");
+  const std::string r = reason ? *reason : "";
+  if (detail_type == "Object Created") {
+    if (r == "CopyObject") return "ObjectCreated:Copy";
+    if (r == "CompleteMultipartUpload") return "ObjectCreated:CompleteMultipartUpload";
+    if (r == "POST Object") return "ObjectCreated:Post";
+    return "ObjectCreated:Put";
+  }
+  if (detail_type == "Object Deleted") {
+    const std::string* deletion = string_at(detail, "deletion-type");
+    if (deletion && *deletion == "Delete Marker Created") return "ObjectRemoved:DeleteMarkerCreated";
+    return "ObjectRemoved:Delete";  // DeleteObject, DeleteObjects, Lifecycle Expiration
+  }
+  return "";
+}
+
+// One EventBridge event from S3 (source "aws.s3"), as a record.
+Status parse_eventbridge(const json& doc, ParsedEvents& out, const std::string& where) {
+  const std::string* type = string_at(doc, "detail-type");
+  const json* detail = object_at(doc, "detail");
+  if (!type || !detail) return make_error("InvalidEvent", where + ": EventBridge event without detail-type or detail");
+  EventRecord e;
+  e.event_name = eventbridge_event_name(*type, *detail);
+  if (e.event_name.empty()) {
+    ++out.ignored;
+    return meta::ok_status();
+  }
+  if (const std::string* t = string_at(doc, "time")) e.event_time = *t;
+  if (const std::string* reg = string_at(doc, "region")) e.region = *reg;
+  if (const json* bucket = object_at(*detail, "bucket"))
+    if (const std::string* b = string_at(*bucket, "name")) e.bucket = *b;
+  const json* object = object_at(*detail, "object");
+  if (!object) return make_error("InvalidEvent", where + ": no detail.object");
+  const std::string* key = string_at(*object, "key");
+  if (!key || key->empty()) return make_error("InvalidEvent", where + ": no detail.object.key");
+  e.key = decode_key(*key);
+  if (e.key.size() > kMaxKeyBytes)
+    return make_error("InvalidEvent", where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
+  if (auto it = object->find("size"); it != object->end()) {
+    if (it->is_number_unsigned()) e.size = it->get<uint64_t>();
+    else if (it->is_number_integer() && it->get<int64_t>() >= 0) e.size = static_cast<uint64_t>(it->get<int64_t>());
+    else if (!it->is_null()) return make_error("InvalidEvent", where + ": detail.object.size is not a non-negative integer");
+  }
+  if (const std::string* etag = string_at(*object, "etag")) e.etag = *etag;
+  if (const std::string* seq = string_at(*object, "sequencer")) e.sequencer = *seq;
+  if (const std::string* ver = string_at(*object, "version-id")) e.version_id = *ver;
+  if (out.records.size() >= kMaxRecords) return make_error("InvalidEvent", where + ": more than 10000 records in all");
+  out.records.push_back(std::move(e));
+  return meta::ok_status();
+}
+
+Status parse_document(const json& doc, ParsedEvents& out, const std::string& where, int depth);
+
+// The S3 notification inside an SNS message (`Message`, a JSON string), from an SNS record
+// of a Lambda event or from an SQS body that carries the SNS envelope.
+Status parse_sns_message(const json& sns, ParsedEvents& out, const std::string& where, int depth) {
+  const std::string* type = string_at(sns, "Type");
+  if (type && *type != "Notification") {  // SubscriptionConfirmation, UnsubscribeConfirmation
+    ++out.ignored;
+    return meta::ok_status();
+  }
+  const std::string* message = string_at(sns, "Message");
+  if (!message) return make_error("InvalidEvent", where + ": SNS message without a Message");
+  if (depth >= kMaxNesting) return make_error("InvalidEvent", where + ": messages nested too deep");
+  json inner = json::parse(*message, nullptr, false);
+  if (inner.is_discarded()) return make_error("InvalidEvent", where + ".Message: not JSON");
+  return parse_document(inner, out, where + ".Message", depth + 1);
+}
+
+bool is_sns_envelope(const json& doc) {
+  const std::string* type = string_at(doc, "Type");
+  return type && string_at(doc, "TopicArn") &&
+         (*type == "Notification" || *type == "SubscriptionConfirmation" || *type == "UnsubscribeConfirmation");
+}
+
+bool is_eventbridge_s3(const json& doc) {
+  const std::string* source = string_at(doc, "source");
+  return source && *source == "aws.s3" && string_at(doc, "detail-type");
+}
+
 Status parse_document(const json& doc, ParsedEvents& out, const std::string& where, int depth) {
   if (is_test_event(doc)) {
     ++out.ignored;
     return meta::ok_status();
   }
   if (!doc.is_object()) return make_error("InvalidEvent", where + ": not a JSON object");
+  if (is_sns_envelope(doc)) return parse_sns_message(doc, out, where, depth);
+  if (is_eventbridge_s3(doc)) return parse_eventbridge(doc, out, where);
   auto records = doc.find("Records");
   if (records == doc.end()) {
     // A bare S3 record.
@@ -92,6 +178,13 @@ Status parse_document(const json& doc, ParsedEvents& out, const std::string& whe
     std::string at = where + " Records[" + std::to_string(index++) + "]";
     if (out.records.size() >= kMaxRecords) return make_error("InvalidEvent", at + ": more than 10000 records in all");
     const std::string* source = string_at(r, "eventSource");
+    if (const std::string* sns_source = string_at(r, "EventSource"); sns_source && *sns_source == "aws:sns") {
+      // S3 -> SNS -> Lambda: the record's Sns.Message is the S3 notification.
+      const json* sns = object_at(r, "Sns");
+      if (!sns) return make_error("InvalidEvent", at + ": SNS record without Sns");
+      TRY(parse_sns_message(*sns, out, at + ".Sns", depth));
+      continue;
+    }
     if (source && *source == "aws:sqs") {
       // S3 -> SQS -> Lambda: the body is the S3 notification, as a JSON string.
       const std::string* body = string_at(r, "body");

@@ -1,7 +1,10 @@
 // The S3 event record: what S3 sends when an object is created or removed, what the local
 // server writes into its outbox, and what the handler takes. Parsed from every shape it
 // arrives in: a notification ({"Records":[...]}), the same inside an SQS message body (S3 ->
-// SQS -> Lambda), and moto's variant (no sequencer, '/' as %2F, eventTime without 'Z').
+// SQS -> Lambda), inside an SNS message (S3 -> SNS -> Lambda: a record with "EventSource":
+// "aws:sns" whose Sns.Message is the notification; S3 -> SNS -> SQS: a body that is the SNS
+// envelope), an EventBridge event from S3 ("source":"aws.s3", detail-type "Object Created" /
+// "Object Deleted"), and moto's variant (no sequencer, '/' as %2F, eventTime without 'Z').
 //
 // Reference: Amazon S3 User Guide, "Event message structure" (eventVersion 2.1).
 #pragma once
@@ -48,9 +51,12 @@ struct ParsedEvents {
 };
 
 // Parses a notification document: {"Records":[S3 records]}, an SQS event whose records
-// carry such a document (or an s3:TestEvent) as their string `body`, a bare S3 record, or
-// an s3:TestEvent (no records). Errors name the record index and the field. Caps: 10000
-// records, 1 MiB of JSON, key 1024 bytes after decoding (S3's limit).
+// carry such a document (or an s3:TestEvent) as their string `body`, an SNS event whose
+// records carry it as Sns.Message, an SNS envelope ({"Type":"Notification","TopicArn":...,
+// "Message":...}; confirmations are ignored), an EventBridge S3 event (other detail types
+// than Object Created/Deleted are ignored), a bare S3 record, or an s3:TestEvent (no
+// records). Errors name the record index and the field. Caps: 10000 records, 1 MiB of JSON,
+// two levels of envelopes (SQS -> SNS), key 1024 bytes after decoding (S3's limit).
 Result<ParsedEvents> parse_events(std::string_view json);
 
 // One record as real S3 writes it (eventVersion 2.1, key form-encoded with '/' kept,

@@ -1,8 +1,9 @@
 """deploy/deploy.sh end to end against moto_server on loopback (through
-tests/deploy/moto_shim_server.py, which adds CloudFormation models for the types moto
+deploy/local/moto_shim_server.py, which adds CloudFormation models for the types moto
 skips and answers the Amplify Hosting calls). moto reports CREATE_COMPLETE for whatever it
 skips, so every resource is checked through its own service's API instead of the stack
-status; then a second deploy must change nothing, and destroy must remove it all.
+status; then a second deploy must change nothing, destroy must keep the data (DeletionPolicy
+Retain) and destroy --delete-data must remove it all.
 
 Environment: IMGMETA_BIN (the imgmeta binary to package; default build/dev), IMGMETA_SOURCE_DIR."""
 
@@ -37,6 +38,7 @@ ARTIFACTS = f"{STACK}-artifacts-{ACCOUNT}-{REGION}"
 TABLE = f"{STACK}-metadata"
 EXTRACTOR = f"{STACK}-s3metadataFetcher"
 API = f"{STACK}-api"
+PREVIEW = f"{STACK}-imgmetaPreview"
 EMAIL = "ops@example.com"
 
 
@@ -44,7 +46,7 @@ class Shim:
     def __init__(self, workdir):
         self.log_path = os.path.join(workdir, "moto.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["python3", os.path.join(HERE, "moto_shim_server.py"), "-H", "127.0.0.1", "-p", "0"],
+        self.proc = subprocess.Popen(["python3", os.path.join(SOURCE, "deploy/local/moto_shim_server.py"), "-H", "127.0.0.1", "-p", "0"],
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 30
         self.url = None
@@ -169,9 +171,9 @@ class DeployAgainstMoto(unittest.TestCase):
             f.write("#!/bin/sh\necho 'npm ERR! simulated failure' >&2\nexit 1\n")
         os.chmod(os.path.join(fake_bin, "npm"), 0o755)
         env = dict(self.env, PATH=fake_bin + os.pathsep + self.env["PATH"])
-        rc, out = self.run_deploy("deploy", "--binary", BIN, env=env)
+        rc, out = self.run_deploy("deploy", "--binary", BIN, "--npm-ci", env=env)
         self.assertNotEqual(rc, 0, out)
-        self.assertIn("the web app did not build", out)
+        self.assertIn("npm ci failed in web/", out)
         self.assertEqual(self.client("cloudformation").list_stacks()["StackSummaries"], [])
         self.assertEqual(self.client("s3").list_buckets()["Buckets"], [])
 
@@ -183,6 +185,8 @@ class DeployAgainstMoto(unittest.TestCase):
         self.assertEqual(outputs["TableName"], TABLE)
         self.assertEqual(outputs["ExtractorFunctionName"], EXTRACTOR)
         self.assertEqual(outputs["ApiFunctionName"], API)
+        self.assertEqual(outputs["PreviewFunctionName"], PREVIEW)
+        self.assertTrue(outputs["EventTopicArn"].endswith(f":{STACK}-events"), outputs["EventTopicArn"])
         return outputs
 
     def stack_resource(self, logical_id):
@@ -201,7 +205,9 @@ class DeployAgainstMoto(unittest.TestCase):
         self.assertIn("bin/imgmeta", names)
         pool_id = self.stack_resource("UserPool")
         client_id = self.stack_resource("UserPoolClient")
+        # Without a preview module (not built in this tree) the preview function gets the same zip.
         want = {EXTRACTOR: ("extract", "ExtractorRole", 128, 30, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
+                PREVIEW: ("preview", "PreviewRole", 1024, 60, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 API: ("api", "ApiRole", 256, 10, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE,
                                                   "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id})}
         for name, (handler, role, memory, timeout, env) in want.items():
@@ -214,14 +220,15 @@ class DeployAgainstMoto(unittest.TestCase):
             self.assertEqual(c["MemorySize"], memory, name)
             self.assertEqual(c["Timeout"], timeout, name)
             self.assertEqual(c["CodeSha256"], base64.b64encode(hashlib.sha256(package).digest()).decode(), name)
-        policy = json.loads(lam.get_policy(FunctionName=EXTRACTOR)["Policy"])
-        principals = [s["Principal"] for s in policy["Statement"]]
-        self.assertIn({"Service": "s3.amazonaws.com"}, principals)
-        self.assertEqual(lam.get_function_event_invoke_config(FunctionName=EXTRACTOR)["MaximumRetryAttempts"], 2)
+        for fn in (EXTRACTOR, PREVIEW):
+            policy = json.loads(lam.get_policy(FunctionName=fn)["Policy"])
+            principals = [s["Principal"] for s in policy["Statement"]]
+            self.assertIn({"Service": "sns.amazonaws.com"}, principals, fn)
+            self.assertEqual(lam.get_function_event_invoke_config(FunctionName=fn)["MaximumRetryAttempts"], 2)
 
     def step_roles(self):
         iam = self.client("iam")
-        for logical, policy_name in (("ExtractorRole", "extractor"), ("ApiRole", "api")):
+        for logical, policy_name in (("ExtractorRole", "extractor"), ("ApiRole", "api"), ("PreviewRole", "preview")):
             name = self.stack_resource(logical)
             role = iam.get_role(RoleName=name)["Role"]
             trust = role["AssumeRolePolicyDocument"]
@@ -233,6 +240,7 @@ class DeployAgainstMoto(unittest.TestCase):
             doc = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
             if isinstance(doc, str):  # moto 5.2.1 stores the CloudFormation dict as its repr
                 doc = ast.literal_eval(doc) if doc.startswith("{'") else json.loads(doc)
+            doc["Statement"] = [s for s in doc["Statement"] if s is not None]  # moto keeps AWS::NoValue as null
             for s in doc["Statement"]:
                 for r in s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]:
                     self.assertNotEqual(r, "*")
@@ -273,16 +281,22 @@ class DeployAgainstMoto(unittest.TestCase):
         if "DeadLetterConfig" in config:  # moto 5.2.1 ignores it in CloudFormation
             self.assertEqual(config["DeadLetterConfig"]["TargetArn"], dlq_arn)
         sns = self.client("sns")
-        topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
-        self.assertEqual(topics, [outputs["AlarmTopicArn"]])
-        subs = sns.list_subscriptions_by_topic(TopicArn=topics[0])["Subscriptions"]
+        topics = sorted(t["TopicArn"] for t in sns.list_topics()["Topics"])
+        self.assertEqual(topics, sorted([outputs["AlarmTopicArn"], outputs["EventTopicArn"]]))
+        subs = sns.list_subscriptions_by_topic(TopicArn=outputs["AlarmTopicArn"])["Subscriptions"]
         self.assertEqual([(s["Protocol"], s["Endpoint"]) for s in subs], [("email", EMAIL)])
+        # The fan-out: both functions hang off the event topic.
+        subs = sns.list_subscriptions_by_topic(TopicArn=outputs["EventTopicArn"])["Subscriptions"]
+        self.assertEqual(sorted((s["Protocol"], s["Endpoint"]) for s in subs),
+                         sorted(("lambda", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{fn}") for fn in (EXTRACTOR, PREVIEW)))
         alarms = self.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-")["MetricAlarms"]
-        self.assertEqual(sorted(a["AlarmName"] for a in alarms), sorted(
-            f"{STACK}-{n}" for n in ("extractor-errors", "extractor-throttles", "extractor-dlq-not-empty",
-                                     "extractor-duration-near-timeout", "api-5xx")))
+        alarms += self.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-")["CompositeAlarms"]
+        names = {a["AlarmName"] for a in alarms}
+        self.assertLessEqual({f"{STACK}-{n}" for n in (
+            "extractor-errors", "extractor-throttles", "extractor-dlq-not-empty", "extractor-duration-near-timeout",
+            "api-5xx", "api-errors", "api-throttles", "preview-errors")}, names)
         for a in alarms:
-            self.assertEqual(a["AlarmActions"], [topics[0]], a["AlarmName"])
+            self.assertEqual(a["AlarmActions"], [outputs["AlarmTopicArn"]], a["AlarmName"])
         dims = {a["AlarmName"]: a.get("Dimensions") for a in alarms}
         self.assertEqual(dims[f"{STACK}-extractor-errors"], [{"Name": "FunctionName", "Value": EXTRACTOR}])
         self.assertEqual(dims[f"{STACK}-extractor-dlq-not-empty"],
@@ -296,7 +310,7 @@ class DeployAgainstMoto(unittest.TestCase):
         groups = {g["logGroupName"]: g.get("retentionInDays")
                   for g in self.client("logs").describe_log_groups()["logGroups"]}
         self.assertEqual(groups, {f"/aws/lambda/{EXTRACTOR}": 30, f"/aws/lambda/{API}": 30,
-                                  f"/aws/apigateway/{STACK}-http-api": 30})
+                                  f"/aws/lambda/{PREVIEW}": 30, f"/aws/apigateway/{STACK}-http-api": 30})
 
     def step_cognito_and_http_api(self, outputs):
         idp = self.client("cognito-idp")
@@ -365,13 +379,27 @@ class DeployAgainstMoto(unittest.TestCase):
         self.assertNotEqual(rc, 0, out)
         self.assertIn("--yes", out)
         self.assertEqual(len(s3.list_objects_v2(Bucket=BUCKET)["Contents"]), 1)
+        # Without --delete-data the images, the table and the accounts stay (DeletionPolicy Retain).
         rc, out = self.run_deploy("destroy", "--yes")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("kept (DeletionPolicy Retain)", out)
+        self.assertEqual([b["Name"] for b in s3.list_buckets()["Buckets"]], [BUCKET])
+        self.assertEqual(len(s3.list_objects_v2(Bucket=BUCKET)["Contents"]), 1)
+        self.assertEqual(self.client("dynamodb").list_tables()["TableNames"], [TABLE])
+        self.assertEqual(len(self.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"]), 1)
+        self.assertEqual(self.client("lambda").list_functions()["Functions"], [])
+        # A new deploy under the same name refuses to start over the kept data.
+        rc, out = self.run_deploy("deploy", "--binary", BIN, "--web-dist", self.site)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("left from an earlier stack", out)
+        rc, out = self.run_deploy("destroy", "--yes", "--delete-data")
         self.assertEqual(rc, 0, out)
         self.assertEqual(s3.list_buckets()["Buckets"], [])
         self.assertEqual(self.client("lambda").list_functions()["Functions"], [])
         self.assertEqual(self.client("dynamodb").list_tables()["TableNames"], [])
         self.assertEqual(self.client("sqs").list_queues().get("QueueUrls", []), [])
         self.assertEqual(self.client("sns").list_topics()["Topics"], [])
+        self.assertEqual(self.client("s3").list_buckets()["Buckets"], [])
         self.assertEqual(self.client("logs").describe_log_groups()["logGroups"], [])
         self.assertEqual([r["RoleName"] for r in self.client("iam").list_roles()["Roles"]
                           if r["RoleName"].startswith(STACK)], [])

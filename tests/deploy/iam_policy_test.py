@@ -1,7 +1,10 @@
-"""Least privilege in deploy/template.yaml (issue 6): no IAM Allow statement has a `*`
-action or resource where a narrower one exists, and s3metadataFetcher may read `uploads/*`
-of the image bucket and write the table; nothing else but its own log group and its
-dead-letter queue (which Lambda itself writes with the function's role)."""
+"""Least privilege in deploy/template.yaml (issues 6, 10 and 14): no IAM Allow statement has
+a `*` action or resource where a narrower one exists (X-Ray's two write actions, which have
+no resource-level form, only when tracing is on); s3metadataFetcher may read `uploads/*` of
+the image bucket and write the table; imgmetaPreview may read `uploads/*`, write and delete
+`previews/*` and UpdateItem only the preview attributes of the table; each of them nothing
+else but its own log group and its dead-letter queue (which Lambda itself writes with the
+function's role)."""
 
 import copy
 import json
@@ -11,6 +14,10 @@ import cfn
 
 BUCKET = "arn:${AWS::Partition}:s3:::${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}"
 UPLOADS = BUCKET + "/uploads/*"
+PREVIEWS = BUCKET + "/previews/*"
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+PREVIEW_ATTRIBUTES = {"owner", "imageId", "previewStatus", "previewError", "previewVersion", "previewOrigin",
+                      "thumbWidth", "thumbHeight", "previewWidth", "previewHeight"}
 
 
 def render(value):
@@ -26,6 +33,18 @@ def render(value):
     return json.dumps(value, sort_keys=True)
 
 
+def unwrap(s):
+    """A statement, or the statements of both branches of an Fn::If (AWS::NoValue dropped)."""
+    if isinstance(s, dict) and "Fn::If" in s:
+        out = []
+        for branch in s["Fn::If"][1:]:
+            out += unwrap(branch)
+        return out
+    if s == {"Ref": "AWS::NoValue"}:
+        return []
+    return [s]
+
+
 def statements(template):
     """(where, statement) for every statement of every identity policy in the template."""
     out = []
@@ -34,11 +53,15 @@ def statements(template):
         if r["Type"] == "AWS::IAM::Role":
             for pol in p.get("Policies", []):
                 for s in pol["PolicyDocument"]["Statement"]:
-                    out.append((f"{rid}/{pol['PolicyName']}", s))
+                    out += [(f"{rid}/{pol['PolicyName']}", u) for u in unwrap(s)]
         elif r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
             for s in p["PolicyDocument"]["Statement"]:
-                out.append((rid, s))
+                out += [(rid, u) for u in unwrap(s)]
     return out
+
+
+def is_xray(s):
+    return set(cfn.as_list(s.get("Action", []))) <= XRAY and cfn.as_list(s.get("Resource")) == ["*"]
 
 
 def violations(template):
@@ -58,12 +81,14 @@ def violations(template):
         for a in cfn.as_list(s.get("Action", [])):
             if "*" in a:
                 bad.append(f"{where}: wildcard action {a}")
+        if is_xray(s):
+            continue
         for rsrc in cfn.as_list(s.get("Resource", [])):
             text = render(rsrc)
             if text == "*":
                 bad.append(f"{where}: resource *")
-            elif "*" in text and not text.endswith("/uploads/*"):
-                # The only wildcard with no narrower form: the objects below the upload prefix.
+            elif "*" in text and text not in (UPLOADS, PREVIEWS):
+                # The only wildcards with no narrower form: the objects below the two prefixes.
                 bad.append(f"{where}: wildcard resource {text}")
     for rid, r in res.items():
         if r["Type"] == "AWS::IAM::Role":
@@ -71,43 +96,72 @@ def violations(template):
                 if s.get("Principal") != {"Service": "lambda.amazonaws.com"}:
                     bad.append(f"{rid}: assumable by {s.get('Principal')}")
     bad += extractor_violations(template)
+    bad += preview_violations(template)
+    return bad
+
+
+def role_violations(template, function, who, allowed, needed, check_condition):
+    """allowed: [(actions, resources)] a statement must fit into one of; needed: actions
+    that some statement must grant; check_condition(statement) returns a reason or None."""
+    bad = []
+    role = template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    granted = set()
+    for where, s in statements(template):
+        if not where.startswith(role + "/") or s["Effect"] != "Allow":
+            continue
+        if is_xray(s):
+            continue
+        actions = set(cfn.as_list(s["Action"]))
+        resources = {render(r) for r in cfn.as_list(s["Resource"])}
+        if not any(actions <= ok_a and resources <= ok_r for ok_a, ok_r in allowed):
+            bad.append(f"{where}: {who} may not {sorted(actions)} on {sorted(resources)}")
+            continue
+        why = check_condition(s)
+        if why:
+            bad.append(f"{where}: {why}")
+        granted |= actions
+    for a in needed - granted:
+        bad.append(f"{role}: {who} lacks {a}")
     return bad
 
 
 def extractor_violations(template):
-    bad = []
-    fn = template["Resources"]["ExtractorFunction"]["Properties"]
-    role = fn["Role"]["Fn::GetAtt"][0]
-    allowed = {  # service prefix -> (actions, resources)
-        "s3": ({"s3:GetObject"}, {UPLOADS}),
-        "dynamodb": ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
-                     {"!GetAtt MetadataTable.Arn"}),
-        "logs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, {"!GetAtt ExtractorLogGroup.Arn"}),
-        "sqs": ({"sqs:SendMessage"}, {"!GetAtt ExtractorDeadLetterQueue.Arn"}),
-    }
-    seen = set()
-    for where, s in statements(template):
-        if not where.startswith(role + "/") or s["Effect"] != "Allow":
-            continue
-        actions = set(cfn.as_list(s["Action"]))
-        resources = {render(r) for r in cfn.as_list(s["Resource"])}
-        services = {a.split(":")[0] for a in actions}
-        if len(services) != 1 or next(iter(services)) not in allowed:
-            bad.append(f"{where}: the extractor may not use {sorted(actions)}")
-            continue
-        service = next(iter(services))
-        seen.add(service)
-        ok_actions, ok_resources = allowed[service]
-        if not actions <= ok_actions:
-            bad.append(f"{where}: the extractor may not {sorted(actions - ok_actions)}")
-        if not resources <= ok_resources:
-            bad.append(f"{where}: the extractor may not touch {sorted(resources - ok_resources)}")
-        if "Condition" in s:
-            bad.append(f"{where}: unexpected condition")
-    for need in ("s3", "dynamodb"):
-        if need not in seen:
-            bad.append(f"{role}: the extractor cannot reach {need} (it must read uploads/* and write the table)")
-    return bad
+    allowed = [
+        ({"s3:GetObject"}, {UPLOADS}),
+        ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+         {"!GetAtt MetadataTable.Arn"}),
+        ({"logs:CreateLogStream", "logs:PutLogEvents"}, {"!GetAtt ExtractorLogGroup.Arn"}),
+        ({"sqs:SendMessage"}, {"!GetAtt ExtractorDeadLetterQueue.Arn"}),
+    ]
+    return role_violations(template, "ExtractorFunction", "the extractor", allowed,
+                           {"s3:GetObject", "dynamodb:PutItem"},
+                           lambda s: "unexpected condition" if "Condition" in s else None)
+
+
+def preview_condition(s):
+    actions = set(cfn.as_list(s["Action"]))
+    if not any(a.startswith("dynamodb:") for a in actions):
+        return "unexpected condition" if "Condition" in s else None
+    cond = s.get("Condition", {})
+    attrs = cond.get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
+    if attrs is None:
+        return "the preview function's UpdateItem is not limited by dynamodb:Attributes"
+    if set(attrs) != PREVIEW_ATTRIBUTES:
+        return f"dynamodb:Attributes {sorted(attrs)} is not the preview attributes and the key"
+    return None
+
+
+def preview_violations(template):
+    allowed = [
+        ({"s3:GetObject"}, {UPLOADS}),
+        ({"s3:PutObject", "s3:DeleteObject"}, {PREVIEWS}),
+        ({"dynamodb:UpdateItem"}, {"!GetAtt MetadataTable.Arn"}),
+        ({"logs:CreateLogStream", "logs:PutLogEvents"}, {"!GetAtt PreviewLogGroup.Arn"}),
+        ({"sqs:SendMessage"}, {"!GetAtt PreviewDeadLetterQueue.Arn"}),
+    ]
+    return role_violations(template, "PreviewFunction", "the preview function", allowed,
+                           {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:UpdateItem"},
+                           preview_condition)
 
 
 class Policies(unittest.TestCase):
@@ -137,9 +191,36 @@ class Policies(unittest.TestCase):
         for w, s in statements(self.template):
             if not w.startswith("ApiRole/"):
                 continue
+            if is_xray(s):
+                continue
             for r in cfn.as_list(s["Resource"]):
                 text = render(r)
-                self.assertTrue(text == UPLOADS or "MetadataTable" in text or text == "!GetAtt ApiLogGroup.Arn", text)
+                self.assertTrue(text == UPLOADS or "MetadataTable" in text or text == "!GetAtt ApiLogGroup.Arn"
+                                or text == PREVIEWS, text)
+                if text == PREVIEWS:  # renditions: presigned GETs only
+                    self.assertEqual(cfn.as_list(s["Action"]), ["s3:GetObject"])
+
+    def test_preview_reads_uploads_writes_previews_and_updates_only_preview_fields(self):
+        stmts = [s for w, s in statements(self.template) if w.startswith("PreviewRole/")]
+        by_sid = {s["Sid"]: s for s in stmts}
+        self.assertEqual(cfn.as_list(by_sid["ReadUploads"]["Action"]), ["s3:GetObject"])
+        self.assertEqual(render(by_sid["ReadUploads"]["Resource"]), UPLOADS)
+        self.assertEqual(set(by_sid["WriteRenditions"]["Action"]), {"s3:PutObject", "s3:DeleteObject"})
+        self.assertEqual(render(by_sid["WriteRenditions"]["Resource"]), PREVIEWS)
+        ddb = by_sid["PreviewFields"]
+        self.assertEqual(cfn.as_list(ddb["Action"]), ["dynamodb:UpdateItem"])
+        self.assertEqual(set(ddb["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]), PREVIEW_ATTRIBUTES)
+        self.assertEqual(preview_violations(self.template), [])
+
+    def test_xray_only_when_tracing_is_active(self):
+        for role in ("ExtractorRole", "PreviewRole", "ApiRole"):
+            raw = self.template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            conditional = [s for s in raw if "Fn::If" in s]
+            self.assertEqual(len(conditional), 1, role)
+            cond, yes, no = conditional[0]["Fn::If"]
+            self.assertEqual(cond, "TracingActive")
+            self.assertEqual(set(yes["Action"]), XRAY)
+            self.assertEqual(no, {"Ref": "AWS::NoValue"})
 
     # The checker itself: each of these edits must be caught.
     def mutate(self, edit):
@@ -164,6 +245,28 @@ class Policies(unittest.TestCase):
             Action=["s3:GetObject", "s3:DeleteObject"])))
         self.assertTrue(self.mutate(lambda t: self.extractor_statements(t)[1].update(
             Resource=[{"Fn::GetAtt": ["MetadataTable", "Arn"]}, {"Fn::Sub": "${MetadataTable.Arn}/index/byTaken"}])))
+
+    def preview_statements(self, t):
+        return t["Resources"]["PreviewRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+    def preview_sid(self, t, sid):
+        return [s for s in self.preview_statements(t) if isinstance(s, dict) and s.get("Sid") == sid][0]
+
+    def test_checker_catches_a_preview_role_that_does_more(self):
+        # Reads the records, writes originals, lists the bucket, updates any attribute.
+        self.assertTrue(self.mutate(lambda t: self.preview_sid(t, "PreviewFields").update(
+            Action=["dynamodb:UpdateItem", "dynamodb:GetItem"])))
+        self.assertTrue(self.mutate(lambda t: self.preview_sid(t, "WriteRenditions").update(
+            Resource={"Fn::Sub": UPLOADS})))
+        self.assertTrue(self.mutate(lambda t: self.preview_sid(t, "ReadUploads").update(
+            Action=["s3:GetObject", "s3:ListBucket"])))
+        self.assertTrue(self.mutate(lambda t: self.preview_sid(t, "PreviewFields").pop("Condition")))
+        self.assertTrue(self.mutate(lambda t: self.preview_sid(t, "PreviewFields")["Condition"][
+            "ForAllValues:StringEquals"]["dynamodb:Attributes"].append("status")))
+        self.assertTrue(self.mutate(lambda t: self.preview_statements(t).append(
+            {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "EventTopic"}})))
+        self.assertTrue(self.mutate(lambda t: self.preview_statements(t).append(
+            {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "s3:GetObject"], "Resource": "*"})))
 
     def test_checker_catches_managed_policies(self):
         self.assertTrue(self.mutate(lambda t: t["Resources"]["ApiRole"]["Properties"].update(

@@ -1,8 +1,10 @@
 """Reads deploy/template.yaml and checks what moto cannot model (it accepts and skips it;
-docs/deploy.md, "What the local tests cannot show"): the bucket's notifications, Block
-Public Access, encryption, CORS and lifecycle; the table's PITR, SSE and GSIs; the
+docs/deploy.md, "What the local tests cannot show"): the bucket's notifications to the one
+event topic and what subscribes to it, Block Public Access, encryption, CORS and lifecycle;
+the data that outlives the stack (Retain); the table's PITR, SSE and GSIs; the three
 functions' settings and environment against what `imgmeta lambda` reads; the HTTP API and
-its JWT authorizer; Cognito; alarms and their targets; the dashboard; Amplify; outputs."""
+its JWT authorizer; Cognito and its email; alarms and their targets; the dashboard; Amplify
+and its headers; outputs."""
 
 import json
 import os
@@ -40,25 +42,30 @@ class Bucket(unittest.TestCase):
     def test_name_is_what_roles_and_permission_use(self):
         self.assertEqual(self.p["BucketName"], {"Fn::Sub": BUCKET_NAME})
 
-    def test_notifications_on_uploads_prefix_to_extractor(self):
-        configs = self.p["NotificationConfiguration"]["LambdaConfigurations"]
+    def test_notifications_on_uploads_prefix_go_to_the_one_topic(self):
+        n = self.p["NotificationConfiguration"]
+        self.assertEqual(set(n), {"TopicConfigurations"}, "every consumer hangs off the topic, none off the bucket")
         events = {}
-        for c in configs:
-            self.assertEqual(c["Function"], {"Fn::GetAtt": ["ExtractorFunction", "Arn"]})
+        for c in n["TopicConfigurations"]:
+            self.assertEqual(c["Topic"], {"Ref": "EventTopic"})
             rules = c["Filter"]["S3Key"]["Rules"]
             self.assertEqual(rules, [{"Name": "prefix", "Value": "uploads/"}])
             events[c["Event"]] = c
         self.assertEqual(set(events), {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"})
-        self.assertNotIn("QueueConfigurations", self.p["NotificationConfiguration"])
 
-    def test_s3_may_invoke_the_extractor_before_the_notification_is_saved(self):
-        self.assertIn("ExtractorS3Permission", cfn.as_list(R[self.id].get("DependsOn", [])))
-        perm = props("ExtractorS3Permission")
-        self.assertEqual(perm["Principal"], "s3.amazonaws.com")
-        self.assertEqual(perm["Action"], "lambda:InvokeFunction")
-        self.assertEqual(perm["FunctionName"], {"Fn::GetAtt": ["ExtractorFunction", "Arn"]})
-        self.assertEqual(perm["SourceArn"], {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + BUCKET_NAME})
-        self.assertEqual(perm["SourceAccount"], {"Ref": "AWS::AccountId"})
+    def test_s3_may_publish_before_the_notification_is_saved(self):
+        self.assertIn("EventTopicPolicy", cfn.as_list(R[self.id].get("DependsOn", [])))
+        pol = props("EventTopicPolicy")
+        self.assertEqual(pol["Topics"], [{"Ref": "EventTopic"}])
+        [st] = pol["PolicyDocument"]["Statement"]
+        self.assertEqual((st["Effect"], st["Principal"], st["Action"]),
+                         ("Allow", {"Service": "s3.amazonaws.com"}, "sns:Publish"))
+        self.assertEqual(st["Condition"]["ArnLike"]["aws:SourceArn"], {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + BUCKET_NAME})
+        self.assertEqual(st["Condition"]["StringEquals"]["aws:SourceAccount"], {"Ref": "AWS::AccountId"})
+
+    def test_images_outlive_the_stack(self):
+        self.assertEqual(R[self.id]["DeletionPolicy"], "Retain")
+        self.assertEqual(R[self.id]["UpdateReplacePolicy"], "Retain")
 
     def test_block_public_access(self):
         self.assertEqual(self.p["PublicAccessBlockConfiguration"],
@@ -100,9 +107,61 @@ class Bucket(unittest.TestCase):
             self.assertEqual(s["Condition"], {"Bool": {"aws:SecureTransport": "false"}})
 
 
+class FanOut(unittest.TestCase):
+    """One SNS topic (KMS-encrypted) that the bucket publishes to and every consumer
+    subscribes to: the two functions always, a queue for imgmeta serve when asked for."""
+
+    def test_topic_is_encrypted_with_a_key_s3_may_use(self):
+        topic = props("EventTopic")
+        self.assertEqual(R["EventTopic"]["Type"], "AWS::SNS::Topic")
+        self.assertEqual(topic["KmsMasterKeyId"], {"Fn::GetAtt": ["EventKey", "Arn"]})
+        key = props("EventKey")
+        self.assertEqual(R["EventKey"]["Type"], "AWS::KMS::Key")
+        self.assertIs(key["EnableKeyRotation"], True)
+        s3 = [st for st in key["KeyPolicy"]["Statement"] if st["Principal"] == {"Service": "s3.amazonaws.com"}]
+        self.assertEqual(len(s3), 1)
+        self.assertEqual(set(s3[0]["Action"]), {"kms:GenerateDataKey", "kms:Decrypt"})
+        self.assertEqual(s3[0]["Condition"], {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})
+
+    def test_both_functions_subscribe_with_permission_first(self):
+        subs = cfn.resources(T, "AWS::SNS::Subscription")
+        lambdas = {sid: p for sid, p in subs.items() if p["Protocol"] == "lambda"}
+        self.assertEqual({p["Endpoint"]["Fn::GetAtt"][0] for p in lambdas.values()},
+                         {"ExtractorFunction", "PreviewFunction"})
+        for sid, p in lambdas.items():
+            self.assertEqual(p["TopicArn"], {"Ref": "EventTopic"}, sid)
+            fn = p["Endpoint"]["Fn::GetAtt"][0]
+            perm_id = cfn.as_list(R[sid]["DependsOn"])[0]
+            perm = props(perm_id)
+            self.assertEqual(perm["FunctionName"], {"Fn::GetAtt": [fn, "Arn"]})
+            self.assertEqual(perm["Principal"], "sns.amazonaws.com")
+            self.assertEqual(perm["SourceArn"], {"Ref": "EventTopic"})
+        # Nothing may invoke a function straight from the bucket any more.
+        for pid, perm in cfn.resources(T, "AWS::Lambda::Permission").items():
+            self.assertNotEqual(perm["Principal"], "s3.amazonaws.com", pid)
+
+    def test_optional_queue_for_serve(self):
+        self.assertEqual(T["Parameters"]["ServeQueue"]["Default"], "false")
+        for rid in ("ServeEventQueue", "ServeEventDeadLetterQueue", "ServeEventQueuePolicy", "ServeEventSubscription"):
+            self.assertEqual(R[rid]["Condition"], "HasServeQueue", rid)
+        sub = props("ServeEventSubscription")
+        self.assertEqual((sub["Protocol"], sub["Endpoint"]), ("sqs", {"Fn::GetAtt": ["ServeEventQueue", "Arn"]}))
+        self.assertNotIn("RawMessageDelivery", sub)  # serve reads the SNS envelope (src/pipeline/event.hpp)
+        [st] = props("ServeEventQueuePolicy")["PolicyDocument"]["Statement"]
+        self.assertEqual(st["Principal"], {"Service": "sns.amazonaws.com"})
+        self.assertEqual(st["Condition"], {"ArnEquals": {"aws:SourceArn": {"Ref": "EventTopic"}}})
+        self.assertEqual(props("ServeEventQueue")["RedrivePolicy"]["deadLetterTargetArn"],
+                         {"Fn::GetAtt": ["ServeEventDeadLetterQueue", "Arn"]})
+        self.assertEqual(T["Outputs"]["ServeEventQueueUrl"]["Condition"], "HasServeQueue")
+
+
 class Table(unittest.TestCase):
     def setUp(self):
         self.id, self.p = one("AWS::DynamoDB::Table")
+
+    def test_records_outlive_the_stack(self):
+        self.assertEqual(R[self.id]["DeletionPolicy"], "Retain")
+        self.assertEqual(R[self.id]["UpdateReplacePolicy"], "Retain")
 
     def test_on_demand_pitr_sse(self):
         self.assertEqual(self.p["BillingMode"], "PAY_PER_REQUEST")
@@ -135,13 +194,19 @@ class Functions(unittest.TestCase):
     def test_runtime_handler_and_environment(self):
         read = self.env_names_read()
         expected = {"ExtractorFunction": ("extract", {"BUCKET_NAME", "TABLE_NAME"}),
+                    "PreviewFunction": ("preview", {"BUCKET_NAME", "TABLE_NAME"}),
                     "ApiFunction": ("api", {"BUCKET_NAME", "TABLE_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"})}
         self.assertEqual(set(cfn.resources(T, "AWS::Lambda::Function")), set(expected))
         for fid, (handler, env) in expected.items():
             p = props(fid)
             self.assertEqual(p["Runtime"], "provided.al2023")
             self.assertEqual(p["Handler"], handler)
-            self.assertEqual(p["Code"], {"S3Bucket": {"Ref": "ArtifactBucket"}, "S3Key": {"Ref": "LambdaCodeKey"}})
+            self.assertEqual(p["TracingConfig"], {"Mode": {"Ref": "Tracing"}}, fid)
+            if fid == "PreviewFunction":  # its own zip (bootstrap + preview module), or the common one
+                self.assertEqual(p["Code"], {"S3Bucket": {"Ref": "ArtifactBucket"}, "S3Key": {
+                    "Fn::If": ["HasPreviewCode", {"Ref": "PreviewCodeKey"}, {"Ref": "LambdaCodeKey"}]}})
+            else:
+                self.assertEqual(p["Code"], {"S3Bucket": {"Ref": "ArtifactBucket"}, "S3Key": {"Ref": "LambdaCodeKey"}})
             variables = p["Environment"]["Variables"]
             self.assertEqual(set(variables), env)
             self.assertLessEqual(set(variables), read, "a variable imgmeta lambda does not read")
@@ -166,6 +231,22 @@ class Functions(unittest.TestCase):
         self.assertLessEqual(params["ExtractorTimeout"]["Default"], 60)
         invoke = props("ExtractorInvokeConfig")
         self.assertEqual(invoke["FunctionName"], {"Ref": "ExtractorFunction"})
+
+    def test_preview_sizing_and_dead_letters(self):
+        p = props("PreviewFunction")
+        self.assertEqual(p["FunctionName"], {"Fn::Sub": "${AWS::StackName}-imgmetaPreview"})
+        self.assertEqual(p["MemorySize"], {"Ref": "PreviewMemorySize"})
+        self.assertEqual(p["Timeout"], {"Ref": "PreviewTimeout"})
+        self.assertEqual(T["Parameters"]["PreviewMemorySize"]["Default"], 1024)
+        self.assertEqual(T["Parameters"]["PreviewTimeout"]["Default"], 60)
+        self.assertEqual(p["DeadLetterConfig"]["TargetArn"], {"Fn::GetAtt": ["PreviewDeadLetterQueue", "Arn"]})
+        self.assertEqual(p["Role"], {"Fn::GetAtt": ["PreviewRole", "Arn"]})
+        self.assertEqual(props("PreviewInvokeConfig")["FunctionName"], {"Ref": "PreviewFunction"})
+        self.assertNotEqual(p["LoggingConfig"]["LogGroup"], props("ExtractorFunction")["LoggingConfig"]["LogGroup"])
+
+    def test_tracing_parameter(self):
+        self.assertEqual(T["Parameters"]["Tracing"]["AllowedValues"], ["PassThrough", "Active"])
+        self.assertEqual(T["Parameters"]["Tracing"]["Default"], "PassThrough")
 
     def test_log_groups_with_retention_parameter(self):
         groups = cfn.resources(T, "AWS::Logs::LogGroup")
@@ -232,6 +313,22 @@ class Cognito(unittest.TestCase):
         self.assertEqual(pool["MfaConfiguration"], {"Ref": "MfaConfiguration"})
         self.assertEqual(T["Parameters"]["MfaConfiguration"]["AllowedValues"], ["OFF", "OPTIONAL", "ON"])
 
+    def test_accounts_outlive_the_stack(self):
+        pid, pool = one("AWS::Cognito::UserPool")
+        self.assertEqual(R[pid]["DeletionPolicy"], "Retain")
+        self.assertEqual(R[pid]["UpdateReplacePolicy"], "Retain")
+        self.assertEqual(pool["DeletionProtection"], "ACTIVE")
+
+    def test_email_through_ses_when_an_identity_is_given(self):
+        _, pool = one("AWS::Cognito::UserPool")
+        cond, ses, default = pool["EmailConfiguration"]["Fn::If"]
+        self.assertEqual(cond, "HasSesIdentity")
+        self.assertEqual(ses["EmailSendingAccount"], "DEVELOPER")
+        self.assertEqual(ses["SourceArn"], {"Ref": "SesIdentityArn"})
+        self.assertEqual(default, {"EmailSendingAccount": "COGNITO_DEFAULT"})
+        self.assertEqual(T["Parameters"]["SesIdentityArn"]["Default"], "")
+        self.assertEqual(T["Conditions"]["HasSesIdentity"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "SesIdentityArn"}, ""]}]})
+
     def test_public_client_for_the_web_app(self):
         _, c = one("AWS::Cognito::UserPoolClient")
         self.assertIs(c["GenerateSecret"], False)
@@ -246,27 +343,45 @@ class Alarms(unittest.TestCase):
     def alarms(self):
         return cfn.resources(T, "AWS::CloudWatch::Alarm")
 
-    def metric_of(self, a):
+    def metrics_of(self, a):
         if "MetricName" in a:
-            return a["Namespace"], a["MetricName"], a["Dimensions"]
+            return [(a["Namespace"], a["MetricName"], a["Dimensions"])]
         stats = [m["MetricStat"]["Metric"] for m in a["Metrics"] if "MetricStat" in m]
-        self.assertEqual(len(stats), 1)
-        return stats[0]["Namespace"], stats[0]["MetricName"], stats[0]["Dimensions"]
+        return [(m["Namespace"], m["MetricName"], m["Dimensions"]) for m in stats]
 
-    def test_the_five_alarms(self):
-        found = {}
+    def test_every_watched_metric(self):
+        found = set()
         for aid, a in self.alarms().items():
-            ns, name, dims = self.metric_of(a)
-            found[(ns, name)] = (aid, dims)
-        want = {("AWS/Lambda", "Errors"): ("FunctionName", {"Ref": "ExtractorFunction"}),
-                ("AWS/Lambda", "Throttles"): ("FunctionName", {"Ref": "ExtractorFunction"}),
-                ("AWS/Lambda", "Duration"): ("FunctionName", {"Ref": "ExtractorFunction"}),
-                ("AWS/SQS", "ApproximateNumberOfMessagesVisible"):
-                    ("QueueName", {"Fn::GetAtt": ["ExtractorDeadLetterQueue", "QueueName"]}),
-                ("AWS/ApiGateway", "5xx"): ("ApiId", {"Ref": "HttpApi"})}
-        for key, (dim, value) in want.items():
-            self.assertIn(key, found)
-            self.assertEqual(found[key][1], [{"Name": dim, "Value": value}], key)
+            for ns, name, dims in self.metrics_of(a):
+                found.add((ns, name, json.dumps(dims, sort_keys=True)))
+
+        def key(ns, name, *dims):
+            return (ns, name, json.dumps([{"Name": d, "Value": v} for d, v in dims], sort_keys=True))
+        fn = lambda f: ("FunctionName", {"Ref": f})  # noqa: E731
+        table = ("TableName", {"Ref": "MetadataTable"})
+        want = {key("AWS/Lambda", "Errors", fn("ExtractorFunction")),
+                key("AWS/Lambda", "Throttles", fn("ExtractorFunction")),
+                key("AWS/Lambda", "Duration", fn("ExtractorFunction")),
+                key("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                    ("QueueName", {"Fn::GetAtt": ["ExtractorDeadLetterQueue", "QueueName"]})),
+                key("AWS/ApiGateway", "5xx", ("ApiId", {"Ref": "HttpApi"})),
+                key("AWS/Lambda", "Errors", fn("ApiFunction")),
+                key("AWS/Lambda", "Throttles", fn("ApiFunction")),
+                key("AWS/Lambda", "Errors", fn("PreviewFunction")),
+                key("AWS/DynamoDB", "ReadThrottleEvents", table),
+                key("AWS/DynamoDB", "WriteThrottleEvents", table)}
+        self.assertLessEqual(want, found)
+        # SystemErrors exists per operation only: every operation the code uses is summed.
+        ops = {json.loads(d)[1]["Value"] for ns, name, d in found if name == "SystemErrors"}
+        self.assertEqual(ops, {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"})
+
+    def test_table_alarms_sum_their_metrics(self):
+        for aid in ("TableThrottlesAlarm", "TableSystemErrorsAlarm"):
+            a = props(aid)
+            ids = [m["Id"] for m in a["Metrics"] if "MetricStat" in m]
+            [expr] = [m for m in a["Metrics"] if "Expression" in m]
+            self.assertEqual(set(re.findall(r"m\d", expr["Expression"])), set(ids), aid)
+            self.assertIs(expr["ReturnData"], True)
 
     def test_duration_alarm_is_relative_to_the_timeout(self):
         a = props("ExtractorDurationAlarm")
@@ -313,6 +428,30 @@ class Dashboard(unittest.TestCase):
 
 
 class Amplify(unittest.TestCase):
+    def test_security_headers_like_imgmeta_serve(self):
+        import yaml
+        _, app = one("AWS::Amplify::App")
+        text = app["CustomHeaders"]["Fn::Sub"]
+        doc = yaml.safe_load(text)
+        every = [h for h in doc["customHeaders"] if h["pattern"] == "**"][0]["headers"]
+        headers = {h["key"]: h["value"] for h in every}
+        self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+        self.assertIn("max-age=", headers["Strict-Transport-Security"])
+        self.assertIn("Referrer-Policy", headers)
+        csp = headers["Content-Security-Policy"]
+        # The directives imgmeta serve sends (src/http/local_server.cpp, build_csp).
+        src = read_source("src/http/local_server.cpp")
+        for d in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+                  "base-uri 'self'", "form-action 'self'"):
+            self.assertIn(d, src)
+            self.assertIn(d, csp)
+        # The page's AWS origins: the API, S3 and Cognito.
+        self.assertIn("execute-api.${AWS::Region}", csp)
+        self.assertIn("https://cognito-idp.${AWS::Region}", csp)
+        self.assertIn("https://s3.${AWS::Region}", csp)
+        for name in re.findall(r"\$\{([^}]+)\}", text):
+            self.assertTrue(name.startswith("AWS::"), name)
+
     def test_app_and_branch(self):
         aid, app = one("AWS::Amplify::App")
         self.assertEqual(app["Platform"], "WEB")
@@ -326,7 +465,8 @@ class Amplify(unittest.TestCase):
 class Outputs(unittest.TestCase):
     def test_required_outputs(self):
         outs = T["Outputs"]
-        for k in ("SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "BucketName", "TableName"):
+        for k in ("SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "BucketName", "TableName",
+                  "EventTopicArn", "PreviewFunctionName"):
             self.assertIn(k, outs)
         self.assertEqual(outs["SiteUrl"]["Value"], {"Fn::Sub": "https://${SiteBranch}.${AmplifyApp.DefaultDomain}"})
         self.assertEqual(outs["ApiUrl"]["Value"], {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]})

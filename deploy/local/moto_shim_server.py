@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""moto_server with the pieces deploy/template.yaml needs and moto 5.2.1 lacks, for the
-deploy tests only. Usage as moto_server's: `moto_shim_server.py -H 127.0.0.1 -p 0`.
+"""moto_server with the pieces deploy/template.yaml needs and moto 5.2.1 lacks, for
+`deploy/deploy.sh local` and the deploy tests. Usage as moto_server's:
+`moto_shim_server.py -H 127.0.0.1 -p 0`. Loopback only; nothing of it runs on AWS.
 
 moto's CloudFormation skips resource types it does not model, and a template that reads
 an attribute of a skipped resource (`!GetAtt AmplifyApp.DefaultDomain`) fails to deploy
@@ -14,7 +15,7 @@ stack comes up and every reference resolves to a value of the right shape:
     AWS::SNS::Subscription                                  sns
     AWS::Lambda::EventInvokeConfig                          lambda
   recorded only (moto has no service, or would enforce it against the tests' plain HTTP):
-    AWS::S3::BucketPolicy
+    AWS::S3::BucketPolicy, AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy
     AWS::Amplify::App, AWS::Amplify::Branch
 
 Every such resource, with its properties as CloudFormation resolved them, is listed at
@@ -28,8 +29,16 @@ Amplify Hosting, which moto lacks entirely, is answered here for the calls deplo
 zips are kept; GET /_shim/amplify lists the jobs and where their zips are. POST
 /_shim/amplify-api {"enabled": false} makes the Amplify API answer HTTP 500 as moto does.
 
-One moto fix: a stack created from a change set keeps the Outputs of the empty template
-it started with (moto 5.2.1, ChangeSet.apply); here the outputs are rebuilt.
+Two moto fixes: a stack created from a change set keeps the Outputs of the empty template
+it started with (moto 5.2.1, ChangeSet.apply): here the outputs are rebuilt; a resource whose
+Condition is false breaks DescribeStackResource (HTTP 500): here it is left out.
+
+Lambda delivery of SNS messages: moto would run a `lambda` subscription's function in
+docker. After POST /_shim/lambda-forward {"url": "http://127.0.0.1:PORT/path"}, every
+message SNS publishes to a `lambda` subscription is POSTed there instead (from a background
+thread, so the publishing request does not wait) as {"functionArn", "subscriptionArn",
+"topicArn", "messageId", "subject", "message"}; deploy/local/aws_local.py runs the function's
+bootstrap for it. {"url": null} turns it off again.
 """
 
 import argparse
@@ -50,7 +59,10 @@ from botocore.config import Config
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+import urllib.request
+
 from moto.cloudformation import models as cfn_models
+from moto.sns import models as sns_models
 from moto.cloudformation.parsing import OutputMap
 from moto.core.common_models import CloudFormationModel
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -77,6 +89,43 @@ def _apply_and_refresh_outputs(self):
 
 
 cfn_models.ChangeSet.apply = _apply_and_refresh_outputs
+
+# Another: a resource whose Condition is false stays in the stack's map as None, and
+# DescribeStackResource then fails with HTTP 500 for every logical id; AWS lists only the
+# resources it made.
+cfn_models.Stack.stack_resources = property(lambda self: [r for r in self.resource_map.values() if r is not None])
+
+
+# ---------------------------------------------------------------- SNS -> Lambda forwarding
+LAMBDA_FORWARD = {"url": None}
+_publish = sns_models.Subscription.publish
+
+
+def _post_async(url, body):
+    def post():
+        try:
+            req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=30).read()
+        except OSError as e:  # the receiver logs what it got; a lost delivery is logged here
+            print(f"moto_shim_server: forwarding to {url} failed: {e}", file=sys.stderr, flush=True)
+    threading.Thread(target=post, daemon=True).start()
+
+
+def _publish_or_forward(self, message, message_id, subject=None, message_attributes=None, group_id=None,
+                        deduplication_id=None, message_structure=None):
+    url = LAMBDA_FORWARD["url"]
+    if self.protocol != "lambda" or not url:
+        return _publish(self, message, message_id, subject, message_attributes, group_id, deduplication_id,
+                        message_structure)
+    if message_structure == "json":
+        message = self._parse_message_structure(message, self.protocol)
+    _post_async(url, {"functionArn": self.endpoint, "subscriptionArn": self.arn, "topicArn": self.topic.arn,
+                      "messageId": message_id, "subject": subject, "message": message})
+    return None
+
+
+sns_models.Subscription.publish = _publish_or_forward
 
 
 # ---------------------------------------------------------------- CloudFormation models
@@ -419,6 +468,24 @@ class BucketPolicy(ShimBase, CloudFormationModel):
         self.physical_resource_id = self.properties["Bucket"]
 
 
+class TopicPolicy(ShimBase, CloudFormationModel):
+    __module__ = "moto.imgmeta_shim"  # moto files models by the module path's second part
+    TYPE = "AWS::SNS::TopicPolicy"
+
+    # Recorded only: moto does not check who publishes to a topic.
+    def create(self):
+        self.physical_resource_id = f"{self.logical_id}-{secrets.token_hex(4)}"
+
+
+class QueuePolicy(ShimBase, CloudFormationModel):
+    __module__ = "moto.imgmeta_shim"  # moto files models by the module path's second part
+    TYPE = "AWS::SQS::QueuePolicy"
+
+    # Recorded only: moto does not check who sends to a queue.
+    def create(self):
+        self.physical_resource_id = f"{self.logical_id}-{secrets.token_hex(4)}"
+
+
 class EventInvokeConfig(ShimBase, CloudFormationModel):
     __module__ = "moto.imgmeta_shim"  # moto files models by the module path's second part
     TYPE = "AWS::Lambda::EventInvokeConfig"
@@ -614,6 +681,9 @@ class ShimApplication:
             if not AMPLIFY_API["enabled"]:  # answer as plain moto does: it has no Amplify
                 return Response("Amplify is not modelled", status=500)(environ, start_response)
             return handle_amplify(Request(environ))(environ, start_response)
+        if path == "/_shim/lambda-forward" and environ.get("REQUEST_METHOD") == "POST":
+            LAMBDA_FORWARD["url"] = json.loads(Request(environ).get_data() or b"{}").get("url")
+            return amplify_json(LAMBDA_FORWARD)(environ, start_response)
         if path == "/_shim/amplify-api" and environ.get("REQUEST_METHOD") == "POST":
             AMPLIFY_API["enabled"] = bool(json.loads(Request(environ).get_data() or b"{}").get("enabled", True))
             return amplify_json(AMPLIFY_API)(environ, start_response)
