@@ -17,7 +17,7 @@ UPLOADS = BUCKET + "/uploads/*"
 PREVIEWS = BUCKET + "/previews/*"
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 PREVIEW_ATTRIBUTES = {"owner", "imageId", "previewStatus", "previewError", "previewVersion", "previewOrigin",
-                      "thumbWidth", "thumbHeight", "previewWidth", "previewHeight"}
+                      "thumbWidth", "thumbHeight", "previewWidth", "previewHeight", "previewSequencer", "seq", "kind"}
 
 
 def render(value):
@@ -134,13 +134,13 @@ def extractor_violations(template):
         ({"sqs:SendMessage"}, {"!GetAtt ExtractorDeadLetterQueue.Arn"}),
     ]
     return role_violations(template, "ExtractorFunction", "the extractor", allowed,
-                           {"s3:GetObject", "dynamodb:PutItem"},
+                           {"s3:GetObject", "dynamodb:PutItem", "dynamodb:UpdateItem"},
                            lambda s: "unexpected condition" if "Condition" in s else None)
 
 
 def preview_condition(s):
     actions = set(cfn.as_list(s["Action"]))
-    if not any(a.startswith("dynamodb:") for a in actions):
+    if "dynamodb:UpdateItem" not in actions:
         return "unexpected condition" if "Condition" in s else None
     cond = s.get("Condition", {})
     attrs = cond.get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
@@ -156,11 +156,12 @@ def preview_violations(template):
         ({"s3:GetObject"}, {UPLOADS}),
         ({"s3:PutObject", "s3:DeleteObject"}, {PREVIEWS}),
         ({"dynamodb:UpdateItem"}, {"!GetAtt MetadataTable.Arn"}),
+        ({"dynamodb:GetItem"}, {"!GetAtt MetadataTable.Arn"}),
         ({"logs:CreateLogStream", "logs:PutLogEvents"}, {"!GetAtt PreviewLogGroup.Arn"}),
         ({"sqs:SendMessage"}, {"!GetAtt PreviewDeadLetterQueue.Arn"}),
     ]
     return role_violations(template, "PreviewFunction", "the preview function", allowed,
-                           {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:UpdateItem"},
+                           {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:UpdateItem", "dynamodb:GetItem"},
                            preview_condition)
 
 
@@ -210,6 +211,7 @@ class Policies(unittest.TestCase):
         ddb = by_sid["PreviewFields"]
         self.assertEqual(cfn.as_list(ddb["Action"]), ["dynamodb:UpdateItem"])
         self.assertEqual(set(ddb["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]), PREVIEW_ATTRIBUTES)
+        self.assertEqual(cfn.as_list(by_sid["ReadRecord"]["Action"]), ["dynamodb:GetItem"])
         self.assertEqual(preview_violations(self.template), [])
 
     def test_xray_only_when_tracing_is_active(self):
