@@ -364,7 +364,9 @@ TEST(PreviewLimits, DecompressionBombHeadersAreTooLargeWithoutALargeAllocation) 
   ASSERT_NE(sof, std::string::npos);
   jpeg[sof + 5] = char(0xEA), jpeg[sof + 6] = char(0x60), jpeg[sof + 7] = char(0xEA), jpeg[sof + 8] = char(0x60);
   // GIF: a 1x1 image in a 60000x60000 logical screen and frame.
-  std::string gif("GIF89a\x60\xEA\x60\xEA\x80\0\0\0\0\0\xFF\xFF\xFF,\0\0\0\0\x60\xEA\x60\xEA\0\x02\x02\x44\x01\0;", 37);
+  static const char kGif[] =
+      "GIF89a\x60\xEA\x60\xEA\x80\0\0\0\0\0\xFF\xFF\xFF,\0\0\0\0\x60\xEA\x60\xEA\0\x02\x02\x44\x01\0;";
+  std::string gif(kGif, sizeof kGif - 1);
   // BMP: 60000x60000, 24-bit, four bytes of pixels.
   std::string bmp(58, '\0');
   bmp[0] = 'B', bmp[1] = 'M', bmp[10] = 54, bmp[14] = 40, bmp[26] = 1, bmp[28] = 24;
