@@ -95,7 +95,9 @@ Rgb decode_rgb(const std::string& bytes) {
   VipsImage *flat = nullptr, *srgb = nullptr, *three = nullptr;
   double white[] = {255, 255, 255};
   if (vips_image_hasalpha(in)) {
-    vips_flatten(in, &flat, "background", vips_array_double_new(white, 3), nullptr);
+    VipsArrayDouble* background = vips_array_double_new(white, 3);
+    vips_flatten(in, &flat, "background", background, nullptr);
+    vips_area_unref(VIPS_AREA(background));
   } else {
     vips_copy(in, &flat, nullptr);
   }
