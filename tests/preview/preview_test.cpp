@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "meta/source.hpp"
@@ -194,6 +195,16 @@ TEST(PreviewOrientation, ExifOrientation0To8MatchesImageMagickAutoOrient) {
     }
   }
   EXPECT_EQ(checked, 18);
+}
+
+TEST(PreviewLoader, EveryThreadGetsTheSameRenderer) {
+  Renderer* first = &renderer();
+  std::vector<std::thread> threads;
+  std::vector<Renderer*> got(8, nullptr);
+  for (size_t i = 0; i < got.size(); ++i)
+    threads.emplace_back([&, i] { got[i] = load_renderer().value_or(nullptr); });
+  for (auto& t : threads) t.join();
+  for (Renderer* r : got) EXPECT_EQ(r, first);
 }
 
 TEST(PreviewOrientation, RotatedPortraitComesOutPortrait) {
