@@ -102,6 +102,17 @@ Result<Pixels> decode_dib(const Dib& dib, uint64_t max_pixels) {
   if ((compression == 1 && bpp != 8) || (compression == 2 && bpp != 4)) return bad("RLE with the wrong bit depth");
   if (fields && bpp != 16 && bpp != 32) return bad("bit fields with " + std::to_string(bpp) + " bits");
 
+  // A header over a few bytes must not cost a large allocation even under max_pixels:
+  // uncompressed rows need their bytes (half of them, for truncated files), RLE at most
+  // expands 2 bytes to 255 pixels (plus what delta escapes skip).
+  const uint64_t have = dib.bits.size();
+  const uint64_t row_bytes = ((uint64_t(width) * bpp + 31) / 32) * 4;
+  bool rle = compression == 1 || compression == 2;
+  if ((!rle && have < row_bytes * uint64_t(height) / 2) || (rle && pixels > have * 1024 + (1u << 20))) {
+    return bad(std::to_string(width) + "x" + std::to_string(height) + " claimed over " + std::to_string(have) +
+               " bytes of pixel data");
+  }
+
   Pixels out;
   out.width = int(width);
   out.height = int(height);

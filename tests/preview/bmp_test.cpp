@@ -44,9 +44,19 @@ TEST(Bmp, AHugeHeaderOverAFewBytesIsTooLargeBeforeAnyAllocation) {
 }
 
 TEST(Bmp, TruncatedPixelDataLeavesBlackRowsInsteadOfReadingPastTheEnd) {
-  auto r = decode_bmp(bmp24(4, 4, {255, 255, 255}), 1000);
-  ASSERT_TRUE(r.ok());
+  // 4x4 at 24 bits: 12 bytes a row; three rows of four present.
+  auto r = decode_bmp(bmp24(4, 4, std::vector<uint8_t>(36, 255)), 1000);
+  ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->data.size(), 4u * 4u * 3u);
+  EXPECT_EQ(r->data[0], 0);    // the top row is the missing fourth one
+  EXPECT_EQ(r->data.back(), 255);
+}
+
+TEST(Bmp, ManyPixelsClaimedOverAFewBytesAreRefusedUnderThePixelLimit) {
+  auto r = decode_bmp(bmp24(14000, 14000, {1, 2, 3, 4}), 200'000'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "Failed");
+  EXPECT_NE(r.error().message.find("14000x14000"), std::string::npos) << r.error().message;
 }
 
 TEST(Bmp, BadOffsetsFail) {
