@@ -11,6 +11,21 @@
 //   "Timeout"      a rendition took longer than Options::time_limit
 //   "Failed"       the decoder could not read the image (the message says why)
 //   "Unavailable"  the rendering module could not be loaded (load_renderer only)
+//
+// Why WebP: every current browser shows it, it is smaller than a JPEG of the same quality at
+// these sizes, and it keeps alpha. The renditions carry no EXIF, XMP, GPS, IPTC or ICC: an
+// embedded profile is converted to sRGB first. Orientation: EXIF Orientation for JPEG, TIFF,
+// PNG and WebP; for HEIF/HEIC/AVIF libheif's irot/imir/clap only (the EXIF one is ignored).
+//
+// The limits (Options): max_pixels is checked from the header before any pixel is decoded
+// (libheif: from ispe); max_input_bytes before anything is read. time_limit is checked
+// between tiles of libvips' pipeline and between the decode and the encodes; one libheif
+// decode, once started, runs to its end. Memory per call is about one decoded image at the
+// size libvips shrinks to on load (a full-size one for HEIF, interlaced PNG and GIF, bounded
+// by max_pixels x 4 bytes); libvips keeps no operation cache and one worker thread per call.
+//
+// The module is implemented in src/preview/vips_renderer.cpp (libvips), heif.cpp (libheif),
+// bmp.cpp (BMP, ICO) and embedded.cpp (camera raws' embedded JPEG previews).
 #pragma once
 
 #include <chrono>
