@@ -21,7 +21,7 @@ meta::Result<pipeline::Outcome> preview_record(const pipeline::EventRecord& ev, 
   const auto t0 = Clock::now();
   pipeline::Outcome out;
   out.key = ev.key;
-  out.sequencer = ev.sequencer;
+  out.sequencer = pipeline::effective_sequencer(ev);  // as the extractor wrote it
   auto key = pipeline::parse_object_key(ev.key);
   if (!key || !(ev.is_created() || ev.is_removed())) return out;  // Ignored
   out.owner = key->owner;
@@ -38,7 +38,7 @@ meta::Result<pipeline::Outcome> preview_record(const pipeline::EventRecord& ev, 
   }
   auto wait = ctx.first_wait;
   for (;;) {
-    auto made = pipeline::make_previews(out.owner, out.image_id, ev.sequencer, *ctx.blobs, *ctx.metadata,
+    auto made = pipeline::make_previews(out.owner, out.image_id, out.sequencer, *ctx.blobs, *ctx.metadata,
                                         ctx.renderer, ctx.options, ctx.unavailable);
     if (!made) return made.error();
     switch (made->action) {

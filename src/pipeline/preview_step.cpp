@@ -80,8 +80,10 @@ Result<PreviewOutcome> make_previews(const std::string& owner, const std::string
 
   store::PreviewState state;
   state.version = std::to_string(std::time(nullptr));
+  // The record's own spelling of the sequencer (equal to `sequencer` as S3 compares them).
+  const std::string version_of = rec->sequencer;
   auto record = [&](store::PreviewState s) -> Result<PreviewOutcome> {
-    auto written = metadata.set_preview(owner, image_id, sequencer, s);
+    auto written = metadata.set_preview(owner, image_id, version_of, s);
     if (!written) return written.error();
     out.state = std::move(s);
     out.total_time = since(t0);
