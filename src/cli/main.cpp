@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   };
   add(imgmeta::cli::add_extract_command);
   add(imgmeta::cli::add_serve_command);
+  add(imgmeta::cli::add_upload_command);
   add(imgmeta::cli::add_lambda_command);
 
   CLI11_PARSE(app, argc, argv);
