@@ -1,0 +1,230 @@
+"""`imgmeta upload` against a real `imgmeta serve` on 127.0.0.1 (tests/serve/harness.py starts
+it on a free port with a temporary data directory). The folders uploaded are built in a
+temporary directory at test time from symlinks to ../shared/corpus (and one large file
+written here), so nothing from the corpus is copied into the project.
+
+Environment (set by tests/CMakeLists.txt): IMGMETA_BIN, IMGMETA_SHARED_DIR, IMGMETA_API_SPEC.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "serve"))
+
+import harness  # noqa: E402
+from harness import Client, Server, corpus_file, new_user, sha256_hex  # noqa: E402
+
+PASSWORD = "correct horse battery"  # what harness.new_user signs up with
+
+# Well-formed corpus files of several formats that all extract to `ready`.
+PHOTOS = [
+    "jpeg/exiftool_GPS.jpg",
+    "jpeg/ianare_Canon_40D.jpg",
+    "png/libpng_basn2c08.png",
+    "gif/exiftool_GIF.gif",
+    "webp/exiftool_RIFF.webp",
+    "tiff/exiftool_ExifTool.tif",
+    "heif/ianare_IMG_5195.HEIC",
+    "bmp/small_bmp.bmp",
+]
+
+RUN_TIMEOUT = 120
+
+
+def run_upload(server_url, *args, password=PASSWORD, username=None, env=None, timeout=RUN_TIMEOUT):
+    cmd = [harness.BIN, "upload", "--server", server_url]
+    if username:
+        cmd += ["--username", username]
+    cmd += list(args)
+    e = {k: v for k, v in os.environ.items() if k not in ("IMGMETA_PASSWORD", "IMGMETA_USERNAME")}
+    if password is not None:
+        e["IMGMETA_PASSWORD"] = password
+    e.update(env or {})
+    # stdin closed and no controlling terminal: a prompt cannot hang the test.
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e,
+                          stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Folder:
+    """A temporary folder of corpus symlinks, with a sub-folder and a file that is no image."""
+
+    def __init__(self, photos=PHOTOS):
+        self._tmp = tempfile.TemporaryDirectory(prefix="imgmeta-upload-test-")
+        self.path = self._tmp.name
+        os.mkdir(os.path.join(self.path, "holiday"))
+        self.files = {}
+        for i, rel in enumerate(photos):
+            sub = "holiday" if i % 2 else ""
+            dest = os.path.join(self.path, sub, os.path.basename(rel))
+            os.symlink(corpus_file(rel), dest)
+            with open(corpus_file(rel), "rb") as f:
+                self.files[os.path.basename(rel)] = f.read()
+        with open(os.path.join(self.path, "notes.txt"), "w") as f:
+            f.write("not an image\n")
+
+    def cleanup(self):
+        self._tmp.cleanup()
+
+
+class UploadTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # A small multipart threshold so that a file of a few MiB goes in parts (parts are at
+        # least 5 MiB, as in S3).
+        cls.server = Server("--multipart-threshold", "1MiB", "--part-size", "5MiB")
+        cls.addClassCleanup(cls.server.cleanup)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        if code != 0:
+            raise AssertionError("imgmeta serve exited with %s after SIGTERM" % code)
+
+    def setUp(self):
+        self.user = new_user(self.server, "up")
+        self.folder = Folder()
+        self.addCleanup(self.folder.cleanup)
+
+    def upload(self, *args, **kw):
+        kw.setdefault("username", self.user.username)
+        return run_upload(self.server.base, *args, **kw)
+
+    def requests_logged(self):
+        return [l for l in self.server.log_lines() if l.get("msg") == "request"]
+
+    def test_a_folder_uploads_and_every_image_ends_ready(self):
+        r = self.upload(self.folder.path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Summary: %d uploaded, 0 already there, 0 failed, 1 skipped" % len(PHOTOS), r.stdout)
+        self.assertRegex(r.stdout, r"skipped .*notes\.txt: not an image")
+        images = self.user.all_images()
+        self.assertEqual(sorted(i["filename"] for i in images), sorted(self.folder.files))
+        for image in images:
+            body = self.user.wait_final(image["imageId"])
+            self.assertEqual(body["status"], "ready", body)
+            self.assertEqual(body["sha256"], sha256_hex(self.folder.files[body["filename"]]))
+        # Not a terminal: plain lines, one per file, no carriage returns or escape codes.
+        self.assertNotIn("\r", r.stdout)
+        self.assertNotIn("\x1b[", r.stdout)
+        self.assertEqual(len(re.findall(r"^\[\d+/%d\] uploaded " % len(PHOTOS), r.stdout, re.M)), len(PHOTOS))
+
+    def test_a_second_run_skips_everything_as_already_there(self):
+        first = self.upload(self.folder.path)
+        self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
+        ids = {i["filename"]: i["imageId"] for i in self.user.all_images()}
+        again = self.upload("--jobs", "2", self.folder.path)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("Summary: 0 uploaded, %d already there, 0 failed" % len(PHOTOS), again.stdout)
+        # Each line names the image the server already has.
+        for name, image_id in ids.items():
+            self.assertRegex(again.stdout, r"already there +\S*%s +\(%s\)" % (re.escape(name), image_id))
+        self.assertEqual(len(self.user.all_images()), len(PHOTOS))
+        # The second run asked the server once per file and sent no bytes.
+        puts = [l for l in self.requests_logged() if l.get("method") == "PUT" and l.get("userId") == self.user.user_id]
+        self.assertEqual(len(puts), len(PHOTOS))
+
+    def test_dry_run_lists_the_files_and_sends_nothing(self):
+        before = len(self.requests_logged())
+        r = self.upload("--dry-run", self.folder.path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for name in self.folder.files:
+            self.assertRegex(r.stdout, r"would upload +\S*%s +\(image/" % re.escape(name))
+        self.assertIn("Nothing was sent", r.stdout)
+        time.sleep(0.2)
+        self.assertEqual(len(self.requests_logged()), before, "a dry run made requests")
+        self.assertEqual(self.user.all_images(), [])
+
+    def test_a_wrong_password_exits_1_with_a_clear_message(self):
+        r = self.upload(self.folder.path, password="not the password")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("wrong username or password", r.stderr)
+        self.assertEqual(self.user.all_images(), [])
+
+    def test_a_bad_server_url_is_a_clear_error(self):
+        start = time.time()
+        r = run_upload("http://127.0.0.1:%d" % closed_port(), self.folder.path, username="nobody")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("cannot reach the server at http://127.0.0.1:", r.stderr)
+        self.assertLess(time.time() - start, 20, "gave up too slowly")
+        r = run_upload("ftp://127.0.0.1/", self.folder.path, username="nobody")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--server", r.stderr)
+        # Something that answers HTTP but is not imgmeta's web app.
+        r = run_upload(self.server.url("/api/images"), self.folder.path, username="nobody")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("config.json", r.stderr)
+
+    def test_a_large_file_goes_in_parts_and_lands_byte_identical(self):
+        # A JPEG followed by 11 MiB of other bytes: still a JPEG, and three 5 MiB parts.
+        big = os.path.join(self.folder.path, "big.jpg")
+        with open(corpus_file("jpeg/ianare_Canon_40D.jpg"), "rb") as f:
+            data = f.read() + os.urandom(11 * 1024 * 1024)
+        with open(big, "wb") as f:
+            f.write(data)
+        r = self.upload(big)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        (image,) = self.user.all_images()
+        completes = [l for l in self.requests_logged()
+                     if l.get("route") == "/api/uploads/{imageId}/complete" and image["imageId"] in l.get("path", "")]
+        self.assertEqual([l["status"] for l in completes], [200], "the upload was not completed as a multipart upload")
+        part_puts = [l for l in self.requests_logged() if l.get("method") == "PUT" and image["imageId"] in l.get("path", "")]
+        self.assertEqual(len(part_puts), 3, part_puts)
+        self.assertEqual(self.user.wait_final(image["imageId"])["status"], "ready")
+        got = self.user.get("/api/images/%s/content" % image["imageId"], expect=200, validate=False)
+        self.assertEqual(len(got.content), len(data))
+        self.assertTrue(got.content == data, "the stored bytes differ from the file")
+
+    def test_an_unreadable_file_fails_while_the_rest_upload(self):
+        os.symlink(os.path.join(self.folder.path, "gone.jpg"), os.path.join(self.folder.path, "broken.jpg"))
+        if os.geteuid() != 0:  # root reads a mode-000 file anyway
+            locked = os.path.join(self.folder.path, "locked.png")
+            with open(locked, "wb") as f:
+                f.write(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+            os.chmod(locked, 0)
+        r = self.upload(self.folder.path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("%d uploaded, 0 already there, " % len(PHOTOS), r.stdout)
+        failed = r.stdout.split("Failed:", 1)[1]
+        self.assertRegex(failed, r"broken\.jpg: cannot read")
+        if os.geteuid() != 0:
+            self.assertRegex(failed, r"locked\.png: cannot read: Permission denied")
+        self.assertEqual(len(self.user.all_images()), len(PHOTOS))
+
+    def test_usage_errors_exit_2(self):
+        for args in (["--server", self.server.base], ["--server", self.server.base, "--jobs", "0", self.folder.path],
+                     [self.folder.path], ["--server", self.server.base, "--password", "x", self.folder.path]):
+            r = subprocess.run([harness.BIN, "upload"] + args, capture_output=True, text=True, timeout=30,
+                               stdin=subprocess.DEVNULL)
+            self.assertEqual(r.returncode, 2, (args, r.stdout, r.stderr))
+        # No password in the environment and no terminal to ask on.
+        r = self.upload(self.folder.path, password=None)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("IMGMETA_PASSWORD", r.stderr)
+        # --cognito against a server with local accounts.
+        r = self.upload("--cognito", self.folder.path)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("local accounts", r.stderr)
+        r = subprocess.run([harness.BIN, "upload", "--help"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0)
+        for text in ("--server", "--username", "--cognito", "--jobs", "--dry-run", "IMGMETA_PASSWORD", "Exit status"):
+            self.assertIn(text, r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
