@@ -12,8 +12,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "serve"))
@@ -225,6 +229,96 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         for text in ("--server", "--username", "--cognito", "--jobs", "--dry-run", "IMGMETA_PASSWORD", "Exit status"):
             self.assertIn(text, r.stdout)
+
+
+
+class FaultyProxy:
+    """A loopback proxy in front of the API that answers some requests itself: faults[(method,
+    path)] is a list of statuses for the first requests of that kind (None = forward)."""
+
+    def __init__(self, target, faults):
+        self.target = target
+        self.faults = {k: list(v) for k, v in faults.items()}
+        self.seen = []  # (method, path, status)
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?")[0]
+                with proxy.lock:
+                    queue = proxy.faults.get((self.command, path))
+                    fault = queue.pop(0) if queue else None
+                if fault is not None:
+                    status, payload = fault, b'{"error":{"code":"Injected","message":"injected by the test"}}'
+                    headers = {"Content-Type": "application/json"}
+                else:
+                    h = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                    r = requests.request(self.command, proxy.target + self.path, data=body, headers=h, timeout=30)
+                    status, payload = r.status_code, r.content
+                    headers = {"Content-Type": r.headers.get("Content-Type", "application/json")}
+                with proxy.lock:
+                    proxy.seen.append((self.command, path, status))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self):
+        return "http://127.0.0.1:%d" % self.httpd.server_address[1]
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class RetryAndRefreshTest(unittest.TestCase):
+    def test_5xx_is_retried_and_a_401_signs_in_again(self):
+        server = Server()
+        self.addCleanup(server.cleanup)
+        server.start()
+        user = new_user(server, "retry")
+        folder = Folder(PHOTOS[:4])
+        self.addCleanup(folder.cleanup)
+        # The first createUpload answers 503 twice, the next one 401 (as when a token expires).
+        proxy = FaultyProxy(server.base, {("POST", "/api/uploads"): [503, 502, None, 401]})
+        self.addCleanup(proxy.stop)
+        r = run_upload(proxy.base, "--jobs", "1", folder.path, username=user.username)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Summary: 4 uploaded, 0 already there, 0 failed", r.stdout)
+        creates = [s for m, p, s in proxy.seen if (m, p) == ("POST", "/api/uploads")]
+        self.assertEqual(creates, [503, 502, 201, 401, 201, 201, 201])
+        refreshes = [s for m, p, s in proxy.seen if (m, p) == ("POST", "/api/auth/refresh")]
+        self.assertEqual(refreshes, [200], proxy.seen)
+        self.assertEqual(len(user.all_images()), 4)
+
+    def test_a_server_that_keeps_failing_is_reported_per_file(self):
+        server = Server()
+        self.addCleanup(server.cleanup)
+        server.start()
+        user = new_user(server, "down")
+        folder = Folder(PHOTOS[:1])
+        self.addCleanup(folder.cleanup)
+        proxy = FaultyProxy(server.base, {("POST", "/api/uploads"): [503] * 10})
+        self.addCleanup(proxy.stop)
+        r = run_upload(proxy.base, folder.path, username=user.username)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"Failed:\n  \S+exiftool_GPS\.jpg: the server refused it: injected by the test \(HTTP 503\)")
+        creates = [s for m, p, s in proxy.seen if (m, p) == ("POST", "/api/uploads")]
+        self.assertEqual(creates, [503] * 5, "five attempts, then the file fails")
 
 
 if __name__ == "__main__":
