@@ -321,5 +321,54 @@ class RetryAndRefreshTest(unittest.TestCase):
         self.assertEqual(creates, [503] * 5, "five attempts, then the file fails")
 
 
+
+class CognitoTest(unittest.TestCase):
+    """The AWS shape's sign-in: `imgmeta serve --auth cognito://...` with moto's cognito-idp
+    on loopback; the uploader reads /config.json and signs in with USER_PASSWORD_AUTH."""
+
+    @classmethod
+    def setUpClass(cls):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("lambda_harness", os.path.join(HERE, "..", "lambda", "harness.py"))
+        aws = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(aws)
+        cls.moto = aws.Moto()
+        cls.addClassCleanup(cls.moto.stop)
+        idp = cls.moto.client("cognito-idp")
+        cls.pool = idp.create_user_pool(PoolName="imgmeta-users")["UserPool"]["Id"]
+        cls.client_id = idp.create_user_pool_client(
+            UserPoolId=cls.pool, ClientName="web", GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.sign_up(ClientId=cls.client_id, Username="carol", Password="Passw0rd!x")
+        idp.admin_confirm_sign_up(UserPoolId=cls.pool, Username="carol")
+        cls.idp = idp
+
+    def test_upload_signs_in_through_cognito(self):
+        server = Server("--auth", "cognito://us-east-1/%s?client=%s" % (self.pool, self.client_id),
+                        "--endpoint-url", self.moto.url,
+                        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"})
+        self.addCleanup(server.cleanup)
+        server.start()
+        folder = Folder(PHOTOS[:3])
+        self.addCleanup(folder.cleanup)
+        r = run_upload(server.base, "--cognito", folder.path, username="carol", password="Passw0rd!x")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Summary: 3 uploaded", r.stdout)
+        tokens = self.idp.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": "carol", "PASSWORD": "Passw0rd!x"})["AuthenticationResult"]
+        carol = Client(server, token=tokens["IdToken"])
+        images = carol.all_images()
+        self.assertEqual(sorted(i["filename"] for i in images), sorted(os.path.basename(p) for p in PHOTOS[:3]))
+        for image in images:
+            self.assertEqual(carol.wait_final(image["imageId"])["status"], "ready")
+        # Again: everything is already there.
+        again = run_upload(server.base, "--cognito", folder.path, username="carol", password="Passw0rd!x")
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("Summary: 0 uploaded, 3 already there", again.stdout)
+        # A wrong password: Cognito's refusal, exit 1.
+        bad = run_upload(server.base, "--cognito", folder.path, username="carol", password="wrong-Passw0rd")
+        self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+        self.assertIn("Cognito refused the sign-in", bad.stderr)
+
 if __name__ == "__main__":
     unittest.main()
