@@ -83,7 +83,7 @@ std::string UploadProgress::bar_locked() {
   double done = static_cast<double>(bytes_done_) + static_cast<double>(std::max<int64_t>(bytes_in_flight_, 0));
   double total = static_cast<double>(total_bytes_);
   double fraction = total > 0 ? std::min(done / total, 1.0) : 1.0;
-  double rate = elapsed > 0.2 ? static_cast<double>(std::max<int64_t>(bytes_sent_, 0)) / elapsed : 0;
+  double rate = elapsed > 0 ? static_cast<double>(std::max<int64_t>(bytes_sent_, 0)) / elapsed : 0;
   constexpr int kWidth = 24;
   int filled = static_cast<int>(fraction * kWidth);
   std::string bar = "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(kWidth - filled), '.') + "] ";

@@ -211,6 +211,32 @@ class UploadTest(unittest.TestCase):
             self.assertRegex(failed, r"locked\.png: cannot read: Permission denied")
         self.assertEqual(len(self.user.all_images()), len(PHOTOS))
 
+    def test_a_terminal_gets_a_progress_bar(self):
+        import pty
+        master, slave = pty.openpty()
+        e = dict(os.environ, IMGMETA_PASSWORD=PASSWORD)
+        proc = subprocess.Popen([harness.BIN, "upload", "--server", self.server.base, "--username", self.user.username,
+                                 self.folder.path], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=e,
+                                start_new_session=True)
+        os.close(slave)
+        out = b""
+        deadline = time.time() + RUN_TIMEOUT
+        while time.time() < deadline:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        self.assertEqual(proc.wait(timeout=30), 0, out)
+        text = out.decode("utf-8", "replace")
+        # The bar is redrawn in place: files done/total, bytes, rate and time left.
+        self.assertRegex(text, r"\r\x1b\[K\[#+\] %d/%d files +[\d.]+ \S+ / [\d.]+ \S+ +[\d.]+ \S+/s +left \d+:\d\d"
+                         % (len(PHOTOS), len(PHOTOS)))
+        self.assertIn("Summary: %d uploaded" % len(PHOTOS), text)
+
     def test_usage_errors_exit_2(self):
         for args in (["--server", self.server.base], ["--server", self.server.base, "--jobs", "0", self.folder.path],
                      [self.folder.path], ["--server", self.server.base, "--password", "x", self.folder.path]):
