@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -127,8 +130,36 @@ class Uploader {
   FileResult upload_file(const LocalImage& img, const std::function<void(int64_t)>& on_sent) {
     auto sha = sha256_file(img.path);
     if (!sha) return failed(sha.error().message);
+    // Two copies of the same bytes in one run: the server only refuses the second once the
+    // first has landed, so the second waits for the first and is then already there.
+    std::shared_ptr<Claim> mine;
+    {
+      std::unique_lock lock(claims_mu_);
+      for (;;) {
+        auto it = claims_.find(*sha);
+        if (it == claims_.end() || (it->second->done && it->second->image_id.empty())) {
+          mine = std::make_shared<Claim>();
+          claims_[*sha] = mine;
+          break;
+        }
+        if (it->second->done) return {Outcome::AlreadyThere, it->second->image_id, {}};
+        auto other = it->second;
+        claims_cv_.wait(lock, [&] { return other->done; });
+      }
+    }
+    FileResult r = send(img, *sha, on_sent);
+    {
+      std::lock_guard lock(claims_mu_);
+      mine->done = true;
+      if (r.outcome != Outcome::Failed) mine->image_id = r.image_id;
+    }
+    claims_cv_.notify_all();
+    return r;
+  }
+
+  FileResult send(const LocalImage& img, const std::string& sha, const std::function<void(int64_t)>& on_sent) {
     auto reply = api_.call("POST", "/api/uploads",
-                           json{{"filename", img.filename}, {"contentType", img.content_type}, {"size", img.size}, {"sha256", *sha}});
+                           json{{"filename", img.filename}, {"contentType", img.content_type}, {"size", img.size}, {"sha256", sha}});
     if (!reply) return failed(reply.error().message);
     if (reply->status == 409 && reply->error_code() == "DuplicateImage") return {Outcome::AlreadyThere, duplicate_of(*reply), {}};
     if (reply->status != 201) return failed("the server refused it: " + describe_refusal(*reply));
@@ -149,6 +180,8 @@ class Uploader {
     for (int attempt = 1;; ++attempt) {
       auto r = put_range(put, on_sent);
       bool transient = r ? is_retryable_status(r->status) : r.error().code != "Io";
+      // A part URL that expired (403) is worth one more try with a fresh URL.
+      if (r && r->status == 403 && refresh_url && attempt == 1) transient = true;
       if (!transient || attempt >= api_.retry().attempts) return r;
       backoff_sleep(api_.retry(), attempt);
       if (refresh_url)
@@ -263,8 +296,16 @@ class Uploader {
     return failed("completing the upload was refused: " + describe_refusal(*reply));
   }
 
+  struct Claim {
+    bool done = false;
+    std::string image_id;  // set when the upload succeeded (or found the bytes there)
+  };
+
   ApiSession& api_;
   UploadProgress& progress_;
+  std::mutex claims_mu_;
+  std::condition_variable claims_cv_;
+  std::map<std::string, std::shared_ptr<Claim>> claims_;  // by SHA-256
 };
 
 int run_upload(const UploadArgs& a) {

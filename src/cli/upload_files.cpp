@@ -64,6 +64,10 @@ void add_file(const std::string& path, ScanResult& out) {
   LocalImage img;
   img.path = path;
   img.filename = fs::path(path).filename().string();
+  if (img.filename.starts_with("._")) {  // macOS AppleDouble sidecar, named like the image it sits beside
+    out.skipped.push_back({path, "a macOS metadata file (._name), not an image"});
+    return;
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     out.unreadable.push_back({path, std::string("cannot read: ") + std::strerror(errno)});

@@ -237,6 +237,20 @@ class UploadTest(unittest.TestCase):
                          % (len(PHOTOS), len(PHOTOS)))
         self.assertIn("Summary: %d uploaded" % len(PHOTOS), text)
 
+    def test_copies_of_the_same_bytes_in_one_run_are_sent_once(self):
+        for name in ("copy1.jpg", "copy2.jpg", "copy3.jpg"):
+            os.symlink(corpus_file("jpeg/mei_Canon_PowerShot_A85.jpg"), os.path.join(self.folder.path, name))
+        r = self.upload("--jobs", "4", self.folder.path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Summary: %d uploaded, 2 already there, 0 failed" % (len(PHOTOS) + 1), r.stdout)
+        self.assertEqual(len(self.user.all_images()), len(PHOTOS) + 1)
+
+    def test_macos_sidecars_are_skipped(self):
+        with open(os.path.join(self.folder.path, "._exiftool_GPS.jpg"), "wb") as f:
+            f.write(b"\x00\x05\x16\x07" + b"\0" * 60)
+        r = self.upload("--dry-run", self.folder.path)
+        self.assertRegex(r.stdout, r"skipped .*\._exiftool_GPS\.jpg: a macOS metadata file")
+
     def test_usage_errors_exit_2(self):
         for args in (["--server", self.server.base], ["--server", self.server.base, "--jobs", "0", self.folder.path],
                      [self.folder.path], ["--server", self.server.base, "--password", "x", self.folder.path]):
