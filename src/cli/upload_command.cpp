@@ -3,6 +3,7 @@
 // (the server's 409 says it has the bytes already, which makes a second run resume), PUT to
 // the presigned URL or in parts, and a summary at the end.
 #include <fcntl.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -50,6 +51,17 @@ struct FileResult {
 };
 
 FileResult failed(std::string reason) { return {Outcome::Failed, {}, std::move(reason)}; }
+
+// Ctrl-C (or SIGTERM): the first stops new files and interrupts transfers in flight, whose
+// server-side uploads are then cancelled; a second one ends the process at once.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int sig) {
+  if (g_interrupted.exchange(true)) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+}
 
 std::string percent_encode(const std::string& s) {
   static const char* hexdigits = "0123456789ABCDEF";
@@ -177,12 +189,13 @@ class Uploader {
   // a fresh URL before each retry (part URLs are renewed through listParts).
   meta::Result<PutReply> put_with_retry(RangePut put, const std::function<void(int64_t)>& on_sent,
                                         const std::function<std::optional<std::string>()>& refresh_url = {}) {
+    put.cancel = &g_interrupted;
     for (int attempt = 1;; ++attempt) {
       auto r = put_range(put, on_sent);
-      bool transient = r ? is_retryable_status(r->status) : r.error().code != "Io";
+      bool transient = r ? is_retryable_status(r->status) : r.error().code != "Io" && r.error().code != "Cancelled";
       // A part URL that expired (403) is worth one more try with a fresh URL.
       if (r && r->status == 403 && refresh_url && attempt == 1) transient = true;
-      if (!transient || attempt >= api_.retry().attempts) return r;
+      if (!transient || attempt >= api_.retry().attempts || g_interrupted) return r;
       backoff_sleep(api_.retry(), attempt);
       if (refresh_url)
         if (auto fresh = refresh_url()) put.url = *fresh;
@@ -371,19 +384,30 @@ int run_upload(const UploadArgs& a) {
   UploadProgress progress(scan.images.size(), total_bytes, terminal);
   Uploader uploader(api, progress);
   std::vector<FileResult> results(scan.images.size());
+  std::vector<char> started(scan.images.size(), false);
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   const unsigned jobs = std::min<unsigned>(a.jobs, static_cast<unsigned>(std::max<size_t>(scan.images.size(), 1)));
   for (unsigned j = 0; j < jobs; ++j)
     workers.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < scan.images.size();) results[i] = uploader.upload(scan.images[i]);
+      for (size_t i; !g_interrupted && (i = next.fetch_add(1)) < scan.images.size();) {
+        results[i] = uploader.upload(scan.images[i]);
+        started[i] = true;
+      }
     });
   for (auto& w : workers) w.join();
   progress.stop();
 
-  size_t uploaded = 0, already = 0, failures = scan.unreadable.size();
-  for (const auto& r : results) {
-    if (r.outcome == Outcome::Uploaded) uploaded++;
+  size_t uploaded = 0, already = 0, failures = scan.unreadable.size(), not_started = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    if (!started[i]) not_started++;
+    else if (r.outcome == Outcome::Uploaded) uploaded++;
     else if (r.outcome == Outcome::AlreadyThere) already++;
     else failures++;
   }
@@ -393,10 +417,12 @@ int run_upload(const UploadArgs& a) {
     std::cout << "Failed:\n";
     for (const auto& u : scan.unreadable) std::cout << "  " << u.path << ": " << u.reason << "\n";
     for (size_t i = 0; i < results.size(); ++i)
-      if (results[i].outcome == Outcome::Failed) std::cout << "  " << scan.images[i].path << ": " << results[i].reason << "\n";
+      if (started[i] && results[i].outcome == Outcome::Failed) std::cout << "  " << scan.images[i].path << ": " << results[i].reason << "\n";
   }
+  if (not_started)
+    std::cout << "Interrupted: " << not_started << " files not started. Run the same command again to resume.\n";
   std::cout << std::flush;
-  return failures ? kExitFailed : kExitOk;
+  return failures || not_started ? kExitFailed : kExitOk;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct Transfer {
   int io_errno = 0;
   curl_off_t reported = 0;  // bytes already passed to on_progress
   const std::function<void(int64_t)>* on_progress = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
   PutReply* reply = nullptr;
 };
 
@@ -47,7 +48,7 @@ int on_xfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
     (*t->on_progress)(static_cast<int64_t>(ulnow - t->reported));
     t->reported = ulnow;
   }
-  return 0;
+  return t->cancel && t->cancel->load() ? 1 : 0;  // non-zero aborts the transfer
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -86,6 +87,7 @@ meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(i
   t.next = put.offset;
   t.end = put.offset + put.length;
   t.on_progress = &on_progress;
+  t.cancel = put.cancel;
   t.reply = &reply;
 
   CURL* curl = curl_easy_init();
@@ -136,6 +138,7 @@ meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(i
   bool ok = rc == CURLE_OK && reply.status >= 200 && reply.status < 300;
   if (!ok && t.reported > 0 && on_progress) on_progress(-static_cast<int64_t>(t.reported));
   if (t.io_errno) return make_error("Io", "cannot read " + put.path + " while sending it: " + std::strerror(t.io_errno));
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error("Cancelled", "interrupted");
   // A server may answer (409, 403) before reading the whole body and close: its answer counts.
   if (rc != CURLE_OK && reply.status >= 400) return reply;
   if (rc == CURLE_OPERATION_TIMEDOUT) return make_error("Timeout", std::string("PUT: ") + curl_easy_strerror(rc));

@@ -3,6 +3,7 @@
 // callback that hears the bytes as they go.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +19,7 @@ struct RangePut {
   std::string path;
   uint64_t offset = 0;
   uint64_t length = 0;
+  const std::atomic<bool>* cancel = nullptr;  // when it turns true the transfer stops ("Cancelled")
 };
 
 struct PutReply {
@@ -27,7 +29,8 @@ struct PutReply {
 };
 
 // on_progress(delta): bytes sent since the last call; negative when a transfer that failed
-// takes its bytes back. Errors: "Io" (the file), "Transport" / "Timeout" (the network).
+// takes its bytes back. Errors: "Io" (the file), "Transport" / "Timeout" (the network),
+// "Cancelled" (put.cancel).
 meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(int64_t)>& on_progress);
 
 }  // namespace imgmeta::cli

@@ -8,6 +8,7 @@ Environment (set by tests/CMakeLists.txt): IMGMETA_BIN, IMGMETA_SHARED_DIR, IMGM
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -250,6 +251,41 @@ class UploadTest(unittest.TestCase):
             f.write(b"\x00\x05\x16\x07" + b"\0" * 60)
         r = self.upload("--dry-run", self.folder.path)
         self.assertRegex(r.stdout, r"skipped .*\._exiftool_GPS\.jpg: a macOS metadata file")
+
+    def test_an_interrupted_run_resumes_when_run_again(self):
+        many = tempfile.mkdtemp(prefix="imgmeta-upload-many-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", many])
+        digests = set()
+        for sub in ("jpeg", "png", "gif", "webp"):
+            for name in sorted(os.listdir(corpus_file(sub)))[:40]:
+                os.symlink(corpus_file(sub + "/" + name), os.path.join(many, sub + "-" + name))
+                with open(corpus_file(sub + "/" + name), "rb") as f:
+                    digests.add(sha256_hex(f.read()))
+        total = len(os.listdir(many))
+        e = dict(os.environ, IMGMETA_PASSWORD=PASSWORD)
+        proc = subprocess.Popen([harness.BIN, "upload", "--server", self.server.base, "--username", self.user.username,
+                                 "--jobs", "1", many], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL, env=e, start_new_session=True)
+        first_line = proc.stdout.readline()
+        self.assertRegex(first_line, r"^\[1/%d\] " % total)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        self.assertEqual(proc.returncode, 1, first_line + out + err)
+        m = re.search(r"Summary: (\d+) uploaded, (\d+) already there, (\d+) failed", out)
+        self.assertIsNotNone(m, out)
+        # A file in flight when the signal came is failed as interrupted (its upload cancelled).
+        self.assertLessEqual(int(m.group(3)), 1, out)
+        for line in out.split("Failed:\n", 1)[1:]:
+            self.assertRegex(line.splitlines()[0], r": (part \d+: )?interrupted$")
+        self.assertRegex(out, r"Interrupted: \d+ files not started\. Run the same command again to resume\.")
+        done_first = int(m.group(1)) + int(m.group(2))
+        self.assertLess(done_first, total)
+        again = self.upload(many)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        m2 = re.search(r"Summary: (\d+) uploaded, (\d+) already there, 0 failed", again.stdout)
+        self.assertEqual(int(m2.group(1)) + int(m2.group(2)), total)
+        self.assertGreaterEqual(int(m2.group(2)), int(m.group(1)), "what the first run sent is already there")
+        self.assertEqual(len(self.user.all_images()), len(digests))
 
     def test_usage_errors_exit_2(self):
         for args in (["--server", self.server.base], ["--server", self.server.base, "--jobs", "0", self.folder.path],
