@@ -98,6 +98,7 @@ meta::Status ApiSession::load_config() {
   json c = parse_json(r->body);
   if (!c.is_object() || !c.contains("auth"))
     return make_error("BadServer", server_ + "/config.json is not imgmeta's configuration; is --server the web app's URL?");
+  config_.found = true;
   std::string base = str_or(c, "apiBaseUrl");
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.starts_with("http://") || base.starts_with("https://")) config_.api_base = base;
@@ -225,6 +226,7 @@ meta::Result<ApiReply> ApiSession::call(const std::string& method, const std::st
   aws::HttpRequest req;
   req.method = method;
   req.url = api_url(path);
+  req.timeout = std::chrono::seconds(120);  // completing a multipart upload of a large file on S3 takes a while
   if (body) {
     req.headers.push_back({"Content-Type", "application/json"});
     req.body = body->dump(-1, ' ', false, json::error_handler_t::replace);

@@ -31,6 +31,7 @@ bool is_retryable_status(long status);
 // What the server's /config.json says (see web/src/config.ts).
 struct ServerConfig {
   std::string api_base;  // absolute, no trailing '/'
+  bool found = false;    // false: the server has no /config.json (defaults assumed)
   bool cognito = false;
   std::string region, user_pool_id, client_id, cognito_endpoint;
   uint64_t multipart_threshold = 64ull << 20;

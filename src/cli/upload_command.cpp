@@ -349,6 +349,11 @@ int run_upload(const UploadArgs& a) {
     std::cerr << "imgmeta upload: " << st.error().message << "\n";
     return kExitFailed;
   }
+  if (a.cognito && !api.config().found) {
+    std::cerr << "imgmeta upload: --cognito: " << a.server << " has no /config.json to name the user pool; "
+              << "give the web app's URL as --server\n";
+    return kExitUsage;
+  }
   if (a.cognito && !api.config().cognito) {
     std::cerr << "imgmeta upload: --cognito: " << a.server << " signs in with local accounts, not Cognito; leave out --cognito\n";
     return kExitUsage;
