@@ -410,6 +410,7 @@ class CognitoTest(unittest.TestCase):
         spec.loader.exec_module(aws)
         cls.moto = aws.Moto()
         cls.addClassCleanup(cls.moto.stop)
+        cls.stack = aws.Stack(cls.moto)
         idp = cls.moto.client("cognito-idp")
         cls.pool = idp.create_user_pool(PoolName="imgmeta-users")["UserPool"]["Id"]
         cls.client_id = idp.create_user_pool_client(
@@ -445,6 +446,38 @@ class CognitoTest(unittest.TestCase):
         bad = run_upload(server.base, "--cognito", folder.path, username="carol", password="wrong-Passw0rd")
         self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
         self.assertIn("Cognito refused the sign-in", bad.stderr)
+
+    def test_the_aws_shape_s3_and_cognito_with_a_multipart_file(self):
+        # Bytes in S3 (moto), events through SQS, metadata in DynamoDB: the uploader PUTs to
+        # S3's presigned URLs and parts, as the web app does on AWS.
+        server = Server("--blob", "s3://" + self.stack.bucket, "--events", self.stack.queue_url,
+                        "--meta", "dynamodb://" + self.stack.table, "--endpoint-url", self.moto.url,
+                        "--queue-wait", "1", "--multipart-threshold", "1MiB", "--part-size", "5MiB",
+                        "--auth", "cognito://us-east-1/%s?client=%s" % (self.pool, self.client_id),
+                        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"})
+        self.addCleanup(server.cleanup)
+        server.start()
+        folder = Folder(PHOTOS[:2])
+        self.addCleanup(folder.cleanup)
+        with open(corpus_file("jpeg/exiftool_GPS.jpg"), "rb") as f:
+            big = f.read() + os.urandom(6 * 1024 * 1024)
+        with open(os.path.join(folder.path, "big.jpg"), "wb") as f:
+            f.write(big)
+        r = run_upload(server.base, "--cognito", folder.path, username="carol", password="Passw0rd!x")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Summary: 3 uploaded", r.stdout)
+        tokens = self.idp.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": "carol", "PASSWORD": "Passw0rd!x"})["AuthenticationResult"]
+        carol = Client(server, token=tokens["IdToken"])
+        by_name = {i["filename"]: i for i in carol.all_images()}
+        self.assertEqual(sorted(by_name), sorted(["big.jpg"] + [os.path.basename(p) for p in PHOTOS[:2]]))
+        for image in by_name.values():
+            self.assertEqual(carol.wait_final(image["imageId"])["status"], "ready")
+        got = carol.get("/api/images/%s/content" % by_name["big.jpg"]["imageId"], validate=False)
+        if got.status_code in (301, 302, 303, 307):
+            got = requests.get(got.headers["Location"], timeout=30)
+        self.assertEqual(got.status_code, 200)
+        self.assertTrue(got.content == big, "the object in S3 differs from the file")
 
 if __name__ == "__main__":
     unittest.main()
