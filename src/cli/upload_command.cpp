@@ -63,6 +63,15 @@ extern "C" void on_interrupt(int sig) {
   }
 }
 
+// File names and the server's messages are untrusted text: control characters (an escape
+// sequence in a file name could rewrite the terminal) are shown as '?'.
+std::string shown(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
 std::string percent_encode(const std::string& s) {
   static const char* hexdigits = "0123456789ABCDEF";
   std::string out;
@@ -130,9 +139,9 @@ class Uploader {
     FileResult r = upload_file(img, on_sent);
     std::string line;
     switch (r.outcome) {
-      case Outcome::Uploaded: line = "uploaded       " + img.path + "  -> " + r.image_id; break;
-      case Outcome::AlreadyThere: line = "already there  " + img.path + "  (" + r.image_id + ")"; break;
-      case Outcome::Failed: line = "FAILED         " + img.path + ": " + r.reason; break;
+      case Outcome::Uploaded: line = "uploaded       " + shown(img.path) + "  -> " + shown(r.image_id); break;
+      case Outcome::AlreadyThere: line = "already there  " + shown(img.path) + "  (" + shown(r.image_id) + ")"; break;
+      case Outcome::Failed: line = "FAILED         " + shown(img.path) + ": " + shown(r.reason); break;
     }
     progress_.file_done(img.size, sent_for_file, line);
     return r;
@@ -329,24 +338,29 @@ int run_upload(const UploadArgs& a) {
   }
   ScanResult scan = scan_paths(a.paths);
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-  for (const auto& s : scan.skipped) std::cout << "skipped        " << s.path << ": " << s.reason << "\n";
+  for (const auto& s : scan.skipped) std::cout << "skipped        " << shown(s.path) << ": " << shown(s.reason) << "\n";
   uint64_t total_bytes = 0;
   for (const auto& img : scan.images) total_bytes += img.size;
 
   if (a.dry_run) {
     for (const auto& img : scan.images)
-      std::cout << "would upload   " << img.path << "  (" << img.content_type << ", " << UploadProgress::human_bytes(static_cast<double>(img.size)) << ")\n";
-    for (const auto& u : scan.unreadable) std::cout << "cannot upload  " << u.path << ": " << u.reason << "\n";
+      std::cout << "would upload   " << shown(img.path) << "  (" << img.content_type << ", " << UploadProgress::human_bytes(static_cast<double>(img.size)) << ")\n";
+    for (const auto& u : scan.unreadable) std::cout << "cannot upload  " << shown(u.path) << ": " << shown(u.reason) << "\n";
     std::cout << "Dry run: " << scan.images.size() << " files (" << UploadProgress::human_bytes(static_cast<double>(total_bytes))
               << ") would be sent to " << a.server << "; " << scan.skipped.size() << " skipped, " << scan.unreadable.size()
               << " unreadable. Nothing was sent.\n";
     return scan.unreadable.empty() ? kExitOk : kExitFailed;
   }
 
-  for (const auto& u : scan.unreadable) std::cout << "FAILED         " << u.path << ": " << u.reason << "\n";
+  for (const auto& u : scan.unreadable) std::cout << "FAILED         " << shown(u.path) << ": " << shown(u.reason) << "\n";
+  if (scan.images.empty()) {
+    std::cout << "Summary: nothing to upload; " << scan.unreadable.size() << " failed, " << scan.skipped.size()
+              << " skipped (not images)\n";
+    return scan.unreadable.empty() ? kExitOk : kExitFailed;
+  }
   ApiSession api(a.server, RetryPolicy{});
   if (auto st = api.load_config(); !st) {
-    std::cerr << "imgmeta upload: " << st.error().message << "\n";
+    std::cerr << "imgmeta upload: " << shown(st.error().message) << "\n";
     return kExitFailed;
   }
   if (a.cognito && !api.config().found) {
@@ -381,7 +395,7 @@ int run_upload(const UploadArgs& a) {
     password = *typed;
   }
   if (auto st = api.sign_in(username, password); !st) {
-    std::cerr << "imgmeta upload: signing in as " << username << " at " << a.server << " failed: " << st.error().message << "\n";
+    std::cerr << "imgmeta upload: signing in as " << username << " at " << a.server << " failed: " << shown(st.error().message) << "\n";
     return kExitFailed;
   }
   if (api.config().cognito && !a.cognito) std::cout << "signed in through Cognito (the server's config.json asks for it)\n";
@@ -420,9 +434,9 @@ int run_upload(const UploadArgs& a) {
             << scan.skipped.size() << " skipped (not images)\n";
   if (failures) {
     std::cout << "Failed:\n";
-    for (const auto& u : scan.unreadable) std::cout << "  " << u.path << ": " << u.reason << "\n";
+    for (const auto& u : scan.unreadable) std::cout << "  " << shown(u.path) << ": " << shown(u.reason) << "\n";
     for (size_t i = 0; i < results.size(); ++i)
-      if (started[i] && results[i].outcome == Outcome::Failed) std::cout << "  " << scan.images[i].path << ": " << results[i].reason << "\n";
+      if (started[i] && results[i].outcome == Outcome::Failed) std::cout << "  " << shown(scan.images[i].path) << ": " << shown(results[i].reason) << "\n";
   }
   if (not_started)
     std::cout << "Interrupted: " << not_started << " files not started. Run the same command again to resume.\n";

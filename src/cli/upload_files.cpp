@@ -63,7 +63,7 @@ std::string isobmff_type(const uint8_t* h, size_t n) {
 void add_file(const std::string& path, ScanResult& out) {
   LocalImage img;
   img.path = path;
-  img.filename = fs::path(path).filename().string();
+  img.filename = api_filename(fs::path(path).filename().string());
   if (img.filename.starts_with("._")) {  // macOS AppleDouble sidecar, named like the image it sits beside
     out.skipped.push_back({path, "a macOS metadata file (._name), not an image"});
     return;
@@ -117,6 +117,37 @@ std::string image_content_type(const std::string& filename, const uint8_t* head,
     case meta::Format::Unknown: break;
   }
   return from_ext;  // a format the sniffer does not know (Fuji RAF), or a damaged header
+}
+
+std::string api_filename(std::string_view name) {
+  constexpr size_t kMaxBytes = 255;
+  std::string out;
+  size_t i = 0;
+  while (i < name.size()) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n != 0 && n <= name.size() - i;
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(name[i + k]) >> 6) == 2;
+    if (!ok) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for one stray byte
+      i += 1;
+    } else if (n == 1 && (c < 0x20 || c == 0x7f)) {
+      out.push_back('_');
+      i += 1;
+    } else {
+      out.append(name.substr(i, n));
+      i += n;
+    }
+  }
+  if (out.empty()) out = "file";
+  if (out.size() > kMaxBytes) {
+    std::string ext;
+    if (auto dot = out.rfind('.'); dot != std::string::npos && out.size() - dot <= 16) ext = out.substr(dot);
+    size_t keep = kMaxBytes - ext.size();
+    while (keep > 0 && (static_cast<unsigned char>(out[keep]) >> 6) == 2) --keep;  // not inside a character
+    out = out.substr(0, keep) + ext;
+  }
+  return out;
 }
 
 ScanResult scan_paths(const std::vector<std::string>& paths) {

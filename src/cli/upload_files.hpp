@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meta/result.hpp"
@@ -38,6 +39,11 @@ ScanResult scan_paths(const std::vector<std::string>& paths);
 // extension; empty when neither says it is an image. Raw formats built on TIFF take their
 // extension's type (a .cr2 is TIFF inside). head: the file's first bytes (64 are enough).
 std::string image_content_type(const std::string& filename, const uint8_t* head, size_t head_size);
+
+// A file name as the API accepts it (1 to 255 bytes of UTF-8 without control characters):
+// control characters become '_', bytes that are not UTF-8 become U+FFFD, and a long name
+// is shortened before its extension, on a character boundary.
+std::string api_filename(std::string_view name);
 
 // The SHA-256 of a file, as 64 lower-case hex digits. on_bytes (optional) hears each chunk read.
 meta::Result<std::string> sha256_file(const std::string& path, const std::function<void(uint64_t)>& on_bytes = {});

@@ -287,6 +287,31 @@ class UploadTest(unittest.TestCase):
         self.assertGreaterEqual(int(m2.group(2)), int(m.group(1)), "what the first run sent is already there")
         self.assertEqual(len(self.user.all_images()), len(digests))
 
+    def test_control_characters_in_names_are_not_sent_to_the_terminal(self):
+        os.symlink(corpus_file("png/libpng_basn0g01.png"), os.path.join(self.folder.path, "evil\x1b[2Jname.png"))
+        r = self.upload(self.folder.path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertIn("evil?[2Jname.png", r.stdout)
+        # The API takes no control characters in a name: the uploader sends a cleaned one.
+        self.assertIn("evil_[2Jname.png", [i["filename"] for i in self.user.all_images()])
+
+    def test_names_that_are_not_utf8_are_cleaned_for_the_api(self):
+        raw = os.path.join(os.fsencode(self.folder.path), b"caf\xe9.jpg")
+        os.symlink(corpus_file("jpeg/mei_Canon_PowerShot_A85.jpg"), raw)
+        r = self.upload(self.folder.path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        names = [i["filename"] for i in self.user.all_images()]
+        self.assertIn("caf\ufffd.jpg", names)
+
+
+    def test_a_folder_without_images_signs_in_to_nothing(self):
+        empty = tempfile.mkdtemp(prefix="imgmeta-upload-empty-")
+        self.addCleanup(os.rmdir, empty)
+        r = run_upload("http://127.0.0.1:%d" % closed_port(), empty, password=None)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("nothing to upload", r.stdout)
+
     def test_usage_errors_exit_2(self):
         for args in (["--server", self.server.base], ["--server", self.server.base, "--jobs", "0", self.folder.path],
                      [self.folder.path], ["--server", self.server.base, "--password", "x", self.folder.path]):
