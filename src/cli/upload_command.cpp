@@ -65,12 +65,7 @@ extern "C" void on_interrupt(int sig) {
 
 // File names and the server's messages are untrusted text: control characters (an escape
 // sequence in a file name could rewrite the terminal) are shown as '?'.
-std::string shown(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
+std::string shown(std::string_view text) { return clean_text(text, '?'); }
 
 std::string percent_encode(const std::string& s) {
   static const char* hexdigits = "0123456789ABCDEF";

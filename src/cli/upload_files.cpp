@@ -119,8 +119,7 @@ std::string image_content_type(const std::string& filename, const uint8_t* head,
   return from_ext;  // a format the sniffer does not know (Fuji RAF), or a damaged header
 }
 
-std::string api_filename(std::string_view name) {
-  constexpr size_t kMaxBytes = 255;
+std::string clean_text(std::string_view name, char control) {
   std::string out;
   size_t i = 0;
   while (i < name.size()) {
@@ -132,13 +131,19 @@ std::string api_filename(std::string_view name) {
       out += "\xEF\xBF\xBD";  // U+FFFD for one stray byte
       i += 1;
     } else if (n == 1 && (c < 0x20 || c == 0x7f)) {
-      out.push_back('_');
+      out.push_back(control);
       i += 1;
     } else {
       out.append(name.substr(i, n));
       i += n;
     }
   }
+  return out;
+}
+
+std::string api_filename(std::string_view name) {
+  constexpr size_t kMaxBytes = 255;
+  std::string out = clean_text(name, '_');
   if (out.empty()) out = "file";
   if (out.size() > kMaxBytes) {
     std::string ext;

@@ -45,6 +45,10 @@ std::string image_content_type(const std::string& filename, const uint8_t* head,
 // is shortened before its extension, on a character boundary.
 std::string api_filename(std::string_view name);
 
+// Text as valid UTF-8 without control characters: each control character becomes
+// `control`, each byte that is not UTF-8 becomes U+FFFD.
+std::string clean_text(std::string_view text, char control);
+
 // The SHA-256 of a file, as 64 lower-case hex digits. on_bytes (optional) hears each chunk read.
 meta::Result<std::string> sha256_file(const std::string& path, const std::function<void(uint64_t)>& on_bytes = {});
 
