@@ -21,6 +21,7 @@
 #include "cli/commands.hpp"
 #include "cli/upload_api.hpp"
 #include "cli/upload_files.hpp"
+#include "cli/upload_journal.hpp"
 #include "cli/upload_progress.hpp"
 #include "cli/upload_put.hpp"
 
@@ -70,7 +71,8 @@ std::string shown(std::string_view text) { return clean_text(text, '?'); }
 std::string percent_encode(const std::string& s) {
   static const char* hexdigits = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
@@ -123,7 +125,8 @@ std::optional<std::string> prompt_hidden(const std::string& prompt, bool hide) {
 
 class Uploader {
  public:
-  Uploader(ApiSession& api, UploadProgress& progress) : api_(api), progress_(progress) {}
+  Uploader(ApiSession& api, UploadProgress& progress, UploadJournal& journal, std::string server, std::string username)
+      : api_(api), progress_(progress), journal_(journal), server_(std::move(server)), username_(std::move(username)) {}
 
   FileResult upload(const LocalImage& img) {
     int64_t sent_for_file = 0;
@@ -174,6 +177,9 @@ class Uploader {
   }
 
   FileResult send(const LocalImage& img, const std::string& sha, const std::function<void(int64_t)>& on_sent) {
+    const std::string key = UploadJournal::key(server_, username_, sha, img.size);
+    if (auto pending = journal_.find(key))
+      if (auto resumed = resume_parts(img, *pending, on_sent, key)) return *resumed;
     auto reply = api_.call("POST", "/api/uploads",
                            json{{"filename", img.filename}, {"contentType", img.content_type}, {"size", img.size}, {"sha256", sha}});
     if (!reply) return failed(reply.error().message);
@@ -183,7 +189,7 @@ class Uploader {
     std::string image_id = json_string(ticket, "imageId");
     if (image_id.empty()) return failed("the server's upload ticket has no imageId");
     FileResult r;
-    if (ticket.contains("multipart") && ticket["multipart"].is_object()) r = upload_parts(img, image_id, ticket["multipart"], on_sent);
+    if (ticket.contains("multipart") && ticket["multipart"].is_object()) r = upload_parts(img, image_id, ticket["multipart"], on_sent, key);
     else r = upload_whole(img, image_id, ticket, on_sent);
     r.image_id = r.image_id.empty() ? image_id : r.image_id;
     return r;
@@ -239,43 +245,121 @@ class Uploader {
     return failed("storing the bytes failed: " + describe_refusal(answer));
   }
 
+  struct Part {
+    int number = 0;
+    uint64_t offset = 0, size = 0;
+    std::string url, etag;  // etag set: stored already
+  };
+
+  // Checks part numbers and sizes the server sent against the file: every part but the last
+  // is part_size long, and together they cover the file exactly once.
+  static std::optional<std::string> check_parts(const LocalImage& img, uint64_t part_size, std::vector<Part>& parts) {
+    if (part_size == 0 || parts.empty()) return "no parts";
+    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.number < b.number; });
+    uint64_t covered = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto& p = parts[i];
+      auto n = static_cast<uint64_t>(p.number);
+      if (p.number != static_cast<int>(i) + 1 || n > 10000 || (n - 1) > img.size / part_size ||
+          p.size > img.size - (n - 1) * part_size || p.size == 0)
+        return "part " + std::to_string(p.number) + " does not fit the file";
+      p.offset = (n - 1) * part_size;
+      covered += p.size;
+    }
+    if (covered != img.size) return "the parts cover " + std::to_string(covered) + " of the file's " + std::to_string(img.size) + " bytes";
+    return std::nullopt;
+  }
+
+  static std::optional<Part> part_from(const json& p, bool with_url) {
+    if (!p.is_object() || !p.contains("partNumber") || !p["partNumber"].is_number_unsigned() || !p.contains("size") ||
+        !p["size"].is_number_unsigned() || p["partNumber"].get<uint64_t>() > 10000)
+      return std::nullopt;
+    Part part;
+    part.number = static_cast<int>(p["partNumber"].get<uint64_t>());
+    part.size = p["size"].get<uint64_t>();
+    if (with_url) {
+      part.url = json_string(p, "url");
+      if (part.url.empty()) return std::nullopt;
+    } else {
+      part.etag = json_string(p, "eTag");
+      if (part.etag.empty()) return std::nullopt;
+    }
+    return part;
+  }
+
   FileResult upload_parts(const LocalImage& img, const std::string& image_id, const json& m,
-                          const std::function<void(int64_t)>& on_sent) {
+                          const std::function<void(int64_t)>& on_sent, const std::string& key) {
     std::string upload_id = json_string(m, "uploadId");
     uint64_t part_size = m.contains("partSize") && m["partSize"].is_number_unsigned() ? m["partSize"].get<uint64_t>() : 0;
-    if (upload_id.empty() || part_size == 0 || !m.contains("parts") || !m["parts"].is_array() || m["parts"].empty()) {
-      abort_upload(image_id, upload_id);
-      return failed("the server's multipart ticket is incomplete");
-    }
-    struct Part {
-      int number;
-      uint64_t offset, size;
-      std::string url, etag;
-    };
     std::vector<Part> parts;
-    for (const auto& p : m["parts"]) {
-      if (!p.is_object() || !p.contains("partNumber") || !p["partNumber"].is_number_unsigned() || !p.contains("size") ||
-          !p["size"].is_number_unsigned() || json_string(p, "url").empty()) {
-        abort_upload(image_id, upload_id);
-        return failed("the server's multipart ticket has a malformed part");
+    if (m.contains("parts") && m["parts"].is_array())
+      for (const auto& p : m["parts"]) {
+        auto part = part_from(p, /*with_url=*/true);
+        if (!part) {
+          abort_upload(image_id, upload_id);
+          return failed("the server's multipart ticket has a malformed part");
+        }
+        parts.push_back(*part);
       }
-      uint64_t n = p["partNumber"].get<uint64_t>(), size = p["size"].get<uint64_t>();
-      // Every part but the last is part_size long; check the server's numbers against the file.
-      if (n < 1 || n > 10000 || (n - 1) > img.size / part_size || size > img.size - (n - 1) * part_size) {
-        abort_upload(image_id, upload_id);
-        return failed("part " + std::to_string(n) + " of the server's ticket lies outside the file");
-      }
-      parts.push_back({static_cast<int>(n), (n - 1) * part_size, size, json_string(p, "url"), {}});
-    }
-    uint64_t covered = 0;
-    for (const auto& p : parts) covered += p.size;
-    if (covered != img.size) {
+    if (upload_id.empty()) return failed("the server's multipart ticket has no uploadId");
+    if (auto bad = check_parts(img, part_size, parts)) {
       abort_upload(image_id, upload_id);
-      return failed("the server's parts cover " + std::to_string(covered) + " of the file's " + std::to_string(img.size) + " bytes");
+      return failed("the server's multipart ticket does not fit the file: " + *bad);
     }
+    journal_.put(key, {image_id, upload_id});
+    return send_parts(img, image_id, upload_id, std::move(parts), on_sent, key);
+  }
+
+  // A multipart upload an earlier run left unfinished: the stored parts stay, the missing
+  // ones go with fresh URLs. nullopt when the server no longer has it (start afresh).
+  std::optional<FileResult> resume_parts(const LocalImage& img, const PendingMultipart& pending,
+                                         const std::function<void(int64_t)>& on_sent, const std::string& key) {
+    auto list = api_.call("GET", "/api/uploads/" + pending.image_id + "/parts?uploadId=" + percent_encode(pending.upload_id));
+    if (!list || list->status != 200 || !list->body.is_object()) {
+      if (list && list->status == 404) journal_.remove(key);
+      return std::nullopt;
+    }
+    std::vector<Part> parts;
+    for (const char* which : {"parts", "missing"}) {
+      const bool with_url = std::string_view(which) == "missing";
+      if (!list->body.contains(which) || !list->body[which].is_array()) return std::nullopt;
+      for (const auto& p : list->body[which]) {
+        auto part = part_from(p, with_url);
+        if (!part) return std::nullopt;
+        parts.push_back(*part);
+      }
+    }
+    uint64_t part_size = 0;
+    for (const auto& p : parts)
+      if (p.number == 1) part_size = p.size;
+    if (check_parts(img, part_size, parts)) {
+      abort_upload(pending.image_id, pending.upload_id);
+      journal_.remove(key);
+      return std::nullopt;
+    }
+    size_t stored = 0;
+    for (const auto& p : parts) stored += p.etag.empty() ? 0 : 1;
+    progress_.note("resuming      " + shown(img.path) + ": " + std::to_string(stored) + " of " + std::to_string(parts.size()) +
+                   " parts are on the server already");
+    FileResult r = send_parts(img, pending.image_id, pending.upload_id, std::move(parts), on_sent, key);
+    if (r.image_id.empty()) r.image_id = pending.image_id;
+    return r;
+  }
+
+  FileResult send_parts(const LocalImage& img, const std::string& image_id, const std::string& upload_id,
+                        std::vector<Part> parts, const std::function<void(int64_t)>& on_sent, const std::string& key) {
     const std::string parts_path = "/api/uploads/" + image_id + "/parts?uploadId=" + percent_encode(upload_id);
+    // Given up for now (interrupted, or the server kept failing): the upload stays on the
+    // server and in the journal, and the next run sends what is missing.
+    auto keep_for_later = [&](const std::string& why) {
+      size_t stored = 0;
+      for (const auto& p : parts) stored += p.etag.empty() ? 0 : 1;
+      return failed(why + " (" + std::to_string(stored) + " of " + std::to_string(parts.size()) +
+                    " parts stored; run again to send the rest)");
+    };
     for (auto& part : parts) {
-      // Before a retry: fresh URLs from listParts, and the part's ETag if it landed after all.
+      if (!part.etag.empty()) continue;
+      // Before a retry: a fresh URL for this part from listParts.
       auto refresh = [&]() -> std::optional<std::string> {
         auto list = api_.call("GET", parts_path);
         if (!list || list->status != 200) return std::nullopt;
@@ -286,10 +370,18 @@ class Uploader {
       };
       RangePut put{part.url, {}, img.path, part.offset, part.size};
       auto r = put_with_retry(put, on_sent, refresh);
-      if (!r || r->status != 200) {
+      if (!r) {
+        if (r.error().code == "Cancelled" || r.error().code == "Transport" || r.error().code == "Timeout")
+          return keep_for_later("part " + std::to_string(part.number) + ": " + r.error().message);
         abort_upload(image_id, upload_id);
-        if (!r) return failed("part " + std::to_string(part.number) + ": " + r.error().message);
+        journal_.remove(key);
+        return failed("part " + std::to_string(part.number) + ": " + r.error().message);
+      }
+      if (r->status != 200) {
         ApiReply answer{r->status, json::parse(r->body, nullptr, false)};
+        if (is_retryable_status(r->status)) return keep_for_later("part " + std::to_string(part.number) + ": " + describe_refusal(answer));
+        abort_upload(image_id, upload_id);
+        journal_.remove(key);
         if (r->status == 409) return {Outcome::AlreadyThere, duplicate_of(answer), {}};
         return failed("part " + std::to_string(part.number) + " was refused: " + describe_refusal(answer));
       }
@@ -297,13 +389,16 @@ class Uploader {
       if (part.etag.empty()) part.etag = json_string(json::parse(r->body, nullptr, false), "eTag");
       if (part.etag.empty()) {
         abort_upload(image_id, upload_id);
+        journal_.remove(key);
         return failed("part " + std::to_string(part.number) + " was stored without an ETag");
       }
     }
     json done = json::array();
     for (const auto& p : parts) done.push_back({{"partNumber", p.number}, {"eTag", p.etag}});
     auto reply = api_.call("POST", "/api/uploads/" + image_id + "/complete", json{{"uploadId", upload_id}, {"parts", done}});
-    if (!reply) return failed("completing the upload: " + reply.error().message);
+    if (!reply) return keep_for_later("completing the upload: " + reply.error().message);
+    if (is_retryable_status(reply->status)) return keep_for_later("completing the upload: " + describe_refusal(*reply));
+    journal_.remove(key);
     if (reply->status == 200) return {Outcome::Uploaded, image_id, {}};
     if (reply->status == 409 && reply->error_code() == "DuplicateImage") {
       abort_upload(image_id, upload_id);
@@ -320,6 +415,8 @@ class Uploader {
 
   ApiSession& api_;
   UploadProgress& progress_;
+  UploadJournal& journal_;
+  const std::string server_, username_;
   std::mutex claims_mu_;
   std::condition_variable claims_cv_;
   std::map<std::string, std::shared_ptr<Claim>> claims_;  // by SHA-256
@@ -396,7 +493,8 @@ int run_upload(const UploadArgs& a) {
   if (api.config().cognito && !a.cognito) std::cout << "signed in through Cognito (the server's config.json asks for it)\n";
 
   UploadProgress progress(scan.images.size(), total_bytes, terminal);
-  Uploader uploader(api, progress);
+  UploadJournal journal(UploadJournal::default_path());
+  Uploader uploader(api, progress, journal, a.server, username);
   std::vector<FileResult> results(scan.images.size());
   std::vector<char> started(scan.images.size(), false);
   struct sigaction sa {};

@@ -41,6 +41,7 @@ PHOTOS = [
 ]
 
 RUN_TIMEOUT = 120
+STATE_DIR = tempfile.TemporaryDirectory(prefix="imgmeta-upload-state-")
 
 
 def run_upload(server_url, *args, password=PASSWORD, username=None, env=None, timeout=RUN_TIMEOUT):
@@ -51,6 +52,7 @@ def run_upload(server_url, *args, password=PASSWORD, username=None, env=None, ti
     e = {k: v for k, v in os.environ.items() if k not in ("IMGMETA_PASSWORD", "IMGMETA_USERNAME")}
     if password is not None:
         e["IMGMETA_PASSWORD"] = password
+    e.setdefault("XDG_STATE_HOME", STATE_DIR.name)  # the multipart journal, away from the real home
     e.update(env or {})
     # stdin closed and no controlling terminal: a prompt cannot hang the test.
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e,
@@ -276,7 +278,7 @@ class UploadTest(unittest.TestCase):
         # A file in flight when the signal came is failed as interrupted (its upload cancelled).
         self.assertLessEqual(int(m.group(3)), 1, out)
         for line in out.split("Failed:\n", 1)[1:]:
-            self.assertRegex(line.splitlines()[0], r": (part \d+: )?interrupted$")
+            self.assertRegex(line.splitlines()[0], r": (part \d+: )?interrupted")
         self.assertRegex(out, r"Interrupted: \d+ files not started\. Run the same command again to resume\.")
         done_first = int(m.group(1)) + int(m.group(2))
         self.assertLess(done_first, total)
@@ -335,7 +337,7 @@ class UploadTest(unittest.TestCase):
 
 class FaultyProxy:
     """A loopback proxy in front of the API that answers some requests itself: faults[(method,
-    path)] is a list of statuses for the first requests of that kind (None = forward)."""
+    path regex)] is a list of statuses for the first requests of that kind (None = forward)."""
 
     def __init__(self, target, faults):
         self.target = target
@@ -352,7 +354,8 @@ class FaultyProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = self.path.split("?")[0]
                 with proxy.lock:
-                    queue = proxy.faults.get((self.command, path))
+                    queue = next((q for (m, rx), q in proxy.faults.items()
+                                  if m == self.command and re.fullmatch(rx, path)), None)
                     fault = queue.pop(0) if queue else None
                 if fault is not None:
                     status, payload = fault, b'{"error":{"code":"Injected","message":"injected by the test"}}'
@@ -405,6 +408,44 @@ class RetryAndRefreshTest(unittest.TestCase):
         refreshes = [s for m, p, s in proxy.seen if (m, p) == ("POST", "/api/auth/refresh")]
         self.assertEqual(refreshes, [200], proxy.seen)
         self.assertEqual(len(user.all_images()), 4)
+
+    def test_a_multipart_upload_cut_short_sends_only_what_is_missing_next_time(self):
+        server = Server("--multipart-threshold", "1MiB", "--part-size", "5MiB")
+        self.addCleanup(server.cleanup)
+        server.start()
+        user = new_user(server, "resume")
+        state = tempfile.TemporaryDirectory(prefix="imgmeta-upload-state-")
+        self.addCleanup(state.cleanup)
+        folder = Folder(PHOTOS[:1])
+        self.addCleanup(folder.cleanup)
+        with open(corpus_file("jpeg/ianare_Canon_40D.jpg"), "rb") as f:
+            data = f.read() + os.urandom(11 * 1024 * 1024)
+        big = os.path.join(folder.path, "big.jpg")
+        with open(big, "wb") as f:
+            f.write(data)
+        # Every part lands, then completing keeps failing: the run gives up on that file.
+        proxy = FaultyProxy(server.base, {("POST", r"/api/uploads/[^/]+/complete"): [503] * 5})
+        self.addCleanup(proxy.stop)
+        first = run_upload(proxy.base, big, username=user.username, env={"XDG_STATE_HOME": state.name})
+        self.assertEqual(first.returncode, 1, first.stdout + first.stderr)
+        self.assertIn("3 of 3 parts stored; run again to send the rest", first.stdout)
+        journal = os.path.join(state.name, "imgmeta", "multipart-uploads.json")
+        self.assertTrue(os.path.exists(journal))
+
+        def puts():
+            return [l for l in server.log_lines() if l.get("msg") == "request" and l.get("method") == "PUT"]
+        self.assertEqual(len(puts()), 3)
+        second = run_upload(proxy.base, big, username=user.username, env={"XDG_STATE_HOME": state.name})
+        self.assertEqual(second.returncode, 0, second.stdout + second.stderr)
+        self.assertIn("3 of 3 parts are on the server already", second.stdout)
+        self.assertIn("Summary: 1 uploaded", second.stdout)
+        self.assertEqual(len(puts()), 3, "no part was sent twice")
+        (image,) = user.all_images()
+        self.assertEqual(user.wait_final(image["imageId"])["status"], "ready")
+        got = user.get("/api/images/%s/content" % image["imageId"], expect=200, validate=False)
+        self.assertTrue(got.content == data, "the stored bytes differ from the file")
+        with open(journal) as f:
+            self.assertEqual(f.read().strip(), "{}")
 
     def test_a_server_that_keeps_failing_is_reported_per_file(self):
         server = Server()
