@@ -184,6 +184,8 @@ class Uploader {
                            json{{"filename", img.filename}, {"contentType", img.content_type}, {"size", img.size}, {"sha256", sha}});
     if (!reply) return failed(reply.error().message);
     if (reply->status == 409 && reply->error_code() == "DuplicateImage") return {Outcome::AlreadyThere, duplicate_of(*reply), {}};
+    if (is_retryable_status(reply->status))
+      return failed("the server kept failing: " + describe_refusal(*reply) + " after " + std::to_string(api_.retry().attempts) + " attempts");
     if (reply->status != 201) return failed("the server refused it: " + describe_refusal(*reply));
     const json& ticket = reply->body;
     std::string image_id = json_string(ticket, "imageId");

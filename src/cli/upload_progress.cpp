@@ -8,7 +8,7 @@ namespace imgmeta::cli {
 
 UploadProgress::UploadProgress(size_t total_files, uint64_t total_bytes, bool terminal)
     : total_files_(total_files), total_bytes_(total_bytes), terminal_(terminal), start_(std::chrono::steady_clock::now()) {
-  if (terminal_) painter_ = std::thread([this] { run(); });
+  painter_ = std::thread([this] { run(); });
 }
 
 UploadProgress::~UploadProgress() { stop(); }
@@ -98,6 +98,14 @@ void UploadProgress::draw_locked() { std::cout << "\r\x1b[K" << bar_locked() << 
 
 void UploadProgress::run() {
   std::unique_lock lock(mu_);
+  if (!terminal_) {
+    // A log file gets a plain progress line every 10 s of a long run, none for a short one.
+    while (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return stopping_; })) {
+      std::string bar = bar_locked();
+      std::cout << "progress: " << bar.substr(bar.find("] ") + 2) << "\n" << std::flush;
+    }
+    return;
+  }
   while (!stopping_) {
     draw_locked();
     cv_.wait_for(lock, std::chrono::milliseconds(250));

@@ -1,5 +1,6 @@
 // What `imgmeta upload` shows while it works: on a terminal, one bar redrawn in place (files
-// done/total, bytes, rate, time left) with a line above it per file; otherwise plain lines.
+// done/total, bytes, rate, time left) with a line above it per file; otherwise plain lines,
+// one per file and a progress line every 10 seconds.
 #pragma once
 
 #include <atomic>

@@ -458,7 +458,7 @@ class RetryAndRefreshTest(unittest.TestCase):
         self.addCleanup(proxy.stop)
         r = run_upload(proxy.base, folder.path, username=user.username)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"Failed:\n  \S+exiftool_GPS\.jpg: the server refused it: injected by the test \(HTTP 503\)")
+        self.assertRegex(r.stdout, r"Failed:\n  \S+exiftool_GPS\.jpg: the server kept failing: injected by the test \(HTTP 503\) after 5 attempts")
         creates = [s for m, p, s in proxy.seen if (m, p) == ("POST", "/api/uploads")]
         self.assertEqual(creates, [503] * 5, "five attempts, then the file fails")
 
