@@ -17,9 +17,15 @@ int main(int argc, char** argv) {
   };
   add(imgmeta::cli::add_extract_command);
   add(imgmeta::cli::add_serve_command);
+  add(imgmeta::cli::add_upload_command);
   add(imgmeta::cli::add_lambda_command);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, whatever CLI11's own code.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   for (auto& [sub, run] : commands)
     if (sub->parsed()) return run();
   return 2;
