@@ -172,18 +172,11 @@ void add_display_size(Metadata& md) {
   md.set("DisplayHeight", static_cast<int64_t>(swap ? w : h));
 }
 
-void add_image_size(Metadata& md) {
-  double w = 0, h = 0;
-  if (!md.get_number("ImageWidth", w) || !md.get_number("ImageHeight", h)) return;
-  md.set_default("ImageSize", std::to_string(static_cast<int64_t>(w)) + " " + std::to_string(static_cast<int64_t>(h)));
-  md.set_default("Megapixels", w * h / 1e6);
-}
-
 }  // namespace
 
 void add_composite_fields(Context& ctx) {
   Metadata& md = ctx.md;
-  add_image_size(md);
+  add_exiftool_composites(ctx);
   add_display_size(md);
   add_utc(md, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
   add_utc(md, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");

@@ -29,6 +29,8 @@ constexpr uint16_t kTagSubIfds = 0x014a;
 constexpr uint16_t kTagJpegInterchangeFormat = 0x0201;        // IFD1: ThumbnailOffset
 constexpr uint16_t kTagJpegInterchangeFormatLength = 0x0202;  // IFD1: ThumbnailLength
 constexpr uint16_t kTagXmp = 0x02bc;                          // XMP spec part 3, 1.1.4
+constexpr uint16_t kTagFocalPlaneXResolution = 0xa20e;  // EXIF 2.32 4.6.5 (Canon: sensor size in the denominator)
+constexpr uint16_t kTagFocalPlaneYResolution = 0xa20f;
 constexpr uint16_t kTagIptc = 0x83bb;                         // IPTC-NAA
 constexpr uint16_t kTagPhotoshop = 0x8649;                    // Photoshop image resources
 constexpr uint16_t kTagExifIfd = 0x8769;
@@ -508,6 +510,11 @@ class TiffDecoder {
     ByteView v = *viewed;
     const Endian end = w_.endian();
     std::optional<Value> value;
+    if (dir.table == Table::Exif && (e.tag == kTagFocalPlaneXResolution || e.tag == kTagFocalPlaneYResolution) &&
+        e.count == 1 && (e.type == kTiffRational || e.type == kTiffSRational)) {
+      double* raw = e.tag == kTagFocalPlaneXResolution ? ctx_.facts.focal_plane_x_res : ctx_.facts.focal_plane_y_res;
+      tiff_fraction_at(v, e.type, 0, end, raw[0], raw[1]);
+    }
     switch (t.conv) {
       case TagConv::Plain: value = plain_value(e, v, end); break;
       case TagConv::TrimmedText:

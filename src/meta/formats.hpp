@@ -9,10 +9,19 @@
 
 namespace imgmeta::meta {
 
+// What ExifTool's Composite formulas need beyond the fields' values: a rational's own
+// numerator and denominator (Canon keeps the sensor size in FocalPlaneX/YResolution's
+// denominators).
+struct CompositeFacts {
+  double focal_plane_x_res[2] = {0, 0};  // numerator, denominator; 0/0 when absent
+  double focal_plane_y_res[2] = {0, 0};
+};
+
 struct Context {
   Reader& reader;      // the whole file
   Metadata& md;
   const Options& options;
+  CompositeFacts facts{};
   const Limits& limits() const { return options.limits; }
 };
 
@@ -46,5 +55,8 @@ void parse_icc(ByteView profile, Context& ctx);          // ICC profile header a
 // Derived fields computed once every block is parsed: displayed size after orientation,
 // UTC timestamps from offsets, XMP fallbacks.
 void add_composite_fields(Context& ctx);
+// ExifTool's own Composite tags (ShutterSpeed, Aperture, ScaleFactor35efl, DOF...), from
+// the fields already set; part of add_composite_fields.
+void add_exiftool_composites(Context& ctx);
 
 }  // namespace imgmeta::meta

@@ -1,0 +1,320 @@
+// ExifTool's Composite tags that EXIF (and XMP) alone determine, computed as ExifTool 12.57
+// computes them with -n: the definitions are %Image::ExifTool::Exif::Composite in
+// lib/Image/ExifTool/Exif.pm (with CalculateLV and CalcScaleFactor35efl there, and
+// CalcSensorDiag in Canon.pm). Maker-note inputs (BulbDuration, FocusDistance,
+// FocalPlaneDiagonal, CanonImageWidth, LensType...) are not read, so the composites that
+// depend on them are left out or computed from the EXIF inputs alone.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "meta/formats.hpp"
+
+namespace imgmeta::meta {
+namespace {
+
+// Perl's default number-to-text conversion ("%.15g"), used where ExifTool joins numbers.
+std::string perl_number(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", x);
+  return buf;
+}
+
+// A number as it comes back from Perl's text form: ExifTool's ToFloat reads its inputs
+// through their text, so they carry 15 significant digits, and so must ours to agree.
+double perl_round(double x) { return std::strtod(perl_number(x).c_str(), nullptr); }
+
+// Perl's ToFloat: the first decimal number in the value's text, or nothing.
+std::optional<double> to_float(const Value* v) {
+  if (!v) return std::nullopt;
+  if (auto* i = std::get_if<int64_t>(v)) return static_cast<double>(*i);
+  if (auto* d = std::get_if<double>(v)) return std::isfinite(*d) ? std::optional<double>(perl_round(*d)) : std::nullopt;
+  if (auto* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
+  if (auto* list = std::get_if<std::vector<double>>(v)) {
+    if (list->empty() || !std::isfinite(list->front())) return std::nullopt;
+    return perl_round(list->front());
+  }
+  const std::string* s = std::get_if<std::string>(v);
+  if (auto* list = std::get_if<std::vector<std::string>>(v)) s = list->empty() ? nullptr : &list->front();
+  if (!s) return std::nullopt;
+  for (size_t i = 0; i < s->size(); ++i) {
+    char c = (*s)[i];
+    bool digit_next = i + 1 < s->size() && (*s)[i + 1] >= '0' && (*s)[i + 1] <= '9';
+    bool starts = (c >= '0' && c <= '9') || ((c == '+' || c == '-' || c == '.') && digit_next) ||
+                  ((c == '+' || c == '-') && i + 2 < s->size() && (*s)[i + 1] == '.' && (*s)[i + 2] >= '0' &&
+                   (*s)[i + 2] <= '9');
+    if (!starts) continue;
+    char* stop = nullptr;
+    double x = std::strtod(s->c_str() + i, &stop);
+    if (stop == s->c_str() + i || !std::isfinite(x)) return std::nullopt;
+    return x;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> number(const Metadata& md, std::string_view name) { return to_float(md.get(name)); }
+
+// Perl truth: undef, 0, "" and "0" are false.
+bool truthy(const Value* v) {
+  if (!v) return false;
+  if (auto* s = std::get_if<std::string>(v)) return !s->empty() && *s != "0";
+  if (auto* i = std::get_if<int64_t>(v)) return *i != 0;
+  if (auto* d = std::get_if<double>(v)) return *d != 0;
+  if (auto* b = std::get_if<bool>(v)) return *b;
+  return true;
+}
+
+// ShutterSpeed: ExposureTime, else ShutterSpeedValue (BulbDuration is a maker-note tag).
+void add_shutter_speed(Metadata& md) {
+  const Value* v = md.get("ExposureTime");
+  if (!v) v = md.get("ShutterSpeedValue");
+  if (v) md.set_default("ShutterSpeed", Value(*v));
+}
+
+// Aperture: FNumber, else ApertureValue, when either is true in Perl's sense.
+void add_aperture(Metadata& md) {
+  const Value* f = md.get("FNumber");
+  const Value* a = md.get("ApertureValue");
+  if (truthy(f)) md.set_default("Aperture", Value(*f));
+  else if (truthy(a)) md.set_default("Aperture", Value(*a));
+}
+
+// LightValue = log2(Aperture^2 * 100 / (ShutterSpeed * ISO)), every input > 0 (CalculateLV).
+void add_light_value(Metadata& md) {
+  auto a = number(md, "Aperture"), t = number(md, "ShutterSpeed"), iso = number(md, "ISO");
+  if (!a || !t || !iso || *a <= 0 || *t <= 0 || *iso <= 0) return;
+  md.set_default("LightValue", std::log(*a * *a * 100 / (*t * *iso)) / std::log(2.0));
+}
+
+// Canon's sensor diagonal from FocalPlaneX/YResolution (Canon.pm CalcSensorDiag): the
+// numerators are the image size * 1000 and the denominators the sensor size in inches * 1000.
+std::optional<double> canon_sensor_diagonal(const CompositeFacts& f) {
+  const double xn = f.focal_plane_x_res[0], xd = f.focal_plane_x_res[1];
+  const double yn = f.focal_plane_y_res[0], yd = f.focal_plane_y_res[1];
+  if (xd == 0 || yd == 0) return std::nullopt;
+  if (std::fmod(xn, 1000) == 0 && std::fmod(yn, 1000) == 0 && xn >= 640000 && yn >= 480000 && xn < 10000000 &&
+      yn < 10000000 && xd >= 61 && xd < 1500 && yd >= 61 && yd < 1000 && xd != yd)
+    return std::sqrt(xd * xd + yd * yd) * 0.0254;
+  return std::nullopt;
+}
+
+// ScaleFactor35efl (Exif.pm CalcScaleFactor35efl): from the 35 mm focal length when there
+// is one, else from the sensor diagonal, else from the focal-plane resolution and the
+// image size.
+std::optional<double> scale_factor_35efl(const Metadata& md, const CompositeFacts& facts) {
+  auto focal = number(md, "FocalLength"), foc35 = number(md, "FocalLengthIn35mmFormat");
+  if (focal && *focal != 0 && foc35 && *foc35 != 0) return *foc35 / *focal;
+  std::optional<double> diag;
+  const std::string* make = md.get_string("Make");
+  if (make && *make == "Canon") diag = canon_sensor_diagonal(facts);
+  if (!diag) {
+    // FocalPlaneResolutionUnit: 3 = cm, 4 = mm, 5 = um; anything else counts as inches.
+    double units = 25.4;
+    if (auto u = number(md, "FocalPlaneResolutionUnit")) {
+      if (*u == 3) units = 10;
+      else if (*u == 4) units = 1;
+      else if (*u == 5) units = 0.001;
+    }
+    auto x_res = number(md, "FocalPlaneXResolution");
+    if (!x_res || *x_res == 0) return std::nullopt;
+    auto y_res = number(md, "FocalPlaneYResolution");
+    if (!y_res || *y_res == 0) y_res = x_res;
+    static constexpr const char* kSizes[][2] = {{"ExifImageWidth", "ExifImageHeight"}, {"ImageWidth", "ImageHeight"}};
+    std::optional<double> w, h;
+    for (const auto& pair : kSizes) {
+      auto pw = number(md, pair[0]), ph = number(md, pair[1]);
+      if (!pw || !ph || *pw == 0 || *ph == 0) continue;
+      w = pw;
+      h = ph;
+      double aspect = *pw / *ph;
+      if (aspect > 0.5 && aspect < 2) break;
+      w.reset();  // ExifTool keeps looking, and gives up after the last pair
+    }
+    if (!w) return std::nullopt;
+    double wmm = *w * units / *x_res, hmm = *h * units / *y_res;
+    diag = std::sqrt(wmm * wmm + hmm * hmm);
+    if (!(*diag > 1 && *diag < 100)) return std::nullopt;
+  }
+  if (!(*diag > 0) || !std::isfinite(*diag)) return std::nullopt;
+  return std::sqrt(36.0 * 36 + 24 * 24) / *diag;
+}
+
+// The distance DOF is computed for, in metres, as ExifTool picks it; nullopt when none.
+std::optional<double> focus_distance(const Metadata& md) {
+  if (md.has("FocusDistance")) {
+    auto d = number(md, "FocusDistance").value_or(0);
+    return d == 0 ? 1e10 : d;  // 0 is infinity
+  }
+  for (const char* name : {"SubjectDistance", "ObjectDistance", "ApproximateFocusDistance"})
+    if (auto d = number(md, name); d && *d != 0) return d;
+  if (md.has("SubjectDistance") || md.has("ObjectDistance") || md.has("ApproximateFocusDistance")) {
+    // Perl's `$a || $b || $c` yields the last, possibly 0 or undef, value.
+    if (md.has("ApproximateFocusDistance")) return number(md, "ApproximateFocusDistance");
+  }
+  return std::nullopt;
+}
+
+void add_lens_composites(Metadata& md, const CompositeFacts& facts) {
+  auto focal = number(md, "FocalLength");
+  auto scale = scale_factor_35efl(md, facts);
+  if (scale) md.set_default("ScaleFactor35efl", *scale);
+  // FocalLength35efl requires only FocalLength: without a scale factor it is FocalLength.
+  // Later formulas read ScaleFactor35efl and CircleOfConfusion back through ToFloat.
+  const double scale_read = scale ? perl_round(*scale) : 0;
+  if (md.has("FocalLength")) md.set_default("FocalLength35efl", focal.value_or(0) * (scale_read != 0 ? scale_read : 1));
+  if (!scale || *scale == 0) return;
+  const double coc_exact = std::sqrt(24.0 * 24 + 36 * 36) / (*scale * 1440);
+  md.set_default("CircleOfConfusion", coc_exact);
+  const double coc = perl_round(coc_exact);
+  const bool has_focal = md.has("FocalLength");
+  const double f = focal.value_or(0);
+  // FOV for the long side, rectilinear lens; a focus distance corrects it and adds the width
+  // of the field at that distance.
+  if (has_focal && f != 0) {
+    auto d = number(md, "FocusDistance");
+    double corr = 1;
+    if (d && *d != 0) {
+      double dd = 1000 * *d - f;
+      if (dd > 0) corr += f / dd;
+    }
+    double fd2 = std::atan2(36, 2 * f * scale_read * corr);
+    double fov = fd2 * 360 / 3.14159;
+    if (d && *d > 0 && *d < 10000)
+      md.set_default("FOV", perl_number(fov) + " " + perl_number(2 * *d * std::sin(fd2) / std::cos(fd2)));
+    else
+      md.set_default("FOV", fov);
+  }
+  if (!has_focal || !md.has("Aperture")) return;
+  const double aperture = number(md, "Aperture").value_or(0);
+  if (aperture == 0 || coc == 0) md.set_default("HyperfocalDistance", std::string("inf"));
+  else md.set_default("HyperfocalDistance", f * f / (aperture * coc * 1000));
+  auto distance = focus_distance(md);
+  if (!distance) return;
+  if (f == 0) {
+    md.set_default("DOF", int64_t{0});
+    return;
+  }
+  double t = aperture * coc * (*distance * 1000 - f) / (f * f);
+  double near = *distance / (1 + t), far = *distance / (1 - t);
+  if (far < 0) far = 0;  // 0 means infinity
+  md.set_default("DOF", perl_number(near) + " " + perl_number(far));
+}
+
+// SubSecDateTimeOriginal and friends: the EXIF date with its sub-seconds and zone.
+void add_subsec_date(Metadata& md, const char* composite, const char* date_field, const char* subsec_field,
+                     const char* offset_field) {
+  const std::string* date = md.get_string(date_field);
+  if (!date) return;
+  std::optional<std::string> v;
+  const std::string* subsec = md.get_string(subsec_field);
+  std::string digits;
+  if (subsec)
+    for (char c : *subsec) {
+      if (c < '0' || c > '9') break;
+      digits += c;
+    }
+  if (!digits.empty()) {
+    // Inserted after the first " HH:MM:SS" not already followed by ".digits".
+    for (size_t i = 0; i + 9 <= date->size(); ++i) {
+      auto d = [&](size_t k) { return (*date)[k] >= '0' && (*date)[k] <= '9'; };
+      if ((*date)[i] != ' ' || !d(i + 1) || !d(i + 2) || (*date)[i + 3] != ':' || !d(i + 4) || !d(i + 5) ||
+          (*date)[i + 6] != ':' || !d(i + 7) || !d(i + 8))
+        continue;
+      if (i + 10 < date->size() && (*date)[i + 9] == '.' && d(i + 10)) continue;
+      v = date->substr(0, i + 9) + "." + digits + date->substr(i + 9);
+      break;
+    }
+  }
+  const std::string* offset = md.get_string(offset_field);
+  int oh = 0, om = 0;
+  char sign = 0;
+  if (offset && date->find_first_of("+-") == std::string::npos && offset->size() >= 4 &&
+      (sign = (*offset)[0], sign == '+' || sign == '-')) {
+    int consumed = 0;
+    if (std::sscanf(offset->c_str() + 1, "%2d:%2d%n", &oh, &om, &consumed) == 2 && consumed >= 4) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%c%.2d:%.2d", sign, oh, om);
+      v = (v ? *v : *date) + buf;
+    }
+  }
+  if (v) md.set_default(composite, *v);
+}
+
+// GPSPosition: "lat lon", as Perl joins the two numbers.
+void add_gps_position(Metadata& md) {
+  const Value* lat = md.get("GPSLatitude");
+  const Value* lon = md.get("GPSLongitude");
+  if (!lat || !lon) return;
+  auto text = [](const Value* v) -> std::string {
+    if (auto* s = std::get_if<std::string>(v)) return *s;
+    if (auto x = to_float(v)) return perl_number(*x);
+    return "";
+  };
+  std::string a = text(lat), b = text(lon);
+  if (a.empty() && b.empty()) return;
+  md.set_default("GPSPosition", a + " " + b);
+}
+
+// LensID when no maker note's LensType decides it ("LensID-2" in Exif.pm): LensModel, or
+// else Lens, when it looks like a lens name ("mm" or "<digit>/F"); not when XMP-aux:LensID
+// and Make are both present.
+void add_lens_id(Metadata& md) {
+  if (md.has("LensID")) return;
+  auto looks_like_lens = [](const std::string* s) {
+    if (!s) return false;
+    if (s->find("mm") != std::string::npos) return true;
+    for (size_t i = 0; i + 2 < s->size(); ++i)
+      if ((*s)[i] >= '0' && (*s)[i] <= '9' && (*s)[i + 1] == '/' && (*s)[i + 2] == 'F') return true;
+    return false;
+  };
+  const std::string* model = md.get_string("LensModel");
+  const std::string* lens = md.get_string("Lens");
+  if (looks_like_lens(model)) md.set("LensID", *model);
+  else if (looks_like_lens(lens)) md.set("LensID", *lens);
+}
+
+// ImageSize prefers ExifImageWidth/Height for Canon's TIFF-based raws; Megapixels follows it.
+void add_image_size(Metadata& md) {
+  const std::string* type = md.get_string("FileType");
+  auto ew = number(md, "ExifImageWidth"), eh = number(md, "ExifImageHeight");
+  if (type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
+    md.set("ImageSize", perl_number(*ew) + " " + perl_number(*eh));
+  double w = 0, h = 0;
+  if (!md.has("ImageSize") && md.get_number("ImageWidth", w) && md.get_number("ImageHeight", h))
+    md.set("ImageSize", perl_number(w) + " " + perl_number(h));
+  const std::string* size = md.get_string("ImageSize");
+  if (!size) return;
+  double dims[2];
+  int found = 0;
+  for (size_t i = 0; i < size->size() && found < 2;) {
+    if ((*size)[i] < '0' || (*size)[i] > '9') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < size->size() && (*size)[j] >= '0' && (*size)[j] <= '9') ++j;
+    dims[found++] = std::strtod(size->substr(i, j - i).c_str(), nullptr);
+    i = j;
+  }
+  if (found == 2) md.set_default("Megapixels", dims[0] * dims[1] / 1e6);
+}
+
+}  // namespace
+
+void add_exiftool_composites(Context& ctx) {
+  Metadata& md = ctx.md;
+  add_image_size(md);
+  add_shutter_speed(md);
+  add_aperture(md);
+  add_light_value(md);
+  add_lens_composites(md, ctx.facts);
+  add_subsec_date(md, "SubSecDateTimeOriginal", "DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal");
+  add_subsec_date(md, "SubSecCreateDate", "CreateDate", "SubSecTimeDigitized", "OffsetTimeDigitized");
+  add_subsec_date(md, "SubSecModifyDate", "ModifyDate", "SubSecTime", "OffsetTime");
+  add_gps_position(md);
+  add_lens_id(md);
+}
+
+}  // namespace imgmeta::meta
