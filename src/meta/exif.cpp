@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "meta/exif_tags.hpp"
+#include "meta/text_value.hpp"
 #include "meta/formats.hpp"
 #include "meta/tiff_ifd.hpp"
 
@@ -31,6 +32,7 @@ constexpr uint16_t kTagJpegInterchangeFormatLength = 0x0202;  // IFD1: Thumbnail
 constexpr uint16_t kTagXmp = 0x02bc;                          // XMP spec part 3, 1.1.4
 constexpr uint16_t kTagFocalPlaneXResolution = 0xa20e;  // EXIF 2.32 4.6.5 (Canon: sensor size in the denominator)
 constexpr uint16_t kTagFocalPlaneYResolution = 0xa20f;
+constexpr uint16_t kTagPrintIm = 0xc4a5;                      // Epson's Print Image Matching
 constexpr uint16_t kTagIptc = 0x83bb;                         // IPTC-NAA
 constexpr uint16_t kTagPhotoshop = 0x8649;                    // Photoshop image resources
 constexpr uint16_t kTagExifIfd = 0x8769;
@@ -443,8 +445,23 @@ class TiffDecoder {
       case kTagIptc: parse_iptc(block, ctx_); break;
       case kTagPhotoshop: parse_photoshop_irb(block, ctx_); break;
       case kTagIccProfile: parse_icc(block, ctx_); break;
+      case kTagPrintIm: print_im(block); break;
       default: break;
     }
+  }
+
+  // PrintIM (ExifTool's PrintIM.pm): "PrintIM", NUL, a 4-character version, then a count of
+  // 6-byte entries (in either byte order) whose meaning is unpublished; only the version is
+  // reported, and only from a block whose count fits.
+  void print_im(ByteView block) {
+    if (block.size() <= 15 || block.chars(0, 7) != "PrintIM") return;
+    const uint64_t entries = block.size() - 16;
+    auto fits = [&](Endian order) { return uint64_t{block.u16(14, order).value_or(0xFFFF)} * 6 <= entries; };
+    if (!fits(w_.endian()) && !fits(w_.endian() == Endian::Big ? Endian::Little : Endian::Big)) {
+      md_.warn("PrintIM: entry count exceeds the block");
+      return;
+    }
+    md_.set("PrintIMVersion", json_typed(std::string(block.chars(8, 4))));
   }
 
   void entry(const TiffEntry& e, Dir& dir) {
@@ -470,6 +487,7 @@ class TiffDecoder {
       case kTagIptc: embedded(e, dir, "IPTC-NAA"); return;
       case kTagPhotoshop: embedded(e, dir, "Photoshop"); return;
       case kTagIccProfile: embedded(e, dir, "ICC_Profile"); return;
+      case kTagPrintIm: embedded(e, dir, "PrintIM"); return;
       case kTagMakerNote: return;  // maker notes are not decoded
       case kTagJpegInterchangeFormat:
       case kTagJpegInterchangeFormatLength: thumbnail(e, dir); return;
