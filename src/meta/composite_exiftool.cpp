@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "meta/formats.hpp"
 
@@ -275,11 +276,77 @@ void add_lens_id(Metadata& md) {
   else if (looks_like_lens(lens)) md.set("LensID", *lens);
 }
 
-// ImageSize prefers ExifImageWidth/Height for Canon's TIFF-based raws; Megapixels follows it.
+// The numbers of a space-separated list ("384 601 384 515"), or of a number list value.
+std::vector<double> levels_of(const Value* v) {
+  std::vector<double> out;
+  if (!v) return out;
+  if (auto* list = std::get_if<std::vector<double>>(v)) return *list;
+  if (auto x = std::get_if<int64_t>(v)) return {static_cast<double>(*x)};
+  if (auto x = std::get_if<double>(v)) return {*x};
+  const std::string* s = std::get_if<std::string>(v);
+  if (!s) return out;
+  const char* p = s->c_str();
+  while (*p) {
+    char* stop = nullptr;
+    double x = std::strtod(p, &stop);
+    if (stop == p) break;
+    out.push_back(x);
+    p = stop;
+    while (*p == ' ') ++p;
+  }
+  return out;
+}
+
+// RedBalance and BlueBalance (Exif.pm RedBlueBalance): red or blue level over green, from
+// the first white-balance levels tag present, whatever order its components are in.
+void add_red_blue_balance(Metadata& md) {
+  struct Order {
+    const char* name;
+    int r, g1, g2, b;  // component indices; a green index of 256 means "green is 256"
+  };
+  static constexpr Order kOrders[] = {
+      {"WB_RGGBLevels", 0, 1, 2, 3}, {"WB_RGBGLevels", 0, 1, 3, 2}, {"WB_RBGGLevels", 0, 2, 3, 1},
+      {"WB_GRBGLevels", 1, 0, 3, 2}, {"WB_GRGBLevels", 1, 0, 2, 3}, {"WB_GBRGLevels", 2, 3, 0, 1},
+      {"WB_RGBLevels", 0, 1, 1, 2},  {"WB_GRBLevels", 1, 0, 0, 2},  {"WB_RBLevels", 0, 256, 256, 1}};
+  for (int blue = 0; blue < 2; ++blue) {
+    std::optional<double> value;
+    for (const auto& o : kOrders) {
+      const Value* v = md.get(o.name);
+      if (!truthy(v)) continue;
+      auto levels = levels_of(v);
+      if (levels.size() < 2) continue;
+      size_t component = static_cast<size_t>(blue ? o.b : o.r);
+      double g;
+      if (o.g1 < 4) {
+        if (levels.size() < 3) continue;
+        size_t a = static_cast<size_t>(o.g1), b = static_cast<size_t>(o.g2);
+        if (a >= levels.size() || b >= levels.size()) continue;
+        g = (levels[a] + levels[b]) / 2;
+        if (g == 0) continue;
+      } else {
+        g = o.g1;
+        if (component < levels.size() && levels[component] < 4) g = 1;  // some Nikons scale by 1
+      }
+      if (component >= levels.size()) continue;  // Perl reads undef as 0
+      value = levels[component] / g;
+      break;
+    }
+    if (!value) {
+      auto c = number(md, blue ? "WBBlueLevel" : "WBRedLevel"), g = number(md, "WBGreenLevel");
+      if (c && g && *c != 0 && *g != 0) value = *c / *g;
+    }
+    if (value) md.set_default(blue ? "BlueBalance" : "RedBalance", *value);
+  }
+}
+
+// ImageSize prefers FujiFilm's RawImageCroppedSize, then ExifImageWidth/Height for Canon's
+// TIFF-based raws, then ImageWidth/Height; Megapixels follows it.
 void add_image_size(Metadata& md) {
+  if (const Value* cropped = md.get("RawImageCroppedSize"); truthy(cropped))
+    if (auto* s = std::get_if<std::string>(cropped)) md.set("ImageSize", *s);
   const std::string* type = md.get_string("FileType");
   auto ew = number(md, "ExifImageWidth"), eh = number(md, "ExifImageHeight");
-  if (type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
+  if (!md.get("RawImageCroppedSize") && type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
     md.set("ImageSize", perl_number(*ew) + " " + perl_number(*eh));
   double w = 0, h = 0;
   if (!md.has("ImageSize") && md.get_number("ImageWidth", w) && md.get_number("ImageHeight", h))
@@ -315,6 +382,7 @@ void add_exiftool_composites(Context& ctx) {
   add_subsec_date(md, "SubSecModifyDate", "ModifyDate", "SubSecTime", "OffsetTime");
   add_gps_position(md);
   add_lens_id(md);
+  add_red_blue_balance(md);
 }
 
 }  // namespace imgmeta::meta

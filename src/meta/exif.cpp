@@ -359,6 +359,12 @@ class TiffDecoder {
   TiffFacts run() {
     // TIFF 6.0 section 2: IFD0, then the chain of "next IFD" offsets.
     uint64_t offset = w_.header().first_ifd;
+    if (o_.root == ExifRoot::ExifIfd || o_.root == ExifRoot::GpsIfd) {
+      // CR3's CMT2/CMT4: one IFD, no chain after it.
+      if (o_.root == ExifRoot::ExifIfd) read_dir(offset, "ExifIFD", Table::Exif, 1, nullptr);
+      else read_dir(offset, "GPS", Table::Gps, 1, nullptr);
+      return facts_;
+    }
     for (uint32_t n = 0; offset != 0; ++n) {
       uint64_t next = 0;
       std::string name = "IFD" + std::to_string(n);
@@ -818,7 +824,7 @@ TiffFacts decode_tiff(IfdWalker& walker, const TiffDecodeOptions& options, Conte
   return TiffDecoder(walker, options, ctx).run();
 }
 
-void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx) {
+void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx, ExifRoot root) {
   // An EXIF block can hold a Photoshop block holding an EXIF block: bound the nesting.
   thread_local uint32_t nesting = 0;
   if (nesting >= kMaxBlockNesting) {
@@ -843,6 +849,7 @@ void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx) {
   TiffDecodeOptions options;
   options.container = TiffContainer::ExifBlock;
   options.file_offset = file_offset;
+  options.root = root;
   decode_tiff(walker, options, ctx);
 }
 
