@@ -261,8 +261,19 @@ void add_gps_position(Metadata& md) {
 // LensID when no maker note's LensType decides it ("LensID-2" in Exif.pm): LensModel, or
 // else Lens, when it looks like a lens name ("mm" or "<digit>/F"); not when XMP-aux:LensID
 // and Make are both present.
-void add_lens_id(Metadata& md) {
+void add_lens_id(Metadata& md, const CompositeFacts& facts) {
   if (md.has("LensID")) return;
+  // The makers whose maker notes carry a LensType: ExifTool's own LensID composite then
+  // names the lens from its lens table, which we do not have.
+  if (facts.maker_note) {
+    const std::string* make = md.get_string("Make");
+    static constexpr std::string_view kLensTypeMakers[] = {"Canon", "NIKON", "Nikon", "PENTAX", "Pentax", "RICOH",
+                                                           "SONY", "Sony", "Minolta", "KONICA", "OLYMPUS", "OM Digital",
+                                                           "SAMSUNG", "SIGMA", "LEICA", "Leica", "Panasonic"};
+    if (make)
+      for (auto m : kLensTypeMakers)
+        if (make->rfind(m, 0) == 0) return;
+  }
   auto looks_like_lens = [](const std::string* s) {
     if (!s) return false;
     if (s->find("mm") != std::string::npos) return true;
@@ -381,7 +392,7 @@ void add_exiftool_composites(Context& ctx) {
   add_subsec_date(md, "SubSecCreateDate", "CreateDate", "SubSecTimeDigitized", "OffsetTimeDigitized");
   add_subsec_date(md, "SubSecModifyDate", "ModifyDate", "SubSecTime", "OffsetTime");
   add_gps_position(md);
-  add_lens_id(md);
+  add_lens_id(md, ctx.facts);
   add_red_blue_balance(md);
 }
 

@@ -32,6 +32,7 @@ constexpr uint16_t kTagJpegInterchangeFormatLength = 0x0202;  // IFD1: Thumbnail
 constexpr uint16_t kTagXmp = 0x02bc;                          // XMP spec part 3, 1.1.4
 constexpr uint16_t kTagFocalPlaneXResolution = 0xa20e;  // EXIF 2.32 4.6.5 (Canon: sensor size in the denominator)
 constexpr uint16_t kTagFocalPlaneYResolution = 0xa20f;
+constexpr uint16_t kTagDngPrivateData = 0xc634;
 constexpr uint16_t kTagPrintIm = 0xc4a5;                      // Epson's Print Image Matching
 constexpr uint16_t kTagIptc = 0x83bb;                         // IPTC-NAA
 constexpr uint16_t kTagPhotoshop = 0x8649;                    // Photoshop image resources
@@ -484,6 +485,8 @@ class TiffDecoder {
       // Panasonic's own meanings for these IDs; not the TIFF tags of the same number.
       if (e.tag == 0x118 || e.tag == 0x119 || e.tag == 0x11c || e.tag == 0x120 || e.tag == 0x121) return;
     }
+    // DNG 1.6 DNGPrivateData (0xc634): Adobe's copy of the camera's maker note, among others.
+    if (e.tag == kTagDngPrivateData) ctx_.facts.maker_note = true;
     switch (e.tag) {
       case kTagExifIfd: follow(e, dir, "ExifIFD", Table::Exif); return;
       case kTagGpsIfd: follow(e, dir, "GPS", Table::Gps); return;
@@ -494,7 +497,7 @@ class TiffDecoder {
       case kTagPhotoshop: embedded(e, dir, "Photoshop"); return;
       case kTagIccProfile: embedded(e, dir, "ICC_Profile"); return;
       case kTagPrintIm: embedded(e, dir, "PrintIM"); return;
-      case kTagMakerNote: return;  // maker notes are not decoded
+      case kTagMakerNote: ctx_.facts.maker_note = true; return;  // maker notes are not decoded
       case kTagJpegInterchangeFormat:
       case kTagJpegInterchangeFormatLength: thumbnail(e, dir); return;
       default: break;

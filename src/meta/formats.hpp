@@ -11,10 +11,11 @@ namespace imgmeta::meta {
 
 // What ExifTool's Composite formulas need beyond the fields' values: a rational's own
 // numerator and denominator (Canon keeps the sensor size in FocalPlaneX/YResolution's
-// denominators).
+// denominators; a maker note's LensType overrides the EXIF lens name).
 struct CompositeFacts {
   double focal_plane_x_res[2] = {0, 0};  // numerator, denominator; 0/0 when absent
   double focal_plane_y_res[2] = {0, 0};
+  bool maker_note = false;  // an EXIF MakerNote was present (its LensType decides LensID)
 };
 
 struct Context {

@@ -45,7 +45,7 @@ constexpr uint32_t kIspe = fourcc("ispe"), kIrot = fourcc("irot"),
                    kAv1C = fourcc("av1C"), kClap = fourcc("clap"), kAuxC = fourcc("auxC"),
                    kPasp = fourcc("pasp");
 // Canon CR3: the 'uuid' box in moov and its TIFF children.
-constexpr uint32_t kUuid = fourcc("uuid"), kCmt1 = fourcc("CMT1"), kCmt2 = fourcc("CMT2"), kCmt4 = fourcc("CMT4");
+constexpr uint32_t kUuid = fourcc("uuid"), kCmt1 = fourcc("CMT1"), kCmt2 = fourcc("CMT2"), kCmt3 = fourcc("CMT3"), kCmt4 = fourcc("CMT4");
 // Sequences (14496-12 8.3-8.7).
 constexpr uint32_t kTrak = fourcc("trak"), kTkhd = fourcc("tkhd"), kMdia = fourcc("mdia"),
                    kMinf = fourcc("minf"), kStbl = fourcc("stbl"), kStsz = fourcc("stsz"),
@@ -1106,7 +1106,10 @@ class IsobmffParser {
       if (box.type == kCmt1) root = ExifRoot::Ifd0;
       else if (box.type == kCmt2) root = ExifRoot::ExifIfd;
       else if (box.type == kCmt4) root = ExifRoot::GpsIfd;
-      else continue;
+      else {
+        if (box.type == kCmt3) ctx_.facts.maker_note = true;  // Canon's maker note: not decoded
+        continue;
+      }
       auto bytes = load(box);
       if (!bytes) {
         md_.warn("ISOBMFF: " + bytes.error().message);

@@ -190,6 +190,35 @@ TEST(ExifToolComposite, GpsPositionAndLensId) {
   EXPECT_FALSE(no_lens_name.has("LensID"));
 }
 
+TEST(ExifToolComposite, LensIdIsLeftToAMakerNotesLensType) {
+  // ../shared/raw's CR3 (EOS M50): ExifTool names the lens from the maker note's LensType
+  // (4153), so a LensID from LensModel would disagree; Apple's maker note has no LensType.
+  Metadata canon;
+  canon.set("Make", std::string("Canon"));
+  canon.set("LensModel", std::string("EF-M15-45mm f/3.5-6.3 IS STM"));
+  CompositeFacts with_maker_note;
+  with_maker_note.maker_note = true;
+  EXPECT_FALSE(composite(canon, with_maker_note).has("LensID"));
+  EXPECT_EQ(str(composite(canon), "LensID"), "EF-M15-45mm f/3.5-6.3 IS STM");
+  EXPECT_EQ(str(composite(apple_iphone7(), with_maker_note), "LensID"), "iPhone 7 back camera 3.99mm f/1.8");
+}
+
+TEST(ExifToolComposite, RedAndBlueBalanceFromWhiteBalanceLevels) {
+  // exiftool_FujiFilm.raf's WB_GRGBLevels; exiftool_Panasonic.rw2's WBRed/Green/BlueLevel.
+  Metadata fuji;
+  fuji.set("WB_GRGBLevels", std::string("384 601 384 515"));
+  fuji = composite(fuji);
+  EXPECT_CLOSE(num(fuji, "RedBalance"), 1.56510416666667);
+  EXPECT_CLOSE(num(fuji, "BlueBalance"), 1.34114583333333);
+  Metadata panasonic;
+  panasonic.set("WBRedLevel", int64_t{570});
+  panasonic.set("WBGreenLevel", int64_t{263});
+  panasonic.set("WBBlueLevel", int64_t{438});
+  panasonic = composite(panasonic);
+  EXPECT_CLOSE(num(panasonic, "RedBalance"), 2.16730038022814);
+  EXPECT_CLOSE(num(panasonic, "BlueBalance"), 1.66539923954373);
+}
+
 TEST(ExifToolComposite, InfiniteHyperfocalDistanceWithoutAperture) {
   Metadata md;
   md.set("FocalLength", 4.0);
