@@ -150,11 +150,8 @@ std::optional<double> focus_distance(const Metadata& md) {
   }
   for (const char* name : {"SubjectDistance", "ObjectDistance", "ApproximateFocusDistance"})
     if (auto d = number(md, name); d && *d != 0) return d;
-  if (md.has("SubjectDistance") || md.has("ObjectDistance") || md.has("ApproximateFocusDistance")) {
-    // Perl's `$a || $b || $c` yields the last, possibly 0 or undef, value.
-    if (md.has("ApproximateFocusDistance")) return number(md, "ApproximateFocusDistance");
-  }
-  return std::nullopt;
+  // Perl's `$a || $b || $c` yields the last value even when it is 0; only undef means none.
+  return number(md, "ApproximateFocusDistance");
 }
 
 void add_lens_composites(Metadata& md, const CompositeFacts& facts) {
