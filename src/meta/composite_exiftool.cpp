@@ -376,10 +376,26 @@ void add_image_size(Metadata& md) {
   if (found == 2) md.set_default("Megapixels", dims[0] * dims[1] / 1e6);
 }
 
+// DateTimeOriginal when no EXIF/XMP one was read: IPTC's (or XMP's) DateCreated and
+// TimeCreated (Exif.pm's Composite DateTimeOriginal), and IPTC.pm's DigitalCreationDateTime.
+void add_created_dates(Metadata& md) {
+  const std::string* date = md.get_string("DateCreated");
+  const std::string* time = md.get_string("TimeCreated");
+  if (!md.has("DateTimeOriginal") && date && time && !date->empty() && !time->empty()) {
+    const std::string* joined = md.get_string("DateTimeCreated");
+    if (joined && joined->find(' ') != std::string::npos) md.set("DateTimeOriginal", *joined);
+    else md.set("DateTimeOriginal", *date + " " + *time);
+  }
+  const std::string* digital_date = md.get_string("DigitalCreationDate");
+  const std::string* digital_time = md.get_string("DigitalCreationTime");
+  if (digital_date && digital_time) md.set_default("DigitalCreationDateTime", *digital_date + " " + *digital_time);
+}
+
 }  // namespace
 
 void add_exiftool_composites(Context& ctx) {
   Metadata& md = ctx.md;
+  add_created_dates(md);
   add_image_size(md);
   add_shutter_speed(md);
   add_aperture(md);

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "meta/exif_tags.hpp"
-#include "meta/text_value.hpp"
 #include "meta/formats.hpp"
+#include "meta/text_value.hpp"
 #include "meta/tiff_ifd.hpp"
 
 namespace imgmeta::meta {

@@ -219,6 +219,25 @@ TEST(ExifToolComposite, RedAndBlueBalanceFromWhiteBalanceLevels) {
   EXPECT_CLOSE(num(panasonic, "BlueBalance"), 1.66539923954373);
 }
 
+TEST(ExifToolComposite, DateTimeOriginalFromIptcDateAndTimeCreated) {
+  // ../shared/corpus/jpeg/exiftool_PhotoMechanic.jpg: no EXIF date, IPTC's date and time.
+  Metadata md;
+  md.set("DateCreated", std::string("2006:10:29"));
+  md.set("TimeCreated", std::string("06:27:51-05:00"));
+  md.set("DateTimeCreated", std::string("2006:10:29 06:27:51-05:00"));
+  md.set("DigitalCreationDate", std::string("2006:10:29"));
+  md.set("DigitalCreationTime", std::string("06:27:51-05:00"));
+  md = composite(md);
+  EXPECT_EQ(str(md, "DateTimeOriginal"), "2006:10:29 06:27:51-05:00");
+  EXPECT_EQ(str(md, "DigitalCreationDateTime"), "2006:10:29 06:27:51-05:00");
+  EXPECT_EQ(str(md, "DateTimeOriginalUTC"), "2006-10-29T11:27:51Z");  // the zone it carries
+  Metadata exif_wins;
+  exif_wins.set("DateTimeOriginal", std::string("1999:05:25 21:00:09"));
+  exif_wins.set("DateCreated", std::string("1999:05:25"));
+  exif_wins.set("TimeCreated", std::string("21:00:09.62"));
+  EXPECT_EQ(str(composite(exif_wins), "DateTimeOriginal"), "1999:05:25 21:00:09");
+}
+
 TEST(ExifToolComposite, InfiniteHyperfocalDistanceWithoutAperture) {
   Metadata md;
   md.set("FocalLength", 4.0);
