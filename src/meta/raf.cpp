@@ -196,9 +196,17 @@ Status parse_raf(Context& ctx) {
   const uint32_t jpeg_offset = TRY(head.u32(kJpegOffsetAt, Endian::Big));
   const uint32_t jpeg_length = TRY(head.u32(kJpegOffsetAt + 4, Endian::Big));
   const std::string version(head.chars(kVersionAt, 4));
+  // ExifTool reads a directory pointer only when it lies before the JPEG.
   uint64_t dir_starts[2] = {0, 0};
-  for (size_t i = 0; i < 2; ++i)
-    if (kDirectoryOffsets[i] < jpeg_offset) dir_starts[i] = TRY(r.u32(kDirectoryOffsets[i], Endian::Big));
+  for (size_t i = 0; i < 2; ++i) {
+    if (kDirectoryOffsets[i] >= jpeg_offset) break;
+    auto start = r.u32(kDirectoryOffsets[i], Endian::Big);
+    if (!start) {
+      md.warn("RAF: directory pointer at " + std::to_string(kDirectoryOffsets[i]) + ": " + start.error().message);
+      break;
+    }
+    dir_starts[i] = *start;
+  }
   // ExifTool gives up on a RAF whose JPEG offset has bit 15 set or whose JPEG is cut off.
   if ((jpeg_offset & 0x8000) != 0 || !r.has(jpeg_offset, jpeg_length))
     return make_error("RAF: embedded JPEG (" + std::to_string(jpeg_length) + " bytes at " +
