@@ -4,11 +4,15 @@
 // CalcSensorDiag in Canon.pm). Maker-note inputs (BulbDuration, FocusDistance,
 // FocalPlaneDiagonal, CanonImageWidth, LensType...) are not read, so the composites that
 // depend on them are left out or computed from the EXIF inputs alone.
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meta/formats.hpp"
@@ -16,26 +20,171 @@
 namespace imgmeta::meta {
 namespace {
 
+// The fields these formulas read and write, found in one pass over the field list: the
+// composites look up some 60 names per file, and Metadata's own lookups scan every field.
+// Indices (not pointers) into md.fields, so appending keeps them valid.
+class Fields {
+ public:
+  explicit Fields(Metadata& md) : md_(md) {
+    at_.fill(kAbsent);
+    for (size_t i = 0; i < md.fields.size(); ++i)
+      if (auto s = slot(md.fields[i].name)) at_[*s] = i;
+  }
+  const Value* get(std::string_view name) const {
+    auto s = slot(name);
+    if (!s) return md_.get(name);
+    return at_[*s] == kAbsent ? nullptr : &md_.fields[at_[*s]].value;
+  }
+  bool has(std::string_view name) const { return get(name) != nullptr; }
+  // Whether any white-balance level field is present (most files have none).
+  bool any_white_balance() const {
+    for (size_t i = 0; i < kSlots; ++i)
+      if (at_[i] != kAbsent && (kNames[i].starts_with("WB_") || kNames[i].starts_with("WBR") ||
+                                 kNames[i].starts_with("WBG") || kNames[i].starts_with("WBB")))
+        return true;
+    return false;
+  }
+  const std::string* get_string(std::string_view name) const {
+    const Value* v = get(name);
+    return v ? std::get_if<std::string>(v) : nullptr;
+  }
+  bool get_number(std::string_view name, double& out) const {
+    const Value* v = get(name);
+    if (!v) return false;
+    if (auto* i = std::get_if<int64_t>(v)) out = static_cast<double>(*i);
+    else if (auto* d = std::get_if<double>(v)) out = *d;
+    else return false;
+    return true;
+  }
+  // As Metadata::set: strings are made valid UTF-8 and cut to length.
+  void set(std::string_view name, Value value) {
+    auto s = slot(name);
+    if (!s) return md_.set(name, std::move(value));
+    if (auto* text = std::get_if<std::string>(&value)) *text = sanitize_text(*text);
+    if (at_[*s] != kAbsent) {
+      md_.fields[at_[*s]].value = std::move(value);
+    } else {
+      at_[*s] = md_.fields.size();
+      md_.fields.push_back(Field{std::string(name), std::move(value)});
+    }
+  }
+  void set_default(std::string_view name, Value value) {
+    if (!has(name)) set(name, std::move(value));
+  }
+
+ private:
+  static constexpr std::string_view kNames[] = {
+    "ImageWidth",
+    "ImageHeight",
+    "ExifImageWidth",
+    "ExifImageHeight",
+    "RawImageCroppedSize",
+    "FileType",
+    "ImageSize",
+    "Megapixels",
+    "ExposureTime",
+    "ShutterSpeedValue",
+    "FNumber",
+    "ApertureValue",
+    "ISO",
+    "FocalLength",
+    "FocalLengthIn35mmFormat",
+    "Make",
+    "FocalPlaneResolutionUnit",
+    "FocalPlaneXResolution",
+    "FocalPlaneYResolution",
+    "FocusDistance",
+    "SubjectDistance",
+    "ObjectDistance",
+    "ApproximateFocusDistance",
+    "DateTimeOriginal",
+    "SubSecTimeOriginal",
+    "OffsetTimeOriginal",
+    "CreateDate",
+    "SubSecTimeDigitized",
+    "OffsetTimeDigitized",
+    "ModifyDate",
+    "SubSecTime",
+    "OffsetTime",
+    "GPSLatitude",
+    "GPSLongitude",
+    "LensID",
+    "LensModel",
+    "Lens",
+    "WB_RGGBLevels",
+    "WB_RGBGLevels",
+    "WB_RBGGLevels",
+    "WB_GRBGLevels",
+    "WB_GRGBLevels",
+    "WB_GBRGLevels",
+    "WB_RGBLevels",
+    "WB_GRBLevels",
+    "WB_RBLevels",
+    "WBRedLevel",
+    "WBGreenLevel",
+    "WBBlueLevel",
+    "DateCreated",
+    "TimeCreated",
+    "DateTimeCreated",
+    "DigitalCreationDate",
+    "DigitalCreationTime",
+    "DigitalCreationDateTime",
+    "ShutterSpeed",
+    "Aperture",
+    "LightValue",
+    "ScaleFactor35efl",
+    "FocalLength35efl",
+    "CircleOfConfusion",
+    "FOV",
+    "HyperfocalDistance",
+    "DOF",
+    "SubSecDateTimeOriginal",
+    "SubSecCreateDate",
+    "SubSecModifyDate",
+    "GPSPosition",
+    "RedBalance",
+    "BlueBalance"};
+  static constexpr size_t kSlots = std::size(kNames);
+  static constexpr size_t kAbsent = SIZE_MAX;
+  // Names grouped by first letter: a field name is compared with the few names sharing it
+  // (a hash of every name costs more than the scans it replaces).
+  static std::optional<size_t> slot(std::string_view name) {
+    static const auto by_first = [] {
+      std::array<std::vector<uint8_t>, 128> groups;
+      for (size_t i = 0; i < kSlots; ++i) groups[static_cast<unsigned char>(kNames[i][0])].push_back(static_cast<uint8_t>(i));
+      return groups;
+    }();
+    if (name.empty() || static_cast<unsigned char>(name[0]) >= 128) return std::nullopt;
+    for (uint8_t i : by_first[static_cast<unsigned char>(name[0])])
+      if (kNames[i] == name) return i;
+    return std::nullopt;
+  }
+  Metadata& md_;
+  std::array<size_t, kSlots> at_;
+};
+
 // Perl's default number-to-text conversion ("%.15g"), used where ExifTool joins numbers.
 std::string perl_number(double x) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 15);  // printf's %.15g
+  if (ec != std::errc()) return "";
+  return std::string(buf, end);
 }
 
-// A number as it comes back from Perl's text form: ExifTool's ToFloat reads its inputs
-// through their text, so they carry 15 significant digits, and so must ours to agree.
+// A number as it comes back from Perl's text form (15 significant digits): ExifTool's later
+// formulas read ScaleFactor35efl and CircleOfConfusion that way. Other inputs are used as
+// they are; the difference is far below the 1e-9 the values are compared at.
 double perl_round(double x) { return std::strtod(perl_number(x).c_str(), nullptr); }
 
 // Perl's ToFloat: the first decimal number in the value's text, or nothing.
 std::optional<double> to_float(const Value* v) {
   if (!v) return std::nullopt;
   if (auto* i = std::get_if<int64_t>(v)) return static_cast<double>(*i);
-  if (auto* d = std::get_if<double>(v)) return std::isfinite(*d) ? std::optional<double>(perl_round(*d)) : std::nullopt;
+  if (auto* d = std::get_if<double>(v)) return std::isfinite(*d) ? std::optional<double>(*d) : std::nullopt;
   if (auto* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
   if (auto* list = std::get_if<std::vector<double>>(v)) {
     if (list->empty() || !std::isfinite(list->front())) return std::nullopt;
-    return perl_round(list->front());
+    return list->front();
   }
   const std::string* s = std::get_if<std::string>(v);
   if (auto* list = std::get_if<std::vector<std::string>>(v)) s = list->empty() ? nullptr : &list->front();
@@ -55,7 +204,7 @@ std::optional<double> to_float(const Value* v) {
   return std::nullopt;
 }
 
-std::optional<double> number(const Metadata& md, std::string_view name) { return to_float(md.get(name)); }
+std::optional<double> number(const Fields& md, std::string_view name) { return to_float(md.get(name)); }
 
 // Perl truth: undef, 0, "" and "0" are false.
 bool truthy(const Value* v) {
@@ -68,14 +217,14 @@ bool truthy(const Value* v) {
 }
 
 // ShutterSpeed: ExposureTime, else ShutterSpeedValue (BulbDuration is a maker-note tag).
-void add_shutter_speed(Metadata& md) {
+void add_shutter_speed(Fields& md) {
   const Value* v = md.get("ExposureTime");
   if (!v) v = md.get("ShutterSpeedValue");
   if (v) md.set_default("ShutterSpeed", Value(*v));
 }
 
 // Aperture: FNumber, else ApertureValue, when either is true in Perl's sense.
-void add_aperture(Metadata& md) {
+void add_aperture(Fields& md) {
   const Value* f = md.get("FNumber");
   const Value* a = md.get("ApertureValue");
   if (truthy(f)) md.set_default("Aperture", Value(*f));
@@ -83,7 +232,7 @@ void add_aperture(Metadata& md) {
 }
 
 // LightValue = log2(Aperture^2 * 100 / (ShutterSpeed * ISO)), every input > 0 (CalculateLV).
-void add_light_value(Metadata& md) {
+void add_light_value(Fields& md) {
   auto a = number(md, "Aperture"), t = number(md, "ShutterSpeed"), iso = number(md, "ISO");
   if (!a || !t || !iso || *a <= 0 || *t <= 0 || *iso <= 0) return;
   md.set_default("LightValue", std::log(*a * *a * 100 / (*t * *iso)) / std::log(2.0));
@@ -104,7 +253,7 @@ std::optional<double> canon_sensor_diagonal(const CompositeFacts& f) {
 // ScaleFactor35efl (Exif.pm CalcScaleFactor35efl): from the 35 mm focal length when there
 // is one, else from the sensor diagonal, else from the focal-plane resolution and the
 // image size.
-std::optional<double> scale_factor_35efl(const Metadata& md, const CompositeFacts& facts) {
+std::optional<double> scale_factor_35efl(const Fields& md, const CompositeFacts& facts) {
   auto focal = number(md, "FocalLength"), foc35 = number(md, "FocalLengthIn35mmFormat");
   if (focal && *focal != 0 && foc35 && *foc35 != 0) return *foc35 / *focal;
   std::optional<double> diag;
@@ -143,7 +292,7 @@ std::optional<double> scale_factor_35efl(const Metadata& md, const CompositeFact
 }
 
 // The distance DOF is computed for, in metres, as ExifTool picks it; nullopt when none.
-std::optional<double> focus_distance(const Metadata& md) {
+std::optional<double> focus_distance(const Fields& md) {
   if (md.has("FocusDistance")) {
     auto d = number(md, "FocusDistance").value_or(0);
     return d == 0 ? 1e10 : d;  // 0 is infinity
@@ -154,7 +303,8 @@ std::optional<double> focus_distance(const Metadata& md) {
   return number(md, "ApproximateFocusDistance");
 }
 
-void add_lens_composites(Metadata& md, const CompositeFacts& facts) {
+void add_lens_composites(Fields& md, const CompositeFacts& facts) {
+  if (!md.has("FocalLength") && !md.has("FocalPlaneXResolution")) return;  // nothing to compute
   auto focal = number(md, "FocalLength");
   auto scale = scale_factor_35efl(md, facts);
   if (scale) md.set_default("ScaleFactor35efl", *scale);
@@ -201,7 +351,7 @@ void add_lens_composites(Metadata& md, const CompositeFacts& facts) {
 }
 
 // SubSecDateTimeOriginal and friends: the EXIF date with its sub-seconds and zone.
-void add_subsec_date(Metadata& md, const char* composite, const char* date_field, const char* subsec_field,
+void add_subsec_date(Fields& md, const char* composite, const char* date_field, const char* subsec_field,
                      const char* offset_field) {
   const std::string* date = md.get_string(date_field);
   if (!date) return;
@@ -241,7 +391,7 @@ void add_subsec_date(Metadata& md, const char* composite, const char* date_field
 }
 
 // GPSPosition: "lat lon", as Perl joins the two numbers.
-void add_gps_position(Metadata& md) {
+void add_gps_position(Fields& md) {
   const Value* lat = md.get("GPSLatitude");
   const Value* lon = md.get("GPSLongitude");
   if (!lat || !lon) return;
@@ -258,7 +408,7 @@ void add_gps_position(Metadata& md) {
 // LensID when no maker note's LensType decides it ("LensID-2" in Exif.pm): LensModel, or
 // else Lens, when it looks like a lens name ("mm" or "<digit>/F"); not when XMP-aux:LensID
 // and Make are both present.
-void add_lens_id(Metadata& md, const CompositeFacts& facts) {
+void add_lens_id(Fields& md, const CompositeFacts& facts) {
   if (md.has("LensID")) return;
   // The makers whose maker notes carry a LensType: ExifTool's own LensID composite then
   // names the lens from its lens table, which we do not have.
@@ -307,7 +457,8 @@ std::vector<double> levels_of(const Value* v) {
 
 // RedBalance and BlueBalance (Exif.pm RedBlueBalance): red or blue level over green, from
 // the first white-balance levels tag present, whatever order its components are in.
-void add_red_blue_balance(Metadata& md) {
+void add_red_blue_balance(Fields& md) {
+  if (!md.any_white_balance()) return;
   struct Order {
     const char* name;
     int r, g1, g2, b;  // component indices; a green index of 256 means "green is 256"
@@ -349,7 +500,7 @@ void add_red_blue_balance(Metadata& md) {
 
 // ImageSize prefers FujiFilm's RawImageCroppedSize, then ExifImageWidth/Height for Canon's
 // TIFF-based raws, then ImageWidth/Height; Megapixels follows it.
-void add_image_size(Metadata& md) {
+void add_image_size(Fields& md) {
   if (const Value* cropped = md.get("RawImageCroppedSize"); truthy(cropped))
     if (auto* s = std::get_if<std::string>(cropped)) md.set("ImageSize", *s);
   const std::string* type = md.get_string("FileType");
@@ -357,8 +508,12 @@ void add_image_size(Metadata& md) {
   if (!md.get("RawImageCroppedSize") && type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
     md.set("ImageSize", perl_number(*ew) + " " + perl_number(*eh));
   double w = 0, h = 0;
-  if (!md.has("ImageSize") && md.get_number("ImageWidth", w) && md.get_number("ImageHeight", h))
-    md.set("ImageSize", perl_number(w) + " " + perl_number(h));
+  if (!md.has("ImageSize") && md.get_number("ImageWidth", w) && md.get_number("ImageHeight", h)) {
+    auto text = [](double x) {
+      return x == std::floor(x) && std::fabs(x) < 1e15 ? std::to_string(static_cast<int64_t>(x)) : perl_number(x);
+    };
+    md.set("ImageSize", text(w) + " " + text(h));
+  }
   const std::string* size = md.get_string("ImageSize");
   if (!size) return;
   double dims[2];
@@ -378,7 +533,7 @@ void add_image_size(Metadata& md) {
 
 // DateTimeOriginal when no EXIF/XMP one was read: IPTC's (or XMP's) DateCreated and
 // TimeCreated (Exif.pm's Composite DateTimeOriginal), and IPTC.pm's DigitalCreationDateTime.
-void add_created_dates(Metadata& md) {
+void add_created_dates(Fields& md) {
   const std::string* date = md.get_string("DateCreated");
   const std::string* time = md.get_string("TimeCreated");
   if (!md.has("DateTimeOriginal") && date && time && !date->empty() && !time->empty()) {
@@ -394,7 +549,7 @@ void add_created_dates(Metadata& md) {
 }  // namespace
 
 void add_exiftool_composites(Context& ctx) {
-  Metadata& md = ctx.md;
+  Fields md(ctx.md);
   add_created_dates(md);
   add_image_size(md);
   add_shutter_speed(md);
