@@ -106,8 +106,20 @@ constexpr int64_t kMinZoneSeconds = -12 * 3600;
 constexpr int64_t kMaxZoneSeconds = 14 * 3600;
 constexpr int64_t kClockAgreementSeconds = 60;
 
-std::optional<int> zone_from_gps(const Metadata& md, int64_t local_seconds) {
-  auto utc = gps_utc_seconds(md);
+// The GPS time, parsed once for both dates.
+struct GpsClock {
+  const Metadata& md;
+  bool parsed = false;
+  std::optional<int64_t> utc;
+  const std::optional<int64_t>& get() {
+    if (!parsed) utc = gps_utc_seconds(md);
+    parsed = true;
+    return utc;
+  }
+};
+
+std::optional<int> zone_from_gps(GpsClock& gps, int64_t local_seconds) {
+  const auto& utc = gps.get();
   if (!utc) return std::nullopt;
   int64_t diff = local_seconds - *utc;
   int64_t steps = (diff >= 0 ? diff + kZoneStepSeconds / 2 : diff - kZoneStepSeconds / 2) / kZoneStepSeconds;
@@ -122,7 +134,7 @@ std::optional<int> zone_from_gps(const Metadata& md, int64_t local_seconds) {
 // (EXIF 2.32 section 4.6.6); the plain OffsetTime belongs to ModifyDate only. Without an
 // offset, the zone may come from the GPS clock (zone_from_gps). <date>TimeZoneSource names
 // where the zone came from: the offset tag, "GPSDateTime", or "none".
-void add_utc(Metadata& md, const char* date_field, const char* offset_field, const char* subsec_field) {
+void add_utc(Metadata& md, GpsClock& gps, const char* date_field, const char* offset_field, const char* subsec_field) {
   const std::string* date = md.get_string(date_field);
   if (!date) return;
   std::optional<int> offset;
@@ -132,7 +144,7 @@ void add_utc(Metadata& md, const char* date_field, const char* offset_field, con
   std::string source = offset_field;  // an inline XMP zone plays the offset tag's part
   if (!offset) offset = parse_offset(md.get_string(offset_field));
   if (!offset) {
-    offset = zone_from_gps(md, epoch_seconds(*t));
+    offset = zone_from_gps(gps, epoch_seconds(*t));
     source = "GPSDateTime";
   }
   std::string zone_field = std::string(date_field) + "TimeZone";
@@ -178,8 +190,9 @@ void add_composite_fields(Context& ctx) {
   Metadata& md = ctx.md;
   add_exiftool_composites(ctx);
   add_display_size(md);
-  add_utc(md, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
-  add_utc(md, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");
+  GpsClock gps{md};
+  add_utc(md, gps, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
+  add_utc(md, gps, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");
 }
 
 }  // namespace imgmeta::meta
