@@ -74,23 +74,88 @@ std::string format_offset(int minutes) {
   return buf;
 }
 
+int64_t epoch_seconds(const LocalTime& t) {
+  return days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+}
+
+// The GPS fix's time (EXIF 2.32 section 4.6.6: GPSDateStamp and GPSTimeStamp are UTC), as
+// seconds since the epoch: ExifTool's GPSDateTime when a parser made it, else the two stamps.
+std::optional<int64_t> gps_utc_seconds(const Metadata& md) {
+  std::string joined;
+  const std::string* text = md.get_string("GPSDateTime");
+  if (!text) {
+    const std::string* date = md.get_string("GPSDateStamp");
+    const std::string* time = md.get_string("GPSTimeStamp");
+    if (!date || !time) return std::nullopt;
+    joined = *date + " " + *time;
+    text = &joined;
+  }
+  std::optional<int> zone;
+  auto t = parse_exif_date(*text, zone);
+  if (!t || (zone && *zone != 0)) return std::nullopt;
+  return epoch_seconds(*t);
+}
+
+// A camera with no zone setting but a GPS receiver still tells us its zone: the wall-clock
+// time minus the GPS (UTC) time, rounded to the nearest 15 minutes (the finest step real
+// zones use, e.g. Nepal's +05:45). It is trusted only for a real zone (-12:00..+14:00) and
+// when the two clocks then agree to within a minute; a fix from another moment (a stale
+// fix, a clock off by minutes) gives nothing rather than a wrong zone.
+constexpr int64_t kZoneStepSeconds = 15 * 60;
+constexpr int64_t kMinZoneSeconds = -12 * 3600;
+constexpr int64_t kMaxZoneSeconds = 14 * 3600;
+constexpr int64_t kClockAgreementSeconds = 60;
+
+// The GPS time, parsed once for both dates.
+struct GpsClock {
+  const Metadata& md;
+  bool parsed = false;
+  std::optional<int64_t> utc;
+  const std::optional<int64_t>& get() {
+    if (!parsed) utc = gps_utc_seconds(md);
+    parsed = true;
+    return utc;
+  }
+};
+
+std::optional<int> zone_from_gps(GpsClock& gps, int64_t local_seconds) {
+  const auto& utc = gps.get();
+  if (!utc) return std::nullopt;
+  int64_t diff = local_seconds - *utc;
+  int64_t steps = (diff >= 0 ? diff + kZoneStepSeconds / 2 : diff - kZoneStepSeconds / 2) / kZoneStepSeconds;
+  int64_t offset = steps * kZoneStepSeconds;
+  if (offset < kMinZoneSeconds || offset > kMaxZoneSeconds) return std::nullopt;
+  int64_t residual = diff - offset;
+  if (residual <= -kClockAgreementSeconds || residual >= kClockAgreementSeconds) return std::nullopt;
+  return static_cast<int>(offset / 60);
+}
+
 // DateTimeOriginal pairs with OffsetTimeOriginal, CreateDate with OffsetTimeDigitized
-// (EXIF 2.32 section 4.6.6); the plain OffsetTime belongs to ModifyDate only.
-void add_utc(Metadata& md, const char* date_field, const char* offset_field, const char* subsec_field) {
+// (EXIF 2.32 section 4.6.6); the plain OffsetTime belongs to ModifyDate only. Without an
+// offset, the zone may come from the GPS clock (zone_from_gps). <date>TimeZoneSource names
+// where the zone came from: the offset tag, "GPSDateTime", or "none".
+void add_utc(Metadata& md, GpsClock& gps, const char* date_field, const char* offset_field, const char* subsec_field) {
   const std::string* date = md.get_string(date_field);
   if (!date) return;
   std::optional<int> offset;
   auto t = parse_exif_date(*date, offset);
   if (!t) return;
+  const std::string source_field = std::string(date_field) + "TimeZoneSource";
+  std::string source = offset_field;  // an inline XMP zone plays the offset tag's part
   if (!offset) offset = parse_offset(md.get_string(offset_field));
+  if (!offset) {
+    offset = zone_from_gps(gps, epoch_seconds(*t));
+    source = "GPSDateTime";
+  }
   std::string zone_field = std::string(date_field) + "TimeZone";
   if (!offset) {
     md.set(zone_field, std::string("local"));  // no offset recorded: wall-clock time, zone unknown
+    md.set(source_field, std::string("none"));
     return;
   }
   md.set(zone_field, format_offset(*offset));
-  int64_t secs = days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 + t->minute * 60 + t->second -
-                 int64_t{*offset} * 60;
+  md.set(source_field, std::move(source));
+  int64_t secs = epoch_seconds(*t) - int64_t{*offset} * 60;
   int y, mo, d;
   civil_from_days(secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, y, mo, d);
   int64_t sod = secs - days_from_civil(y, mo, d) * 86400;
@@ -119,21 +184,15 @@ void add_display_size(Metadata& md) {
   md.set("DisplayHeight", static_cast<int64_t>(swap ? w : h));
 }
 
-void add_image_size(Metadata& md) {
-  double w = 0, h = 0;
-  if (!md.get_number("ImageWidth", w) || !md.get_number("ImageHeight", h)) return;
-  md.set_default("ImageSize", std::to_string(static_cast<int64_t>(w)) + " " + std::to_string(static_cast<int64_t>(h)));
-  md.set_default("Megapixels", w * h / 1e6);
-}
-
 }  // namespace
 
 void add_composite_fields(Context& ctx) {
   Metadata& md = ctx.md;
-  add_image_size(md);
+  add_exiftool_composites(ctx);
   add_display_size(md);
-  add_utc(md, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
-  add_utc(md, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");
+  GpsClock gps{md};
+  add_utc(md, gps, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
+  add_utc(md, gps, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");
 }
 
 }  // namespace imgmeta::meta

@@ -26,6 +26,8 @@ Format detect_format(ByteView h) {
   if (starts(h, "\xFF\x0A", 2) || starts(h, "\0\0\0\x0CJXL \r\n\x87\n", 12)) return Format::Jxl;
   // ISOBMFF (ISO/IEC 14496-12 4.3): the first box is 'ftyp'.
   if (starts(h, "ftyp", 4, 4)) return Format::Isobmff;
+  // FujiFilm RAF: "FUJIFILMCCD-RAW " (ExifTool checks the first 8 bytes).
+  if (starts(h, "FUJIFILM", 8)) return Format::Raf;
   if (starts(h, "BM", 2) && h.size() >= 18) return Format::Bmp;
   if (starts(h, "\0\0\1\0", 4) || starts(h, "\0\0\2\0", 4)) return Format::Ico;
   return Format::Unknown;

@@ -13,6 +13,7 @@
 
 #include "meta/exif_tags.hpp"
 #include "meta/formats.hpp"
+#include "meta/text_value.hpp"
 #include "meta/tiff_ifd.hpp"
 
 namespace imgmeta::meta {
@@ -29,6 +30,10 @@ constexpr uint16_t kTagSubIfds = 0x014a;
 constexpr uint16_t kTagJpegInterchangeFormat = 0x0201;        // IFD1: ThumbnailOffset
 constexpr uint16_t kTagJpegInterchangeFormatLength = 0x0202;  // IFD1: ThumbnailLength
 constexpr uint16_t kTagXmp = 0x02bc;                          // XMP spec part 3, 1.1.4
+constexpr uint16_t kTagFocalPlaneXResolution = 0xa20e;  // EXIF 2.32 4.6.5 (Canon: sensor size in the denominator)
+constexpr uint16_t kTagFocalPlaneYResolution = 0xa20f;
+constexpr uint16_t kTagDngPrivateData = 0xc634;
+constexpr uint16_t kTagPrintIm = 0xc4a5;                      // Epson's Print Image Matching
 constexpr uint16_t kTagIptc = 0x83bb;                         // IPTC-NAA
 constexpr uint16_t kTagPhotoshop = 0x8649;                    // Photoshop image resources
 constexpr uint16_t kTagExifIfd = 0x8769;
@@ -355,6 +360,12 @@ class TiffDecoder {
   TiffFacts run() {
     // TIFF 6.0 section 2: IFD0, then the chain of "next IFD" offsets.
     uint64_t offset = w_.header().first_ifd;
+    if (o_.root == ExifRoot::ExifIfd || o_.root == ExifRoot::GpsIfd) {
+      // CR3's CMT2/CMT4: one IFD, no chain after it.
+      if (o_.root == ExifRoot::ExifIfd) read_dir(offset, "ExifIFD", Table::Exif, 1, nullptr);
+      else read_dir(offset, "GPS", Table::Gps, 1, nullptr);
+      return facts_;
+    }
     for (uint32_t n = 0; offset != 0; ++n) {
       uint64_t next = 0;
       std::string name = "IFD" + std::to_string(n);
@@ -441,8 +452,23 @@ class TiffDecoder {
       case kTagIptc: parse_iptc(block, ctx_); break;
       case kTagPhotoshop: parse_photoshop_irb(block, ctx_); break;
       case kTagIccProfile: parse_icc(block, ctx_); break;
+      case kTagPrintIm: print_im(block); break;
       default: break;
     }
+  }
+
+  // PrintIM (ExifTool's PrintIM.pm): "PrintIM", NUL, a 4-character version, then a count of
+  // 6-byte entries (in either byte order) whose meaning is unpublished; only the version is
+  // reported, and only from a block whose count fits.
+  void print_im(ByteView block) {
+    if (block.size() <= 15 || block.chars(0, 7) != "PrintIM") return;
+    const uint64_t entries = block.size() - 16;
+    auto fits = [&](Endian order) { return uint64_t{block.u16(14, order).value_or(0xFFFF)} * 6 <= entries; };
+    if (!fits(w_.endian()) && !fits(w_.endian() == Endian::Big ? Endian::Little : Endian::Big)) {
+      md_.warn("PrintIM: entry count exceeds the block");
+      return;
+    }
+    md_.set("PrintIMVersion", json_typed(std::string(block.chars(8, 4))));
   }
 
   void entry(const TiffEntry& e, Dir& dir) {
@@ -459,6 +485,8 @@ class TiffDecoder {
       // Panasonic's own meanings for these IDs; not the TIFF tags of the same number.
       if (e.tag == 0x118 || e.tag == 0x119 || e.tag == 0x11c || e.tag == 0x120 || e.tag == 0x121) return;
     }
+    // DNG 1.6 DNGPrivateData (0xc634): Adobe's copy of the camera's maker note, among others.
+    if (e.tag == kTagDngPrivateData) ctx_.facts.maker_note = true;
     switch (e.tag) {
       case kTagExifIfd: follow(e, dir, "ExifIFD", Table::Exif); return;
       case kTagGpsIfd: follow(e, dir, "GPS", Table::Gps); return;
@@ -468,7 +496,8 @@ class TiffDecoder {
       case kTagIptc: embedded(e, dir, "IPTC-NAA"); return;
       case kTagPhotoshop: embedded(e, dir, "Photoshop"); return;
       case kTagIccProfile: embedded(e, dir, "ICC_Profile"); return;
-      case kTagMakerNote: return;  // maker notes are not decoded
+      case kTagPrintIm: embedded(e, dir, "PrintIM"); return;
+      case kTagMakerNote: ctx_.facts.maker_note = true; return;  // maker notes are not decoded
       case kTagJpegInterchangeFormat:
       case kTagJpegInterchangeFormatLength: thumbnail(e, dir); return;
       default: break;
@@ -508,6 +537,11 @@ class TiffDecoder {
     ByteView v = *viewed;
     const Endian end = w_.endian();
     std::optional<Value> value;
+    if (dir.table == Table::Exif && (e.tag == kTagFocalPlaneXResolution || e.tag == kTagFocalPlaneYResolution) &&
+        e.count == 1 && (e.type == kTiffRational || e.type == kTiffSRational)) {
+      double* raw = e.tag == kTagFocalPlaneXResolution ? ctx_.facts.focal_plane_x_res : ctx_.facts.focal_plane_y_res;
+      tiff_fraction_at(v, e.type, 0, end, raw[0], raw[1]);
+    }
     switch (t.conv) {
       case TagConv::Plain: value = plain_value(e, v, end); break;
       case TagConv::TrimmedText:
@@ -793,7 +827,7 @@ TiffFacts decode_tiff(IfdWalker& walker, const TiffDecodeOptions& options, Conte
   return TiffDecoder(walker, options, ctx).run();
 }
 
-void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx) {
+void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx, ExifRoot root) {
   // An EXIF block can hold a Photoshop block holding an EXIF block: bound the nesting.
   thread_local uint32_t nesting = 0;
   if (nesting >= kMaxBlockNesting) {
@@ -818,6 +852,7 @@ void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx) {
   TiffDecodeOptions options;
   options.container = TiffContainer::ExifBlock;
   options.file_offset = file_offset;
+  options.root = root;
   decode_tiff(walker, options, ctx);
 }
 

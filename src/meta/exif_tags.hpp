@@ -55,6 +55,7 @@ enum class TiffContainer {
 
 struct TiffDecodeOptions {
   TiffContainer container = TiffContainer::ExifBlock;
+  ExifRoot root = ExifRoot::Ifd0;  // what the header's first IFD is
   uint64_t file_offset = 0;    // where the TIFF header sits in the file
   bool panasonic_raw = false;  // IFD0 holds Panasonic RW2 tags
   bool canon_cr2 = false;      // IFD0 strips are CR2's preview image

@@ -16,6 +16,7 @@ Status parse(Format format, Context& ctx) {
     case Format::Bmp: return parse_bmp(ctx);
     case Format::Ico: return parse_ico(ctx);
     case Format::Jxl: return parse_jxl(ctx);
+    case Format::Raf: return parse_raf(ctx);
     case Format::Unknown: break;
   }
   return make_error("unknown file type");

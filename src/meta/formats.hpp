@@ -9,14 +9,24 @@
 
 namespace imgmeta::meta {
 
+// What ExifTool's Composite formulas need beyond the fields' values: a rational's own
+// numerator and denominator (Canon keeps the sensor size in FocalPlaneX/YResolution's
+// denominators; a maker note's LensType overrides the EXIF lens name).
+struct CompositeFacts {
+  double focal_plane_x_res[2] = {0, 0};  // numerator, denominator; 0/0 when absent
+  double focal_plane_y_res[2] = {0, 0};
+  bool maker_note = false;  // an EXIF MakerNote was present (its LensType decides LensID)
+};
+
 struct Context {
   Reader& reader;      // the whole file
   Metadata& md;
   const Options& options;
+  CompositeFacts facts{};
   const Limits& limits() const { return options.limits; }
 };
 
-enum class Format { Unknown, Jpeg, Png, Gif, WebP, Tiff, Isobmff, Bmp, Ico, Jxl };
+enum class Format { Unknown, Jpeg, Png, Gif, WebP, Tiff, Isobmff, Bmp, Ico, Jxl, Raf };
 
 // Detects the container from its first bytes (at least 32 when the file has them).
 Format detect_format(ByteView head);
@@ -33,11 +43,15 @@ Status parse_isobmff(Context& ctx);  // HEIF, HEIC, AVIF
 Status parse_bmp(Context& ctx);
 Status parse_ico(Context& ctx);
 Status parse_jxl(Context& ctx);
+Status parse_raf(Context& ctx);     // FujiFilm RAF: its header, the embedded JPEG's EXIF, the RAF directories
 
 // Embedded blocks, shared by the containers. Problems become warnings on ctx.md.
 // tiff: a TIFF-structured EXIF block starting at its byte-order mark ("II*\0" / "MM\0*");
 // file_offset: where that block starts in the file (thumbnail offsets are reported from it).
-void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx);
+// root: what the first IFD is. Usually IFD0 and its chain; Canon's CR3 stores the Exif and
+// GPS IFDs each as the only IFD of its own TIFF structure.
+enum class ExifRoot { Ifd0, ExifIfd, GpsIfd };
+void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx, ExifRoot root = ExifRoot::Ifd0);
 void parse_xmp(std::string_view xml, Context& ctx);
 void parse_iptc(ByteView iim, Context& ctx);            // IPTC IIM records (record 2)
 void parse_photoshop_irb(ByteView irb, Context& ctx);    // Photoshop image resources (APP13, TIFF 34377)
@@ -46,5 +60,8 @@ void parse_icc(ByteView profile, Context& ctx);          // ICC profile header a
 // Derived fields computed once every block is parsed: displayed size after orientation,
 // UTC timestamps from offsets, XMP fallbacks.
 void add_composite_fields(Context& ctx);
+// ExifTool's own Composite tags (ShutterSpeed, Aperture, ScaleFactor35efl, DOF...), from
+// the fields already set; part of add_composite_fields.
+void add_exiftool_composites(Context& ctx);
 
 }  // namespace imgmeta::meta

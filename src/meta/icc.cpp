@@ -37,8 +37,8 @@ std::string xyz_text(ByteView p, size_t at, size_t count) {
   return s;
 }
 
-// The text of a tag of type textDescriptionType (ICC.1:2001 6.5.17, v2), textType (10.24)
-// or multiLocalizedUnicodeType (10.15, v4: the first record, UTF-16BE).
+// The text of a tag of type textDescriptionType (ICC.1:2001 6.5.17, v2) or textType (10.24);
+// multiLocalizedUnicodeType (10.15, v4) is set_mluc's.
 bool tag_text(ByteView t, std::string& out) {
   std::string_view type = t.chars(0, 4);
   if (type == "desc") {
@@ -51,22 +51,40 @@ bool tag_text(ByteView t, std::string& out) {
     out = until_nul(t.chars(8, t.size() > 8 ? t.size() - 8 : 0));
     return true;
   }
-  if (type == "mluc") {
-    auto records = t.u32(8, Endian::Big);
-    auto record_size = t.u32(12, Endian::Big);
-    if (!records || !record_size || *records == 0 || *record_size < 12 || !t.has(16, 12)) return false;
-    uint32_t len = t.u32(16 + 4, Endian::Big).value_or(0);
-    uint32_t off = t.u32(16 + 8, Endian::Big).value_or(0);
+  return false;
+}
+
+// multiLocalizedUnicodeType (ICC.1:2010 10.15) as ExifTool reports it: one field per
+// record, the en-US record (or one with no valid language code) under the tag's own name,
+// the others under "<name>-<language>-<COUNTRY>" (ProfileDescriptionML-de-DE).
+void set_mluc(ByteView t, std::string_view name, Metadata& md) {
+  if (t.size() < 28) return;
+  uint32_t count = t.u32(8, Endian::Big).value_or(0);
+  uint32_t record_size = t.u32(12, Endian::Big).value_or(0);
+  if (record_size < 12) return;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t at = 16 + i * record_size;
+    if (!t.has(at, record_size)) break;
+    std::string_view lang = t.chars(static_cast<size_t>(at), 4);
+    auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    std::string field(name);
+    if (lang.size() == 4 && letter(lang[0]) && letter(lang[1]) && letter(lang[2]) && letter(lang[3])) {
+      std::string code{static_cast<char>(lang[0] | 0x20), static_cast<char>(lang[1] | 0x20), '-',
+                       static_cast<char>(lang[2] & ~0x20), static_cast<char>(lang[3] & ~0x20)};
+      if (code != "en-US") field += "-" + code;
+    }
+    uint32_t len = t.u32(static_cast<size_t>(at) + 4, Endian::Big).value_or(0);
+    uint32_t off = t.u32(static_cast<size_t>(at) + 8, Endian::Big).value_or(0);
     auto s = t.sub(off, len);
-    if (!s) return false;
-    out.clear();
-    for (size_t i = 0; i + 1 < s->size(); i += 2) {
-      uint32_t u = static_cast<uint32_t>((*s)[i] << 8 | (*s)[i + 1]);
-      if (u >= 0xD800 && u <= 0xDBFF && i + 3 < s->size()) {
-        uint32_t lo = static_cast<uint32_t>((*s)[i + 2] << 8 | (*s)[i + 3]);
+    if (!s) break;
+    std::string out;
+    for (size_t k = 0; k + 1 < s->size(); k += 2) {
+      uint32_t u = static_cast<uint32_t>((*s)[k] << 8 | (*s)[k + 1]);
+      if (u >= 0xD800 && u <= 0xDBFF && k + 3 < s->size()) {
+        uint32_t lo = static_cast<uint32_t>((*s)[k + 2] << 8 | (*s)[k + 3]);
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
           append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
-          i += 2;
+          k += 2;
           continue;
         }
       }
@@ -74,9 +92,8 @@ bool tag_text(ByteView t, std::string& out) {
       if (u == 0) break;
       append_utf8(out, u);
     }
-    return true;
+    md.set(field, json_typed(std::move(out)));
   }
-  return false;
 }
 
 }  // namespace
@@ -138,7 +155,7 @@ void parse_icc(ByteView p, Context& ctx) {
     };
     static constexpr TextTag kText[] = {{"desc", "ProfileDescription"}, {"cprt", "ProfileCopyright"},
                                         {"dmnd", "DeviceMfgDesc"},      {"dmdd", "DeviceModelDesc"},
-                                        {"vued", "ViewingCondDesc"}};
+                                        {"vued", "ViewingCondDesc"},    {"dscm", "ProfileDescriptionML"}};
     struct XyzTag {
       std::string_view sig, name;
     };
@@ -148,7 +165,8 @@ void parse_icc(ByteView p, Context& ctx) {
     bool done = false;
     for (const auto& tt : kText) {
       if (sig == tt.sig) {
-        if (tag_text(t, text)) md.set(tt.name, json_typed(std::move(text)));
+        if (t.chars(0, 4) == "mluc") set_mluc(t, tt.name, md);
+        else if (tag_text(t, text)) md.set(tt.name, json_typed(std::move(text)));
         done = true;
         break;
       }
@@ -186,7 +204,10 @@ void parse_icc(ByteView p, Context& ctx) {
     static constexpr BinaryTag kBinary[] = {{"rTRC", "RedTRC"}, {"gTRC", "GreenTRC"}, {"bTRC", "BlueTRC"},
                                             {"kTRC", "GrayTRC"}, {"A2B0", "AToB0"},   {"A2B1", "AToB1"},
                                             {"A2B2", "AToB2"},   {"B2A0", "BToA0"},   {"B2A1", "BToA1"},
-                                            {"B2A2", "BToA2"},   {"gamt", "Gamut"}};
+                                            {"B2A2", "BToA2"},   {"gamt", "Gamut"},
+                                            // Apple's display profiles
+                                            {"vcgt", "VideoCardGamma"}, {"ndin", "NativeDisplayInfo"},
+                                            {"mmod", "MakeAndModel"}};
     for (const auto& bt : kBinary)
       if (sig == bt.sig) md.set(bt.name, "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)");
   }

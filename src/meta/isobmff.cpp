@@ -44,6 +44,8 @@ constexpr uint32_t kIspe = fourcc("ispe"), kIrot = fourcc("irot"),
                    kPixi = fourcc("pixi"), kColr = fourcc("colr"), kHvcC = fourcc("hvcC"),
                    kAv1C = fourcc("av1C"), kClap = fourcc("clap"), kAuxC = fourcc("auxC"),
                    kPasp = fourcc("pasp");
+// Canon CR3: the 'uuid' box in moov and its TIFF children.
+constexpr uint32_t kUuid = fourcc("uuid"), kCmt1 = fourcc("CMT1"), kCmt2 = fourcc("CMT2"), kCmt3 = fourcc("CMT3"), kCmt4 = fourcc("CMT4");
 // Sequences (14496-12 8.3-8.7).
 constexpr uint32_t kTrak = fourcc("trak"), kTkhd = fourcc("tkhd"), kMdia = fourcc("mdia"),
                    kMinf = fourcc("minf"), kStbl = fourcc("stbl"), kStsz = fourcc("stsz"),
@@ -1068,6 +1070,11 @@ class IsobmffParser {
     for (uint64_t pos = moov.payload_offset(); pos < moov.end();) {
       BoxHeader box = TRY(next_box(r_, pos, moov.end()));
       pos = box.end();
+      if (box.type == kUuid) {
+        Status s = parse_canon_uuid(box);
+        if (!s) md_.warn("ISOBMFF: Canon CR3 metadata: " + s.error().message);
+        continue;
+      }
       if (box.type != kTrak) continue;
       Track t;
       TRY(walk_track(box, t, 2));
@@ -1080,6 +1087,35 @@ class IsobmffParser {
     if (chosen->width && chosen->height) {
       md_.set_default("ImageWidth", static_cast<int64_t>(chosen->width));
       md_.set_default("ImageHeight", static_cast<int64_t>(chosen->height));
+    }
+    return ok_status();
+  }
+
+  // Canon CR3 (ExifTool's Canon.pm / QuickTime.pm "UUID-Canon"): moov holds a 'uuid' box
+  // of type 85c0b687-820f-11e0-8111-f4ce462b6a48 whose children CMT1..CMT4 are complete TIFF
+  // structures: IFD0, the Exif IFD, Canon's maker note (not decoded) and the GPS IFD.
+  Status parse_canon_uuid(const BoxHeader& uuid) {
+    static constexpr uint8_t kCanonUuid[16] = {0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0,
+                                               0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48};
+    ByteView type = TRY(r_.view(uuid.payload_offset() - 16, 16));
+    if (!std::equal(type.data(), type.data() + 16, kCanonUuid)) return ok_status();
+    for (uint64_t pos = uuid.payload_offset(); pos < uuid.end();) {
+      BoxHeader box = TRY(next_box(r_, pos, uuid.end()));
+      pos = box.end();
+      ExifRoot root;
+      if (box.type == kCmt1) root = ExifRoot::Ifd0;
+      else if (box.type == kCmt2) root = ExifRoot::ExifIfd;
+      else if (box.type == kCmt4) root = ExifRoot::GpsIfd;
+      else {
+        if (box.type == kCmt3) ctx_.facts.maker_note = true;  // Canon's maker note: not decoded
+        continue;
+      }
+      auto bytes = load(box);
+      if (!bytes) {
+        md_.warn("ISOBMFF: " + bytes.error().message);
+        continue;
+      }
+      parse_exif(ByteView(*bytes), box.payload_offset(), ctx_, root);
     }
     return ok_status();
   }

@@ -700,3 +700,52 @@ TEST(ExifMalformed, TooManyBadEntriesAbandonTheIfd) {
 
 }  // namespace
 }  // namespace imgmeta::meta
+
+namespace imgmeta::meta {
+namespace {
+
+// PrintIM (tag 0xc4a5): "PrintIM\0", version, a reserved word, an entry count, 6-byte entries.
+std::vector<uint8_t> print_im(const std::string& version, uint16_t count, size_t entries_present, Endian order) {
+  std::vector<uint8_t> v = {'P', 'r', 'i', 'n', 't', 'I', 'M', 0};
+  v.insert(v.end(), version.begin(), version.end());
+  v.push_back(0);
+  v.push_back(0);
+  v.push_back(static_cast<uint8_t>(order == Endian::Big ? count >> 8 : count & 0xFF));
+  v.push_back(static_cast<uint8_t>(order == Endian::Big ? count & 0xFF : count >> 8));
+  v.resize(v.size() + 6 * entries_present, 0);
+  return v;
+}
+
+TEST(ExifPrintIm, VersionIsReported) {
+  TiffBuilder b(Endian::Big);
+  size_t ifd0 = b.add_ifd();
+  b.bytes(ifd0, 0xc4a5, 7, print_im("0300", 2, 2, Endian::Big));
+  auto md = parse(b.build());
+  EXPECT_EQ(text(md, "PrintIMVersion"), "0300");
+}
+
+TEST(ExifPrintIm, CountInTheOtherByteOrderIsAccepted) {
+  TiffBuilder b(Endian::Little);
+  size_t ifd0 = b.add_ifd();
+  b.bytes(ifd0, 0xc4a5, 7, print_im("0250", 3, 3, Endian::Big));
+  auto md = parse(b.build());
+  EXPECT_EQ(text(md, "PrintIMVersion"), "0250");
+}
+
+TEST(ExifPrintIm, CountPastTheBlockOrWrongHeaderGivesNothing) {
+  TiffBuilder b(Endian::Big);
+  size_t ifd0 = b.add_ifd();
+  b.bytes(ifd0, 0xc4a5, 7, print_im("0300", 0x2000, 1, Endian::Big));
+  auto md = parse(b.build());
+  EXPECT_FALSE(md.has("PrintIMVersion"));
+  EXPECT_TRUE(warned(md, "PrintIM"));
+  TiffBuilder c(Endian::Big);
+  ifd0 = c.add_ifd();
+  auto not_print_im = print_im("0300", 0, 0, Endian::Big);
+  not_print_im[0] = 'X';
+  c.bytes(ifd0, 0xc4a5, 7, not_print_im);
+  EXPECT_FALSE(parse(c.build()).has("PrintIMVersion"));
+}
+
+}  // namespace
+}  // namespace imgmeta::meta

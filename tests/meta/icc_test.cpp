@@ -168,6 +168,60 @@ TEST(Icc, MlucRecordOutsideTheTagIsIgnored) {
   EXPECT_EQ(text(md, "ProfileCMMType"), "Lino");
 }
 
+// A multiLocalizedUnicodeType with several (language+country, ASCII text) records.
+std::vector<uint8_t> mluc_records(const std::vector<std::pair<std::string, std::string>>& records) {
+  std::vector<uint8_t> t;
+  put_text(t, 0, "mluc");
+  put32(t, 8, static_cast<uint32_t>(records.size()));
+  put32(t, 12, 12);
+  size_t text_at = 16 + 12 * records.size();
+  for (size_t i = 0; i < records.size(); ++i) {
+    put_text(t, 16 + 12 * i, records[i].first);
+    put32(t, 20 + 12 * i, static_cast<uint32_t>(records[i].second.size() * 2));
+    put32(t, 24 + 12 * i, static_cast<uint32_t>(text_at));
+    for (size_t k = 0; k < records[i].second.size(); ++k) {
+      if (t.size() < text_at + 2 * k + 2) t.resize(text_at + 2 * k + 2);
+      t[text_at + 2 * k + 1] = static_cast<uint8_t>(records[i].second[k]);
+    }
+    text_at += 2 * records[i].second.size();
+  }
+  return t;
+}
+
+TEST(Icc, EveryLanguageOfAMultiLocalizedTagIsAField) {
+  // As Apple's display profiles carry them (ExifTool: ProfileDescriptionML-de-DE...).
+  Harness h;
+  auto& md = h.parse(with_tags(header(), {{"desc", mluc_records({{"enUS", "Color LCD"}})},
+                                          {"dscm", mluc_records({{"daDK", "LCD-farveskaerm"},
+                                                                 {"enUS", "Color LCD"},
+                                                                 {"frFU", "Ecran LCD"},
+                                                                 {"1234", "no language"}})}}));
+  EXPECT_EQ(text(md, "ProfileDescription"), "Color LCD");
+  EXPECT_EQ(text(md, "ProfileDescriptionML-da-DK"), "LCD-farveskaerm");
+  EXPECT_EQ(text(md, "ProfileDescriptionML-fr-FU"), "Ecran LCD");
+  EXPECT_EQ(text(md, "ProfileDescriptionML"), "no language");  // no valid code: the plain name
+  EXPECT_FALSE(md.has("ProfileDescription-en-US"));
+}
+
+TEST(Icc, MlucRecordsPastTheTagStopTheList) {
+  auto t = mluc_records({{"enUS", "a"}, {"deDE", "b"}});
+  put32(t, 8, 1000);  // more records than the tag holds
+  Harness h;
+  auto& md = h.parse(with_tags(header(), {{"dscm", t}}));
+  EXPECT_EQ(text(md, "ProfileDescriptionML"), "a");
+  EXPECT_EQ(text(md, "ProfileDescriptionML-de-DE"), "b");
+}
+
+TEST(Icc, AppleDisplayTagsAreReportedBySize) {
+  Harness h;
+  std::vector<uint8_t> vcgt(1554, 0), mmod(40, 0);
+  put_text(vcgt, 0, "vcgt");
+  put_text(mmod, 0, "mmod");
+  auto& md = h.parse(with_tags(header(), {{"vcgt", vcgt}, {"mmod", mmod}}));
+  EXPECT_EQ(text(md, "VideoCardGamma"), "(Binary data 1554 bytes, use -b option to extract)");
+  EXPECT_EQ(text(md, "MakeAndModel"), "(Binary data 40 bytes, use -b option to extract)");
+}
+
 TEST(Icc, XyzMeasurementAndViewingTags) {
   std::vector<uint8_t> wtpt, meas, view;
   put_text(wtpt, 0, "XYZ ");
