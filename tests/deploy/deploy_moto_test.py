@@ -196,16 +196,21 @@ class DeployAgainstMoto(unittest.TestCase):
     def step_functions(self):
         lam = self.client("lambda")
         s3 = self.client("s3")
-        key = [o["Key"] for o in s3.list_objects_v2(Bucket=ARTIFACTS)["Contents"]]
-        self.assertEqual(len(key), 1)
-        self.assertRegex(key[0], r"^lambda/s3metadataFetcher-[0-9a-f]{16}\.zip$")
-        package = s3.get_object(Bucket=ARTIFACTS, Key=key[0])["Body"].read()
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=ARTIFACTS)["Contents"])
+        # The extractor's zip, and the preview function's (the same plus the rendering module).
+        self.assertEqual(len(keys), 2, keys)
+        self.assertRegex(keys[0], r"^lambda/imgmetaPreview-[0-9a-f]{16}\.zip$")
+        self.assertRegex(keys[1], r"^lambda/s3metadataFetcher-[0-9a-f]{16}\.zip$")
+        preview_package = s3.get_object(Bucket=ARTIFACTS, Key=keys[0])["Body"].read()
+        package = s3.get_object(Bucket=ARTIFACTS, Key=keys[1])["Body"].read()
         names = zipfile.ZipFile(io.BytesIO(package)).namelist()
         self.assertIn("bootstrap", names)
         self.assertIn("bin/imgmeta", names)
+        self.assertFalse([n for n in names if "vips" in n or "imgmeta_preview" in n], "the extractor's zip carries no preview libraries")
+        preview_names = zipfile.ZipFile(io.BytesIO(preview_package)).namelist()
+        self.assertIn("lib/libimgmeta_preview.so", preview_names)
         pool_id = self.stack_resource("UserPool")
         client_id = self.stack_resource("UserPoolClient")
-        # Without a preview module (not built in this tree) the preview function gets the same zip.
         want = {EXTRACTOR: ("extract", "ExtractorRole", 128, 30, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 PREVIEW: ("preview", "PreviewRole", 1024, 60, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 API: ("api", "ApiRole", 256, 10, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE,
@@ -219,7 +224,8 @@ class DeployAgainstMoto(unittest.TestCase):
             self.assertEqual(c["Environment"]["Variables"], env, name)
             self.assertEqual(c["MemorySize"], memory, name)
             self.assertEqual(c["Timeout"], timeout, name)
-            self.assertEqual(c["CodeSha256"], base64.b64encode(hashlib.sha256(package).digest()).decode(), name)
+            code = preview_package if name == PREVIEW else package
+            self.assertEqual(c["CodeSha256"], base64.b64encode(hashlib.sha256(code).digest()).decode(), name)
         for fn in (EXTRACTOR, PREVIEW):
             policy = json.loads(lam.get_policy(FunctionName=fn)["Policy"])
             principals = [s["Principal"] for s in policy["Statement"]]

@@ -40,9 +40,20 @@ class OpenApiDocumentTest(unittest.TestCase):
         self.assertEqual(set(schemas["ImageList"]["required"]), {"items", "nextCursor"})
         self.assertEqual(schemas["ImageStatus"]["enum"], ["pending", "ready", "failed", "unsupported"])
         self.assertEqual(set(schemas["ErrorResponse"]["properties"]["error"]["required"]), {"code", "message"})
-        params = {p["name"] for p in spec().doc["paths"]["/api/images"]["get"]["parameters"]}
-        self.assertLessEqual({"limit", "cursor", "format", "make", "model", "takenFrom", "takenTo", "hasGps", "q",
-                              "sort", "status"}, params)
+        def param_names(path):
+            out = set()
+            for p in spec().doc["paths"][path]["get"]["parameters"]:
+                if "$ref" in p:  # '#/components/parameters/Name'
+                    p = spec().doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]
+                out.add(p["name"])
+            return out
+        filters = {"format", "make", "model", "lens", "takenFrom", "takenTo", "hasGps", "q", "status", "isoMin",
+                   "isoMax", "fMin", "fMax", "focalMin", "focalMax", "exposureMin", "exposureMax", "orientation",
+                   "bbox"}
+        self.assertLessEqual(filters | {"limit", "cursor", "sort"}, param_names("/api/images"))
+        self.assertLessEqual(filters | {"limit", "cursor"}, param_names("/api/locations"))
+        self.assertLessEqual((filters - {"format"}) | {"format", "fileType"}, param_names("/api/images/export"))
+        self.assertLessEqual({"thumbnailUrl", "previewUrl", "previewStatus", "previewError"}, set(schemas["Image"]["required"]))
 
     def test_checker_catches_a_response_that_breaks_the_schema(self):
         # The response checker the other tests rely on must be able to fail.
