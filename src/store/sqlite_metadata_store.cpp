@@ -597,7 +597,9 @@ std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<
   std::lock_guard lock(impl_->mu);
   if (auto s = impl_->durability(true); !s) return fail_all(s.error());
   if (auto s = impl_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
-  for (const auto& [record, event] : batch) {
+  for (const auto& item : batch) {
+    const ImageRecord& record = item.first;  // not a structured binding: lambdas capture it
+    const OutboxEvent& event = item.second;
     if (auto s = impl_->exec("SAVEPOINT upload"); !s) {
       (void)impl_->exec("ROLLBACK");
       return fail_all(s.error());
