@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "http/request_pool.hpp"
+#include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/ulid.hpp"
@@ -61,33 +62,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding (RFC 3986 section 2.1); in a query '+' is a space too. A malformed escape
-// is kept as sent.
-std::string decode_url(std::string_view s, bool query) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += (query && c == '+') ? ' ' : c;
-  }
-  return out;
 }
 
 // A request as the handlers see it, on whichever thread runs them.
@@ -732,22 +706,9 @@ struct Session : std::enable_shared_from_this<Session> {
     Request& req = x->req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
-    size_t q = req.target.find('?');
-    req.path = decode_url(std::string_view(req.target).substr(0, q), false);
-    if (q != std::string::npos) {
-      std::string_view query = std::string_view(req.target).substr(q + 1);
-      while (!query.empty()) {
-        size_t amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        if (!pair.empty()) {
-          size_t eq = pair.find('=');
-          req.params.emplace(decode_url(pair.substr(0, eq), true),
-                             eq == std::string_view::npos ? std::string() : decode_url(pair.substr(eq + 1), true));
-        }
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-      }
-    }
+    RequestTarget target = parse_request_target(req.target);
+    req.path = std::move(target.path);
+    req.params = std::move(target.params);
     for (const auto& f : msg) req.headers.emplace(std::string(f.name_string()), std::string(f.value()));
     req.remote_addr = peer;
     x->head = req.method == "HEAD";
