@@ -887,8 +887,12 @@ struct Session : std::enable_shared_from_this<Session> {
       s.guarded(*self->x, [&] { go = s.blob_put_begin(*self->x); });
       asio::post(self->executor(), [self, go] {
         if (!go) return self->write_response();
-        self->x->chunk.resize(kUploadBuffer);
-        self->send_continue_if_asked([self] { self->read_upload_piece(); });
+        self->x->chunk.resize(static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0))));
+        self->send_continue_if_asked([self] {
+          self->armed_at = 0;
+          self->stream.expires_after(std::chrono::seconds(self->srv.options.read_timeout_s));
+          self->read_upload_piece();
+        });
       });
     });
     if (queued) return;
@@ -899,20 +903,50 @@ struct Session : std::enable_shared_from_this<Session> {
     write_response();
   }
 
+  // A blob body skips the parser: its Content-Length is known (chunked is refused), so the
+  // bytes go from the socket straight into the piece buffer, a piece per read when the
+  // client keeps up, instead of the parser's 64 KiB steps with a copy each.
   void read_upload_piece() {
-    if (parser->is_done()) return finish_upload();
-    read_body_into(x->chunk.data(), x->chunk.size(), x->received, [self = shared_from_this()](beast::error_code ec, size_t n) {
-      if (ec) return self->abandon(ec);
-      self->srv.pool->submit([self, n] {
-        bool ok = false;
-        self->srv.guarded(*self->x, [&] { ok = self->srv.blob_put_write(*self->x, n); });
-        asio::post(self->executor(), [self, ok] {
-          if (!ok) {
-            self->x->writer.reset();
-            return self->write_response();
-          }
-          self->read_upload_piece();
-        });
+    const uint64_t total = parser->content_length().value_or(0);
+    if (x->received >= total) return finish_upload();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(x->chunk.size(), total - x->received));
+    size_t filled = 0;
+    if (buffer.size() > 0) {  // body bytes that came with the header
+      filled = asio::buffer_copy(asio::buffer(x->chunk.data(), want), buffer.data());
+      buffer.consume(filled);
+      x->received += filled;
+    }
+    fill_upload_piece(filled, want);
+  }
+
+  void fill_upload_piece(size_t filled, size_t want) {
+    if (filled == want) return write_upload_piece(filled);
+    stream.async_read_some(asio::buffer(x->chunk.data() + filled, want - filled),
+                           [self = shared_from_this(), filled, want](beast::error_code ec, size_t n) {
+                             if (ec) return self->abandon(ec);
+                             self->x->received += n;
+                             self->body_progress();
+                             self->fill_upload_piece(filled + n, want);
+                           });
+  }
+
+  // The deadline moves when the client has sent kBodyProgress more bytes since it last did.
+  void body_progress() {
+    if (x->received - armed_at < kBodyProgress) return;
+    armed_at = x->received;
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+  }
+
+  void write_upload_piece(size_t n) {
+    srv.pool->submit([self = shared_from_this(), n] {
+      bool ok = false;
+      self->srv.guarded(*self->x, [&] { ok = self->srv.blob_put_write(*self->x, n); });
+      asio::post(self->executor(), [self, ok] {
+        if (!ok) {
+          self->x->writer.reset();
+          return self->write_response();
+        }
+        self->read_upload_piece();
       });
     });
   }
