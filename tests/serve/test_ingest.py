@@ -67,5 +67,39 @@ class IngestTest(ServerTestCase):
             self.assertIn(user.wait_final(image_id)["status"], ("ready", "failed", "unsupported"))
 
 
+class PreviewCacheTest(ServerTestCase):
+    """A rendition's URL names its version, so a GET of a key under previews/ may be cached
+    for good; originals keep the headers the content route gives them."""
+
+    def presigned_get(self, key):
+        # The server's own presigning, rebuilt with botocore: path-style URLs under /blobs/
+        # put the first key segment where the bucket goes; the secret is the data dir's key.
+        import boto3
+        from botocore.config import Config
+        with open(os.path.join(self.server.data_dir, "keys", "presign.key")) as f:
+            secret = f.read().strip()[:64]
+        bucket, rest = key.split("/", 1)
+        s3 = boto3.client("s3", endpoint_url=self.server.base + "/blobs", region_name="local",
+                          aws_access_key_id="imgmeta-local", aws_secret_access_key=secret,
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        return s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": rest}, ExpiresIn=600)
+
+    def test_preview_blobs_are_immutable_and_originals_are_not(self):
+        user = new_user(self.server, "preview")
+        image_id = user.upload(unique(read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[3]), 7))
+        preview = os.path.join(self.server.data_dir, "blobs", "previews", user.user_id, image_id + "-v1.webp")
+        os.makedirs(os.path.dirname(preview), exist_ok=True)
+        with open(preview, "wb") as f:
+            f.write(b"RIFF\x00\x00\x00\x00WEBPVP8 preview bytes")
+        r = user.get("", url=self.presigned_get("previews/%s/%s-v1.webp" % (user.user_id, image_id)),
+                     auth=False, validate=False, expect=200)
+        self.assertEqual(r.headers["Cache-Control"], "private, max-age=31536000, immutable")
+        # An original answers as the content route does (its own, unchanged, headers).
+        original = user.get("", url=self.presigned_get("uploads/%s/%s" % (user.user_id, image_id)),
+                            auth=False, validate=False, expect=200)
+        content = user.get("/api/images/%s/content" % image_id, validate=False, expect=200)
+        self.assertEqual(original.headers["Cache-Control"], content.headers["Cache-Control"])
+
+
 if __name__ == "__main__":
     unittest.main()
