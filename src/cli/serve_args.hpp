@@ -57,6 +57,12 @@ struct ServeArgs {
   int max_attempts = 5;
   int shutdown_timeout = 30;
   int read_timeout = 30;
+  int io_threads = 2;
+  int request_queue = 256;
+  int max_connections = 10000;
+  int header_timeout = 10;
+  int keepalive_timeout = 15;
+  uint64_t max_header_bytes = 16 * 1024;
   bool trust_proxy = false;
   bool sync_normal = false;
   std::string csp_connect_src;

@@ -168,6 +168,12 @@ int run_serve(CLI::App& sub, ServeArgs& a) {
   so.trust_proxy = a.trust_proxy;
   so.csp_connect_src = a.csp_connect_src;
   so.read_timeout_s = a.read_timeout;
+  so.io_threads = a.io_threads;
+  so.request_queue = a.request_queue;
+  so.max_connections = a.max_connections;
+  so.header_timeout_s = a.header_timeout;
+  so.keepalive_timeout_s = a.keepalive_timeout;
+  so.max_header_bytes = static_cast<int>(a.max_header_bytes);
   so.version = IMGMETA_VERSION;
   // One request body is at most a single upload (up to the multipart threshold) or a part.
   uint64_t largest_part = std::max<uint64_t>(a.part_size, (a.max_upload_size + 9999) / 10000 + (1u << 20));
@@ -327,7 +333,14 @@ Command add_serve_command(CLI::App& app) {
   opt("--workers", a.workers, "IMGMETA_WORKERS", "Extraction worker threads")->check(CLI::Range(1, 64));
   opt("--preview-workers", a.preview_workers, "IMGMETA_PREVIEW_WORKERS",
       "Threads making thumbnails and previews (0: none are made)")->check(CLI::Range(0, 64));
-  opt("--http-threads", a.http_threads, "IMGMETA_HTTP_THREADS", "HTTP connections served at once")->check(CLI::Range(2, 1024));
+  opt("--http-threads", a.http_threads, "IMGMETA_HTTP_THREADS", "Threads for requests' blocking work (database, password hashing, disk writes); connections need none")->check(CLI::Range(2, 1024));
+  opt("--io-threads", a.io_threads, "IMGMETA_IO_THREADS", "Threads serving the connections (reads, writes, timeouts)")->check(CLI::Range(1, 64));
+  opt("--request-queue", a.request_queue, "IMGMETA_REQUEST_QUEUE", "Requests that may wait for a thread; beyond, 503 with Retry-After")->check(CLI::Range(1, 1000000));
+  opt("--max-connections", a.max_connections, "IMGMETA_MAX_CONNECTIONS", "Open connections; further ones are refused (503) and closed")->check(CLI::Range(1, 1000000));
+  opt("--header-timeout", a.header_timeout, "IMGMETA_HEADER_TIMEOUT", "Seconds a request's header may take to arrive")->check(CLI::Range(1, 3600));
+  opt("--keepalive-timeout", a.keepalive_timeout, "IMGMETA_KEEPALIVE_TIMEOUT", "Seconds an idle keep-alive connection stays open")->check(CLI::Range(1, 3600));
+  opt("--max-header-bytes", a.max_header_bytes, "IMGMETA_MAX_HEADER_BYTES", "Largest request header (bytes; suffixes accepted); beyond, 431")
+      ->transform(CLI::AsSizeValue(false))->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 20));
   opt("--max-upload-size", a.max_upload_size, "IMGMETA_MAX_UPLOAD_SIZE", "Largest accepted image (bytes; suffixes KiB, MiB, GiB accepted)")
       ->transform(CLI::AsSizeValue(false));
   opt("--multipart-threshold", a.multipart_threshold, "IMGMETA_MULTIPART_THRESHOLD", "Uploads larger than this go in parts")
@@ -353,7 +366,7 @@ Command add_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 100));
   opt("--shutdown-timeout", a.shutdown_timeout, "IMGMETA_SHUTDOWN_TIMEOUT", "Seconds a graceful shutdown may take before the process exits anyway")
       ->check(CLI::Range(1, 3600));
-  opt("--read-timeout", a.read_timeout, "IMGMETA_READ_TIMEOUT", "Seconds a client may stay silent mid-request")->check(CLI::Range(1, 3600));
+  opt("--read-timeout", a.read_timeout, "IMGMETA_READ_TIMEOUT", "Seconds within which a body must bring 16 KiB more (or end), and a client take a response")->check(CLI::Range(1, 3600));
   sub->add_flag("--trust-proxy", a.trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)")
       ->envname("IMGMETA_TRUST_PROXY")->capture_default_str();
   sub->add_flag("--sync-normal", a.sync_normal,

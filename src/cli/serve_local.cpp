@@ -78,6 +78,7 @@ int run_serve_local(ServeContext& ctx) {
   bo.data_dir = a.data_dir;
   bo.public_base_url = ctx.public_url;
   bo.url_path_prefix = "/blobs/";
+  bo.etag_from_sha256 = true;  // one digest pass per upload; S3 shapes keep S3's ETags
   auto blobs = store::DirectoryBlobStore::open(bo);
   if (!blobs) return serve_fail(ctx, "cannot open the blob store", blobs.error());
   const auto& cleanup = (*blobs)->startup_cleanup();

@@ -1,17 +1,29 @@
 #include "http/local_server.hpp"
 
-#include <httplib.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <atomic>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
+#include "http/request_pool.hpp"
+#include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/ulid.hpp"
@@ -20,6 +32,10 @@
 namespace imgmeta::http {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
 using nlohmann::json;
 using nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
@@ -30,6 +46,17 @@ constexpr std::string_view kBlobPrefix = "/blobs/";
 constexpr size_t kUploadBuffer = 256 * 1024;
 // A stream response reads the blob in chunks of this size.
 constexpr size_t kStreamChunk = 256 * 1024;
+// What an idle connection reads into while it waits for its next request: small, because
+// thousands of idle connections each hold one.
+constexpr size_t kIdleRead = 512;
+// A body must make this much progress within every body timeout: a client sending a byte a
+// second never idles for a whole timeout, yet is cut like one that sends nothing.
+constexpr uint64_t kBodyProgress = 16 * 1024;
+// Sent, best effort, to a connection beyond --max-connections before it is closed.
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+    "Content-Length: 97\r\n\r\n"
+    "{\"error\":{\"code\":\"TooManyConnections\",\"message\":\"the server has too many open connections\"}}\n\n";
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -37,23 +64,83 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// What one request has told the access log so far. cpp-httplib runs a request (pre-routing,
-// handler, response writing, logger) on one thread, so a thread_local carries it.
-struct RequestContext {
-  bool active = false;
+// A request as the handlers see it, on whichever thread runs them.
+struct Request {
+  std::string method;  // as sent
+  std::string target;  // as sent (path and query)
+  std::string path;    // decoded, no query
+  std::multimap<std::string, std::string> params;
+  HeaderMap headers;
+  std::string remote_addr;  // the socket's peer
+
+  bool has_header(const std::string& name) const { return headers.find(name) != headers.end(); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  bool has_param(const std::string& name) const { return params.find(name) != params.end(); }
+  std::string param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type;
+  std::optional<StreamBody> stream;
+  bool close = false;  // bytes of the request may be unread: the connection cannot carry another
+
+  bool has_header(std::string_view name) const {
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); });
+  }
+  void set_header(std::string_view name, std::string value) {
+    for (auto& h : headers)
+      if (iequals(h.first, name)) {
+        h.second = std::move(value);
+        return;
+      }
+    headers.emplace_back(std::string(name), std::move(value));
+  }
+};
+
+// What one request has told the access log so far.
+struct RequestLog {
   std::string request_id;
-  Clock::time_point start;
+  Clock::time_point start = Clock::now();
   std::string route = "unknown";
   std::string subject;
   std::string error_code;
   std::string remote;
   uint64_t bytes_in = 0;
 };
-thread_local RequestContext t_ctx;
+
+// One request from its header to its access-log line, with what a blob PUT carries between
+// the pieces of its body.
+struct Exchange {
+  Request req;
+  Response res;
+  RequestLog log;
+  bool head = false;
+  bool counted = false;  // in the in-flight gauge
+  std::string body;      // JSON routes
+  // blob PUT
+  std::unique_ptr<store::BlobWriter> writer;
+  store::AuthorizedRequest auth;
+  pipeline::ObjectKey key;
+  store::UploadIntent intent;
+  bool part = false;
+  bool hash_here = false;
+  Clock::time_point upload_started;
+  std::vector<uint8_t> chunk;
+  uint64_t received = 0;
+};
 
 // A client-supplied request id is kept when it is short and plain; otherwise we make one.
-std::string request_id_for(const httplib::Request& req) {
-  std::string given = req.get_header_value(kRequestIdHeader);
+std::string request_id_for(const Request& req) {
+  std::string given = req.header(kRequestIdHeader);
   if (!given.empty() && given.size() <= 64 &&
       std::all_of(given.begin(), given.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }))
     return given;
@@ -65,12 +152,15 @@ std::string header_or(const ApiResponse& r, const char* name, const char* fallba
   return v ? *v : fallback;
 }
 
+bool is_timeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
+
 }  // namespace
+
+struct Session;
 
 struct LocalServer::Impl {
   LocalServerOptions options;
   JsonLog& log;
-  httplib::Server server;
   LocalServerDeps deps;
   HttpMetrics metrics;
   std::optional<StaticFiles> web;
@@ -78,11 +168,23 @@ struct LocalServer::Impl {
   int64_t start_time_ms = store::now_ms();
   std::string csp;
 
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::list<std::weak_ptr<Session>> sessions;
+  bool stop_requested = false;
+  std::unique_ptr<RequestPool> pool;
+  // Last, so that they go first: handlers still queued hold sessions, whose destructors
+  // use the members above.
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer accept_retry{ioc};
+
   Impl(LocalServerOptions o, JsonLog& l) : options(std::move(o)), log(l) {}
 
-  std::string remote_address(const httplib::Request& req) const {
+  std::string remote_address(const Request& req) const {
     if (options.trust_proxy) {
-      std::string xff = req.get_header_value("X-Forwarded-For");
+      std::string xff = req.header("X-Forwarded-For");
       if (!xff.empty()) {
         std::string first = xff.substr(0, xff.find(','));
         first.erase(0, first.find_first_not_of(' '));
@@ -104,92 +206,62 @@ struct LocalServer::Impl {
           "; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; worker-src 'self' blob:";
   }
 
-  void common_headers(httplib::Response& res) {
+  void common_headers(Exchange& x) {
+    Response& res = x.res;
     auto set_once = [&](const char* name, const std::string& value) {
       if (!res.has_header(name)) res.set_header(name, value);
     };
-    set_once(kRequestIdHeader, t_ctx.request_id);
+    set_once(kRequestIdHeader, x.log.request_id);
     set_once("X-Content-Type-Options", "nosniff");
     set_once("Referrer-Policy", "no-referrer");
     set_once("X-Frame-Options", "DENY");
     set_once("Content-Security-Policy", csp);
   }
 
-  // Bytes not read from the socket make the connection unusable for a next request.
-  static void close_after(httplib::Response& res) { res.set_header("Connection", "close"); }
-
-  void send(const ApiResponse& a, httplib::Response& res) {
+  void send(const ApiResponse& a, Exchange& x) {
+    Response& res = x.res;
     res.status = a.status;
     for (const auto& [k, v] : a.headers)
-      if (!iequals(k, "Content-Type") && !iequals(k, "Content-Length")) res.set_header(k.c_str(), v);
-    t_ctx.route = a.route.empty() ? t_ctx.route : a.route;
-    if (!a.subject.empty()) t_ctx.subject = a.subject;
-    if (!a.error_code.empty()) t_ctx.error_code = a.error_code;
-    const std::string type = header_or(a, "Content-Type", "application/json");
+      if (!iequals(k, "Content-Type") && !iequals(k, "Content-Length")) res.set_header(k, v);
+    x.log.route = a.route.empty() ? x.log.route : a.route;
+    if (!a.subject.empty()) x.log.subject = a.subject;
+    if (!a.error_code.empty()) x.log.error_code = a.error_code;
+    res.content_type = header_or(a, "Content-Type", "application/json");
     if (a.stream) {
-      auto body = *a.stream;
-      auto buffer = std::make_shared<std::vector<uint8_t>>(std::min<uint64_t>(kStreamChunk, std::max<uint64_t>(body.length, 1)));
-      res.set_content_provider(
-          static_cast<size_t>(body.length), type.c_str(),
-          [body, buffer](size_t offset, size_t length, httplib::DataSink& sink) {
-            size_t want = std::min(length, buffer->size());
-            auto n = body.source->read_at(body.offset + offset, std::span<uint8_t>(buffer->data(), want));
-            if (!n || *n == 0) return false;  // the file shrank or failed: the connection closes
-            return sink.write(reinterpret_cast<const char*>(buffer->data()), *n);
-          });
-    } else if (!a.body.empty()) {
-      res.set_content(a.body, type.c_str());
+      res.stream = *a.stream;
+    } else {
+      res.body = a.body;
+      if (a.body.empty()) res.content_type.clear();
     }
-    common_headers(res);
+    common_headers(x);
   }
 
-  void send_error(httplib::Response& res, int status, std::string code, std::string message) {
-    send(error_response(status, std::move(code), std::move(message), t_ctx.request_id), res);
+  void send_error(Exchange& x, int status, std::string code, std::string message) {
+    send(error_response(status, std::move(code), std::move(message), x.log.request_id), x);
   }
 
-  ApiRequest api_request(const httplib::Request& req, std::string body) {
+  ApiRequest api_request(Exchange& x, std::string body) {
+    const Request& req = x.req;
     ApiRequest a;
     a.method = req.method;
     a.path = req.path;
-    for (const auto& [k, v] : req.params) a.query.emplace(k, v);
-    for (const auto& [k, v] : req.headers) a.headers.emplace(k, v);
+    a.query = req.params;
+    a.headers = req.headers;
     a.body = std::move(body);
-    a.remote_address = t_ctx.remote;
-    a.request_id = t_ctx.request_id;
+    a.remote_address = x.log.remote;
+    a.request_id = x.log.request_id;
     return a;
   }
 
-  // --- handlers ---
+  // --- handlers (on a pool thread unless said otherwise) ---
 
-  void handle_api(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
-    std::string body;
-    if (reader) {
-      const size_t cap = deps.api->options().max_json_body;
-      bool too_big = false;
-      bool ok = (*reader)([&](const char* data, size_t len) {
-        if (body.size() + len > cap) {
-          too_big = true;
-          return false;
-        }
-        body.append(data, len);
-        return true;
-      });
-      t_ctx.bytes_in = body.size();
-      if (too_big) {
-        close_after(res);
-        return send_error(res, 413, "PayloadTooLarge", "JSON bodies are at most " + std::to_string(cap) + " bytes");
-      }
-      if (!ok) {
-        close_after(res);
-        return send_error(res, 400, "IncompleteBody", "the request body ended early");
-      }
-    }
-    ApiResponse a = deps.api->handle(api_request(req, std::move(body)));
-    if (a.status >= 500) log.error("request failed", t_ctx.request_id, {{"route", a.route}, {"error", a.error_code}});
-    send(a, res);
+  void handle_api(Exchange& x) {
+    ApiResponse a = deps.api->handle(api_request(x, std::move(x.body)));
+    if (a.status >= 500) log.error("request failed", x.log.request_id, {{"route", a.route}, {"error", a.error_code}});
+    send(a, x);
   }
 
-  store::IncomingRequest incoming(const httplib::Request& req) const {
+  store::IncomingRequest incoming(const Request& req) const {
     store::IncomingRequest in;
     in.method = req.method == "HEAD" ? "GET" : req.method;
     // The wire form: SigV4 signs the path and query as sent.
@@ -200,42 +272,44 @@ struct LocalServer::Impl {
     return in;
   }
 
-  void cors(httplib::Response& res, const httplib::Request& req) {
+  void cors(Exchange& x) {
     // The URL's signature is the authorisation, as with an S3 bucket's CORS rule allowing
     // any origin: the browser may PUT/GET from wherever the app is served.
-    res.set_header("Access-Control-Allow-Origin", req.has_header("Origin") ? req.get_header_value("Origin") : "*");
-    res.set_header("Vary", "Origin");
-    res.set_header("Access-Control-Expose-Headers", "ETag, X-Request-Id");
+    x.res.set_header("Access-Control-Allow-Origin", x.req.has_header("Origin") ? x.req.header("Origin") : "*");
+    x.res.set_header("Vary", "Origin");
+    x.res.set_header("Access-Control-Expose-Headers", "ETag, X-Request-Id");
   }
 
-  void no_blobs(httplib::Response& res) {
-    t_ctx.route = "/blobs/{key}";
-    send_error(res, 404, "NotFound", "images are stored in S3 by this server; upload to the URL POST /api/uploads gave");
+  void no_blobs(Exchange& x) {
+    x.log.route = "/blobs/{key}";
+    send_error(x, 404, "NotFound", "images are stored in S3 by this server; upload to the URL POST /api/uploads gave");
   }
 
-  void blob_preflight(const httplib::Request& req, httplib::Response& res) {
-    t_ctx.route = "/blobs/{key}";
-    cors(res, req);
-    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, PUT");
-    res.set_header("Access-Control-Allow-Headers", "Content-Type, x-amz-checksum-sha256, x-amz-sdk-checksum-algorithm");
-    res.set_header("Access-Control-Max-Age", "3600");
-    res.status = 204;
-    common_headers(res);
+  // On the I/O thread: no I/O.
+  void blob_preflight(Exchange& x) {
+    x.log.route = "/blobs/{key}";
+    cors(x);
+    x.res.set_header("Access-Control-Allow-Methods", "GET, HEAD, PUT");
+    x.res.set_header("Access-Control-Allow-Headers", "Content-Type, x-amz-checksum-sha256, x-amz-sdk-checksum-algorithm");
+    x.res.set_header("Access-Control-Max-Age", "3600");
+    x.res.status = 204;
+    common_headers(x);
   }
 
-  void blob_get(const httplib::Request& req, httplib::Response& res) {
-    t_ctx.route = "/blobs/{key}";
-    cors(res, req);
+  void blob_get(Exchange& x) {
+    const Request& req = x.req;
+    x.log.route = "/blobs/{key}";
+    cors(x);
     auto auth = deps.blobs->verify(incoming(req));
-    if (!auth) return send_error(res, status_for(auth.error()) == 500 ? 403 : status_for(auth.error()),
+    if (!auth) return send_error(x, status_for(auth.error()) == 500 ? 403 : status_for(auth.error()),
                                  auth.error().code.empty() ? "AccessDenied" : auth.error().code, auth.error().message);
-    if (auth->method != "GET") return send_error(res, 403, "AccessDenied", "this URL was signed for " + auth->method);
+    if (auth->method != "GET") return send_error(x, 403, "AccessDenied", "this URL was signed for " + auth->method);
     auto head = deps.blobs->head(auth->key);
-    if (!head) return send(head.error().code == "NotFound" ? error_response(404, "NoSuchKey", "no such object", t_ctx.request_id)
-                                                           : error_response(500, "InternalError", "internal error", t_ctx.request_id),
-                           res);
-    ApiRequest a = api_request(req, {});
-    std::string type = req.has_param("response-content-type") ? req.get_param_value("response-content-type") : head->content_type;
+    if (!head) return send(head.error().code == "NotFound" ? error_response(404, "NoSuchKey", "no such object", x.log.request_id)
+                                                           : error_response(500, "InternalError", "internal error", x.log.request_id),
+                           x);
+    ApiRequest a = api_request(x, {});
+    std::string type = req.has_param("response-content-type") ? req.param("response-content-type") : head->content_type;
     // Only what an upload could have declared is echoed as a content type.
     if (!is_accepted_content_type(type)) type = "application/octet-stream";
     ApiResponse r = object_response(a, head->etag, type, {}, [&]() -> Result<std::shared_ptr<meta::Source>> {
@@ -244,136 +318,136 @@ struct LocalServer::Impl {
       return std::shared_ptr<meta::Source>(std::move(*s));
     });
     r.route = "/blobs/{key}";
-    send(r, res);
+    // A rendition's URL names its version, so its bytes never change under it.
+    if (auth->key.starts_with("previews/") && (r.status == 200 || r.status == 206 || r.status == 304))
+      r.set_header("Cache-Control", "private, max-age=31536000, immutable");
+    send(r, x);
   }
 
-  // The presigned PUT: verify the URL, check the upload is open, stream the body into a
-  // BlobWriter in kUploadBuffer pieces, commit (size, SHA-256, fsync, rename), then record
-  // the upload and queue its ObjectCreated event in one transaction.
-  void blob_put(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
-    t_ctx.route = "/blobs/{key}";
-    cors(res, req);
-    const auto started = Clock::now();
-    auto reject = [&](int status, std::string code, std::string message) {
-      metrics.uploads_rejected++;
-      close_after(res);  // the body may be unread
-      send_error(res, status, std::move(code), std::move(message));
-    };
-    auto reject_error = [&](const Error& e, int fallback) {
-      int status = status_for(e);
-      if (status == 500) {
-        log.error("upload failed", t_ctx.request_id, {{"error", e.message}});
-        return reject(fallback, fallback == 500 ? "InternalError" : (e.code.empty() ? "InvalidRequest" : e.code),
-                      fallback == 500 ? "internal error; the server log has the details" : e.message);
-      }
-      reject(status, e.code, e.message);
-    };
+  // The presigned PUT, in three steps with the body between them:
+  //   blob_put_begin   verify the URL, check the upload is open, open a BlobWriter
+  //   blob_put_write   each kUploadBuffer piece of the body, as the I/O thread reads it
+  //   blob_put_finish  SHA-256 and duplicate check, commit (size, digest, fsync, rename), then
+  //                    the upload recorded and its ObjectCreated event queued in one transaction
+  // Each returns false when it has answered (an error): the body is then left unread.
+  void reject(Exchange& x, int status, std::string code, std::string message) {
+    metrics.uploads_rejected++;
+    x.res.close = true;  // the body may be unread
+    send_error(x, status, std::move(code), std::move(message));
+  }
+
+  void reject_error(Exchange& x, const Error& e, int fallback) {
+    int status = status_for(e);
+    if (status == 500) {
+      log.error("upload failed", x.log.request_id, {{"error", e.message}});
+      return reject(x, fallback, fallback == 500 ? "InternalError" : (e.code.empty() ? "InvalidRequest" : e.code),
+                    fallback == 500 ? "internal error; the server log has the details" : e.message);
+    }
+    reject(x, status, e.code, e.message);
+  }
+
+  bool blob_put_begin(Exchange& x) {
+    const Request& req = x.req;
+    x.log.route = "/blobs/{key}";
+    cors(x);
+    x.upload_started = Clock::now();
     if (req.has_header("Transfer-Encoding"))
-      return reject(411, "MissingContentLength", "send the body with a Content-Length (chunked uploads are not accepted)");
+      return reject(x, 411, "MissingContentLength", "send the body with a Content-Length (chunked uploads are not accepted)"), false;
     auto auth = deps.blobs->verify(incoming(req));
-    if (!auth) return reject_error(auth.error(), 403);
-    if (auth->method != "PUT") return reject(403, "AccessDenied", "this URL was signed for " + auth->method);
-    if (auth->size > options.max_blob_body) return reject(413, "EntityTooLarge", "the body is larger than this server accepts in one request");
+    if (!auth) return reject_error(x, auth.error(), 403), false;
+    if (auth->method != "PUT") return reject(x, 403, "AccessDenied", "this URL was signed for " + auth->method), false;
+    if (auth->size > options.max_blob_body)
+      return reject(x, 413, "EntityTooLarge", "the body is larger than this server accepts in one request"), false;
     auto key = pipeline::parse_object_key(auth->key);
-    if (!key) return reject(400, "InvalidKey", "the key is not uploads/<owner>/<imageId>");
+    if (!key) return reject(x, 400, "InvalidKey", "the key is not uploads/<owner>/<imageId>"), false;
     auto intent = deps.metadata->get_upload_intent(key->owner, key->image_id);
     if (!intent) {
       if (intent.error().code == "NotFound")
-        return reject(404, "NoSuchUpload", "no upload is open for this key (completed, aborted or never started)");
-      return reject_error(intent.error(), 500);
+        return reject(x, 404, "NoSuchUpload", "no upload is open for this key (completed, aborted or never started)"), false;
+      return reject_error(x, intent.error(), 500), false;
     }
     const bool part = !auth->upload_id.empty();
     if (part != !intent->multipart_upload_id.empty() || (part && auth->upload_id != intent->multipart_upload_id))
-      return reject(404, "NoSuchUpload", "no such upload for this key");
-    t_ctx.subject = key->owner;
-
+      return reject(x, 404, "NoSuchUpload", "no such upload for this key"), false;
+    x.log.subject = key->owner;
     auto writer = deps.blobs->begin_put(*auth);
-    if (!writer) return reject_error(writer.error(), 500);
+    if (!writer) return reject_error(x, writer.error(), 500), false;
+    x.writer = std::move(*writer);
     // Duplicate detection needs the SHA-256; the client usually sent it with POST
     // /api/uploads (then the store verifies it), otherwise the writer's digest gives it.
-    const bool hash_here = !part && intent->sha256.empty();
-    std::vector<uint8_t> buffer;
-    buffer.reserve(kUploadBuffer);
-    std::optional<Error> write_error;
-    auto flush = [&]() {
-      if (buffer.empty() || write_error) return;
-      auto st = (*writer)->write(std::span<const uint8_t>(buffer.data(), buffer.size()));
-      if (!st) write_error = st.error();
-      buffer.clear();
-    };
-    uint64_t received = 0;
-    bool complete = reader && (*reader)([&](const char* data, size_t len) {
-      received += len;
-      while (len > 0) {
-        size_t take = std::min(len, kUploadBuffer - buffer.size());
-        buffer.insert(buffer.end(), reinterpret_cast<const uint8_t*>(data), reinterpret_cast<const uint8_t*>(data) + take);
-        data += take;
-        len -= take;
-        if (buffer.size() == kUploadBuffer) flush();
-        if (write_error) return false;
-      }
-      return true;
-    });
-    flush();
-    t_ctx.bytes_in = received;
-    metrics.upload_bytes += received;
-    if (write_error) return reject_error(*write_error, 500);
-    if (!complete) return reject(400, "IncompleteBody", "the body ended after " + std::to_string(received) + " bytes");
+    x.hash_here = !part && intent->sha256.empty();
+    x.part = part;
+    x.auth = std::move(*auth);
+    x.key = std::move(*key);
+    x.intent = std::move(*intent);
+    return true;
+  }
 
-    std::string sha_hex = intent->sha256;
-    if (hash_here) {
-      auto digest = (*writer)->body_sha256();
-      if (!digest) return reject_error(digest.error(), 400);
+  bool blob_put_write(Exchange& x, size_t n) {
+    auto st = x.writer->write(std::span<const uint8_t>(x.chunk.data(), n));
+    if (!st) return reject_error(x, st.error(), 500), false;
+    return true;
+  }
+
+  void blob_put_finish(Exchange& x) {
+    x.log.bytes_in = x.received;
+    metrics.upload_bytes += x.received;
+    std::string sha_hex = x.intent.sha256;
+    if (x.hash_here) {
+      auto digest = x.writer->body_sha256();
+      if (!digest) return reject_error(x, digest.error(), 400);
       sha_hex = *digest;
-      auto existing = deps.metadata->find_by_sha256(key->owner, sha_hex);
-      if (!existing) return reject_error(existing.error(), 500);
-      if (*existing && **existing != key->image_id) {
+      auto existing = deps.metadata->find_by_sha256(x.key.owner, sha_hex);
+      if (!existing) return reject_error(x, existing.error(), 500);
+      if (*existing && **existing != x.key.image_id) {
         // The writer is dropped uncommitted: nothing of this upload stays.
-        writer->reset();
-        (void)deps.metadata->remove_upload_intent(key->owner, key->image_id);
+        x.writer.reset();
+        (void)deps.metadata->remove_upload_intent(x.key.owner, x.key.image_id);
         metrics.uploads_rejected++;
         ordered_json out{{"error", {{"code", "DuplicateImage"}, {"message", "you have uploaded these bytes already"}, {"imageId", **existing}}},
                          {"imageId", **existing},
-                         {"requestId", t_ctx.request_id}};
+                         {"requestId", x.log.request_id}};
         ApiResponse r = json_response(409, out.dump());
         r.error_code = "DuplicateImage";
-        return send(r, res);
+        return send(r, x);
       }
     }
-    auto object = (*writer)->commit();
-    if (!object) return reject_error(object.error(), 500);
-    if (part) {
+    auto object = x.writer->commit();
+    x.writer.reset();
+    if (!object) return reject_error(x, object.error(), 500);
+    if (x.part) {
       metrics.parts_completed++;
-      res.set_header("ETag", "\"" + object->etag + "\"");
-      ordered_json out{{"partNumber", auth->part_number}, {"eTag", object->etag}, {"size", object->size}};
-      metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
-      return send(json_response(200, out.dump()), res);
+      x.res.set_header("ETag", "\"" + object->etag + "\"");
+      ordered_json out{{"partNumber", x.auth.part_number}, {"eTag", object->etag}, {"size", object->size}};
+      metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - x.upload_started).count());
+      return send(json_response(200, out.dump()), x);
     }
-    store::UploadIntent landed = *intent;
+    store::UploadIntent landed = x.intent;
     landed.sha256 = sha_hex;
     auto record = deps.outbox->record_upload(landed, *object);
     if (!record) {
       // The file is durable and the intent still there: start-up recovery commits it.
-      log.error("recording the upload failed", t_ctx.request_id, {{"key", auth->key}, {"error", record.error().message}});
-      return reject(500, "InternalError", "the upload is stored but could not be recorded yet; it will be after a restart");
+      log.error("recording the upload failed", x.log.request_id, {{"key", x.auth.key}, {"error", record.error().message}});
+      return reject(x, 500, "InternalError", "the upload is stored but could not be recorded yet; it will be after a restart");
     }
     metrics.uploads_completed++;
-    metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
-    log.info("upload stored", t_ctx.request_id,
-             {{"key", auth->key}, {"imageId", key->image_id}, {"size", object->size}, {"sha256", sha_hex}});
-    res.set_header("ETag", "\"" + object->etag + "\"");
-    ordered_json out{{"imageId", key->image_id}, {"status", store::to_string(record->status)}, {"sha256", sha_hex}, {"size", object->size}};
-    send(json_response(200, out.dump()), res);
+    metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - x.upload_started).count());
+    log.info("upload stored", x.log.request_id,
+             {{"key", x.auth.key}, {"imageId", x.key.image_id}, {"size", object->size}, {"sha256", sha_hex}});
+    x.res.set_header("ETag", "\"" + object->etag + "\"");
+    ordered_json out{{"imageId", x.key.image_id}, {"status", store::to_string(record->status)}, {"sha256", sha_hex}, {"size", object->size}};
+    send(json_response(200, out.dump()), x);
   }
 
-  void health(const httplib::Request&, httplib::Response& res) {
-    t_ctx.route = "/healthz";
+  // On the I/O thread: no I/O.
+  void health(Exchange& x) {
+    x.log.route = "/healthz";
     ordered_json out{{"status", "ok"}, {"version", options.version}};
-    send(json_response(200, out.dump()), res);
+    send(json_response(200, out.dump()), x);
   }
 
-  void readiness(const httplib::Request&, httplib::Response& res) {
-    t_ctx.route = "/readyz";
+  void readiness(Exchange& x) {
+    x.log.route = "/readyz";
     ordered_json checks = ordered_json::object();
     bool ok = true;
     checks["server"] = ready ? "ok" : "not ready (starting or shutting down)";
@@ -382,36 +456,38 @@ struct LocalServer::Impl {
     checks["metadata"] = stores_ok ? "ok" : "unavailable";
     ok = ok && stores_ok;
     ordered_json out{{"status", ok ? "ok" : "unavailable"}, {"checks", checks}, {"version", options.version}};
-    send(json_response(ok ? 200 : 503, out.dump()), res);
+    send(json_response(ok ? 200 : 503, out.dump()), x);
   }
 
-  void metrics_page(const httplib::Request&, httplib::Response& res) {
-    t_ctx.route = "/metrics";
+  void metrics_page(Exchange& x) {
+    x.log.route = "/metrics";
     std::optional<store::OutboxStats> stats;
     if (deps.metadata)
       if (auto s = deps.metadata->outbox_stats()) stats = *s;
-    std::string text = render_metrics(metrics, deps.api->counters(), *deps.pipeline_metrics, stats, start_time_ms, options.version);
-    res.status = 200;
-    res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
-    res.set_header("Cache-Control", "no-store");
-    common_headers(res);
+    x.res.status = 200;
+    x.res.body = render_metrics(metrics, deps.api->counters(), *deps.pipeline_metrics, stats, start_time_ms, options.version);
+    x.res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    x.res.set_header("Cache-Control", "no-store");
+    common_headers(x);
   }
 
-  void static_file(const httplib::Request& req, httplib::Response& res) {
-    t_ctx.route = "static";
+  void static_file(Exchange& x) {
+    const Request& req = x.req;
+    x.log.route = "static";
     if (req.path == "/config.json") {
-      t_ctx.route = "/config.json";
+      x.log.route = "/config.json";
       if (!web || !web->file("config.json")) {
-        res.status = 200;
-        res.set_content(options.web_config_json, "application/json");
-        res.set_header("Cache-Control", "no-cache");
-        return common_headers(res);
+        x.res.status = 200;
+        x.res.body = options.web_config_json;
+        x.res.content_type = "application/json";
+        x.res.set_header("Cache-Control", "no-cache");
+        return common_headers(x);
       }
     }
-    std::optional<StaticFile> f = web ? web->resolve(req.path, req.get_header_value("Accept-Encoding")) : std::nullopt;
+    std::optional<StaticFile> f = web ? web->resolve(req.path, req.header("Accept-Encoding")) : std::nullopt;
     if (!f) {
-      t_ctx.route = "unknown";
-      return send_error(res, 404, "NotFound", web ? "no such file" : "no web app is served (start with --web DIR)");
+      x.log.route = "unknown";
+      return send_error(x, 404, "NotFound", web ? "no such file" : "no web app is served (start with --web DIR)");
     }
     ApiResponse r;
     r.status = 200;
@@ -420,160 +496,593 @@ struct LocalServer::Impl {
     r.set_header("ETag", f->etag);
     r.set_header("Vary", "Accept-Encoding");
     if (!f->content_encoding.empty()) r.set_header("Content-Encoding", f->content_encoding);
-    r.route = t_ctx.route;
-    if (req.get_header_value("If-None-Match") == f->etag) {
+    r.route = x.log.route;
+    if (req.header("If-None-Match") == f->etag) {
       r.status = 304;
-      return send(r, res);
+      return send(r, x);
     }
     auto src = meta::FileSource::open(f->path);
-    if (!src) return send_error(res, 404, "NotFound", "no such file");
+    if (!src) return send_error(x, 404, "NotFound", "no such file");
     r.stream = StreamBody{std::make_shared<meta::FileSource>(std::move(*src)), 0, f->size};
     r.stream->length = r.stream->source->size();
-    send(r, res);
+    send(r, x);
   }
 
-  // --- routing ---
-
-  void on_get(const httplib::Request& req, httplib::Response& res) {
-    const std::string& p = req.path;
-    if (p == "/api" || p.starts_with("/api/")) return handle_api(req, res, nullptr);
-    if (p.starts_with(kBlobPrefix)) return deps.blobs ? blob_get(req, res) : no_blobs(res);
-    if (p == "/healthz") return health(req, res);
-    if (p == "/readyz") return readiness(req, res);
-    if (p == "/metrics") return metrics_page(req, res);
-    static_file(req, res);
+  // A GET or HEAD that needs the pool.
+  void on_get(Exchange& x) {
+    const std::string& p = x.req.path;
+    if (p == "/api" || p.starts_with("/api/")) return handle_api(x);
+    if (p.starts_with(kBlobPrefix)) return deps.blobs ? blob_get(x) : no_blobs(x);
+    if (p == "/readyz") return readiness(x);
+    if (p == "/metrics") return metrics_page(x);
+    static_file(x);
   }
 
-  void on_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
-    const std::string& p = req.path;
-    if (p == "/api" || p.starts_with("/api/")) return handle_api(req, res, reader);
-    if (p.starts_with(kBlobPrefix) && !deps.blobs) {
-      close_after(res);
-      return no_blobs(res);
+  // Runs a handler step on a pool thread; whatever it throws becomes a 500.
+  void guarded(Exchange& x, const std::function<void()>& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      log.error("handler threw", x.log.request_id, {{"error", e.what()}});
+      x.res = Response{};
+      x.res.close = true;
+      send_error(x, 500, "InternalError", "internal error; the server log has the details");
+    } catch (...) {
+      log.error("handler threw", x.log.request_id, {{"error", "unknown exception"}});
+      x.res = Response{};
+      x.res.close = true;
+      send_error(x, 500, "InternalError", "internal error; the server log has the details");
     }
-    if (p.starts_with(kBlobPrefix) && req.method == "PUT") return blob_put(req, res, reader);
-    close_after(res);
-    if (p.starts_with(kBlobPrefix)) {
-      t_ctx.route = "/blobs/{key}";
-      cors(res, req);
-      return send_error(res, 405, "MethodNotAllowed", "blob URLs take GET, HEAD and PUT");
-    }
-    t_ctx.route = "unknown";
-    send_error(res, 405, "MethodNotAllowed", req.method + " is not allowed here");
   }
 
-  void on_options(const httplib::Request& req, httplib::Response& res) {
-    if (req.path.starts_with(kBlobPrefix)) return blob_preflight(req, res);
-    t_ctx.route = "unknown";
-    res.set_header("Allow", "GET, HEAD, POST, PUT, DELETE");
-    res.status = 204;
-    common_headers(res);
-  }
-
-  void access_log(const httplib::Request& req, const httplib::Response& res) {
-    if (!t_ctx.active) {  // answered by the library itself (malformed request line, ...)
-      t_ctx.request_id = pipeline::new_ulid();
-      t_ctx.start = Clock::now();
-      t_ctx.remote = req.remote_addr;
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - t_ctx.start).count();
-    metrics.record(req.method, t_ctx.route, res.status, seconds);
-    ordered_json f{{"method", req.method},
-                   {"path", req.path.substr(0, 512)},
-                   {"route", t_ctx.route},
-                   {"status", res.status},
+  void access_log(Exchange& x, uint64_t bytes_out) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - x.log.start).count();
+    metrics.record(x.req.method, x.log.route, x.res.status, seconds);
+    ordered_json f{{"method", x.req.method},
+                   {"path", x.req.path.substr(0, 512)},
+                   {"route", x.log.route},
+                   {"status", x.res.status},
                    {"durationMs", std::round(seconds * 1e6) / 1e3},
-                   {"bytesIn", t_ctx.bytes_in},
-                   {"bytesOut", res.body.empty() ? res.content_length_ : res.body.size()},
-                   {"remote", t_ctx.remote}};
-    if (!t_ctx.subject.empty()) f["userId"] = t_ctx.subject;
-    if (!t_ctx.error_code.empty()) f["error"] = t_ctx.error_code;
-    std::string ua = req.get_header_value("User-Agent");
+                   {"bytesIn", x.log.bytes_in},
+                   {"bytesOut", bytes_out},
+                   {"remote", x.log.remote}};
+    if (!x.log.subject.empty()) f["userId"] = x.log.subject;
+    if (!x.log.error_code.empty()) f["error"] = x.log.error_code;
+    std::string ua = x.req.header("User-Agent");
     if (!ua.empty()) f["userAgent"] = ua.substr(0, 200);
-    log.write(res.status >= 500 ? LogLevel::Error : LogLevel::Info, "request", t_ctx.request_id, std::move(f));
-    if (t_ctx.active) metrics.in_flight--;
-    t_ctx = RequestContext{};
+    log.write(x.res.status >= 500 ? LogLevel::Error : LogLevel::Info, "request", x.log.request_id, std::move(f));
+    if (x.counted) metrics.in_flight--;
+    x.counted = false;
   }
 
-  void install() {
-    server.new_task_queue = [n = options.http_threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
-    // cpp-httplib's default sets SO_REUSEPORT, which would let a second server share the
-    // port silently; SO_REUSEADDR alone allows a quick restart and nothing more.
-    server.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    // Headers and body go out in separate writes; without TCP_NODELAY, Nagle holds the body
-    // until the client's delayed ACK (40 ms on Linux) for every small response.
-    server.set_tcp_nodelay(true);
-    server.set_read_timeout(options.read_timeout_s, 0);
-    server.set_write_timeout(options.read_timeout_s, 0);
-    server.set_keep_alive_max_count(1000);
-    // Short: an idle keep-alive connection holds a worker, and a graceful stop waits for it.
-    server.set_keep_alive_timeout(2);
-    server.set_payload_max_length(static_cast<size_t>(std::max<uint64_t>(options.max_blob_body, 1 << 20)));
+  void accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void begin_drain();
+};
 
-    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      t_ctx = RequestContext{};
-      t_ctx.active = true;
-      t_ctx.start = Clock::now();
-      t_ctx.request_id = request_id_for(req);
-      t_ctx.remote = remote_address(req);
-      metrics.in_flight++;
-      // Ranges are the Api's business (object_response); the library must not slice again.
-      const_cast<httplib::Request&>(req).ranges.clear();
-      const bool bodyless = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS";
-      if (bodyless && (std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > 0 || req.has_header("Transfer-Encoding"))) {
-        close_after(res);
-        send_error(res, 400, "InvalidRequest", req.method + " requests take no body");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&, httplib::Response& res) {
-      // Errors the library produced itself (413 over the payload cap, 400 malformed): JSON too.
-      if (!res.body.empty() || res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
-      if (t_ctx.request_id.empty()) t_ctx.request_id = pipeline::new_ulid();
-      std::string code = res.status == 413 ? "PayloadTooLarge" : res.status == 404 ? "NotFound" : "InvalidRequest";
-      int status = res.status;
-      send_error(res, status, code, status == 413 ? "the body is larger than this server accepts"
-                                    : status == 404 ? "not found" : "malformed request");
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-    server.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      log.error("handler threw", t_ctx.request_id, {{"error", what}});
-      send_error(res, 500, "InternalError", "internal error; the server log has the details");
-    });
-    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) { access_log(req, res); });
+// One connection: its socket, read buffer and deadline, and the request being answered.
+// Requests on a connection are read, answered and logged one after the other, so keep-alive
+// and pipelined requests come back in order; the bytes of a pipelined request wait in the
+// buffer (and the kernel's) until the one before it is answered: back-pressure, no queue.
+struct Session : std::enable_shared_from_this<Session> {
+  enum class Phase { Idle, Header, Busy };
 
-    auto get = [this](const httplib::Request& req, httplib::Response& res) { on_get(req, res); };
-    auto body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-      on_body(req, res, &reader);
-    };
-    auto no_body = [this](const httplib::Request& req, httplib::Response& res) { on_body(req, res, nullptr); };
-    server.Get(".*", get);
-    server.Post(".*", body);
-    server.Post(".*", no_body);
-    server.Put(".*", body);
-    server.Put(".*", no_body);
-    server.Delete(".*", body);
-    server.Delete(".*", no_body);
-    server.Patch(".*", body);
-    server.Patch(".*", no_body);
-    server.Options(".*", [this](const httplib::Request& req, httplib::Response& res) { on_options(req, res); });
+  LocalServer::Impl& srv;
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> parser;
+  std::shared_ptr<Exchange> x;
+  std::string peer;
+  Phase phase = Phase::Idle;
+  bool first = true;
+  uint64_t armed_at = 0;  // body bytes received when the body deadline was last set
+  std::list<std::weak_ptr<Session>>::iterator registration;
+  // Response being written: its header and, for streamed bodies, the current chunk.
+  std::optional<bhttp::response<bhttp::string_body>> out;
+  std::optional<bhttp::response_serializer<bhttp::string_body>> serializer;
+  std::vector<uint8_t> stream_chunk;
+  uint64_t stream_sent = 0;
+
+  Session(LocalServer::Impl& s, tcp::socket&& socket)
+      : srv(s), stream(std::move(socket)), buffer(static_cast<size_t>(s.options.max_header_bytes) + 64 * 1024) {
+    beast::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    peer = ec ? std::string() : ep.address().to_string();
+    srv.metrics.open_connections++;
+  }
+
+  ~Session() {
+    {
+      std::lock_guard lock(srv.sessions_mu);
+      srv.sessions.erase(registration);
+    }
+    srv.metrics.open_connections--;
+    srv.sessions_cv.notify_all();
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(srv.sessions_mu);
+      registration = srv.sessions.insert(srv.sessions.end(), weak_from_this());
+    }
+    asio::dispatch(stream.get_executor(), [self = shared_from_this()] { self->wait_request(); });
+  }
+
+  auto executor() { return stream.get_executor(); }
+
+  void close() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.close();
+  }
+
+  // A drain closes connections that hold no request; the others finish theirs first.
+  void drain() {
+    if (phase != Phase::Busy) {
+      beast::error_code ec;
+      stream.socket().cancel(ec);
+      close();
+    }
+  }
+
+  // --- reading a request ---
+
+  void wait_request() {
+    x.reset();
+    parser.reset();
+    out.reset();
+    serializer.reset();
+    phase = Phase::Idle;
+    if (srv.draining) return close();
+    if (buffer.size() > 0) return read_header();  // pipelined: the next request is here
+    // An idle connection holds only a small read buffer and its socket.
+    buffer.shrink_to_fit();
+    stream_chunk = {};
+    stream_chunk.shrink_to_fit();
+    stream.expires_after(std::chrono::seconds(first ? srv.options.header_timeout_s : srv.options.keepalive_timeout_s));
+    stream.async_read_some(buffer.prepare(kIdleRead),
+                           [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_first_bytes(ec, n); });
+  }
+
+  void on_first_bytes(beast::error_code ec, size_t n) {
+    if (ec) return close();  // idle timeout, the client left, or a drain
+    buffer.commit(n);
+    read_header();
+  }
+
+  void read_header() {
+    phase = Phase::Header;
+    first = false;
+    parser.emplace();
+    parser->header_limit(static_cast<uint32_t>(srv.options.max_header_bytes));
+    // The largest body any route takes; each route checks its own cap once the header is in.
+    parser->body_limit(std::max<uint64_t>(srv.options.max_blob_body, srv.deps.api ? srv.deps.api->options().max_json_body : 0));
+    stream.expires_after(std::chrono::seconds(srv.options.header_timeout_s));
+    bhttp::async_read_header(stream, buffer, *parser,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset)
+      return close();
+    if (ec && is_timeout(ec)) {
+      if (buffer.size() == 0) return close();
+      return transport_error(408, "RequestTimeout", "the request header did not arrive in time");
+    }
+    if (ec == bhttp::error::header_limit)
+      return transport_error(431, "RequestHeaderFieldsTooLarge",
+                             "the request header is larger than " + std::to_string(srv.options.max_header_bytes) + " bytes");
+    if (ec == bhttp::error::body_limit) return transport_error(413, "PayloadTooLarge", "the body is larger than this server accepts");
+    if (ec) return transport_error(400, "InvalidRequest", "malformed request");
+    phase = Phase::Busy;
+    begin_exchange();
+    route();
+  }
+
+  // An error found before a request could be parsed: answered, logged, and the connection closed.
+  void transport_error(int status, std::string code, std::string message) {
+    phase = Phase::Busy;
+    x = std::make_shared<Exchange>();
+    // What the parser got before the error (the request line, perhaps nothing).
+    if (parser) {
+      x->req.method = std::string(parser->get().method_string());
+      x->req.target = std::string(parser->get().target());
+      x->req.path = x->req.target.substr(0, x->req.target.find('?'));
+    }
+    if (x->req.method.empty()) x->req.method = "-";
+    x->log.request_id = pipeline::new_ulid();
+    x->log.remote = peer;
+    x->req.remote_addr = peer;
+    srv.metrics.in_flight++;
+    x->counted = true;
+    x->res.close = true;
+    srv.send_error(*x, status, std::move(code), std::move(message));
+    write_response();
+  }
+
+  void begin_exchange() {
+    phase = Phase::Busy;
+    x = std::make_shared<Exchange>();
+    auto& msg = parser->get();
+    Request& req = x->req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    RequestTarget target = parse_request_target(req.target);
+    req.path = std::move(target.path);
+    req.params = std::move(target.params);
+    for (const auto& f : msg) req.headers.emplace(std::string(f.name_string()), std::string(f.value()));
+    req.remote_addr = peer;
+    x->head = req.method == "HEAD";
+    x->log.request_id = request_id_for(req);
+    x->log.remote = srv.remote_address(req);
+    srv.metrics.in_flight++;
+    x->counted = true;
+    if (!parser->is_header_done() || !parser->keep_alive()) x->res.close = true;
+  }
+
+  bool has_body() const { return parser->chunked() || parser->content_length().value_or(0) > 0; }
+
+  // Answered on the I/O thread, no body read: the connection closes if one was sent.
+  void answer_inline(int status, std::string code, std::string message) {
+    if (has_body()) x->res.close = true;
+    srv.send_error(*x, status, std::move(code), std::move(message));
+    write_response();
+  }
+
+  void route() {
+    const Request& req = x->req;
+    const std::string& p = req.path;
+    const std::string& m = req.method;
+    const bool bodyless = m == "GET" || m == "HEAD" || m == "OPTIONS";
+    if (bodyless && has_body()) {
+      x->res.close = true;
+      srv.send_error(*x, 400, "InvalidRequest", m + " requests take no body");
+      return write_response();
+    }
+    if (m == "OPTIONS") {
+      if (p.starts_with(kBlobPrefix)) {
+        srv.blob_preflight(*x);
+      } else {
+        x->res.set_header("Allow", "GET, HEAD, POST, PUT, DELETE");
+        x->res.status = 204;
+        srv.common_headers(*x);
+      }
+      return write_response();
+    }
+    const bool api = p == "/api" || p.starts_with("/api/");
+    if (bodyless) {
+      if (p == "/healthz" && !api) {
+        srv.health(*x);
+        return write_response();
+      }
+      return submit([](LocalServer::Impl& s, Exchange& e) { s.on_get(e); });
+    }
+    if (api) return read_api_body();
+    if (p.starts_with(kBlobPrefix) && !srv.deps.blobs) {
+      x->res.close = true;
+      srv.no_blobs(*x);
+      return write_response();
+    }
+    if (p.starts_with(kBlobPrefix) && m == "PUT") return blob_put();
+    x->res.close = true;
+    if (p.starts_with(kBlobPrefix)) {
+      x->log.route = "/blobs/{key}";
+      srv.cors(*x);
+      srv.send_error(*x, 405, "MethodNotAllowed", "blob URLs take GET, HEAD and PUT");
+      return write_response();
+    }
+    x->log.route = "unknown";
+    srv.send_error(*x, 405, "MethodNotAllowed", m + " is not allowed here");
+    write_response();
+  }
+
+  // Work for the pool: a new request, refused with 503 when the queue is full.
+  void submit(std::function<void(LocalServer::Impl&, Exchange&)> step) {
+    auto self = shared_from_this();
+    bool queued = srv.pool->try_submit([self, step = std::move(step)] {
+      auto& s = self->srv;
+      s.guarded(*self->x, [&] { step(s, *self->x); });
+      asio::post(self->executor(), [self] { self->write_response(); });
+    });
+    if (queued) return;
+    srv.metrics.requests_rejected_busy++;
+    x->res = Response{};
+    x->res.set_header("Retry-After", "1");
+    if (has_body() && !parser->is_done()) x->res.close = true;
+    srv.send_error(*x, 503, "ServiceUnavailable", "the server is busy; retry in a moment");
+    write_response();
+  }
+
+  void send_continue_if_asked(std::function<void()> next) {
+    auto expect = parser->get()[bhttp::field::expect];
+    if (!iequals(std::string_view(expect.data(), expect.size()), "100-continue")) return next();
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+    asio::async_write(stream, asio::buffer(kContinue),
+                      [self = shared_from_this(), next = std::move(next)](beast::error_code ec, size_t) {
+                        if (ec) return self->abandon(ec);
+                        next();
+                      });
+  }
+
+  // --- bodies: read in pieces into caller memory, with a deadline that moves only when the
+  // client has sent kBodyProgress more bytes ---
+
+  void read_body_into(uint8_t* data, size_t size, uint64_t& received, std::function<void(beast::error_code, size_t)> done,
+                      size_t filled = 0) {
+    if (filled == 0 && received == 0) {
+      armed_at = 0;
+      stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+    }
+    auto& body = parser->get().body();
+    body.data = data + filled;
+    body.size = size - filled;
+    bhttp::async_read_some(stream, buffer, *parser,
+                           [self = shared_from_this(), data, size, filled, &received, done = std::move(done)](beast::error_code ec, size_t) mutable {
+                             auto& b = self->parser->get().body();
+                             size_t now = size - b.size;
+                             received += now - filled;
+                             if (ec == bhttp::error::need_buffer) ec = {};
+                             if (ec) return done(ec, now);
+                             if (received - self->armed_at >= kBodyProgress) {
+                               self->armed_at = received;
+                               self->stream.expires_after(std::chrono::seconds(self->srv.options.read_timeout_s));
+                             }
+                             if (self->parser->is_done() || now == size) return done({}, now);
+                             self->read_body_into(data, size, received, std::move(done), now);
+                           });
+  }
+
+  // The client stopped sending, or left, mid-body.
+  void abandon(beast::error_code ec) {
+    if (x->writer) {
+      // Dropping the writer removes its temp file: disk work, for the pool.
+      auto writer = std::make_shared<std::unique_ptr<store::BlobWriter>>(std::move(x->writer));
+      srv.pool->submit([writer] { writer->reset(); });
+      srv.metrics.uploads_rejected++;
+    }
+    x->log.bytes_in = x->received;
+    x->res = Response{};
+    x->res.close = true;
+    if (is_timeout(ec)) {
+      srv.send_error(*x, 408, "RequestTimeout", "the body stopped arriving; the connection is closed");
+      return write_response();
+    }
+    srv.send_error(*x, 400, "IncompleteBody", "the body ended after " + std::to_string(x->received) + " bytes");
+    srv.access_log(*x, 0);
+    close();
+  }
+
+  void read_api_body() {
+    const size_t cap = srv.deps.api->options().max_json_body;
+    x->log.route = "unknown";
+    if (parser->content_length().value_or(0) > cap)
+      return answer_inline(413, "PayloadTooLarge", "JSON bodies are at most " + std::to_string(cap) + " bytes");
+    if (!has_body()) return submit([](LocalServer::Impl& s, Exchange& e) { s.handle_api(e); });
+    parser->body_limit(cap);
+    // One byte more than the cap for a chunked body: filling it means the body is too large.
+    x->body.resize(parser->chunked() ? cap + 1 : static_cast<size_t>(*parser->content_length()));
+    send_continue_if_asked([self = shared_from_this()] {
+      auto& e = *self->x;
+      self->read_body_into(reinterpret_cast<uint8_t*>(e.body.data()), e.body.size(), e.received,
+                           [self](beast::error_code ec, size_t n) {
+                             auto& ex = *self->x;
+                             if (ec == bhttp::error::body_limit || (!ec && !self->parser->is_done())) {
+                               ex.log.bytes_in = ex.received;
+                               const size_t limit = self->srv.deps.api->options().max_json_body;
+                               return self->answer_inline(413, "PayloadTooLarge", "JSON bodies are at most " + std::to_string(limit) + " bytes");
+                             }
+                             if (ec) return self->abandon(ec);
+                             ex.body.resize(n);
+                             ex.log.bytes_in = n;
+                             self->submit([](LocalServer::Impl& s, Exchange& api_x) { s.handle_api(api_x); });
+                           });
+    });
+  }
+
+  void blob_put() {
+    auto self = shared_from_this();
+    bool queued = srv.pool->try_submit([self] {
+      auto& s = self->srv;
+      bool go = false;
+      s.guarded(*self->x, [&] { go = s.blob_put_begin(*self->x); });
+      asio::post(self->executor(), [self, go] {
+        if (!go) return self->write_response();
+        self->x->chunk.resize(static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0))));
+        self->send_continue_if_asked([self] {
+          self->armed_at = 0;
+          self->stream.expires_after(std::chrono::seconds(self->srv.options.read_timeout_s));
+          self->read_upload_piece();
+        });
+      });
+    });
+    if (queued) return;
+    srv.metrics.requests_rejected_busy++;
+    x->res.close = true;
+    x->res.set_header("Retry-After", "1");
+    srv.send_error(*x, 503, "ServiceUnavailable", "the server is busy; retry in a moment");
+    write_response();
+  }
+
+  // A blob body skips the parser: its Content-Length is known (chunked is refused), so the
+  // bytes go from the socket straight into the piece buffer, a piece per read when the
+  // client keeps up, instead of the parser's 64 KiB steps with a copy each.
+  void read_upload_piece() {
+    const uint64_t total = parser->content_length().value_or(0);
+    if (x->received >= total) return finish_upload();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(x->chunk.size(), total - x->received));
+    size_t filled = 0;
+    if (buffer.size() > 0) {  // body bytes that came with the header
+      filled = asio::buffer_copy(asio::buffer(x->chunk.data(), want), buffer.data());
+      buffer.consume(filled);
+      x->received += filled;
+    }
+    fill_upload_piece(filled, want);
+  }
+
+  void fill_upload_piece(size_t filled, size_t want) {
+    if (filled == want) return write_upload_piece(filled);
+    stream.async_read_some(asio::buffer(x->chunk.data() + filled, want - filled),
+                           [self = shared_from_this(), filled, want](beast::error_code ec, size_t n) {
+                             if (ec) return self->abandon(ec);
+                             self->x->received += n;
+                             self->body_progress();
+                             self->fill_upload_piece(filled + n, want);
+                           });
+  }
+
+  // The deadline moves when the client has sent kBodyProgress more bytes since it last did.
+  void body_progress() {
+    if (x->received - armed_at < kBodyProgress) return;
+    armed_at = x->received;
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+  }
+
+  void write_upload_piece(size_t n) {
+    srv.pool->submit([self = shared_from_this(), n] {
+      bool ok = false;
+      self->srv.guarded(*self->x, [&] { ok = self->srv.blob_put_write(*self->x, n); });
+      asio::post(self->executor(), [self, ok] {
+        if (!ok) {
+          self->x->writer.reset();
+          return self->write_response();
+        }
+        self->read_upload_piece();
+      });
+    });
+  }
+
+  void finish_upload() {
+    x->chunk = {};
+    srv.pool->submit([self = shared_from_this()] {
+      self->srv.guarded(*self->x, [&] { self->srv.blob_put_finish(*self->x); });
+      // An uncommitted writer (an error) removes its temp file here, on the pool.
+      self->x->writer.reset();
+      asio::post(self->executor(), [self] { self->write_response(); });
+    });
+  }
+
+  // --- writing the response ---
+
+  void write_response() {
+    Response& r = x->res;
+    const bool keep = !r.close && !srv.draining;
+    out.emplace();
+    out->version(11);
+    out->result(static_cast<unsigned>(r.status));
+    for (const auto& [k, v] : r.headers) out->insert(k, v);
+    const bool no_content = r.status == 204 || r.status == 304 || r.status < 200;
+    uint64_t length = r.stream ? r.stream->length : r.body.size();
+    if (!r.content_type.empty() && !no_content) out->set(bhttp::field::content_type, r.content_type);
+    if (!no_content) out->content_length(length);
+    if (!x->head && !r.stream) out->body() = std::move(r.body);
+    out->keep_alive(keep);
+    x->res.close = !keep;
+    serializer.emplace(*out);
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+    const uint64_t body_bytes = x->head || no_content ? 0 : length;
+    bhttp::async_write(stream, *serializer, [self = shared_from_this(), body_bytes](beast::error_code ec, size_t) {
+      if (ec) return self->finished(ec, 0);
+      if (self->x->res.stream && body_bytes > 0) {
+        self->stream_sent = 0;
+        return self->write_stream_piece();
+      }
+      self->finished({}, body_bytes);
+    });
+  }
+
+  // The file is read on the I/O thread: page-cache reads of one chunk, never a wait on a client.
+  void write_stream_piece() {
+    const StreamBody& body = *x->res.stream;
+    if (stream_sent >= body.length) return finished({}, stream_sent);
+    if (stream_chunk.empty()) stream_chunk.resize(static_cast<size_t>(std::min<uint64_t>(kStreamChunk, body.length)));
+    size_t want = static_cast<size_t>(std::min<uint64_t>(stream_chunk.size(), body.length - stream_sent));
+    auto n = body.source->read_at(body.offset + stream_sent, std::span<uint8_t>(stream_chunk.data(), want));
+    if (!n || *n == 0) return finished(asio::error::broken_pipe, stream_sent);  // the file shrank or failed
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+    asio::async_write(stream, asio::buffer(stream_chunk.data(), *n), [self = shared_from_this()](beast::error_code ec, size_t sent) {
+      self->stream_sent += sent;
+      if (ec) return self->finished(ec, self->stream_sent);
+      self->write_stream_piece();
+    });
+  }
+
+  void finished(beast::error_code ec, uint64_t bytes_out) {
+    srv.access_log(*x, bytes_out);
+    if (ec) return close();
+    if (x->res.close) return linger();
+    wait_request();
+  }
+
+  // Closing with request bytes unread makes the kernel reset the connection, and a client
+  // still sending may lose the response it was sent. So: stop sending, read and discard
+  // what still comes (a bounded amount, for a bounded time), then close.
+  void linger() {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer.clear();
+    stream.expires_after(std::chrono::seconds(2));
+    linger_more(1 << 20);
+  }
+
+  void linger_more(size_t budget) {
+    stream.async_read_some(buffer.prepare(std::min<size_t>(budget, 16 * 1024)), [self = shared_from_this(), budget](beast::error_code ec, size_t n) {
+      self->buffer.clear();
+      if (ec || n >= budget) return self->close();
+      self->linger_more(budget - n);
+    });
   }
 };
 
-LocalServer::LocalServer(LocalServerOptions options, JsonLog& log) : impl_(std::make_unique<Impl>(std::move(options), log)) {
-  impl_->install();
+void LocalServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
+
+void LocalServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec) {
+    // Out of file descriptors (or a transient error): try again shortly instead of spinning.
+    accept_retry.expires_after(std::chrono::milliseconds(50));
+    accept_retry.async_wait([this](beast::error_code e) {
+      if (!e) accept();
+    });
+    return;
+  }
+  if (metrics.open_connections.load() >= options.max_connections) {
+    // Refused cleanly: a short 503 if the socket takes it at once, then closed. The
+    // connections already open are not touched.
+    metrics.connections_rejected++;
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    return accept();
+  }
+  beast::error_code ignored;
+  // Headers and body can go out in separate writes; without TCP_NODELAY, Nagle holds the
+  // body until the client's delayed ACK (40 ms on Linux).
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Session>(*this, std::move(socket))->start();
+  accept();
+}
+
+void LocalServer::Impl::begin_drain() {
+  draining = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mu);
+    for (auto& w : sessions)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) asio::post(s->executor(), [s] { s->drain(); });
+}
+
+LocalServer::LocalServer(LocalServerOptions options, JsonLog& log) : impl_(std::make_unique<Impl>(std::move(options), log)) {}
 
 LocalServer::~LocalServer() = default;
 
@@ -592,29 +1101,70 @@ void LocalServer::add_connect_src(const std::string& origin) {
 }
 
 Result<int> LocalServer::bind() {
-  const auto& o = impl_->options;
-  if (o.port == 0) {
-    int port = impl_->server.bind_to_any_port(o.host);
-    if (port <= 0) return meta::make_error("listen on " + o.host + ":0: cannot bind");
-    return port;
+  auto& i = *impl_;
+  const auto& o = i.options;
+  const std::string where = "listen on " + o.host + ":" + std::to_string(o.port);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) {
+    // A name ("localhost"): the first address it resolves to.
+    tcp::resolver resolver(i.ioc);
+    auto found = resolver.resolve(o.host, std::to_string(o.port), ec);
+    if (ec || found.empty()) return meta::make_error(where + ": cannot resolve the host");
+    address = found.begin()->endpoint().address();
   }
-  if (!impl_->server.bind_to_port(o.host, o.port))
-    return meta::make_error("listen on " + o.host + ":" + std::to_string(o.port) + ": cannot bind (in use, or no such address)");
-  return o.port;
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
+  i.acceptor.open(endpoint.protocol(), ec);
+  if (ec) return meta::make_error(where + ": " + ec.message());
+  // SO_REUSEADDR alone: a quick restart may bind again, but a second server cannot share
+  // the port (no SO_REUSEPORT).
+  i.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  i.acceptor.bind(endpoint, ec);
+  if (ec) return meta::make_error(where + ": cannot bind (in use, or no such address): " + ec.message());
+  i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return meta::make_error(where + ": " + ec.message());
+  return static_cast<int>(i.acceptor.local_endpoint().port());
 }
 
 Status LocalServer::serve(LocalServerDeps deps) {
-  impl_->deps = deps;
-  if (!impl_->options.web_dir.empty()) {
-    auto web = StaticFiles::open(impl_->options.web_dir);
+  auto& i = *impl_;
+  i.deps = deps;
+  if (!i.options.web_dir.empty()) {
+    auto web = StaticFiles::open(i.options.web_dir);
     if (!web) return web.error();
-    impl_->web = std::move(*web);
+    i.web = std::move(*web);
   }
-  impl_->build_csp();
-  if (!impl_->server.listen_after_bind()) return meta::make_error("the HTTP server stopped with an error");
+  if (!i.acceptor.is_open()) return meta::make_error("serve() before bind()");
+  i.build_csp();
+  i.pool = std::make_unique<RequestPool>(static_cast<size_t>(std::max(1, i.options.http_threads)),
+                                         static_cast<size_t>(std::max(1, i.options.request_queue)), i.metrics.queue_depth);
+  auto guard = asio::make_work_guard(i.ioc);
+  i.accept();
+  std::vector<std::thread> io;
+  for (int n = 0; n < std::max(1, i.options.io_threads); ++n) io.emplace_back([&i] { i.ioc.run(); });
+  {
+    // Serves until stop(); then, once every connection has answered its request and closed,
+    // the I/O threads are let go.
+    std::unique_lock lock(i.sessions_mu);
+    i.sessions_cv.wait(lock, [&] { return i.stop_requested; });
+    lock.unlock();
+    asio::post(i.ioc, [&i] { i.begin_drain(); });
+    lock.lock();
+    i.sessions_cv.wait(lock, [&] { return i.sessions.empty(); });
+  }
+  guard.reset();
+  i.ioc.stop();
+  for (auto& t : io) t.join();
+  i.pool->stop();
   return meta::ok_status();
 }
 
-void LocalServer::stop() { impl_->server.stop(); }
+void LocalServer::stop() {
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    impl_->stop_requested = true;
+  }
+  impl_->sessions_cv.notify_all();
+}
 
 }  // namespace imgmeta::http

@@ -1,5 +1,5 @@
-// The local server of `imgmeta serve`: cpp-httplib as the transport around the Api, plus what
-// only the embedded shape has:
+// The local server of `imgmeta serve`: an event-driven HTTP/1.1 transport (Boost.Beast on
+// Asio) around the Api, plus what only the embedded shape has:
 //   /api/...           Api::handle (JSON bodies read with a cap, never unbounded)
 //   /blobs/<key>       the stand-in for S3: presigned PUT (body streamed to disk in bounded
 //                      memory, then the upload recorded with its event in one transaction),
@@ -8,6 +8,20 @@
 //   everything else    the web app from --web DIR
 // Every response carries X-Request-Id and security headers; every request gives one JSON
 // access-log line with the same id.
+//
+// Threads: a few I/O threads (io_threads) run every connection's reads, writes and deadlines;
+// a connection costs a socket, a small buffer and a session object, never a thread. What
+// blocks (Api::handle: SQLite, argon2; a blob PUT's disk writes, fsync and commit; blob and
+// file opens) runs on http_threads pool threads behind a queue of request_queue requests;
+// when it is full a new request is answered 503 with Retry-After. Only /healthz, OPTIONS
+// and transport errors are answered on the I/O threads.
+//
+// Limits per connection: the header must arrive within header_timeout_s and fit in
+// max_header_bytes (else 431); a body must keep coming (16 KiB within every read_timeout_s,
+// else 408 and closed); an idle keep-alive connection is closed after keepalive_timeout_s;
+// beyond max_connections a new connection gets a short 503 and is closed. JSON bodies are
+// capped at the Api's max_json_body (413), blob PUT bodies at max_blob_body and streamed to
+// the blob writer in 256 KiB pieces. Requests on one connection are answered in order.
 #pragma once
 
 #include <cstdint>
@@ -29,13 +43,19 @@ struct LocalServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                  // 0: any free port (bind() says which)
   std::string web_dir;              // empty: no web app
-  int http_threads = 32;            // connections served at once (keep-alive holds one each)
+  int http_threads = 32;            // pool threads for blocking request work
+  int io_threads = 2;               // threads running the connections
+  int request_queue = 256;          // requests waiting for a pool thread; beyond: 503
+  int max_connections = 10000;      // open connections; beyond: refused
+  int header_timeout_s = 10;        // a request header must arrive within this
+  int keepalive_timeout_s = 15;     // an idle keep-alive connection is closed after this
+  int max_header_bytes = 16 * 1024; // request line and header fields; beyond: 431
   bool trust_proxy = false;         // take the client address from X-Forwarded-For
   std::string public_base_url;      // where clients reach us (for CSP); set after bind
   std::string csp_connect_src;      // extra connect-src origins (identity provider, API)
   std::string web_config_json;      // /config.json when the web dir has none
   uint64_t max_blob_body = 64ull << 20;  // largest PUT body (single upload or part)
-  int read_timeout_s = 30;
+  int read_timeout_s = 30;          // a body must progress, a response be taken, within this
   std::string version;
 };
 

@@ -70,6 +70,12 @@ void HttpMetrics::render(std::string& out) const {
     }
   }
   gauge(out, "imgmeta_http_requests_in_flight", "HTTP requests being handled.", in_flight.load());
+  gauge(out, "imgmeta_http_open_connections", "HTTP connections open.", open_connections.load());
+  gauge(out, "imgmeta_http_request_queue_depth", "Requests waiting for a worker thread.", queue_depth.load());
+  counter(out, "imgmeta_http_connections_rejected_total", "Connections refused at the connection limit.",
+          connections_rejected.load());
+  counter(out, "imgmeta_http_requests_rejected_busy_total", "Requests answered 503 because the request queue was full.",
+          requests_rejected_busy.load());
   request_seconds.render(out, "imgmeta_http_request_duration_seconds", "Time from request start to handler end.");
   upload_seconds.render(out, "imgmeta_upload_duration_seconds", "Blob PUT time, body streamed to disk and committed.");
   counter(out, "imgmeta_upload_bytes_total", "Bytes received by blob PUTs.", upload_bytes.load());

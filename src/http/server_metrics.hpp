@@ -26,6 +26,10 @@ class HttpMetrics {
   void render(std::string& out) const;
 
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<int64_t> queue_depth{0};           // requests waiting for a pool thread
+  std::atomic<uint64_t> connections_rejected{0}; // refused at the connection limit
+  std::atomic<uint64_t> requests_rejected_busy{0}; // answered 503: the request queue was full
   std::atomic<uint64_t> upload_bytes{0};        // bytes received by blob PUTs
   std::atomic<uint64_t> uploads_completed{0};   // single PUTs committed (pending record written)
   std::atomic<uint64_t> parts_completed{0};     // multipart parts stored

@@ -1,6 +1,7 @@
 #include "pipeline/outbox.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "store/time.hpp"
 
@@ -139,10 +140,42 @@ Result<store::ImageRecord> Outbox::record_upload(const store::UploadIntent& inte
   r.search_text = r.filename;
   std::string_view name = intent.multipart_upload_id.empty() ? kObjectCreatedPut : kObjectCreatedCompleteMultipartUpload;
   store::OutboxEvent event{key, r.sequencer, event_document(name, options_.bucket, key, object.size, object.etag, r.sequencer)};
-  bool written = TRY(metadata_.commit_upload(r, event));
+  bool written = TRY(commit_upload_grouped(r, event));
   if (!written) return make_error("Conflict", "record upload " + key + ": a newer record or deletion exists");
   wake();
   return r;
+}
+
+struct Outbox::PendingUpload {
+  const store::ImageRecord& record;
+  const store::OutboxEvent& event;
+  std::optional<Result<bool>> result;
+};
+
+Result<bool> Outbox::commit_upload_grouped(const store::ImageRecord& record, const store::OutboxEvent& event) {
+  PendingUpload mine{record, event, std::nullopt};
+  std::unique_lock lock(group_mu_);
+  group_queue_.push_back(&mine);
+  while (!mine.result) {
+    if (group_committing_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+    // Leader: commit everything queued (this upload included) in one transaction.
+    group_committing_ = true;
+    std::vector<PendingUpload*> batch;
+    batch.swap(group_queue_);
+    lock.unlock();
+    std::vector<std::pair<store::ImageRecord, store::OutboxEvent>> items;
+    items.reserve(batch.size());
+    for (auto* p : batch) items.emplace_back(p->record, p->event);
+    auto results = metadata_.commit_uploads(items);
+    lock.lock();
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
+    group_committing_ = false;
+    group_cv_.notify_all();
+  }
+  return std::move(*mine.result);
 }
 
 Status Outbox::record_delete(const std::string& owner, const std::string& image_id) {

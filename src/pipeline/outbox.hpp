@@ -107,6 +107,10 @@ class Outbox {
   // Claims and runs one row; false when nothing was due.
   Result<bool> run_one();
   std::chrono::milliseconds backoff(int attempt);
+  // Group commit: uploads recorded at the same time share one transaction (one WAL fsync).
+  // The first caller to find no commit running commits everything queued so far; the others
+  // wait for it (or for the next one) and return their own result.
+  Result<bool> commit_upload_grouped(const store::ImageRecord& record, const store::OutboxEvent& event);
 
   store::SqliteMetadataStore& metadata_;
   store::BlobStore& blobs_;
@@ -117,6 +121,12 @@ class Outbox {
   Result<SequencerClock*> sequencers();  // created on first use, seeded from the store
   std::mutex sequencers_mu_;
   std::unique_ptr<SequencerClock> sequencers_;
+
+  struct PendingUpload;
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<PendingUpload*> group_queue_;
+  bool group_committing_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

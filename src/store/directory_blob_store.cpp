@@ -188,11 +188,11 @@ std::optional<Sidecar> parse_sidecar(const std::string& text) {
   return s;
 }
 
-// Streaming MD5 + SHA-256 (OpenSSL EVP).
+// Streaming SHA-256, and MD5 when the ETag is S3's (OpenSSL EVP).
 class Digests {
  public:
-  Digests() : md5_(EVP_MD_CTX_new()), sha_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(md5_, EVP_md5(), nullptr);
+  explicit Digests(bool md5 = true) : md5_(md5 ? EVP_MD_CTX_new() : nullptr), sha_(EVP_MD_CTX_new()) {
+    if (md5_) EVP_DigestInit_ex(md5_, EVP_md5(), nullptr);
     EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
   }
   ~Digests() {
@@ -202,14 +202,14 @@ class Digests {
   Digests(const Digests&) = delete;
   Digests& operator=(const Digests&) = delete;
   void update(const uint8_t* data, size_t size) {
-    EVP_DigestUpdate(md5_, data, size);
+    if (md5_) EVP_DigestUpdate(md5_, data, size);
     EVP_DigestUpdate(sha_, data, size);
   }
-  // {md5 raw, sha256 raw}
+  // {md5 raw (empty without MD5), sha256 raw}
   std::pair<std::string, std::string> finish() {
     unsigned char md5[EVP_MAX_MD_SIZE], sha[EVP_MAX_MD_SIZE];
     unsigned int n1 = 0, n2 = 0;
-    EVP_DigestFinal_ex(md5_, md5, &n1);
+    if (md5_) EVP_DigestFinal_ex(md5_, md5, &n1);
     EVP_DigestFinal_ex(sha_, sha, &n2);
     return {std::string(reinterpret_cast<char*>(md5), n1), std::string(reinterpret_cast<char*>(sha), n2)};
   }
@@ -228,6 +228,13 @@ std::string md5_raw(std::string_view data) {
 
 std::string hex_of(const std::string& raw) { return aws::hex(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()); }
 
+// The ETag of one PUT's bytes: S3's (the MD5), or the first 128 bits of the SHA-256 when the
+// store was opened with etag_from_sha256 (equally strong, and the MD5 pass is saved).
+std::string etag_of(const std::pair<std::string, std::string>& digests) {
+  const auto& [md5, sha] = digests;
+  return md5.empty() ? hex_of(sha.substr(0, 16)) : hex_of(md5);
+}
+
 // The one write path: temp file in the destination directory, digests on the way, checks,
 // fsync, sidecar, rename, fsync of the directory.
 class FileWriter final : public BlobWriter {
@@ -238,6 +245,7 @@ class FileWriter final : public BlobWriter {
     std::string content_type;
     std::optional<std::string> sha256_hex;
     std::string label;  // for errors: "key uploads/u/x" or "part 3 of upload ..."
+    bool etag_from_sha256 = false;
   };
 
   static Result<std::unique_ptr<FileWriter>> create(Target target) {
@@ -282,7 +290,7 @@ class FileWriter final : public BlobWriter {
       return make_error("IncompleteBody", "put " + t_.label + ": " + std::to_string(written_) +
                                               " bytes received, promised " + std::to_string(t_.size));
     }
-    const auto& [md5, sha] = finished_digests();
+    const std::string& sha = finished_digests().second;
     std::string sha_hex = hex_of(sha);
     if (t_.sha256_hex && !aws::equal_constant_time(*t_.sha256_hex, sha_hex)) {
       discard();
@@ -296,7 +304,7 @@ class FileWriter final : public BlobWriter {
     }
     ::close(fd_);
     fd_ = -1;
-    Sidecar side{t_.size, etag_override_.empty() ? hex_of(md5) : etag_override_,
+    Sidecar side{t_.size, etag_override_.empty() ? etag_of(finished_digests()) : etag_override_,
                  t_.content_type.empty() ? "application/octet-stream" : t_.content_type, sha_hex};
     auto [dir, name] = split_path(t_.final_path);
     // The sidecar lands first: a crash between the renames leaves a sidecar without an
@@ -321,7 +329,7 @@ class FileWriter final : public BlobWriter {
 
  private:
   FileWriter(Target t, std::string dir, std::string tmp, int fd)
-      : t_(std::move(t)), tmp_(std::move(tmp)), fd_(fd) {
+      : t_(std::move(t)), tmp_(std::move(tmp)), fd_(fd), digests_(!t_.etag_from_sha256) {
     (void)dir;
   }
 
@@ -615,7 +623,7 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
   // an overwrite): compute the ETag from the bytes. Rare, and correct.
   auto file = meta::FileSource::open(path);
   if (!file) return file.error();
-  Digests d;
+  Digests d(!impl_->options.etag_from_sha256);
   std::vector<uint8_t> buf(kCopyBuffer);
   for (uint64_t off = 0; off < info.size;) {
     size_t n = TRY(file->read_at(off, buf));
@@ -623,9 +631,9 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
     d.update(buf.data(), n);
     off += n;
   }
-  auto [md5, sha] = d.finish();
-  info.etag = hex_of(md5);
-  info.sha256_hex = hex_of(sha);
+  auto digests = d.finish();
+  info.etag = etag_of(digests);
+  info.sha256_hex = hex_of(digests.second);
   info.content_type = "application/octet-stream";
   return info;
 }
@@ -777,7 +785,8 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
                                             std::to_string(m.size) + "; upload aborted");
   }
   FileWriter::Target target{final_path, m.size, m.content_type,
-                            m.sha256.empty() ? std::nullopt : std::optional<std::string>(m.sha256), "key " + key};
+                            m.sha256.empty() ? std::nullopt : std::optional<std::string>(m.sha256), "key " + key,
+                            impl_->options.etag_from_sha256};
   auto writer = TRY(FileWriter::create(std::move(target)));
   // S3's multipart ETag: MD5 of the concatenated binary part MD5s, "-", the part count.
   writer->set_etag(hex_of(md5_raw(md5s)) + "-" + std::to_string(parts.size()));
@@ -893,7 +902,8 @@ Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const Authoriz
                                              ": part number or size out of range");
   std::string dir = TRY(impl_->upload_dir(r.upload_id));
   FileWriter::Target t{dir + "/" + Impl::part_name(r.part_number), r.size, "application/octet-stream", r.sha256_hex,
-                       "part " + std::to_string(r.part_number) + " of upload " + r.upload_id};
+                       "part " + std::to_string(r.part_number) + " of upload " + r.upload_id,
+                       impl_->options.etag_from_sha256};
   auto w = TRY(FileWriter::create(std::move(t)));
   return std::unique_ptr<BlobWriter>(std::move(w));
 }
@@ -901,7 +911,7 @@ Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const Authoriz
 Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const std::string& key, const PutConditions& c) {
   std::string path = TRY(impl_->object_path(key));
   if (c.size > kMaxObjectSize) return make_error("InvalidArgument", "put " + key + ": size over 5 TiB");
-  FileWriter::Target t{path, c.size, c.content_type, c.sha256_hex, "key " + key};
+  FileWriter::Target t{path, c.size, c.content_type, c.sha256_hex, "key " + key, impl_->options.etag_from_sha256};
   auto w = TRY(FileWriter::create(std::move(t)));
   return std::unique_ptr<BlobWriter>(std::move(w));
 }

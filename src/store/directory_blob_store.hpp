@@ -2,8 +2,8 @@
 // <data_dir>/blobs/<key>; each has a sidecar <dir>/.<name>.meta (content type, size, ETag)
 // renamed into place before the object, so a HEAD never computes an MD5.
 //
-// Writes stream in bounded memory to a temp file in the destination directory while MD5
-// (the ETag) and SHA-256 are computed; commit checks size and SHA-256, fsyncs, renames and
+// Writes stream in bounded memory to a temp file in the destination directory while the
+// SHA-256 (and the MD5, when it is the ETag) is computed; commit checks size and SHA-256, fsyncs, renames and
 // fsyncs the directory. A failed or abandoned write leaves nothing (the temp file goes;
 // after a crash, open() removes leftovers). Multipart uploads keep each part as a file
 // under <data_dir>/multipart/<uploadId>/ until complete joins them (streaming) or abort.
@@ -39,6 +39,11 @@ struct DirectoryBlobStoreOptions {
   std::string region = "local";
   std::function<int64_t()> clock;           // Unix ms; default store::now_ms (tests set it)
   std::chrono::hours multipart_max_age{24 * 7};  // open() aborts older unfinished uploads
+  // ETags of single PUTs and parts: false, S3's MD5 of the bytes; true, the first 128 bits of
+  // their SHA-256 (hex, the same 32 characters), which the write computes anyway - one digest
+  // pass instead of two. Multipart objects keep S3's form either way (a digest of the parts'
+  // ETags, "-", the part count). `imgmeta serve` sets it; S3 keeps its own ETags.
+  bool etag_from_sha256 = false;
 };
 
 // What a verified presigned request allows.

@@ -733,6 +733,45 @@ Result<bool> SqliteMetadataStore::commit_upload(const ImageRecord& record, const
   });
 }
 
+std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<std::pair<ImageRecord, OutboxEvent>>& batch) {
+  std::vector<Result<bool>> results;
+  results.reserve(batch.size());
+  auto fail_all = [&](const Error& e) {
+    results.clear();
+    for (size_t i = 0; i < batch.size(); ++i) results.emplace_back(e);
+    return results;
+  };
+  std::lock_guard lock(impl_->mu);
+  if (auto s = impl_->durability(true); !s) return fail_all(s.error());
+  if (auto s = impl_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
+  for (const auto& item : batch) {
+    const ImageRecord& record = item.first;  // not a structured binding: lambdas capture it
+    const OutboxEvent& event = item.second;
+    if (auto s = impl_->exec("SAVEPOINT upload"); !s) {
+      (void)impl_->exec("ROLLBACK");
+      return fail_all(s.error());
+    }
+    auto one = [&]() -> Result<bool> {
+      if (!TRY(impl_->apply_locked(record))) return false;
+      TRY(impl_->enqueue_locked(event));
+      auto st = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+      st.bind(1, record.owner).bind(2, record.image_id);
+      TRY(impl_->run(st, "commit upload: remove intent"));
+      return true;
+    }();
+    if (!one.ok()) (void)impl_->exec("ROLLBACK TO upload");
+    (void)impl_->exec("RELEASE upload");
+    results.push_back(one.ok() ? std::move(one)
+                               : Result<bool>(make_error(one.error().code, "commit upload " + record.owner + "/" +
+                                                                               record.image_id + ": " + one.error().message)));
+  }
+  if (auto s = impl_->exec("COMMIT"); !s) {
+    (void)impl_->exec("ROLLBACK");
+    return fail_all(s.error());
+  }
+  return results;
+}
+
 Result<bool> SqliteMetadataStore::commit_delete(const std::string& owner, const std::string& image_id,
                                                 const OutboxEvent& event) {
   std::lock_guard lock(impl_->mu);

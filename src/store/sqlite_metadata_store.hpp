@@ -96,6 +96,10 @@ class SqliteMetadataStore final : public MetadataStore {
   // In ONE transaction: apply(record) (normally status pending, the upload just landed),
   // queue event, and remove the upload intent. false (nothing written or queued) when stale.
   Result<bool> commit_upload(const ImageRecord& record, const OutboxEvent& event);
+  // Group commit: each (record, event) as commit_upload would, all in ONE transaction (one
+  // WAL fsync for the lot); an item that fails is rolled back alone (a savepoint each).
+  // Results in the order given; all fail if the final commit does.
+  std::vector<Result<bool>> commit_uploads(const std::vector<std::pair<ImageRecord, OutboxEvent>>& batch);
   // In ONE transaction: remove(owner, image_id, event.sequencer) and queue event (an
   // ObjectRemoved:Delete). false (nothing queued) when there was no record to delete.
   Result<bool> commit_delete(const std::string& owner, const std::string& image_id, const OutboxEvent& event);
