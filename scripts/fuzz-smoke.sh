@@ -24,9 +24,8 @@ seeds_for() {  # the seed directories of one target
     *) if [ -d "fuzz/seeds/${1#fuzz_}" ]; then echo "fuzz/seeds/${1#fuzz_}"; else echo "$images"; fi ;;
   esac
 }
-status=0
-for f in build/fuzz/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
+run_one() {  # run_one TARGET: one target's smoke run; prints one line (and the log on failure)
+  local f=$1 name work
   name=$(basename "$f")
   work=build/fuzz/work/$name; mkdir -p "$work" build/fuzz/artifacts
   # shellcheck disable=SC2046
@@ -34,7 +33,21 @@ for f in build/fuzz/fuzz/fuzz_*; do
        -artifact_prefix=build/fuzz/artifacts/"$name"- "$work" $(seeds_for "$name") >build/fuzz/$name.log 2>&1; then
     echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' build/fuzz/$name.log | tail -1 | grep -o '[0-9]*$' || echo '?') runs)"
   else
-    echo "fuzz $name: FAILED, see build/fuzz/$name.log"; tail -40 build/fuzz/$name.log; status=1
+    echo "fuzz $name: FAILED, see build/fuzz/$name.log"; tail -40 build/fuzz/$name.log; return 1
   fi
+}
+# One target per core at a time.
+jobs=$(nproc)
+status=0
+pids=()
+for f in build/fuzz/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  if [ "${#pids[@]}" -ge "$jobs" ]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
+  run_one "$f" &
+  pids+=("$!")
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

@@ -43,7 +43,7 @@ struct Options {
   int thumbnail_edge = 400;       // long edge of the thumbnail, pixels
   int preview_edge = 1600;        // long edge of the preview, pixels
   int quality = 80;               // WebP quality
-  uint64_t max_pixels = 200'000'000;            // decompression-bomb guard (width x height)
+  uint64_t max_pixels = 100'000'000;            // decompression-bomb guard (width x height): ~400 MB decoded
   uint64_t max_input_bytes = 512ull << 20;      // bytes read into memory for decoding
   std::chrono::milliseconds time_limit{30000};  // per image
 };
