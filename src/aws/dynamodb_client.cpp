@@ -52,15 +52,23 @@ std::optional<std::string> get_s(const Json& item, const std::string& name) {
   return s->get<std::string>();
 }
 
-std::optional<int64_t> get_n(const Json& item, const std::string& name) {
+namespace {
+// The text of a number attribute ("N"), or null when absent or of another type.
+const std::string* number_text(const Json& item, const std::string& name) {
   auto it = item.find(name);
-  if (it == item.end() || !it->is_object()) return std::nullopt;
+  if (it == item.end() || !it->is_object()) return nullptr;
   auto n = it->find("N");
-  if (n == it->end() || !n->is_string()) return std::nullopt;
-  const std::string& text = n->get_ref<const std::string&>();
+  if (n == it->end() || !n->is_string()) return nullptr;
+  return &n->get_ref<const std::string&>();
+}
+}  // namespace
+
+std::optional<int64_t> get_n(const Json& item, const std::string& name) {
+  const std::string* text = number_text(item, name);
+  if (!text) return std::nullopt;
   char* end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  long long v = std::strtoll(text->c_str(), &end, 10);
+  if (end == text->c_str() || *end != '\0') return std::nullopt;
   return static_cast<int64_t>(v);
 }
 
@@ -71,14 +79,11 @@ Json D(double d) {
 }
 
 std::optional<double> get_d(const Json& item, const std::string& name) {
-  auto it = item.find(name);
-  if (it == item.end() || !it->is_object()) return std::nullopt;
-  auto n = it->find("N");
-  if (n == it->end() || !n->is_string()) return std::nullopt;
-  const std::string& text = n->get_ref<const std::string&>();
+  const std::string* text = number_text(item, name);
+  if (!text) return std::nullopt;
   char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  double v = std::strtod(text->c_str(), &end);
+  if (end == text->c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
   return v;
 }
 

@@ -142,11 +142,13 @@ Result<store::PresignedRequest> S3BlobStore::presign_get(const std::string& key,
 }
 
 Result<store::ObjectInfo> S3BlobStore::put_object(const std::string& key, std::string_view bytes,
-                                                  const std::string& content_type) {
+                                                  const std::string& content_type, const std::string& cache_control) {
   std::string op = "S3BlobStore.put_object " + key;
   auto k = full_key(op, key);
   if (!k) return k.error();
-  auto etag = client_->put(*k, std::string(bytes), content_type);
+  Headers extra;
+  if (!cache_control.empty()) extra.push_back({"Cache-Control", cache_control});
+  auto etag = client_->put(*k, std::string(bytes), content_type, extra);
   if (!etag) return etag.error();
   store::ObjectInfo info;
   info.size = bytes.size();

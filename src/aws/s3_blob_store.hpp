@@ -28,7 +28,7 @@ class S3BlobStore final : public store::BlobStore {
   Result<store::PresignedRequest> presign_put(const std::string& key, const store::PutConditions& conditions) override;
   Result<store::PresignedRequest> presign_get(const std::string& key, const store::GetOptions& options) override;
   Result<store::ObjectInfo> put_object(const std::string& key, std::string_view bytes,
-                                       const std::string& content_type) override;
+                                       const std::string& content_type, const std::string& cache_control) override;
   Result<std::string> create_multipart(const std::string& key, const store::PutConditions& conditions) override;
   Result<store::PresignedRequest> presign_part(const std::string& key, const std::string& upload_id, int part_number,
                                                uint64_t part_size, std::chrono::seconds expiry) override;

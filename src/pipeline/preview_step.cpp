@@ -117,7 +117,9 @@ Result<PreviewOutcome> make_previews(const std::string& owner, const std::string
     return record(state);
   }
   for (auto [name, rendition] : {std::pair{kThumbnailName, &made->thumbnail}, std::pair{kPreviewName, &made->preview}}) {
-    auto put = blobs.put_object(rendition_key(owner, image_id, name), rendition->bytes, preview::kContentType);
+    // A rendition's URL changes whenever it is made again: browsers may keep it for good.
+    auto put = blobs.put_object(rendition_key(owner, image_id, name), rendition->bytes, preview::kContentType,
+                                "private, max-age=31536000, immutable");
     if (!put) return put.error();
     out.bytes_written += rendition->bytes.size();
   }

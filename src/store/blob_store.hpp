@@ -112,9 +112,10 @@ class BlobStore {
   // A single-request upload URL bound to key, size, content type, checksum and expiry.
   virtual Result<PresignedRequest> presign_put(const std::string& key, const PutConditions& conditions) = 0;
 
-  // Stores an object the service makes itself (a rendition), replacing one at key.
+  // Stores an object the service makes itself (a rendition), replacing one at key;
+  // cache_control is sent with every GET of it (S3 stores it; empty: none).
   virtual Result<ObjectInfo> put_object(const std::string& key, std::string_view bytes,
-                                        const std::string& content_type) = 0;
+                                        const std::string& content_type, const std::string& cache_control) = 0;
 
   // A download URL for key (the local server serves content itself and need not use it).
   virtual Result<PresignedRequest> presign_get(const std::string& key, const GetOptions& options) = 0;

@@ -955,7 +955,7 @@ Result<std::vector<std::string>> DirectoryBlobStore::list_keys(const std::string
 namespace imgmeta::store {
 
 Result<ObjectInfo> DirectoryBlobStore::put_object(const std::string& key, std::string_view bytes,
-                                                  const std::string& content_type) {
+                                                  const std::string& content_type, const std::string&) {
   PutConditions c;
   c.size = bytes.size();
   c.content_type = content_type;

@@ -96,7 +96,9 @@ class DirectoryBlobStore final : public BlobStore {
   Status remove(const std::string& key) override;
   Result<PresignedRequest> presign_put(const std::string& key, const PutConditions& conditions) override;
   Result<PresignedRequest> presign_get(const std::string& key, const GetOptions& options) override;
-  Result<ObjectInfo> put_object(const std::string& key, std::string_view bytes, const std::string& content_type) override;
+  // The local server sets Cache-Control by key prefix itself (previews/ are immutable).
+  Result<ObjectInfo> put_object(const std::string& key, std::string_view bytes, const std::string& content_type,
+                                const std::string& cache_control) override;
   Result<std::string> create_multipart(const std::string& key, const PutConditions& conditions) override;
   Result<PresignedRequest> presign_part(const std::string& key, const std::string& upload_id, int part_number,
                                         uint64_t part_size, std::chrono::seconds expiry) override;

@@ -199,7 +199,9 @@ class AwsLocal(unittest.TestCase):
         for url_key in ("thumbnailUrl", "previewUrl"):
             with urllib.request.urlopen(img[url_key], timeout=10) as r:
                 body = r.read()
+                cache_control = r.headers.get("Cache-Control", "")
             self.assertEqual(body[:4] + body[8:12], b"RIFFWEBP", url_key)
+            self.assertIn("max-age=", cache_control, url_key)  # stored with the object: browsers keep it
         s3 = self.client("s3")
         rendition_prefix = "previews/" + a["key"].split("/", 1)[1] + "/"
         self.assertEqual(s3.list_objects_v2(Bucket=self.outputs["BucketName"], Prefix=rendition_prefix)["KeyCount"], 2)
