@@ -253,6 +253,84 @@ async function apiId(page, base, name) {
   return list.items.find((i) => i.filename === name)?.imageId
 }
 
+/** Previews in the browser: one image of each kind the renditions cover, a fresh user so that
+ *  the bytes counted are this gallery's alone (Chromium's Network events through CDP). */
+async function previewJourney(browser, base, pageErrors) {
+  const raw = process.env.IMGMETA_RAW ?? path.join(shared, 'raw', 'corpus')
+  const picks = [path.join(corpus, 'jpeg/mei_Apple_iPhone_5.jpg'), path.join(corpus, 'heif/ianare_mobile_iphone_13_pro_max.HEIC'),
+    path.join(corpus, 'avif/libheif_example.avif'), path.join(corpus, 'png/pillow_exif.png'),
+    path.join(corpus, 'tiff/pillow_tiff_adobe_deflate.tif'), path.join(raw, 'exiftool_DNG.dng'), path.join(raw, 'exiftool_Nikon.nef')]
+  const files = picks.map((src) => {
+    const dst = path.join(tmp, 'files', 'pv-' + path.basename(src))
+    copyFileSync(src, dst)
+    return dst
+  })
+  const names = files.map((f) => path.basename(f))
+  const rawNames = names.filter((n) => /\.(dng|nef)$/i.test(n))
+  const originals = files.reduce((a, f) => a + readFileSync(f).length, 0)
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('dialog', (d) => void d.accept())
+  const cdp = await ctx.newCDPSession(page)
+  await cdp.send('Network.enable')
+  const imageReqs = new Map()
+  let imageBytes = 0
+  cdp.on('Network.responseReceived', (e) => { if (e.type === 'Image' && !e.response.url.startsWith('data:')) imageReqs.set(e.requestId, `${e.response.status} ${e.response.fromDiskCache ? 'disk ' : ''}${e.response.url}`) })
+  cdp.on('Network.loadingFinished', (e) => { if (imageReqs.has(e.requestId)) imageBytes += e.encodedDataLength })
+  await signUp(page, base, 'carol', 'previews please 1')
+  await upload(page, files)
+  await waitSettled(page, names, 90_000)
+  // Every tile ends with a decoded thumbnail or, only for a raw whose embedded preview is a
+  // stub, the labelled placeholder.
+  const tileState = () => page.evaluate((names) => Object.fromEntries(names.map((n) => {
+    const t = [...document.querySelectorAll('li.tile')].find((x) => x.querySelector('.name')?.textContent === n)
+    const img = t?.querySelector('img.pic')
+    if (img && img.complete && img.naturalWidth > 0) return [n, 'picture']
+    const ph = t?.querySelector('[data-testid=placeholder]')?.textContent ?? ''
+    return [n, t?.dataset.preview === 'pending' || /being made|Processing/.test(ph) || (img && !img.complete) ? 'waiting' : 'placeholder:' + ph]
+  })), names)
+  let state = {}
+  for (let i = 0; i < 240; i++) {
+    state = await tileState()
+    if (Object.values(state).every((v) => v !== 'waiting')) break
+    // Thumbnails load lazily: bring the waiting ones into view.
+    const waiting = names.filter((n) => state[n] === 'waiting')
+    await page.evaluate((w) => [...document.querySelectorAll('li.tile')].find((x) => w.includes(x.querySelector('.name')?.textContent))?.scrollIntoView(), waiting)
+    await page.waitForTimeout(250)
+  }
+  log('preview tiles', JSON.stringify(state))
+  for (const n of names) {
+    if (rawNames.includes(n)) check(state[n] === 'picture' || /^placeholder:No preview/.test(state[n]), `raw ${n}: a picture or a labelled placeholder (${state[n]})`)
+    else check(state[n] === 'picture', `${n}: the tile shows a decoded thumbnail (${state[n]})`)
+  }
+  await page.screenshot({ path: path.join(shots, 'previews.png') })
+  const firstVisit = imageBytes
+  check(firstVisit > 0 && firstVisit * 4 < originals, `the gallery downloads ${firstVisit} image bytes for ${originals} bytes of originals (${(firstVisit / originals).toFixed(3)}x)`)
+  // The viewer shows the preview (a picture larger than the thumbnail) for the decodable kinds.
+  const jpegId = await idOf(page, 'pv-mei_Apple_iPhone_5.jpg')
+  for (const n of names.filter((x) => state[x] === 'picture')) {
+    await page.goto(base + '/#/images/' + (await idOf(page, n)))
+    const ok = await page.waitForFunction(() => {
+      const img = document.querySelector('#viewer img[data-testid=viewer-image]')
+      return img && img.complete && img.naturalWidth > 0 && /preview/.test(img.currentSrc) ? img.naturalWidth : false
+    }, null, { timeout: 10_000 }).then((h) => h.jsonValue(), () => 0)
+    check(ok > 0, `${n}: the viewer shows the preview (${ok} px wide)`)
+  }
+  void jpegId
+  // A second visit: every rendition comes from the browser's cache.
+  await page.goto(base + '/#/')
+  await page.waitForSelector('li.tile')
+  await page.goto('about:blank')
+  imageBytes = 0
+  imageReqs.clear()
+  await page.goto(base + '/#/')
+  await page.waitForFunction((n) => [...document.querySelectorAll('li.tile img.pic')].filter((i) => i.complete && i.naturalWidth > 0).length >= n, Object.values(state).filter((v) => v === 'picture').length, { timeout: 10_000 }).catch(() => {})
+  await page.waitForTimeout(300)
+  check(imageBytes === 0, `a reload downloads no image bytes again (${imageBytes} bytes over ${imageReqs.size} image responses: ${[...imageReqs.values()].map((u) => u.slice(0, 90))})`)
+  await ctx.close()
+}
+
 async function main() {
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('web/dist is missing: run npm run build first')
   if (!existsSync(bin)) throw new Error('imgmeta binary not found at ' + bin)
@@ -685,6 +763,8 @@ async function main() {
   await page2.keyboard.press('Enter')
   await page2.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000, state: 'attached' })
   check(true, 'signed in with the keyboard only')
+
+  await previewJourney(browser, base, pageErrors)
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
 }
