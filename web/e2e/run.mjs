@@ -538,6 +538,32 @@ async function main() {
   check(makeNames.sort().join() === 'exiftool_Canon.jpg,pillow_flower.webp', `make filter via the form (got ${makeNames})`)
   await page.screenshot({ path: path.join(shots, 'filtered.png') })
 
+  // Exposure, lens and orientation filters: in the URL, from the form, kept by reload and Back.
+  const isoNames = await galleryAt(page, base, '#/?isoMin=100&isoMax=800')
+  check(isoNames.sort().join() === 'big.jpg,exiftool_Canon.jpg,exiftool_NikonD2Hs.jpg', `ISO 100-800 from the URL (${isoNames})`)
+  check((await page.inputValue('#f-isoMin')) === '100' && (await page.inputValue('#f-isoMax')) === '800', 'the ISO boxes reflect the URL')
+  const squareNames = await galleryAt(page, base, '#/?orientation=landscape')
+  check(squareNames.includes('exiftool_QuickTime.heic') && !squareNames.includes('exiftool_Apple.jpg'), `orientation=landscape (${squareNames})`)
+  await galleryAt(page, base, '#/')
+  await page.fill('#f-exposureMax', '1/100')
+  await page.fill('#f-focalMin', '40')
+  await page.fill('#f-lens', '')
+  await page.click('.filters button[type=submit]')
+  await page.waitForFunction(() => location.hash.includes('focalMin='))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length === 1, null, { timeout: 10_000 }).catch(() => {})
+  const expoHash = new URL(page.url()).hash
+  const expoNames = await tileNames(page)
+  check(/exposureMax=0\.01(&|$)/.test(expoHash) && expoNames.join() === 'exiftool_NikonD2Hs.jpg', `exposure at most 1/100 s and focal length from 40 mm via the form (${expoHash}: ${expoNames})`)
+  await page.reload()
+  await page.waitForSelector('li.tile')
+  check((await page.inputValue('#f-focalMin')) === '40' && (await tileNames(page)).join() === 'exiftool_NikonD2Hs.jpg', 'reload keeps the exposure filters')
+  await page.goBack()
+  await page.waitForFunction(() => !location.hash.includes('focalMin'))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length > 1, null, { timeout: 10_000 }).catch(() => {})
+  check((await page.inputValue('#f-focalMin')) === '' && (await page.locator('li.tile').count()) > 1, 'Back leaves the exposure filters')
+  const badNames = await galleryAt(page, base, '#/?isoMin=lots&bbox=0,95,1,96')
+  check(badNames.length >= 5, `malformed filter values in the URL are dropped, not sent (${badNames.length} images)`)
+
   // Hostile EXIF strings show as inert text.
   await page.goto(base + '/#/')
   await page.waitForSelector('#uploader .uppy-Dashboard')

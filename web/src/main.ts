@@ -6,7 +6,7 @@ import { CognitoAuth } from './auth/cognito'
 import { loadConfig, type AppConfig } from './config'
 import { announce, clear, h } from './ui/dom'
 import { galleryHref, imageHref, parseRoute, type Route } from './state/route'
-import { NO_FILTERS, describeFilters, isFiltered, toListQuery, type Filters } from './state/filters'
+import { NO_FILTERS, RANGES, describeFilters, filterQuery, filterQueryFields, isFiltered, parseFilters, toListQuery, type Filters, type RangeKey } from './state/filters'
 import { groupMetadata, cameraLine, summaryOf, warningsOf } from './meta/groups'
 import { formatBytes, formatValue, shortTakenDate } from './meta/format'
 import { explainFailure, sniffFormat } from './meta/reasons'
@@ -344,6 +344,21 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
   sort.value = f.sort
   const zoom = h('select', { id: 'f-zoom', name: 'zoom' }, h('option', { value: 'day' }, 'Day'), h('option', { value: 'month' }, 'Month'))
   zoom.value = f.zoom
+  // Exposure ranges: two boxes under one legend; a typed fraction (1/250) is read as a number.
+  const bound = (key: RangeKey, label: string) =>
+    h('input', { id: 'f-' + key, name: key, type: 'text', inputmode: 'decimal', value: f[key], 'aria-label': label, autocomplete: 'off', size: 6 })
+  const ranges = RANGES.map((r) =>
+    h('fieldset', { class: 'field range' }, h('legend', null, r.label), bound(r.min, `${r.label} from`), h('span', { 'aria-hidden': 'true' }, '–'), bound(r.max, `${r.label} to`)),
+  )
+  const orientation = h(
+    'select',
+    { id: 'f-orientation', name: 'orientation' },
+    h('option', { value: '' }, 'Any'),
+    h('option', { value: 'landscape' }, 'Landscape'),
+    h('option', { value: 'portrait' }, 'Portrait'),
+    h('option', { value: 'square' }, 'Square'),
+  )
+  orientation.value = f.orientation
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter images', id: 'filters' },
@@ -355,6 +370,8 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
     field('takenFrom', 'Taken from', 'date'),
     field('takenTo', 'Taken to', 'date'),
     h('div', { class: 'field' }, h('label', { for: 'f-hasGps' }, 'Location'), gps),
+    ...ranges,
+    h('div', { class: 'field' }, h('label', { for: 'f-orientation' }, 'Orientation'), orientation),
     h('div', { class: 'field' }, h('label', { for: 'f-sort' }, 'Sort by'), sort),
     h('div', { class: 'field' }, h('label', { for: 'f-zoom' }, 'Group by'), zoom),
     h(
@@ -373,8 +390,12 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
     const d = new FormData(form)
     const s = (k: string) => String(d.get(k) ?? '').trim()
     const hg = s('hasGps')
+    // Through the URL's own parser, so the form and a typed URL read values alike.
+    const extra = parseFilters(new URLSearchParams([...RANGES.flatMap((r) => [[r.min, s(r.min)], [r.max, s(r.max)]]), ['orientation', s('orientation')]]))
     location.hash = galleryHref({
       ...NO_FILTERS,
+      ...filterQueryFields(extra),
+      bbox: f.bbox,
       q: s('q'),
       format: s('format').toUpperCase(),
       make: s('make'),
