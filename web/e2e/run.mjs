@@ -542,6 +542,15 @@ async function main() {
   const isoNames = await galleryAt(page, base, '#/?isoMin=100&isoMax=800')
   check(isoNames.sort().join() === 'big.jpg,exiftool_Canon.jpg,exiftool_NikonD2Hs.jpg', `ISO 100-800 from the URL (${isoNames})`)
   check((await page.inputValue('#f-isoMin')) === '100' && (await page.inputValue('#f-isoMax')) === '800', 'the ISO boxes reflect the URL')
+  // Export what the filters show, as a named download, in both formats.
+  const [csvDl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#export')])
+  const csv = readFileSync(await csvDl.path(), 'utf8').trim().split(/\r?\n/)
+  check(/\.csv$/.test(csvDl.suggestedFilename()) && csv.length === 4 && ['big.jpg', 'exiftool_Canon.jpg', 'exiftool_NikonD2Hs.jpg'].every((n) => csv.some((l) => l.includes(n))),
+    `Export gives the filtered view as CSV (${csvDl.suggestedFilename()}, ${csv.length} lines, header ${csv[0]?.slice(0, 60)})`)
+  await page.selectOption('#export-format', 'ndjson')
+  const [ndDl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#export')])
+  const nd = readFileSync(await ndDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  check(/\.ndjson$/.test(ndDl.suggestedFilename()) && nd.length === 3, `and as NDJSON (${ndDl.suggestedFilename()}, ${nd.length} records)`)
   const squareNames = await galleryAt(page, base, '#/?orientation=landscape')
   check(squareNames.includes('exiftool_QuickTime.heic') && !squareNames.includes('exiftool_Apple.jpg'), `orientation=landscape (${squareNames})`)
   await galleryAt(page, base, '#/')

@@ -6,7 +6,7 @@ import { CognitoAuth } from './auth/cognito'
 import { loadConfig, type AppConfig } from './config'
 import { announce, clear, h } from './ui/dom'
 import { galleryHref, imageHref, parseRoute, type Route } from './state/route'
-import { NO_FILTERS, RANGES, describeFilters, filterQuery, filterQueryFields, isFiltered, parseFilters, toListQuery, type Filters, type RangeKey } from './state/filters'
+import { NO_FILTERS, RANGES, describeFilters, filterQuery, filterQueryFields, isFiltered, parseFilters, toExportQuery, exportFilename, toListQuery, type Filters, type RangeKey } from './state/filters'
 import { groupMetadata, cameraLine, summaryOf, warningsOf } from './meta/groups'
 import { formatBytes, formatValue, shortTakenDate } from './meta/format'
 import { explainFailure, sniffFormat } from './meta/reasons'
@@ -426,6 +426,8 @@ function buildGallery(f: Filters): GalleryView {
   const selected = new Set<string>()
   const delSel = h('button', { type: 'button', class: 'btn danger', disabled: true, id: 'delete-selected' }, 'Delete selected')
   const selAll = h('button', { type: 'button', class: 'btn', id: 'select-all' }, 'Select all')
+  const exportFormat = h('select', { id: 'export-format', 'aria-label': 'Export format' }, h('option', { value: 'csv' }, 'CSV'), h('option', { value: 'ndjson' }, 'NDJSON'))
+  const exportBtn = h('button', { type: 'button', class: 'btn', id: 'export' }, isFiltered(f) ? 'Export these' : 'Export all')
   const uploadBox = h('div', { id: 'uploader', class: 'uploader' })
   const notes = h('ul', { class: 'upload-notes', id: 'upload-notes', 'aria-live': 'polite' })
   const uploadSection = h('section', { class: 'upload-section', id: 'upload-section', 'aria-label': 'Upload' }, uploadBox, notes)
@@ -443,7 +445,7 @@ function buildGallery(f: Filters): GalleryView {
     uploadSection,
     filterBox,
     desc ? h('p', { class: 'hint' }, 'Showing: ' + desc) : null,
-    h('div', { class: 'toolbar' }, selAll, delSel),
+    h('div', { class: 'toolbar' }, selAll, delSel, h('span', { class: 'export' }, exportFormat, exportBtn)),
     notice,
     h('div', { class: 'timeline-wrap' }, timeline, scrubber),
     empty,
@@ -665,6 +667,26 @@ function buildGallery(f: Filters): GalleryView {
     const all = order.length > 0 && order.every((i) => selected.has(i.imageId))
     for (const i of order) ctx.onToggle(i.imageId, !all, false)
     selAll.textContent = all ? 'Select all' : 'Select none'
+  })
+  // The export: the bearer token goes in a header, so the file comes through fetch and is
+  // handed to the browser as a blob with a name.
+  exportBtn.addEventListener('click', async () => {
+    const format = exportFormat.value === 'ndjson' ? 'ndjson' : 'csv'
+    exportBtn.disabled = true
+    notice.className = 'notice'
+    notice.textContent = 'Exporting…'
+    try {
+      const { blob, filename } = await api.exportImages(toExportQuery(f, format), signal)
+      saveBlob(blob, safeName(filename ?? exportFilename(format)))
+      notice.textContent = `Exported ${formatBytes(blob.size)} as ${format.toUpperCase()}.`
+    } catch (e) {
+      if (signal.aborted) return
+      notice.className = 'notice error'
+      notice.textContent = 'The export failed: ' + describeError(e)
+    } finally {
+      exportBtn.disabled = false
+      announce(notice.textContent ?? '')
+    }
   })
   delSel.addEventListener('click', async () => {
     const ids = [...selected]

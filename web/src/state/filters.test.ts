@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import {
   NO_FILTERS,
+  toExportQuery,
+  exportFilename,
   parseNumber,
   parseBbox,
   describeFilters,
@@ -230,5 +232,15 @@ describe('exposure, orientation and area filters', () => {
   })
   it('describes them', () => {
     expect(describeFilters(parseFilters('isoMin=100&isoMax=400&fMax=2.8&orientation=portrait'))).toBe('ISO 100–400, aperture at most f/2.8, portrait')
+  })
+})
+
+describe('export', () => {
+  it('sends the view\'s filters with the file type renamed', () => {
+    expect(toExportQuery(parseFilters('format=heic&make=canon&isoMin=100&sort=uploaded'), 'csv')).toEqual({ format: 'csv', fileType: 'HEIC', make: 'canon', isoMin: 100 })
+    expect(toExportQuery(NO_FILTERS, 'ndjson')).toEqual({ format: 'ndjson' })
+  })
+  it('names the file by date', () => {
+    expect(exportFilename('ndjson', new Date('2026-12-06T01:00:00Z'))).toBe('imgmeta-export-2026-12-06.ndjson')
   })
 })

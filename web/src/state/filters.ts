@@ -1,4 +1,4 @@
-import type { ImageStatus, ListQuery } from '../api/client'
+import type { ExportQuery, ImageStatus, ListQuery } from '../api/client'
 
 // The gallery's filters live in the URL (the part after #/?), so that a view can be
 // bookmarked, shared and reached with Back. Parsing is forgiving: a value that makes no
@@ -241,4 +241,18 @@ export function filterQueryFields(f: Filters): Pick<Filters, RangeKey | 'orienta
     out[r.max] = f[r.max]
   }
   return out
+}
+
+/** The export of what a view shows: the same filters, with the file-type filter under its
+ *  export name (`format` there is the export's own format). */
+export function toExportQuery(f: Filters, format: 'csv' | 'ndjson'): ExportQuery {
+  const { limit: _l, cursor: _c, sort: _s, format: fileType, ...rest } = toListQuery(f, null, 1)
+  const q: ExportQuery = { ...rest, format }
+  if (fileType) q.fileType = fileType
+  return q
+}
+
+/** The download's file name: `imgmeta-export-2026-12-06.csv`. */
+export function exportFilename(format: 'csv' | 'ndjson', now = new Date()): string {
+  return `imgmeta-export-${now.toISOString().slice(0, 10)}.${format}`
 }
