@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,6 +64,7 @@ async function cleanup() {
       })
     })
   }
+  tileServer?.close()
   rmSync(tmp, { recursive: true, force: true })
 }
 
@@ -77,11 +79,31 @@ function freePort() {
   })
 }
 
+// No internet in the journey: the map's tiles come from this loopback server, one small PNG
+// for every /z/x/y.png.
+let tileServer = null
+let tileRequests = 0
+async function startTileServer() {
+  const png = readFileSync(path.join(corpus, 'png/libpng_basn2c08.png'))
+  tileServer = createHttpServer((req, res) => {
+    if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url ?? '')) {
+      res.writeHead(404).end()
+      return
+    }
+    tileRequests++
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, 'Cache-Control': 'max-age=3600' }).end(png)
+  })
+  await new Promise((r) => tileServer.listen(0, '127.0.0.1', r))
+  return `http://127.0.0.1:${tileServer.address().port}`
+}
+
 async function startServer() {
+  const tiles = await startTileServer()
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(tmp, 'data'), '--web', dist,
-    '--multipart-threshold', String(MULTIPART_THRESHOLD), '--part-size', String(PART_SIZE)], {
+    '--multipart-threshold', String(MULTIPART_THRESHOLD), '--part-size', String(PART_SIZE),
+    '--map-tile-url', tiles + '/{z}/{x}/{y}.png', '--map-attribution', 'Journey tiles https://example.org/tiles'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let errText = ''
@@ -328,6 +350,89 @@ async function previewJourney(browser, base, pageErrors) {
   await page.waitForFunction((n) => [...document.querySelectorAll('li.tile img.pic')].filter((i) => i.complete && i.naturalWidth > 0).length >= n, Object.values(state).filter((v) => v === 'picture').length, { timeout: 10_000 }).catch(() => {})
   await page.waitForTimeout(300)
   check(imageBytes === 0, `a reload downloads no image bytes again (${imageBytes} bytes over ${imageReqs.size} image responses: ${[...imageReqs.values()].map((u) => u.slice(0, 90))})`)
+  await ctx.close()
+}
+
+/** The map: clustered markers from GET /api/locations, a popup whose file name is text, and the
+ *  visible area (bbox=) carried to the gallery. */
+async function mapJourney(browser, base, pageErrors) {
+  const picks = ['jpeg/exiftool_Apple.jpg', 'jpeg/exiftool_GoPro.jpg', 'jpeg/exiftool_Google.jpg', 'jpeg/exiftool_NikonD2Hs.jpg']
+  const files = picks.map((rel) => {
+    const dst = path.join(tmp, 'files', 'map-' + path.basename(rel))
+    copyFileSync(path.join(corpus, rel), dst)
+    return dst
+  })
+  // A located JPEG whose file name is markup (a byte after its end changes its SHA-256).
+  const hostileName = '<img src=x onerror="window.__xss=4">.jpg'
+  const hostileFile = path.join(tmp, 'files', hostileName)
+  writeFileSync(hostileFile, Buffer.concat([readFileSync(path.join(corpus, 'jpeg/exiftool_GPS.jpg')), Buffer.from([0])]))
+  files.push(hostileFile)
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => { log('page error', e.stack); pageErrors.push(String(e).slice(0, 600)) })
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
+  })
+  await signUp(page, base, 'dave', 'maps and places 1')
+  await upload(page, files)
+  await waitSettled(page, files.map((f) => path.basename(f)))
+  const hostileId = await apiId(page, base, hostileName)
+  check(!!hostileId, 'the file named with markup is uploaded under that name')
+
+  await page.click('#tab-map')
+  await page.waitForFunction(() => /photos? with a location/.test(document.querySelector('[data-testid=map-status]')?.textContent ?? ''), null, { timeout: 15_000 })
+  const status = await page.textContent('[data-testid=map-status]')
+  check(status === '4 photos with a location.', `the map counts the located photos (${status})`)
+  await page.waitForSelector('img.leaflet-tile-loaded', { timeout: 10_000 }).catch(() => {})
+  check(tileRequests > 0 && (await page.locator('img.leaflet-tile-loaded').count()) > 0, `tiles come from the configured server (${tileRequests} requests)`)
+  check(/Journey tiles/.test((await page.textContent('[data-testid=map-attribution]')) ?? '') && (await page.getAttribute('[data-testid=map-attribution] a', 'href')) === 'https://example.org/tiles',
+    'the attribution from config.json, its URL a link')
+  const clusters = await page.locator('.marker-cluster').allTextContents()
+  check(clusters.some((c) => Number(c) >= 2), `nearby photos are clustered (${clusters})`)
+  await page.screenshot({ path: path.join(shots, 'map.png') })
+
+  // Only the north of England: the hostile-named photo alone; its popup names it as text.
+  await page.goto(base + '/#/map?bbox=-2.5,54.6,-1.3,55.4')
+  await page.waitForSelector('.leaflet-marker-icon.map-pin', { timeout: 10_000 })
+  await page.locator('.leaflet-marker-icon.map-pin').first().click()
+  await page.waitForSelector('[data-testid=map-popup] [data-testid=map-name]', { timeout: 10_000 })
+  const popName = await page.textContent('[data-testid=map-popup] [data-testid=map-name]')
+  check(popName === hostileName, `the popup shows the file name as text (${popName})`)
+  const popPic = await page.evaluate(() => {
+    const p = document.querySelector('[data-testid=map-popup]')
+    return { img: !!p?.querySelector('img.pic'), placeholder: p?.querySelector('[data-testid=placeholder]')?.textContent ?? null }
+  })
+  check(popPic.img || !!popPic.placeholder, `the popup has the thumbnail or the labelled placeholder (${JSON.stringify(popPic)})`)
+  check((await page.evaluate(() => window.__xss)) === undefined && (await page.locator('body img[src=x]').count()) === 0, 'no markup from the file name ran')
+  await page.screenshot({ path: path.join(shots, 'map-popup.png') })
+  await page.click('[data-testid=map-popup] a.map-open')
+  await page.waitForSelector('#viewer [data-testid=detail-filename]', { timeout: 10_000 })
+  check(page.url().includes(hostileId), 'the popup opens the viewer')
+
+  // The visible area filters the gallery; zooming out widens it.
+  await page.goto(base + '/#/map?bbox=-2.5,54.6,-1.3,55.4')
+  await page.waitForSelector('.leaflet-marker-icon')
+  await page.click('#map-to-gallery')
+  await page.waitForFunction(() => location.hash.startsWith('#/?') && location.hash.includes('bbox='))
+  await page.waitForSelector('li.tile')
+  const inArea = await tileNames(page)
+  check(inArea.length === 1 && inArea[0] === hostileName, `the gallery shows the map's area (${inArea})`)
+  await page.click('#tab-map')
+  await page.waitForSelector('.leaflet-control-zoom-out')
+  const before = new URL(page.url()).hash
+  for (let i = 0; i < 3; i++) {
+    await page.click('.leaflet-control-zoom-out')
+    await page.waitForTimeout(350)
+  }
+  const after = new URL(page.url()).hash
+  check(after.startsWith('#/map?') && after.includes('bbox=') && after !== before, `zooming out writes the new area to the URL (${after})`)
+  await page.click('#map-to-gallery')
+  await page.waitForFunction(() => location.hash.startsWith('#/?'))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length >= 2, null, { timeout: 10_000 }).catch(() => {})
+  const wider = await tileNames(page)
+  check(wider.includes('map-exiftool_Apple.jpg') && wider.includes(hostileName) && !wider.includes('map-exiftool_GoPro.jpg'), `a wider area, more photos, still not New York (${wider})`)
+  const apiArea = await (await apiAs(page, base, '/api/locations?bbox=-2.5,54.6,-1.3,55.4')).json()
+  check(apiArea.items.length === 1 && apiArea.items[0].imageId === hostileId, 'the API answers the same area')
   await ctx.close()
 }
 
@@ -800,6 +905,7 @@ async function main() {
   check(true, 'signed in with the keyboard only')
 
   await previewJourney(browser, base, pageErrors)
+  await mapJourney(browser, base, pageErrors)
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
 }

@@ -5,7 +5,7 @@ import { LocalAuth } from './auth/local'
 import { CognitoAuth } from './auth/cognito'
 import { loadConfig, type AppConfig } from './config'
 import { announce, clear, h } from './ui/dom'
-import { galleryHref, imageHref, parseRoute, type Route } from './state/route'
+import { galleryHref, imageHref, mapHref, parseRoute, type Route } from './state/route'
 import { NO_FILTERS, RANGES, describeFilters, filterQuery, filterQueryFields, isFiltered, parseFilters, toExportQuery, exportFilename, toListQuery, type Filters, type RangeKey } from './state/filters'
 import { groupMetadata, cameraLine, summaryOf, warningsOf } from './meta/groups'
 import { formatBytes, formatValue, shortTakenDate } from './meta/format'
@@ -440,6 +440,7 @@ function buildGallery(f: Filters): GalleryView {
       'div',
       { class: 'gallery-head' },
       h('h1', null, 'Your images ', count),
+      viewTabs('gallery', f),
       h('div', { class: 'folds' }, foldButton('Upload', uploadSection, !narrow), foldButton(isFiltered(f) ? 'Filters (on)' : 'Filters', filterBox, !narrow)),
     ),
     uploadSection,
@@ -1078,6 +1079,52 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
 
 let lastRoute: Route['name'] | null = null
 
+/** Gallery and Map, as two links carrying the same filters. */
+function viewTabs(current: 'gallery' | 'map', f: Filters) {
+  const tab = (name: 'gallery' | 'map', label: string, href: string) =>
+    h('a', { href, class: 'tab' + (name === current ? ' current' : ''), 'aria-current': name === current ? 'page' : null, id: 'tab-' + name }, label)
+  return h('nav', { class: 'tabs', 'aria-label': 'Views' }, tab('gallery', 'Gallery', galleryHref(f)), tab('map', 'Map', mapHref(f)))
+}
+
+async function mapScreen(f: Filters, signal: AbortSignal) {
+  const status = h('p', { class: 'notice', role: 'status', 'data-testid': 'map-status' }, 'Loading the map…')
+  const toGallery = h('a', { class: 'btn', id: 'map-to-gallery', href: galleryHref(f) }, f.bbox ? 'Show this area in the gallery' : 'Show in the gallery')
+  const desc = describeFilters({ ...f, bbox: '' })
+  const box = h('div', { class: 'map-box' })
+  main.replaceChildren(
+    h('div', { class: 'gallery-head' }, h('h1', null, 'Map'), viewTabs('map', f)),
+    ...(desc ? [h('p', { class: 'hint' }, 'Showing: ' + desc)] : []),
+    h('div', { class: 'toolbar' }, toGallery),
+    status,
+    box,
+  )
+  try {
+    const { showMap } = await import('./ui/map')
+    if (signal.aborted) return
+    const { count } = await showMap(box, {
+      api,
+      tiles: config.mapTiles,
+      filters: f,
+      signal,
+      imageHref: (id) => imageHref(id, f),
+      onArea(bbox) {
+        if (signal.aborted) return
+        const next = { ...f, bbox }
+        f = next
+        toGallery.setAttribute('href', galleryHref(next))
+        toGallery.textContent = 'Show this area in the gallery'
+        // The same view, another area: replace, so Back leaves the map rather than stepping through pans.
+        history.replaceState(history.state, '', mapHref(next))
+      },
+    })
+    status.textContent = count === 1 ? '1 photo with a location.' : `${count} photos with a location.`
+  } catch (e) {
+    if (signal.aborted) return
+    status.className = 'notice error'
+    status.textContent = 'The map could not be loaded: ' + describeError(e)
+  }
+}
+
 async function route() {
   const r: Route = parseRoute(location.hash)
   const from = lastRoute
@@ -1091,6 +1138,9 @@ async function route() {
     return
   }
   if (r.name === 'gallery' || r.name === 'image') {
+    // Leaving the map (or a sign-in screen) ends whatever it had running.
+    pageAbort?.abort()
+    pageAbort = null
     const key = galleryHref(r.filters)
     const same = gallery !== null && gallery.key === key && !gallery.abort.signal.aborted
     if (r.name === 'gallery') {
@@ -1116,6 +1166,10 @@ async function route() {
     case 'signup':
       setTitle(r.name === 'signin' ? 'Sign in' : 'Create an account')
       authScreen(r.name)
+      break
+    case 'map':
+      setTitle('Map')
+      void mapScreen(r.filters, pageAbort.signal)
       break
     default:
       setTitle('Not found')
