@@ -404,6 +404,7 @@ async function mapJourney(browser, base, pageErrors) {
   })
   check(popPic.img || !!popPic.placeholder, `the popup has the thumbnail or the labelled placeholder (${JSON.stringify(popPic)})`)
   check((await page.evaluate(() => window.__xss)) === undefined && (await page.locator('body img[src=x]').count()) === 0, 'no markup from the file name ran')
+  await page.waitForTimeout(300)
   await page.screenshot({ path: path.join(shots, 'map-popup.png') })
   await page.click('[data-testid=map-popup] a.map-open')
   await page.waitForSelector('#viewer [data-testid=detail-filename]', { timeout: 10_000 })
