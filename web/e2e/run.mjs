@@ -390,6 +390,7 @@ async function mapJourney(browser, base, pageErrors) {
   const clusters = await page.locator('.marker-cluster').allTextContents()
   check(clusters.some((c) => Number(c) >= 2), `nearby photos are clustered (${clusters})`)
   await page.screenshot({ path: path.join(shots, 'map.png') })
+  await axeCheck(page, 'map')
 
   // Only the north of England: the hostile-named photo alone; its popup names it as text.
   await page.goto(base + '/#/map?bbox=-2.5,54.6,-1.3,55.4')
