@@ -860,7 +860,7 @@ async function main() {
   await page.keyboard.press('Escape')
   await page.waitForSelector('#viewer', { state: 'detached' })
   await page.click('button.fold[aria-controls=filter-box]')
-  check(await page.isVisible('#f-make'), 'phone: the Filters button unfolds the filters')
+  check(await page.isVisible('#f-make') && (await page.isVisible('#f-isoMin')) && (await page.isVisible('#f-orientation')), 'phone: the Filters button unfolds the filters, exposure and orientation included')
   await page.setViewportSize({ width: 1280, height: 900 })
 
   // A second user sees none of alice's images, and not by id either.

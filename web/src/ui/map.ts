@@ -6,6 +6,7 @@ import type { ApiClient, Image, LocationQuery } from '../api/client'
 import { toExportQuery, type Filters } from '../state/filters'
 import { pictureOf } from '../state/pictures'
 import { h } from './dom'
+import { attributionNodes, boundsToBbox } from './mapArea'
 
 // The map view (loaded only when opened): the located images matching the view's filters,
 // clustered, from GET /api/locations page by page. A marker's popup is built with DOM calls
@@ -24,33 +25,6 @@ export interface MapOptions {
 
 const MAX_PAGES = 200
 const PAGE = 1000
-
-/** Attribution text with its http(s) URLs as links, built without markup. */
-export function attributionNodes(text: string): (Node | string)[] {
-  const out: (Node | string)[] = []
-  let last = 0
-  for (const m of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
-    out.push(text.slice(last, m.index))
-    out.push(h('a', { href: m[0], target: '_blank', rel: 'noopener noreferrer' }, m[0].replace(/^https?:\/\//, '')))
-    last = (m.index ?? 0) + m[0].length
-  }
-  out.push(text.slice(last))
-  return out.filter((x) => x !== '')
-}
-
-/** Six decimals are 0.1 m: enough for an area, short in a URL. */
-export function boundsToBbox(b: { getWest(): number; getSouth(): number; getEast(): number; getNorth(): number }): string {
-  const clamp = (v: number, m: number) => Math.max(-m, Math.min(m, v))
-  const r = (v: number) => Number(v.toFixed(6))
-  let w = b.getWest()
-  let e = b.getEast()
-  if (e - w >= 360) [w, e] = [-180, 180]
-  else {
-    w = ((((w + 180) % 360) + 360) % 360) - 180
-    e = ((((e + 180) % 360) + 360) % 360) - 180
-  }
-  return [r(w), r(clamp(b.getSouth(), 90)), r(e), r(clamp(b.getNorth(), 90))].join(',')
-}
 
 function popupContent(api: ApiClient, id: string, href: string, signal: AbortSignal): HTMLElement {
   const box = h('div', { class: 'map-popup', 'data-testid': 'map-popup', 'data-id': id }, h('p', null, 'Loading…'))
