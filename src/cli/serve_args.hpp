@@ -66,6 +66,9 @@ struct ServeArgs {
   bool trust_proxy = false;
   bool sync_normal = false;
   std::string csp_connect_src;
+  // The web app's map tiles (config.json's mapTiles); the tile host is allowed in img-src.
+  std::string map_tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  std::string map_attribution = "© OpenStreetMap contributors https://www.openstreetmap.org/copyright";
   std::string log_level = "info";
 };
 

@@ -373,6 +373,18 @@ Command add_serve_command(CLI::App& app) {
                 "SQLite synchronous=NORMAL: faster commits that survive a process crash but not power loss")
       ->envname("IMGMETA_SYNC_NORMAL")->capture_default_str();
   opt("--csp-connect-src", a.csp_connect_src, "IMGMETA_CSP_CONNECT_SRC", "Extra origins the web app may connect to (space-separated)");
+  // A tile URL lands in the CSP: an http(s) URL with nothing that could end a CSP directive.
+  const CLI::Validator tile_url(
+      [](std::string& v) -> std::string {
+        bool scheme = v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+        if (!scheme || v.size() > 500 || v.find_first_of(" \t\r\n;,'\"") != std::string::npos)
+          return "an http:// or https:// tile URL such as https://tile.example.org/{z}/{x}/{y}.png";
+        return {};
+      },
+      "URL");
+  opt("--map-tile-url", a.map_tile_url, "IMGMETA_MAP_TILE_URL", "Map tile URL template ({z}/{x}/{y}, optional {s}) the web app's map loads")
+      ->check(tile_url);
+  opt("--map-attribution", a.map_attribution, "IMGMETA_MAP_ATTRIBUTION", "Attribution text shown on the map (links written as plain URLs)");
   opt("--log-level", a.log_level, "IMGMETA_LOG_LEVEL", "Lowest level logged: debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   sub->footer(

@@ -138,8 +138,10 @@ int run_serve_local(ServeContext& ctx) {
                           {"auth", sign_in->web_auth},
                           {"maxUploadSize", a.max_upload_size},
                           {"multipartThreshold", a.multipart_threshold},
-                          {"partSize", a.part_size}};
+                          {"partSize", a.part_size},
+                          {"mapTiles", {{"url", a.map_tile_url}, {"attribution", a.map_attribution}}}};
   ctx.server.set_web_config(web_config.dump());
+  ctx.server.add_img_src(a.map_tile_url);
   ctx.server.add_connect_src(sign_in->connect_origin);
 
   http::LocalServerDeps ld{&api, blobs->get(), metadata->get(), &outbox, &metrics, {}};

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -201,7 +202,8 @@ struct LocalServer::Impl {
     std::string self_plus = "'self'";
     if (!options.public_base_url.empty()) self_plus += " " + options.public_base_url;
     if (!options.csp_connect_src.empty()) self_plus += " " + options.csp_connect_src;
-    csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + self_plus +
+    std::string img = self_plus + (options.csp_img_src.empty() ? "" : " " + options.csp_img_src);
+    csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + img +
           " blob: data:; connect-src " + self_plus +
           "; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; worker-src 'self' blob:";
   }
@@ -1098,6 +1100,18 @@ void LocalServer::add_connect_src(const std::string& origin) {
   auto& c = impl_->options.csp_connect_src;
   if (origin.empty() || (" " + c + " ").find(" " + origin + " ") != std::string::npos) return;
   c += c.empty() ? origin : " " + origin;
+}
+
+void LocalServer::add_img_src(const std::string& url) {
+  // scheme://host[:port] of the template; a `{s}` subdomain placeholder becomes a wildcard.
+  auto at = url.find("://");
+  if (at == std::string::npos) return;
+  std::string origin = url.substr(0, url.find('/', at + 3));
+  if (auto s = origin.find("{s}"); s != std::string::npos) origin.replace(s, 3, "*");
+  for (char c : origin)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '-' || c == '*' || c == '[' || c == ']')) return;
+  auto& i = impl_->options.csp_img_src;
+  if ((" " + i + " ").find(" " + origin + " ") == std::string::npos) i += i.empty() ? origin : " " + origin;
 }
 
 Result<int> LocalServer::bind() {

@@ -53,6 +53,7 @@ struct LocalServerOptions {
   bool trust_proxy = false;         // take the client address from X-Forwarded-For
   std::string public_base_url;      // where clients reach us (for CSP); set after bind
   std::string csp_connect_src;      // extra connect-src origins (identity provider, API)
+  std::string csp_img_src;          // extra img-src origins (map tiles)
   std::string web_config_json;      // /config.json when the web dir has none
   uint64_t max_blob_body = 64ull << 20;  // largest PUT body (single upload or part)
   int read_timeout_s = 30;          // a body must progress, a response be taken, within this
@@ -86,6 +87,8 @@ class LocalServer {
   // (S3, Cognito); call before serve().
   void set_web_config(std::string json);
   void add_connect_src(const std::string& origin);
+  // Allows the origin of this URL (a map tile template; `{s}` becomes `*`) in img-src.
+  void add_img_src(const std::string& url);
   // Serves until stop(); in-flight requests finish before it returns.
   Status serve(LocalServerDeps deps);
   // Thread-safe: stops accepting; serve() returns when the requests in flight are done.

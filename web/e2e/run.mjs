@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,6 +64,7 @@ async function cleanup() {
       })
     })
   }
+  tileServer?.close()
   rmSync(tmp, { recursive: true, force: true })
 }
 
@@ -77,11 +79,31 @@ function freePort() {
   })
 }
 
+// No internet in the journey: the map's tiles come from this loopback server, one small PNG
+// for every /z/x/y.png.
+let tileServer = null
+let tileRequests = 0
+async function startTileServer() {
+  const png = readFileSync(path.join(corpus, 'png/libpng_basn2c08.png'))
+  tileServer = createHttpServer((req, res) => {
+    if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url ?? '')) {
+      res.writeHead(404).end()
+      return
+    }
+    tileRequests++
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, 'Cache-Control': 'max-age=3600' }).end(png)
+  })
+  await new Promise((r) => tileServer.listen(0, '127.0.0.1', r))
+  return `http://127.0.0.1:${tileServer.address().port}`
+}
+
 async function startServer() {
+  const tiles = await startTileServer()
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(tmp, 'data'), '--web', dist,
-    '--multipart-threshold', String(MULTIPART_THRESHOLD), '--part-size', String(PART_SIZE)], {
+    '--multipart-threshold', String(MULTIPART_THRESHOLD), '--part-size', String(PART_SIZE),
+    '--map-tile-url', tiles + '/{z}/{x}/{y}.png', '--map-attribution', 'Journey tiles https://example.org/tiles'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let errText = ''
@@ -251,6 +273,169 @@ async function apiAs(page, base, p) {
 async function apiId(page, base, name) {
   const list = await (await apiAs(page, base, '/api/images?limit=100')).json()
   return list.items.find((i) => i.filename === name)?.imageId
+}
+
+/** Previews in the browser: one image of each kind the renditions cover, a fresh user so that
+ *  the bytes counted are this gallery's alone (Chromium's Network events through CDP). */
+async function previewJourney(browser, base, pageErrors) {
+  const raw = process.env.IMGMETA_RAW ?? path.join(shared, 'raw', 'corpus')
+  const picks = [path.join(corpus, 'jpeg/mei_Apple_iPhone_5.jpg'), path.join(corpus, 'heif/ianare_mobile_iphone_13_pro_max.HEIC'),
+    path.join(corpus, 'avif/libheif_example.avif'), path.join(corpus, 'png/pillow_exif.png'),
+    path.join(corpus, 'tiff/pillow_tiff_adobe_deflate.tif'), path.join(raw, 'exiftool_DNG.dng'), path.join(raw, 'exiftool_Nikon.nef')]
+  const files = picks.map((src) => {
+    const dst = path.join(tmp, 'files', 'pv-' + path.basename(src))
+    copyFileSync(src, dst)
+    return dst
+  })
+  const names = files.map((f) => path.basename(f))
+  const rawNames = names.filter((n) => /\.(dng|nef)$/i.test(n))
+  const originals = files.reduce((a, f) => a + readFileSync(f).length, 0)
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('dialog', (d) => void d.accept())
+  const cdp = await ctx.newCDPSession(page)
+  await cdp.send('Network.enable')
+  const imageReqs = new Map()
+  let imageBytes = 0
+  cdp.on('Network.responseReceived', (e) => { if (e.type === 'Image' && !e.response.url.startsWith('data:')) imageReqs.set(e.requestId, `${e.response.status} ${e.response.fromDiskCache ? 'disk ' : ''}${e.response.url}`) })
+  cdp.on('Network.loadingFinished', (e) => { if (imageReqs.has(e.requestId)) imageBytes += e.encodedDataLength })
+  await signUp(page, base, 'carol', 'previews please 1')
+  await upload(page, files)
+  await waitSettled(page, names, 90_000)
+  // Every tile ends with a decoded thumbnail or, only for a raw whose embedded preview is a
+  // stub, the labelled placeholder.
+  const tileState = () => page.evaluate((names) => Object.fromEntries(names.map((n) => {
+    const t = [...document.querySelectorAll('li.tile')].find((x) => x.querySelector('.name')?.textContent === n)
+    const img = t?.querySelector('img.pic')
+    if (img && img.complete && img.naturalWidth > 0) return [n, 'picture']
+    const ph = t?.querySelector('[data-testid=placeholder]')?.textContent ?? ''
+    return [n, t?.dataset.preview === 'pending' || /being made|Processing/.test(ph) || (img && !img.complete) ? 'waiting' : 'placeholder:' + ph]
+  })), names)
+  let state = {}
+  for (let i = 0; i < 240; i++) {
+    state = await tileState()
+    if (Object.values(state).every((v) => v !== 'waiting')) break
+    // Thumbnails load lazily: bring the waiting ones into view.
+    const waiting = names.filter((n) => state[n] === 'waiting')
+    await page.evaluate((w) => [...document.querySelectorAll('li.tile')].find((x) => w.includes(x.querySelector('.name')?.textContent))?.scrollIntoView(), waiting)
+    await page.waitForTimeout(250)
+  }
+  log('preview tiles', JSON.stringify(state))
+  for (const n of names) {
+    if (rawNames.includes(n)) check(state[n] === 'picture' || /^placeholder:No preview/.test(state[n]), `raw ${n}: a picture or a labelled placeholder (${state[n]})`)
+    else check(state[n] === 'picture', `${n}: the tile shows a decoded thumbnail (${state[n]})`)
+  }
+  await page.screenshot({ path: path.join(shots, 'previews.png') })
+  const firstVisit = imageBytes
+  check(firstVisit > 0 && firstVisit * 4 < originals, `the gallery downloads ${firstVisit} image bytes for ${originals} bytes of originals (${(firstVisit / originals).toFixed(3)}x)`)
+  // The viewer shows the preview (a picture larger than the thumbnail) for the decodable kinds.
+  const jpegId = await idOf(page, 'pv-mei_Apple_iPhone_5.jpg')
+  for (const n of names.filter((x) => state[x] === 'picture')) {
+    await page.goto(base + '/#/images/' + (await idOf(page, n)))
+    const ok = await page.waitForFunction(() => {
+      const img = document.querySelector('#viewer img[data-testid=viewer-image]')
+      return img && img.complete && img.naturalWidth > 0 && /preview/.test(img.currentSrc) ? img.naturalWidth : false
+    }, null, { timeout: 10_000 }).then((h) => h.jsonValue(), () => 0)
+    check(ok > 0, `${n}: the viewer shows the preview (${ok} px wide)`)
+  }
+  void jpegId
+  // A second visit: every rendition comes from the browser's cache.
+  await page.goto(base + '/#/')
+  await page.waitForSelector('li.tile')
+  await page.goto('about:blank')
+  imageBytes = 0
+  imageReqs.clear()
+  await page.goto(base + '/#/')
+  await page.waitForFunction((n) => [...document.querySelectorAll('li.tile img.pic')].filter((i) => i.complete && i.naturalWidth > 0).length >= n, Object.values(state).filter((v) => v === 'picture').length, { timeout: 10_000 }).catch(() => {})
+  await page.waitForTimeout(300)
+  check(imageBytes === 0, `a reload downloads no image bytes again (${imageBytes} bytes over ${imageReqs.size} image responses: ${[...imageReqs.values()].map((u) => u.slice(0, 90))})`)
+  await ctx.close()
+}
+
+/** The map: clustered markers from GET /api/locations, a popup whose file name is text, and the
+ *  visible area (bbox=) carried to the gallery. */
+async function mapJourney(browser, base, pageErrors) {
+  const picks = ['jpeg/exiftool_Apple.jpg', 'jpeg/exiftool_GoPro.jpg', 'jpeg/exiftool_Google.jpg', 'jpeg/exiftool_NikonD2Hs.jpg']
+  const files = picks.map((rel) => {
+    const dst = path.join(tmp, 'files', 'map-' + path.basename(rel))
+    copyFileSync(path.join(corpus, rel), dst)
+    return dst
+  })
+  // A located JPEG whose file name is markup (a byte after its end changes its SHA-256).
+  const hostileName = '<img src=x onerror="window.__xss=4">.jpg'
+  const hostileFile = path.join(tmp, 'files', hostileName)
+  writeFileSync(hostileFile, Buffer.concat([readFileSync(path.join(corpus, 'jpeg/exiftool_GPS.jpg')), Buffer.from([0])]))
+  files.push(hostileFile)
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => { log('page error', e.stack); pageErrors.push(String(e).slice(0, 600)) })
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
+  })
+  await signUp(page, base, 'dave', 'maps and places 1')
+  await upload(page, files)
+  await waitSettled(page, files.map((f) => path.basename(f)))
+  const hostileId = await apiId(page, base, hostileName)
+  check(!!hostileId, 'the file named with markup is uploaded under that name')
+
+  await page.click('#tab-map')
+  await page.waitForFunction(() => /photos? with a location/.test(document.querySelector('[data-testid=map-status]')?.textContent ?? ''), null, { timeout: 15_000 })
+  const status = await page.textContent('[data-testid=map-status]')
+  check(status === '4 photos with a location.', `the map counts the located photos (${status})`)
+  await page.waitForSelector('img.leaflet-tile-loaded', { timeout: 10_000 }).catch(() => {})
+  check(tileRequests > 0 && (await page.locator('img.leaflet-tile-loaded').count()) > 0, `tiles come from the configured server (${tileRequests} requests)`)
+  check(/Journey tiles/.test((await page.textContent('[data-testid=map-attribution]')) ?? '') && (await page.getAttribute('[data-testid=map-attribution] a', 'href')) === 'https://example.org/tiles',
+    'the attribution from config.json, its URL a link')
+  const clusters = await page.locator('.marker-cluster').allTextContents()
+  check(clusters.some((c) => Number(c) >= 2), `nearby photos are clustered (${clusters})`)
+  await page.screenshot({ path: path.join(shots, 'map.png') })
+  await axeCheck(page, 'map')
+
+  // Only the north of England: the hostile-named photo alone; its popup names it as text.
+  await page.goto(base + '/#/map?bbox=-2.5,54.6,-1.3,55.4')
+  await page.waitForSelector('.leaflet-marker-icon.map-pin', { timeout: 10_000 })
+  await page.locator('.leaflet-marker-icon.map-pin').first().click()
+  await page.waitForSelector('[data-testid=map-popup] [data-testid=map-name]', { timeout: 10_000 })
+  const popName = await page.textContent('[data-testid=map-popup] [data-testid=map-name]')
+  check(popName === hostileName, `the popup shows the file name as text (${popName})`)
+  const popPic = await page.evaluate(() => {
+    const p = document.querySelector('[data-testid=map-popup]')
+    return { img: !!p?.querySelector('img.pic'), placeholder: p?.querySelector('[data-testid=placeholder]')?.textContent ?? null }
+  })
+  check(popPic.img || !!popPic.placeholder, `the popup has the thumbnail or the labelled placeholder (${JSON.stringify(popPic)})`)
+  check((await page.evaluate(() => window.__xss)) === undefined && (await page.locator('body img[src=x]').count()) === 0, 'no markup from the file name ran')
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: path.join(shots, 'map-popup.png') })
+  await page.click('[data-testid=map-popup] a.map-open')
+  await page.waitForSelector('#viewer [data-testid=detail-filename]', { timeout: 10_000 })
+  check(page.url().includes(hostileId), 'the popup opens the viewer')
+
+  // The visible area filters the gallery; zooming out widens it.
+  await page.goto(base + '/#/map?bbox=-2.5,54.6,-1.3,55.4')
+  await page.waitForSelector('.leaflet-marker-icon')
+  await page.click('#map-to-gallery')
+  await page.waitForFunction(() => location.hash.startsWith('#/?') && location.hash.includes('bbox='))
+  await page.waitForSelector('li.tile')
+  const inArea = await tileNames(page)
+  check(inArea.length === 1 && inArea[0] === hostileName, `the gallery shows the map's area (${inArea})`)
+  await page.click('#tab-map')
+  await page.waitForSelector('.leaflet-control-zoom-out')
+  const before = new URL(page.url()).hash
+  for (let i = 0; i < 3; i++) {
+    await page.click('.leaflet-control-zoom-out')
+    await page.waitForTimeout(350)
+  }
+  const after = new URL(page.url()).hash
+  check(after.startsWith('#/map?') && after.includes('bbox=') && after !== before, `zooming out writes the new area to the URL (${after})`)
+  await page.click('#map-to-gallery')
+  await page.waitForFunction(() => location.hash.startsWith('#/?'))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length >= 2, null, { timeout: 10_000 }).catch(() => {})
+  const wider = await tileNames(page)
+  check(wider.includes('map-exiftool_Apple.jpg') && wider.includes(hostileName) && !wider.includes('map-exiftool_GoPro.jpg'), `a wider area, more photos, still not New York (${wider})`)
+  const apiArea = await (await apiAs(page, base, '/api/locations?bbox=-2.5,54.6,-1.3,55.4')).json()
+  check(apiArea.items.length === 1 && apiArea.items[0].imageId === hostileId, 'the API answers the same area')
+  await ctx.close()
 }
 
 async function main() {
@@ -460,6 +645,41 @@ async function main() {
   check(makeNames.sort().join() === 'exiftool_Canon.jpg,pillow_flower.webp', `make filter via the form (got ${makeNames})`)
   await page.screenshot({ path: path.join(shots, 'filtered.png') })
 
+  // Exposure, lens and orientation filters: in the URL, from the form, kept by reload and Back.
+  const isoNames = await galleryAt(page, base, '#/?isoMin=100&isoMax=800')
+  check(isoNames.sort().join() === 'big.jpg,exiftool_Canon.jpg,exiftool_NikonD2Hs.jpg', `ISO 100-800 from the URL (${isoNames})`)
+  check((await page.inputValue('#f-isoMin')) === '100' && (await page.inputValue('#f-isoMax')) === '800', 'the ISO boxes reflect the URL')
+  // Export what the filters show, as a named download, in both formats.
+  const [csvDl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#export')])
+  const csv = readFileSync(await csvDl.path(), 'utf8').trim().split(/\r?\n/)
+  check(/\.csv$/.test(csvDl.suggestedFilename()) && csv.length === 4 && ['big.jpg', 'exiftool_Canon.jpg', 'exiftool_NikonD2Hs.jpg'].every((n) => csv.some((l) => l.includes(n))),
+    `Export gives the filtered view as CSV (${csvDl.suggestedFilename()}, ${csv.length} lines, header ${csv[0]?.slice(0, 60)})`)
+  await page.selectOption('#export-format', 'ndjson')
+  const [ndDl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#export')])
+  const nd = readFileSync(await ndDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  check(/\.ndjson$/.test(ndDl.suggestedFilename()) && nd.length === 3, `and as NDJSON (${ndDl.suggestedFilename()}, ${nd.length} records)`)
+  const squareNames = await galleryAt(page, base, '#/?orientation=landscape')
+  check(squareNames.includes('exiftool_QuickTime.heic') && !squareNames.includes('exiftool_Apple.jpg'), `orientation=landscape (${squareNames})`)
+  await galleryAt(page, base, '#/')
+  await page.fill('#f-exposureMax', '1/100')
+  await page.fill('#f-focalMin', '40')
+  await page.fill('#f-lens', '')
+  await page.click('.filters button[type=submit]')
+  await page.waitForFunction(() => location.hash.includes('focalMin='))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length === 1, null, { timeout: 10_000 }).catch(() => {})
+  const expoHash = new URL(page.url()).hash
+  const expoNames = await tileNames(page)
+  check(/exposureMax=0\.01(&|$)/.test(expoHash) && expoNames.join() === 'exiftool_NikonD2Hs.jpg', `exposure at most 1/100 s and focal length from 40 mm via the form (${expoHash}: ${expoNames})`)
+  await page.reload()
+  await page.waitForSelector('li.tile')
+  check((await page.inputValue('#f-focalMin')) === '40' && (await tileNames(page)).join() === 'exiftool_NikonD2Hs.jpg', 'reload keeps the exposure filters')
+  await page.goBack()
+  await page.waitForFunction(() => !location.hash.includes('focalMin'))
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length > 1, null, { timeout: 10_000 }).catch(() => {})
+  check((await page.inputValue('#f-focalMin')) === '' && (await page.locator('li.tile').count()) > 1, 'Back leaves the exposure filters')
+  const badNames = await galleryAt(page, base, '#/?isoMin=lots&bbox=0,95,1,96')
+  check(badNames.length >= 5, `malformed filter values in the URL are dropped, not sent (${badNames.length} images)`)
+
   // Hostile EXIF strings show as inert text.
   await page.goto(base + '/#/')
   await page.waitForSelector('#uploader .uppy-Dashboard')
@@ -640,7 +860,7 @@ async function main() {
   await page.keyboard.press('Escape')
   await page.waitForSelector('#viewer', { state: 'detached' })
   await page.click('button.fold[aria-controls=filter-box]')
-  check(await page.isVisible('#f-make'), 'phone: the Filters button unfolds the filters')
+  check(await page.isVisible('#f-make') && (await page.isVisible('#f-isoMin')) && (await page.isVisible('#f-orientation')), 'phone: the Filters button unfolds the filters, exposure and orientation included')
   await page.setViewportSize({ width: 1280, height: 900 })
 
   // A second user sees none of alice's images, and not by id either.
@@ -685,6 +905,9 @@ async function main() {
   await page2.keyboard.press('Enter')
   await page2.waitForSelector('#uploader .uppy-Dashboard', { timeout: 15_000, state: 'attached' })
   check(true, 'signed in with the keyboard only')
+
+  await previewJourney(browser, base, pageErrors)
+  await mapJourney(browser, base, pageErrors)
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
 }

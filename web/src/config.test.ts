@@ -1,5 +1,5 @@
 import { describe, it, expect, vi } from 'vitest'
-import { ConfigError, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, loadConfig, parseConfig } from './config'
+import { ConfigError, DEFAULT_MAP_TILES, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, loadConfig, parseConfig } from './config'
 
 const cognito = { mode: 'cognito', region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123', clientId: 'client' }
 
@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       maxUploadSize: null,
       multipartThreshold: DEFAULT_MULTIPART_THRESHOLD,
       partSize: DEFAULT_PART_SIZE,
+      mapTiles: DEFAULT_MAP_TILES,
     })
   })
 
@@ -28,6 +29,7 @@ describe('parseConfig', () => {
       maxUploadSize: 100,
       multipartThreshold: 200,
       partSize: 300,
+      mapTiles: DEFAULT_MAP_TILES,
     })
   })
 
@@ -111,5 +113,21 @@ describe('loadConfig', () => {
     const e = await loadConfig(fail).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ConfigError)
     expect((e as Error).message).toBe('config.json could not be loaded: Failed to fetch')
+  })
+})
+
+describe('mapTiles', () => {
+  const base = { apiBaseUrl: '', auth: { mode: 'local' } }
+  it('defaults to OpenStreetMap', () => {
+    expect(parseConfig(base).mapTiles).toEqual(DEFAULT_MAP_TILES)
+  })
+  it('takes a self-hosted template', () => {
+    expect(parseConfig({ ...base, mapTiles: { url: 'http://127.0.0.1:8080/{z}/{x}/{y}.png', attribution: 'Mine' } }).mapTiles)
+      .toEqual({ url: 'http://127.0.0.1:8080/{z}/{x}/{y}.png', attribution: 'Mine' })
+  })
+  it('refuses what is not a tile template', () => {
+    for (const url of ['javascript:alert(1)', 'http://x/tiles.png', 'ftp://x/{z}/{x}/{y}', 42])
+      expect(() => parseConfig({ ...base, mapTiles: { url } })).toThrow(ConfigError)
+    expect(() => parseConfig({ ...base, mapTiles: 'osm' })).toThrow(ConfigError)
   })
 })

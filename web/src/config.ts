@@ -22,6 +22,25 @@ export interface AppConfig {
   multipartThreshold: number
   /** The part size the server asks for (its --part-size), before growing it for huge files. */
   partSize: number
+  /** The map's tiles: a Leaflet URL template and the attribution shown (plain text; URLs in it become links). */
+  mapTiles: { url: string; attribution: string }
+}
+
+// OpenStreetMap's standard tiles, used under its tile usage policy (docs/web.md).
+export const DEFAULT_MAP_TILES = Object.freeze({
+  url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  attribution: '© OpenStreetMap contributors https://www.openstreetmap.org/copyright',
+})
+
+function mapTiles(v: unknown): AppConfig['mapTiles'] {
+  if (v === undefined || v === null) return { ...DEFAULT_MAP_TILES }
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('config.json: mapTiles must be an object')
+  const m = v as { url?: unknown; attribution?: unknown }
+  const url = str(m.url, 'mapTiles.url')
+  if (!/^https?:\/\/[^/\s]+\/\S*$/i.test(url) || !url.includes('{z}') || !url.includes('{x}') || !url.includes('{y}'))
+    throw new ConfigError(`config.json: mapTiles.url must be an http(s) URL with {z}, {x} and {y} (got ${url.slice(0, 200)})`)
+  if (m.attribution !== undefined && typeof m.attribution !== 'string') throw new ConfigError('config.json: mapTiles.attribution must be a string')
+  return { url, attribution: (m.attribution ?? '').slice(0, 500) }
 }
 
 // What imgmeta serve and the API Lambda use when nothing says otherwise.
@@ -75,6 +94,7 @@ export function parseConfig(raw: unknown): AppConfig {
     maxUploadSize: positiveInt(c.maxUploadSize, 'maxUploadSize'),
     multipartThreshold: positiveInt(c.multipartThreshold, 'multipartThreshold') ?? DEFAULT_MULTIPART_THRESHOLD,
     partSize: positiveInt(c.partSize, 'partSize') ?? DEFAULT_PART_SIZE,
+    mapTiles: mapTiles((c as { mapTiles?: unknown }).mapTiles),
   }
 }
 

@@ -5,8 +5,8 @@ import { LocalAuth } from './auth/local'
 import { CognitoAuth } from './auth/cognito'
 import { loadConfig, type AppConfig } from './config'
 import { announce, clear, h } from './ui/dom'
-import { galleryHref, imageHref, parseRoute, type Route } from './state/route'
-import { NO_FILTERS, describeFilters, isFiltered, toListQuery, type Filters } from './state/filters'
+import { galleryHref, imageHref, mapHref, parseRoute, type Route } from './state/route'
+import { NO_FILTERS, RANGES, describeFilters, filterQuery, filterQueryFields, isFiltered, parseFilters, toExportQuery, exportFilename, toListQuery, type Filters, type RangeKey } from './state/filters'
 import { groupMetadata, cameraLine, summaryOf, warningsOf } from './meta/groups'
 import { formatBytes, formatValue, shortTakenDate } from './meta/format'
 import { explainFailure, sniffFormat } from './meta/reasons'
@@ -344,6 +344,21 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
   sort.value = f.sort
   const zoom = h('select', { id: 'f-zoom', name: 'zoom' }, h('option', { value: 'day' }, 'Day'), h('option', { value: 'month' }, 'Month'))
   zoom.value = f.zoom
+  // Exposure ranges: two boxes under one legend; a typed fraction (1/250) is read as a number.
+  const bound = (key: RangeKey, label: string) =>
+    h('input', { id: 'f-' + key, name: key, type: 'text', inputmode: 'decimal', value: f[key], 'aria-label': label, autocomplete: 'off', size: 6 })
+  const ranges = RANGES.map((r) =>
+    h('fieldset', { class: 'field range' }, h('legend', null, r.label), bound(r.min, `${r.label} from`), h('span', { 'aria-hidden': 'true' }, '–'), bound(r.max, `${r.label} to`)),
+  )
+  const orientation = h(
+    'select',
+    { id: 'f-orientation', name: 'orientation' },
+    h('option', { value: '' }, 'Any'),
+    h('option', { value: 'landscape' }, 'Landscape'),
+    h('option', { value: 'portrait' }, 'Portrait'),
+    h('option', { value: 'square' }, 'Square'),
+  )
+  orientation.value = f.orientation
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter images', id: 'filters' },
@@ -355,6 +370,8 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
     field('takenFrom', 'Taken from', 'date'),
     field('takenTo', 'Taken to', 'date'),
     h('div', { class: 'field' }, h('label', { for: 'f-hasGps' }, 'Location'), gps),
+    ...ranges,
+    h('div', { class: 'field' }, h('label', { for: 'f-orientation' }, 'Orientation'), orientation),
     h('div', { class: 'field' }, h('label', { for: 'f-sort' }, 'Sort by'), sort),
     h('div', { class: 'field' }, h('label', { for: 'f-zoom' }, 'Group by'), zoom),
     h(
@@ -373,8 +390,12 @@ function filterForm(f: Filters, facets: Facets | null): HTMLFormElement {
     const d = new FormData(form)
     const s = (k: string) => String(d.get(k) ?? '').trim()
     const hg = s('hasGps')
+    // Through the URL's own parser, so the form and a typed URL read values alike.
+    const extra = parseFilters(new URLSearchParams([...RANGES.flatMap((r) => [[r.min, s(r.min)], [r.max, s(r.max)]]), ['orientation', s('orientation')]]))
     location.hash = galleryHref({
       ...NO_FILTERS,
+      ...filterQueryFields(extra),
+      bbox: f.bbox,
       q: s('q'),
       format: s('format').toUpperCase(),
       make: s('make'),
@@ -405,6 +426,8 @@ function buildGallery(f: Filters): GalleryView {
   const selected = new Set<string>()
   const delSel = h('button', { type: 'button', class: 'btn danger', disabled: true, id: 'delete-selected' }, 'Delete selected')
   const selAll = h('button', { type: 'button', class: 'btn', id: 'select-all' }, 'Select all')
+  const exportFormat = h('select', { id: 'export-format', 'aria-label': 'Export format' }, h('option', { value: 'csv' }, 'CSV'), h('option', { value: 'ndjson' }, 'NDJSON'))
+  const exportBtn = h('button', { type: 'button', class: 'btn', id: 'export' }, isFiltered(f) ? 'Export these' : 'Export all')
   const uploadBox = h('div', { id: 'uploader', class: 'uploader' })
   const notes = h('ul', { class: 'upload-notes', id: 'upload-notes', 'aria-live': 'polite' })
   const uploadSection = h('section', { class: 'upload-section', id: 'upload-section', 'aria-label': 'Upload' }, uploadBox, notes)
@@ -417,12 +440,13 @@ function buildGallery(f: Filters): GalleryView {
       'div',
       { class: 'gallery-head' },
       h('h1', null, 'Your images ', count),
+      viewTabs('gallery', f),
       h('div', { class: 'folds' }, foldButton('Upload', uploadSection, !narrow), foldButton(isFiltered(f) ? 'Filters (on)' : 'Filters', filterBox, !narrow)),
     ),
     uploadSection,
     filterBox,
     desc ? h('p', { class: 'hint' }, 'Showing: ' + desc) : null,
-    h('div', { class: 'toolbar' }, selAll, delSel),
+    h('div', { class: 'toolbar' }, selAll, delSel, h('span', { class: 'export' }, exportFormat, exportBtn)),
     notice,
     h('div', { class: 'timeline-wrap' }, timeline, scrubber),
     empty,
@@ -644,6 +668,26 @@ function buildGallery(f: Filters): GalleryView {
     const all = order.length > 0 && order.every((i) => selected.has(i.imageId))
     for (const i of order) ctx.onToggle(i.imageId, !all, false)
     selAll.textContent = all ? 'Select all' : 'Select none'
+  })
+  // The export: the bearer token goes in a header, so the file comes through fetch and is
+  // handed to the browser as a blob with a name.
+  exportBtn.addEventListener('click', async () => {
+    const format = exportFormat.value === 'ndjson' ? 'ndjson' : 'csv'
+    exportBtn.disabled = true
+    notice.className = 'notice'
+    notice.textContent = 'Exporting…'
+    try {
+      const { blob, filename } = await api.exportImages(toExportQuery(f, format), signal)
+      saveBlob(blob, safeName(filename ?? exportFilename(format)))
+      notice.textContent = `Exported ${formatBytes(blob.size)} as ${format.toUpperCase()}.`
+    } catch (e) {
+      if (signal.aborted) return
+      notice.className = 'notice error'
+      notice.textContent = 'The export failed: ' + describeError(e)
+    } finally {
+      exportBtn.disabled = false
+      announce(notice.textContent ?? '')
+    }
   })
   delSel.addEventListener('click', async () => {
     const ids = [...selected]
@@ -1035,6 +1079,52 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
 
 let lastRoute: Route['name'] | null = null
 
+/** Gallery and Map, as two links carrying the same filters. */
+function viewTabs(current: 'gallery' | 'map', f: Filters) {
+  const tab = (name: 'gallery' | 'map', label: string, href: string) =>
+    h('a', { href, class: 'tab' + (name === current ? ' current' : ''), 'aria-current': name === current ? 'page' : null, id: 'tab-' + name }, label)
+  return h('nav', { class: 'tabs', 'aria-label': 'Views' }, tab('gallery', 'Gallery', galleryHref(f)), tab('map', 'Map', mapHref(f)))
+}
+
+async function mapScreen(f: Filters, signal: AbortSignal) {
+  const status = h('p', { class: 'notice', role: 'status', 'data-testid': 'map-status' }, 'Loading the map…')
+  const toGallery = h('a', { class: 'btn', id: 'map-to-gallery', href: galleryHref(f) }, f.bbox ? 'Show this area in the gallery' : 'Show in the gallery')
+  const desc = describeFilters({ ...f, bbox: '' })
+  const box = h('div', { class: 'map-box' })
+  main.replaceChildren(
+    h('div', { class: 'gallery-head' }, h('h1', null, 'Map'), viewTabs('map', f)),
+    ...(desc ? [h('p', { class: 'hint' }, 'Showing: ' + desc)] : []),
+    h('div', { class: 'toolbar' }, toGallery),
+    status,
+    box,
+  )
+  try {
+    const { showMap } = await import('./ui/map')
+    if (signal.aborted) return
+    const { count } = await showMap(box, {
+      api,
+      tiles: config.mapTiles,
+      filters: f,
+      signal,
+      imageHref: (id) => imageHref(id, f),
+      onArea(bbox) {
+        if (signal.aborted) return
+        const next = { ...f, bbox }
+        f = next
+        toGallery.setAttribute('href', galleryHref(next))
+        toGallery.textContent = 'Show this area in the gallery'
+        // The same view, another area: replace, so Back leaves the map rather than stepping through pans.
+        history.replaceState(history.state, '', mapHref(next))
+      },
+    })
+    status.textContent = count === 1 ? '1 photo with a location.' : `${count} photos with a location.`
+  } catch (e) {
+    if (signal.aborted) return
+    status.className = 'notice error'
+    status.textContent = 'The map could not be loaded: ' + describeError(e)
+  }
+}
+
 async function route() {
   const r: Route = parseRoute(location.hash)
   const from = lastRoute
@@ -1048,6 +1138,9 @@ async function route() {
     return
   }
   if (r.name === 'gallery' || r.name === 'image') {
+    // Leaving the map (or a sign-in screen) ends whatever it had running.
+    pageAbort?.abort()
+    pageAbort = null
     const key = galleryHref(r.filters)
     const same = gallery !== null && gallery.key === key && !gallery.abort.signal.aborted
     if (r.name === 'gallery') {
@@ -1073,6 +1166,10 @@ async function route() {
     case 'signup':
       setTitle(r.name === 'signin' ? 'Sign in' : 'Create an account')
       authScreen(r.name)
+      break
+    case 'map':
+      setTitle('Map')
+      void mapScreen(r.filters, pageAbort.signal)
       break
     default:
       setTitle('Not found')

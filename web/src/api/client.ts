@@ -14,6 +14,9 @@ export type CompleteRequest = components['schemas']['CompleteRequest']
 export type Tokens = components['schemas']['Tokens']
 export type User = components['schemas']['User']
 export type Facets = components['schemas']['Facets']
+export type ExportQuery = NonNullable<operations['exportImages']['parameters']['query']>
+export type LocationQuery = NonNullable<operations['listLocations']['parameters']['query']>
+export type LocationList = operations['listLocations']['responses'][200]['content']['application/json']
 export type ListQuery = NonNullable<operations['listImages']['parameters']['query']>
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -126,6 +129,21 @@ export class ApiClient {
 
   /** Sends one request; on 401 asks the token source for a fresh token and tries once more. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.authed(method, path, opts)
+    if (res.status === 204) return undefined as T
+    const text = await res.text()
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+
+  /** As request, for an answer that is a file: its bytes and the name the server gave it. */
+  async download(path: string, opts: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.authed('GET', path, opts)
+    const cd = res.headers.get('Content-Disposition') ?? ''
+    const m = /filename="?([^";]+)"?/i.exec(cd)
+    return { blob: await res.blob(), filename: m?.[1] ?? null }
+  }
+
+  private async authed(method: string, path: string, opts: RequestOptions): Promise<Response> {
     const useAuth = opts.auth !== false
     let token = useAuth && this.tokens ? await this.tokens.accessToken() : null
     let res = await this.send(method, path, opts, token)
@@ -136,9 +154,7 @@ export class ApiClient {
       }
     }
     if (!res.ok) throw await errorFrom(res)
-    if (res.status === 204) return undefined as T
-    const text = await res.text()
-    return (text ? JSON.parse(text) : undefined) as T
+    return res
   }
 
   // --- accounts (local mode) ---
@@ -185,6 +201,14 @@ export class ApiClient {
   }
   facets(signal?: AbortSignal): Promise<Facets> {
     return this.request('GET', '/api/facets', { signal })
+  }
+  /** Every image the filters match, as CSV or NDJSON (streamed by the server; may be large). */
+  exportImages(query: ExportQuery, signal?: AbortSignal): Promise<{ blob: Blob; filename: string | null }> {
+    return this.download('/api/images/export', { query: query as RequestOptions['query'], signal, timeoutMs: 300_000 })
+  }
+  /** One page of the located images, for the map. */
+  locations(query: LocationQuery, signal?: AbortSignal): Promise<LocationList> {
+    return this.request('GET', '/api/locations', { query: query as RequestOptions['query'], signal })
   }
   reextract(imageId: string): Promise<UploadResult> {
     return this.request('POST', `/api/images/${encodeURIComponent(imageId)}/reextract`)

@@ -16,7 +16,7 @@ function image(metadata: Record<string, unknown>, over: Partial<Image> = {}): Im
     uploadedAt: '2021-04-12T08:00:00Z',
     metadata,
     ...over,
-  }
+  } as Image
 }
 
 function group(groups: Group[], id: Group['id']): Group | undefined {

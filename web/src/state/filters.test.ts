@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import {
   NO_FILTERS,
+  toExportQuery,
+  exportFilename,
+  parseNumber,
+  parseBbox,
   describeFilters,
   filtersToParams,
   isFiltered,
@@ -44,6 +48,7 @@ describe('parseFilters', () => {
       '?q=sunset&format=heic&make=Canon&model=EOS%2040D&takenFrom=2020-01-01&takenTo=2020-12-31&lens=EF&hasGps=true&status=ready&sort=uploaded&zoom=month',
     )
     expect(p).toEqual({
+      ...NO_FILTERS,
       q: 'sunset',
       format: 'HEIC',
       make: 'Canon',
@@ -189,5 +194,53 @@ describe('describeFilters', () => {
     expect(describeFilters(f({ takenFrom: '2020-01-01' }))).toBe('taken from 2020-01-01')
     expect(describeFilters(f({ takenTo: '2020-02-01', hasGps: false }))).toBe('taken until 2020-02-01, without location')
     expect(describeFilters(f({ q: 'x', make: 'A', model: 'B', status: 'failed' }))).toBe('text “x”, make A, model B, status failed')
+  })
+})
+
+describe('exposure, orientation and area filters', () => {
+  it('reads numbers, fractions and drops nonsense', () => {
+    expect(parseNumber('200')).toBe('200')
+    expect(parseNumber(' 2,8 ')).toBe('2.8')
+    expect(parseNumber('1/250')).toBe('0.004')
+    expect(parseNumber('1/0')).toBe('')
+    expect(parseNumber('-5')).toBe('')
+    expect(parseNumber('1e9')).toBe('')
+    expect(parseNumber('abc')).toBe('')
+  })
+  it('checks a bbox', () => {
+    expect(parseBbox('-10,40,5.5,52')).toBe('-10,40,5.5,52')
+    expect(parseBbox('170,-10,-170,10')).toBe('170,-10,-170,10')
+    expect(parseBbox('0,91,1,92')).toBe('')
+    expect(parseBbox('0,10,1,5')).toBe('')
+    expect(parseBbox('0,1,2')).toBe('')
+    expect(parseBbox('a,b,c,d')).toBe('')
+  })
+  it('round-trips through the URL and swaps reversed ranges', () => {
+    const f = parseFilters('isoMin=800&isoMax=100&fMin=1.8&exposureMax=1/60&orientation=portrait&bbox=1,2,3,4')
+    expect(f.isoMin).toBe('100')
+    expect(f.isoMax).toBe('800')
+    expect(f.exposureMax).toBe(String(Number((1 / 60).toPrecision(6))))
+    expect(f.orientation).toBe('portrait')
+    expect(parseFilters(filtersToParams(f))).toEqual(f)
+    expect(isFiltered(f)).toBe(true)
+    expect(parseFilters('orientation=sideways').orientation).toBe('')
+  })
+  it('sends them to the API as numbers', () => {
+    const q = toListQuery(parseFilters('isoMin=100&focalMax=50&orientation=square&bbox=1,2,3,4'), null, 24)
+    expect(q).toMatchObject({ isoMin: 100, focalMax: 50, orientation: 'square', bbox: '1,2,3,4' })
+    expect('fMin' in q).toBe(false)
+  })
+  it('describes them', () => {
+    expect(describeFilters(parseFilters('isoMin=100&isoMax=400&fMax=2.8&orientation=portrait'))).toBe('ISO 100–400, aperture at most f/2.8, portrait')
+  })
+})
+
+describe('export', () => {
+  it('sends the view\'s filters with the file type renamed', () => {
+    expect(toExportQuery(parseFilters('format=heic&make=canon&isoMin=100&sort=uploaded'), 'csv')).toEqual({ format: 'csv', fileType: 'HEIC', make: 'canon', isoMin: 100 })
+    expect(toExportQuery(NO_FILTERS, 'ndjson')).toEqual({ format: 'ndjson' })
+  })
+  it('names the file by date', () => {
+    expect(exportFilename('ndjson', new Date('2026-12-06T01:00:00Z'))).toBe('imgmeta-export-2026-12-06.ndjson')
   })
 })

@@ -17,7 +17,7 @@ const img = (over: Partial<Image> = {}): Image => ({
   width: 4000,
   height: 3000,
   ...over,
-})
+}) as Image
 
 describe('pictureOf without renditions (a server that does not make them)', () => {
   it('shows the original when the browser decodes the format', () => {

@@ -6,6 +6,7 @@ import { filtersToParams, parseFilters, type Filters } from './filters'
 
 export type Route =
   | { name: 'gallery'; filters: Filters }
+  | { name: 'map'; filters: Filters }
   | { name: 'image'; imageId: string; filters: Filters }
   | { name: 'signin' }
   | { name: 'signup' }
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
   const path = qAt >= 0 ? raw.slice(0, qAt) : raw
   const query = qAt >= 0 ? raw.slice(qAt + 1) : ''
   if (path === '/' || path === '') return { name: 'gallery', filters: parseFilters(query) }
+  if (path === '/map') return { name: 'map', filters: parseFilters(query) }
   if (path === '/signin') return { name: 'signin' }
   if (path === '/signup') return { name: 'signup' }
   const m = /^\/images\/([^/]+)$/.exec(path)
@@ -27,6 +29,12 @@ export function parseRoute(hash: string): Route {
 export function galleryHref(f: Filters): string {
   const q = filtersToParams(f).toString()
   return q ? `#/?${q}` : '#/'
+}
+
+/** The map of the view `f` (its bbox is the visible area). */
+export function mapHref(f: Filters): string {
+  const q = filtersToParams(f).toString()
+  return q ? `#/map?${q}` : '#/map'
 }
 
 /** An image, opened over the gallery view `f` (its filters say which order the viewer steps through). */

@@ -13,7 +13,7 @@ const img = (id: string, over: Partial<Image> = {}): Image => ({
   uploadedAt: '2026-12-06T10:00:00Z',
   metadata: {},
   ...over,
-})
+}) as Image
 
 describe('dayTaken', () => {
   it('reads the wall-clock day the camera wrote, not the UTC instant', () => {
