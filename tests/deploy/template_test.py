@@ -449,6 +449,12 @@ class Amplify(unittest.TestCase):
         self.assertIn("execute-api.${AWS::Region}", csp)
         self.assertIn("https://cognito-idp.${AWS::Region}", csp)
         self.assertIn("https://s3.${AWS::Region}", csp)
+        self.assertIn("https://tile.openstreetmap.org", csp)  # the map's default tiles
+        # Hashed assets are cached for good; the page and its config never.
+        by_pattern = {h["pattern"]: {x["key"]: x["value"] for x in h["headers"]} for h in doc["customHeaders"]}
+        self.assertIn("immutable", by_pattern["assets/**"]["Cache-Control"])
+        self.assertEqual(by_pattern["index.html"]["Cache-Control"], "no-cache")
+        self.assertEqual(by_pattern["config.json"]["Cache-Control"], "no-cache")
         for name in re.findall(r"\$\{([^}]+)\}", text):
             self.assertTrue(name.startswith("AWS::"), name)
 
