@@ -51,6 +51,19 @@ def oracle(rel):
         return json.load(f)[0]
 
 
+def upload_temp_files(data_dir):
+    """Temp files of uploads left in data_dir. Renditions (blobs/previews/) are written in the
+    background by the preview workers, whose writes may be in flight at any moment: they are
+    not an upload's, so they are not counted."""
+    found = []
+    previews = os.path.join(data_dir, "blobs", "previews")
+    for root, _, files in os.walk(data_dir):
+        if root == previews or root.startswith(previews + os.sep):
+            continue
+        found += [os.path.join(root, f) for f in files if f.startswith(".tmp-")]
+    return found
+
+
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 

@@ -14,7 +14,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import CORPUS, Client, Server, new_user, read_corpus, sha256_hex
+from harness import CORPUS, Client, Server, new_user, read_corpus, sha256_hex, upload_temp_files
 
 IDLE_EACH = 1000      # half-open connections, and as many idle keep-alive ones
 LATENCY_LIMIT = 0.100  # seconds, for /healthz, a sign-in and an upload while they are held
@@ -104,11 +104,6 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def temp_files(data_dir):
-    found = []
-    for root, _, files in os.walk(data_dir):
-        found += [os.path.join(root, f) for f in files if f.startswith(".tmp-")]
-    return found
 
 
 def metric(text, name):
@@ -223,9 +218,9 @@ class SlowClientsTest(unittest.TestCase):
         if got:
             self.assertTrue(got.startswith(b"HTTP/1.1 408"), got[:200])
         deadline = time.time() + 5
-        while temp_files(self.server.data_dir) and time.time() < deadline:
+        while upload_temp_files(self.server.data_dir) and time.time() < deadline:
             time.sleep(0.1)
-        self.assertEqual(temp_files(self.server.data_dir), [])
+        self.assertEqual(upload_temp_files(self.server.data_dir), [])
         # The upload is still open: the whole body sent properly lands.
         self.user.put_blob(ticket, data, expect=200)
 

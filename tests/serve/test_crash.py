@@ -11,16 +11,11 @@ import time
 import unittest
 import urllib.parse
 
-from harness import CORPUS, Server, new_user, read_corpus, sha256_hex
+from harness import CORPUS, Server, new_user, read_corpus, sha256_hex, upload_temp_files
 
 STORM_THREADS = 8
 
 
-def temp_files(data_dir):
-    found = []
-    for root, _, files in os.walk(data_dir):
-        found += [os.path.join(root, f) for f in files if f.startswith(".tmp-")]
-    return found
 
 
 class CrashTest(unittest.TestCase):
@@ -98,7 +93,7 @@ class CrashTest(unittest.TestCase):
                 self.assertIn(item["status"], ("ready", "failed", "unsupported"))
 
         half_user.image(half_ticket["imageId"], expect=404)
-        self.assertEqual(temp_files(tmp.name), [])
+        self.assertEqual(upload_temp_files(tmp.name), [])
         metrics = users[0].get("/metrics", auth=False, expect=200).text
         self.assertIn('imgmeta_outbox_rows{state="queued"} 0', metrics)
         self.assertIn('imgmeta_outbox_rows{state="leased"} 0', metrics)

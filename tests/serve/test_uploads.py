@@ -8,7 +8,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import ServerTestCase, Client, new_user, read_corpus, sha256_hex, b64
+from harness import ServerTestCase, Client, new_user, read_corpus, sha256_hex, b64, upload_temp_files
 
 JPEG = "jpeg/exiftool_GPS.jpg"
 MiB = 1 << 20
@@ -24,11 +24,6 @@ def unique_jpeg(rel=JPEG):
     return read_corpus(rel) + b"unique-%d-%d" % (os.getpid(), _n[0])
 
 
-def temp_files(data_dir):
-    found = []
-    for root, _, files in os.walk(data_dir):
-        found += [os.path.join(root, f) for f in files if f.startswith(".tmp-")]
-    return found
 
 
 class StartUploadLimitsTest(ServerTestCase):
@@ -101,7 +96,7 @@ class PutChecksTest(ServerTestCase):
         r = self.user.put_blob(t, bytes(tampered), expect=400)
         self.assertEqual(r.json()["error"]["code"], "BadDigest")
         self.user.image(t["imageId"], expect=404)
-        self.assertEqual(temp_files(self.server.data_dir), [])
+        self.assertEqual(upload_temp_files(self.server.data_dir), [])
 
     def test_checksum_header_must_be_the_signed_one(self):
         data = unique_jpeg()
@@ -196,9 +191,9 @@ class PutChecksTest(ServerTestCase):
         conn.send(data[: len(data) // 2])
         conn.close()  # gone mid-body
         deadline = time.time() + 10
-        while temp_files(self.server.data_dir) and time.time() < deadline:
+        while upload_temp_files(self.server.data_dir) and time.time() < deadline:
             time.sleep(0.1)
-        self.assertEqual(temp_files(self.server.data_dir), [])
+        self.assertEqual(upload_temp_files(self.server.data_dir), [])
         self.user.image(t["imageId"], expect=404)
         self.user.put_blob(t, data, expect=200)
 
@@ -268,7 +263,7 @@ class MultipartTest(ServerTestCase):
         user.delete("/api/uploads/" + t["imageId"], params={"uploadId": mp["uploadId"]}, expect=204)
         r = user.put_blob({"headers": {}}, data[: 5 * MiB], url=mp["parts"][0]["url"])
         self.assertEqual(r.status_code, 404)
-        self.assertEqual(temp_files(self.server.data_dir), [])
+        self.assertEqual(upload_temp_files(self.server.data_dir), [])
 
 
 if __name__ == "__main__":
