@@ -1,5 +1,5 @@
 // The HTTP API as a function: ApiRequest -> ApiResponse, independent of any transport. The
-// local server (http/local_server.hpp, over cpp-httplib) and the API Lambda's event adapter
+// local server (http/local_server.hpp, over Boost.Beast) and the API Lambda's event adapter
 // (src/lambda) both call Api::handle, so routes, validation, authorisation and JSON shapes
 // exist once. api/openapi.yaml documents every route and field handled here.
 //
