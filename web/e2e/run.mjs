@@ -281,7 +281,8 @@ async function previewJourney(browser, base, pageErrors) {
   const raw = process.env.IMGMETA_RAW ?? path.join(shared, 'raw', 'corpus')
   const picks = [path.join(corpus, 'jpeg/mei_Apple_iPhone_5.jpg'), path.join(corpus, 'heif/ianare_mobile_iphone_13_pro_max.HEIC'),
     path.join(corpus, 'avif/libheif_example.avif'), path.join(corpus, 'png/pillow_exif.png'),
-    path.join(corpus, 'tiff/pillow_tiff_adobe_deflate.tif'), path.join(raw, 'exiftool_DNG.dng'), path.join(raw, 'exiftool_Nikon.nef')]
+    path.join(corpus, 'tiff/pillow_tiff_adobe_deflate.tif'), path.join(raw, 'exiftool_DNG.dng'), path.join(raw, 'exiftool_Nikon.nef'),
+    path.join(raw, 'exiftool_Panasonic.rw2')]
   const files = picks.map((src) => {
     const dst = path.join(tmp, 'files', 'pv-' + path.basename(src))
     copyFileSync(src, dst)
@@ -303,8 +304,8 @@ async function previewJourney(browser, base, pageErrors) {
   await signUp(page, base, 'carol', 'previews please 1')
   await upload(page, files)
   await waitSettled(page, names, 90_000)
-  // Every tile ends with a decoded thumbnail or, only for a raw whose embedded preview is a
-  // stub, the labelled placeholder.
+  // Every tile ends with a decoded thumbnail or, only for the DNG and NEF samples, whose
+  // embedded previews are stubs, the labelled placeholder; the RW2's real one must show.
   const tileState = () => page.evaluate((names) => Object.fromEntries(names.map((n) => {
     const t = [...document.querySelectorAll('li.tile')].find((x) => x.querySelector('.name')?.textContent === n)
     const img = t?.querySelector('img.pic')
