@@ -186,6 +186,13 @@ async function main() {
     name, { timeout: 60_000, polling: 250 })
   check((await tileAttr(page, name, 'status')) === 'ready', 'the upload becomes ready (S3 -> SNS -> the extractor Lambda)')
   check(puts.some((u) => u.startsWith(info.endpoint + '/') && u.includes('X-Amz-Signature=')), 'the bytes went to a presigned S3 URL')
+  // The preview function (the same SNS topic) made the thumbnail; the tile shows it from S3.
+  const thumb = await page.waitForFunction((n) => {
+    const t = [...document.querySelectorAll('li.tile')].find((x) => x.querySelector('.name')?.textContent === n)
+    const img = t?.querySelector('img.pic')
+    return img && img.complete && img.naturalWidth > 0 && /\/previews\//.test(img.currentSrc) ? img.currentSrc : false
+  }, name, { timeout: 60_000, polling: 250 }).then((h) => h.jsonValue()).catch(() => '')
+  check(thumb.startsWith(info.endpoint + '/') && thumb.includes('thumb.webp'), 'the tile shows the thumbnail the preview Lambda stored in S3')
   const id = await tileAttr(page, name, 'id')
   await page.goto(base + '/#/images/' + id)
   await page.waitForSelector('[data-group=camera]')
