@@ -30,6 +30,23 @@ const json* object_at(const json& obj, const char* name) {
   return it != obj.end() && it->is_object() ? &*it : nullptr;
 }
 
+// The object's key (URL-decoded, at most S3's 1024 bytes) and size, as S3 records
+// (`s3.object`) and EventBridge details (`detail.object`) carry them; `path` names the object
+// in the messages.
+Status read_key_and_size(const json& object, const std::string& path, const std::string& where, EventRecord& e) {
+  const std::string* key = string_at(object, "key");
+  if (!key || key->empty()) return make_error("InvalidEvent", where + ": no " + path + ".key");
+  e.key = decode_key(*key);
+  if (e.key.size() > kMaxKeyBytes)
+    return make_error("InvalidEvent", where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
+  if (auto it = object.find("size"); it != object.end()) {
+    if (it->is_number_unsigned()) e.size = it->get<uint64_t>();
+    else if (it->is_number_integer() && it->get<int64_t>() >= 0) e.size = static_cast<uint64_t>(it->get<int64_t>());
+    else if (!it->is_null()) return make_error("InvalidEvent", where + ": " + path + ".size is not a non-negative integer");
+  }
+  return meta::ok_status();
+}
+
 // One S3 record (User Guide, "Event message structure": eventName, eventTime, s3.bucket.name,
 // s3.object.{key,size,eTag,versionId,sequencer}).
 Result<EventRecord> parse_record(const json& r, const std::string& where) {
@@ -45,16 +62,7 @@ Result<EventRecord> parse_record(const json& r, const std::string& where) {
     if (const std::string* b = string_at(*bucket, "name")) e.bucket = *b;
   const json* object = object_at(*s3, "object");
   if (!object) return make_error("InvalidEvent", where + ": no s3.object");
-  const std::string* key = string_at(*object, "key");
-  if (!key || key->empty()) return make_error("InvalidEvent", where + ": no s3.object.key");
-  e.key = decode_key(*key);
-  if (e.key.size() > kMaxKeyBytes)
-    return make_error("InvalidEvent", where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
-  if (auto it = object->find("size"); it != object->end()) {
-    if (it->is_number_unsigned()) e.size = it->get<uint64_t>();
-    else if (it->is_number_integer() && it->get<int64_t>() >= 0) e.size = static_cast<uint64_t>(it->get<int64_t>());
-    else if (!it->is_null()) return make_error("InvalidEvent", where + ": s3.object.size is not a non-negative integer");
-  }
+  if (auto read = read_key_and_size(*object, "s3.object", where, e); !read) return read.error();
   if (const std::string* etag = string_at(*object, "eTag")) {
     std::string_view v = *etag;
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
@@ -107,16 +115,7 @@ Status parse_eventbridge(const json& doc, ParsedEvents& out, const std::string& 
     if (const std::string* b = string_at(*bucket, "name")) e.bucket = *b;
   const json* object = object_at(*detail, "object");
   if (!object) return make_error("InvalidEvent", where + ": no detail.object");
-  const std::string* key = string_at(*object, "key");
-  if (!key || key->empty()) return make_error("InvalidEvent", where + ": no detail.object.key");
-  e.key = decode_key(*key);
-  if (e.key.size() > kMaxKeyBytes)
-    return make_error("InvalidEvent", where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
-  if (auto it = object->find("size"); it != object->end()) {
-    if (it->is_number_unsigned()) e.size = it->get<uint64_t>();
-    else if (it->is_number_integer() && it->get<int64_t>() >= 0) e.size = static_cast<uint64_t>(it->get<int64_t>());
-    else if (!it->is_null()) return make_error("InvalidEvent", where + ": detail.object.size is not a non-negative integer");
-  }
+  if (auto read = read_key_and_size(*object, "detail.object", where, e); !read) return read.error();
   if (const std::string* etag = string_at(*object, "etag")) e.etag = *etag;
   if (const std::string* seq = string_at(*object, "sequencer")) e.sequencer = *seq;
   if (const std::string* ver = string_at(*object, "version-id")) e.version_id = *ver;
