@@ -23,7 +23,7 @@ step "tests (dev)" ctest --preset dev
 step "build (asan)" scripts/build.sh asan
 step "tests (asan)" ctest --preset asan
 step "build (fuzz)" scripts/build.sh fuzz
-step "fuzz smoke" scripts/fuzz-smoke.sh "${FUZZ_SECONDS:-15}"
+step "fuzz smoke" scripts/fuzz-smoke.sh "${FUZZ_SECONDS:-10}"
 if [ -f web/package.json ]; then
   step "web tests" scripts/web-test.sh
 fi

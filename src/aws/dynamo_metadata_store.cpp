@@ -444,9 +444,13 @@ std::string encode_cursor(const std::string& index, const Json& key) {
 Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   std::string op = "DynamoMetadataStore.list " + q.owner;
   if (auto s = check_owner(op, q.owner); !s) return s.error();
-  if (q.limit < 1 || q.limit > store::kMaxListLimit)
+  const int max_limit = q.location_only ? store::kMaxLocationLimit : store::kMaxListLimit;
+  if (q.limit < 1 || q.limit > max_limit)
     return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
-                                             std::to_string(store::kMaxListLimit));
+                                             std::to_string(max_limit));
+  // Items carry their metadata here, so a map page stays at kMaxListLimit (a shorter page
+  // than asked for, with a cursor: callers page on).
+  const int limit = std::min(q.limit, store::kMaxListLimit);
   bool by_taken = q.sort == store::SortOrder::Taken;
   std::string index = by_taken ? "byTaken" : "byUploaded";
 
@@ -554,7 +558,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
 
   store::ImagePage page;
   std::vector<Json> items;  // up to limit + 1: the extra one says another page exists
-  const size_t want = static_cast<size_t>(q.limit) + 1;
+  const size_t want = static_cast<size_t>(limit) + 1;
   for (int pages = 0; pages < kMaxQueryPages; ++pages) {
     Json req{{"TableName", table_},
              {"IndexName", index},
@@ -596,7 +600,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   for (const auto& it : items) {
     auto rec = item_to_record(it);
     if (!rec) return rec.error();
-    if (q.without_metadata) rec->metadata_json = "{}";  // read anyway: a projection costs the same RCUs
+    if (q.location_only) rec->metadata_json = "{}";  // read anyway: a projection costs the same RCUs
     page.items.push_back(std::move(rec).value());
   }
   return page;

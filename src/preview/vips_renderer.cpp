@@ -27,6 +27,7 @@
 #include "preview/embedded.hpp"
 #include "preview/format.hpp"
 #include "preview/heif.hpp"
+#include "preview/png_check.hpp"
 #include "preview/renderer.hpp"
 #include "preview/vips_renderer.hpp"
 
@@ -211,6 +212,7 @@ Result<Renditions> from_image(VipsImage* preview_in, int orientation, const Opti
 Result<Renditions> render_encoded(std::span<const uint8_t> bytes, Format format, int orientation,
                                   const Options& options, Deadline& deadline) {
   const char* name = format_name(format);
+  if (format == Format::Png) TRY(check_png_chunks(bytes));
   {
     // A source of its own: a loader that has read a header may leave its source unseekable.
     SourcePtr source(vips_source_new_from_memory(bytes.data(), bytes.size()));

@@ -193,11 +193,13 @@ struct ImageQuery {
   std::optional<double> exposure_min, exposure_max;
   std::optional<Orientation> orientation;  // from the displayed size
   std::optional<BoundingBox> bbox;         // located images inside it
-  // Leave metadata_json empty in the results ("{}"): the map and other summaries.
-  bool without_metadata = false;
+  // The map's projection: only image_id, lat, lon, taken_at_ms and uploaded_at_ms are
+  // filled in the results (the rest keeps its defaults), so a page of markers costs little.
+  bool location_only = false;
 };
 
 inline constexpr int kMaxListLimit = 1000;
+inline constexpr int kMaxLocationLimit = 10000;  // location_only pages: four fields an item
 
 // What a `format` filter matches: lowercase substrings of the FileType, any of them. People
 // and file names say "jpg" and "tif" where ExifTool says JPEG and TIFF; HEIC is a HEIF (and

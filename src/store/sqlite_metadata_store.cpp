@@ -117,6 +117,9 @@ constexpr const char* kImageColumns =
     "exposure, disp_w, disp_h, preview_status, preview_error, "
     "preview_version, preview_origin, preview_sequencer, thumb_width, thumb_height, preview_width, preview_height";
 
+// ImageQuery::location_only: what the map needs and the cursor is made of.
+constexpr const char* kLocationColumns = "image_id, uploaded_at, taken_at, lat, lon";
+
 // What apply() writes: every column but the renditions' (which it thereby clears).
 constexpr const char* kRecordColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
@@ -334,6 +337,17 @@ struct SqliteMetadataStore::Impl {
       return make_error(op + ": " + s.error().message);
     }
     return result;
+  }
+
+  static ImageRecord read_location(const Stmt& s) {  // kLocationColumns
+    ImageRecord r;
+    r.image_id = s.text(0);
+    r.uploaded_at_ms = s.integer(1);
+    if (!s.is_null(2)) r.taken_at_ms = s.integer(2);
+    r.lat = s.real(3);
+    r.lon = s.real(4);
+    r.has_gps = r.lat && r.lon;
+    return r;
   }
 
   static ImageRecord read_record(const Stmt& s) {
@@ -629,9 +643,10 @@ Result<std::vector<PreviewJob>> SqliteMetadataStore::preview_backlog(int limit) 
 Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   std::string op = "list images of " + q.owner;
   if (q.owner.empty()) return make_error("InvalidArgument", op + ": empty owner");
-  if (q.limit < 1 || q.limit > kMaxListLimit)
+  const int max_limit = q.location_only ? kMaxLocationLimit : kMaxListLimit;
+  if (q.limit < 1 || q.limit > max_limit)
     return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
-                                             std::to_string(kMaxListLimit));
+                                             std::to_string(max_limit));
   bool by_taken = q.sort == SortOrder::Taken;
   std::optional<Cursor> cursor;
   if (!q.cursor.empty()) {
@@ -640,9 +655,8 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
       return make_error("InvalidArgument", op + ": malformed cursor (or one from another sort order)");
   }
   // Placeholders are numbered in the order the binds are pushed.
-  std::string columns = kImageColumns;
-  if (q.without_metadata) columns.replace(columns.find(", metadata,"), 11, ", '{}',");
-  std::string sql = "SELECT " + columns + " FROM images WHERE owner = ?1";
+  std::string sql = std::string("SELECT ") + (q.location_only ? kLocationColumns : kImageColumns) +
+                    " FROM images WHERE owner = ?1";
   std::vector<std::variant<std::string, int64_t, double>> binds{q.owner};
   auto param = [&](std::variant<std::string, int64_t, double> v) {
     binds.push_back(std::move(v));
@@ -715,7 +729,7 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
       page.next_cursor = encode_cursor(next);
       break;
     }
-    page.items.push_back(Impl::read_record(s));
+    page.items.push_back(q.location_only ? Impl::read_location(s) : Impl::read_record(s));
   }
   return page;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "meta/source.hpp"
+#include "preview/png_check.hpp"
 #include "preview/renderer.hpp"
 #include "preview/vips_renderer.hpp"
 
@@ -391,6 +392,22 @@ TEST(PreviewLimits, DecompressionBombHeadersAreTooLargeWithoutALargeAllocation) 
     EXPECT_NE(r.error().message.find("60000x60000"), std::string::npos) << r.error().message;
   }
   EXPECT_LT(max_rss_kib() - before, 64 * 1024) << "peak RSS grew";
+}
+
+TEST(PreviewLimits, AChunkLongerThanTheFileIsMalformedBeforeAnyDecoder) {
+  // A real header, then a text chunk announcing 1 GiB in a file of a hundred bytes.
+  std::string png = png_bytes(8, 8).substr(0, 33);
+  std::string chunk = std::string("\x3f\xff\xff\xff", 4) + "iTXt" + std::string(24, 'x');
+  auto r = render_bytes(png + chunk);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "Malformed") << r.error().message;
+
+  // An image-data chunk cut short is an interrupted upload: not refused by the walk.
+  std::string whole = png_bytes(64, 64);
+  EXPECT_TRUE(imgmeta::preview::check_png_chunks(
+                  std::span(reinterpret_cast<const uint8_t*>(whole.data()), whole.size() - 20)).ok());
+  EXPECT_TRUE(imgmeta::preview::check_png_chunks(
+                  std::span(reinterpret_cast<const uint8_t*>(whole.data()), whole.size())).ok());
 }
 
 TEST(PreviewLimits, InputOverTheByteLimitIsTooLarge) {
