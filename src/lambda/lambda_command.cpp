@@ -141,8 +141,8 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
   deps.blobs = rt.blobs.get();
   deps.metadata = rt.metadata.get();
   deps.events = rt.events.get();
-  if (auto table = env("SHARES_TABLE"); !table.empty()) {
-    rt.shares = std::make_unique<aws::DynamoShareStore>(rt.dynamo, table);
+  if (auto shares_table = env("SHARES_TABLE"); !shares_table.empty()) {
+    rt.shares = std::make_unique<aws::DynamoShareStore>(rt.dynamo, shares_table);
     http::ShareOptions so;
     if (auto site = env("SITE_URL"); !site.empty()) so.page_url = (site.back() == '/' ? site.substr(0, site.size() - 1) : site) + "/share.html";
     rt.share_api = std::make_unique<http::ShareApi>(*rt.shares, *rt.blobs, *rt.metadata, so);
