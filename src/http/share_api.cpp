@@ -162,8 +162,7 @@ meta::Result<store::ShareItem> ShareApi::copy_image(const std::string& share_id,
   item.image_id = rec.image_id;
   item.filename = rec.filename;
   const bool renditions = store::effective_preview_status(rec) == store::PreviewStatus::Ready;
-  auto copy = [&](const std::string& from, const std::string& to, const std::string& type, std::string_view bytes) -> meta::Status {
-    (void)from;
+  auto copy = [&](const std::string& to, const std::string& type, std::string_view bytes) -> meta::Status {
     TRY(blobs_.put_object(to, bytes, type, "private, max-age=3600"));
     made.push_back(to);
     return meta::ok_status();
@@ -178,13 +177,13 @@ meta::Result<store::ShareItem> ShareApi::copy_image(const std::string& share_id,
       auto stripped = strip::strip_metadata(*original, metadata ? strip::Keep::AllButLocation : strip::Keep::Nothing);
       if (stripped) served = std::move(*stripped);
     }
-  } else if (original.error().code != "TooLarge") {
+  } else if (original.error().code != "TooLarge" && original.error().code != "NotFound") {
     return original.error();
   }
   const std::string download_key = share_key(share_id, rec.image_id);
   if (served) {
     item.download_content_type = rec.content_type.empty() ? "application/octet-stream" : rec.content_type;
-    TRY(copy("", download_key, item.download_content_type, *served));
+    TRY(copy(download_key, item.download_content_type, *served));
     item.download_key = download_key;
   }
   if (renditions) {
@@ -196,10 +195,10 @@ meta::Result<store::ShareItem> ShareApi::copy_image(const std::string& share_id,
         return bytes.error();
       }
       const std::string key = share_key(share_id, std::string(folder) + "/" + rec.image_id + ".webp");
-      TRY(copy("", key, "image/webp", *bytes));
+      TRY(copy(key, "image/webp", *bytes));
       (folder == "thumbs" ? item.thumbnail_key : item.preview_key) = key;
       if (!served && folder == "previews") {
-        TRY(copy("", download_key, "image/webp", *bytes));
+        TRY(copy(download_key, "image/webp", *bytes));
         item.download_key = download_key;
         item.download_content_type = "image/webp";
         item.filename = with_extension(rec.filename, ".webp");
