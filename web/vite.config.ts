@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vitest/config'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 // The build is a plain static site: index.html, hashed bundles under assets/ (imgmeta serve
@@ -46,6 +47,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     reportCompressedSize: true,
+    // Two pages: the app, and the page a share link opens (docs/shares.md).
+    rollupOptions: { input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), share: fileURLToPath(new URL('./share.html', import.meta.url)) } },
   },
   test: {
     environment: 'happy-dom',

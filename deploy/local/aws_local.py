@@ -169,6 +169,8 @@ class Function:
             "AWS_ENDPOINT_URL": self.local.endpoint,
         }
         env.update((self.config.get("Environment") or {}).get("Variables") or {})
+        if "SITE_URL" in env and self.local.site_url:  # share links point at the local site
+            env["SITE_URL"] = self.local.site_url
         pool = env.get("COGNITO_USER_POOL_ID")
         if pool:  # the function's own token check (function URLs) reads the local pool's keys
             env["COGNITO_JWKS_URL"] = f"{self.local.endpoint}/{pool}/.well-known/jwks.json"
@@ -383,14 +385,16 @@ def make_handler(local):
                 return self.reply(204, b"", local.cors_headers(self.headers.get("Origin")))
             if self.command not in ("GET", "POST", "DELETE"):
                 return self.reply(404, '{"message":"Not Found"}', {"Content-Type": "application/json"})
-            claims = local.authorizer.claims(self.headers.get("Authorization"))
+            path = urllib.parse.urlsplit(self.path).path
+            public = local.public_route(self.command, path)
+            claims = None if public else local.authorizer.claims(self.headers.get("Authorization"))
             cors = local.cors_headers(self.headers.get("Origin"))
-            if claims is None:
+            if claims is None and not public:
                 return self.reply(401, '{"message":"Unauthorized"}', dict(cors, **{
                     "Content-Type": "application/json",
                     "www-authenticate": 'Bearer scope="" error="invalid_token" error_description="the token is missing or invalid"'}))
             api_fn = local.api_function
-            event = local.http_event(self, self.body(), claims)
+            event = local.http_event(self, self.body(), claims, public)
             try:
                 result = api_fn.invoke_sync(event) if api_fn else None
             except TimeoutError:
@@ -471,6 +475,7 @@ class AwsLocal:
         self.children = []
         self.functions = {}
         self.api_function = None
+        self.public_routes = []  # "GET /api/public/{proxy+}": routes deployed without the authorizer
         self.stopping = threading.Event()
         self.endpoint = None
         self.httpd = None
@@ -498,17 +503,27 @@ class AwsLocal:
     def cors_headers(self, origin):
         if origin and origin in self.cors_origins:
             return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "GET,POST,DELETE",
-                    "Access-Control-Allow-Headers": "authorization,content-type",
+                    "Access-Control-Allow-Headers": "authorization,content-type,x-share-password",
                     "Access-Control-Expose-Headers": "location,etag", "Access-Control-Max-Age": "3600", "Vary": "Origin"}
         return {}
 
-    def http_event(self, h, body, claims):
+    def public_route(self, method, path):
+        """The route key of a deployed route without an authorizer that matches, or None."""
+        for key in self.public_routes:
+            m, template = key.split(" ", 1)
+            prefix = template.split("{", 1)[0]
+            if m == method and path.startswith(prefix) and len(path) > len(prefix):
+                return key
+        return None
+
+    def http_event(self, h, body, claims, public_route=None):
         split = urllib.parse.urlsplit(h.path)
         headers = {}
         for k, v in h.headers.items():
             k = k.lower()
             headers[k] = headers[k] + "," + v if k in headers else v
-        event = {"version": "2.0", "routeKey": f"{h.command} /api/{{proxy+}}", "rawPath": split.path,
+        route_key = public_route or f"{h.command} /api/{{proxy+}}"
+        event = {"version": "2.0", "routeKey": route_key, "rawPath": split.path,
                  "rawQueryString": split.query, "headers": headers}
         if "cookie" in headers:
             event["cookies"] = [c.strip() for c in headers.pop("cookie").split(";")]
@@ -517,15 +532,17 @@ class AwsLocal:
             for k, v in urllib.parse.parse_qsl(split.query, keep_blank_values=True):
                 q[k] = q[k] + "," + v if k in q else v
             event["queryStringParameters"] = q
-        event["pathParameters"] = {"proxy": split.path[len("/api/"):]}
+        prefix = route_key.split(" ", 1)[1].split("{", 1)[0]
+        event["pathParameters"] = {"proxy": split.path[len(prefix):]}
         now = datetime.datetime.now(datetime.timezone.utc)
         event["requestContext"] = {
             "accountId": ACCOUNT, "apiId": self.api_id, "domainName": h.headers.get("Host", ""),
             "domainPrefix": self.api_id, "requestId": str(uuid.uuid4()), "routeKey": event["routeKey"],
             "stage": "$default", "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
-            "authorizer": {"jwt": {"claims": claims, "scopes": None}},
             "http": {"method": h.command, "path": split.path, "protocol": "HTTP/1.1",
                      "sourceIp": h.client_address[0], "userAgent": h.headers.get("User-Agent", "")}}
+        if claims is not None:  # API Gateway passes no authorizer context on a route without one
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
         ctype = headers.get("content-type", "")
         if body:
             if any(ctype.startswith(t) for t in TEXT_TYPES):
@@ -671,6 +688,12 @@ class AwsLocal:
         for arn in topic_arns:
             for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]:
                 log(f"{arn.rsplit(':', 1)[1]} -> {s['Protocol']} {s['Endpoint'].rsplit(':', 1)[1]}")
+
+        # Routes without an authorizer (share links' public route), as the template deploys them.
+        self.public_routes = [r["Properties"]["RouteKey"] for r in res.values()
+                              if r["Type"] == "AWS::ApiGatewayV2::Route"
+                              and r["Properties"].get("AuthorizationType") == "NONE"]
+        log(f"routes without the authorizer: {', '.join(self.public_routes) or 'none'}")
 
         # The JWT authorizer, as the stack configured it.
         auth_id = next(k for k, r in res.items() if r["Type"] == "AWS::ApiGatewayV2::Authorizer")

@@ -40,6 +40,16 @@ Result<std::unique_ptr<DynamoMetadataStore>> open_dynamodb_store(std::string_vie
   return std::make_unique<DynamoMetadataStore>(client, std::string(uri.substr(11)));
 }
 
+Result<std::unique_ptr<DynamoShareStore>> open_dynamodb_share_store(std::string_view uri, const AdapterSettings& settings) {
+  std::string_view table = uri.starts_with("dynamodb://") ? uri.substr(11) : uri;
+  if (table.empty() || table.find('/') != std::string_view::npos)
+    return make_error("InvalidArgument", "share store '" + std::string(uri) + "': expected dynamodb://table or a table name");
+  auto aws = resolve(settings);
+  if (!aws) return aws.error();
+  auto client = std::make_shared<DynamoClient>(*aws, shared_http());
+  return std::make_unique<DynamoShareStore>(client, std::string(table));
+}
+
 Result<std::unique_ptr<CognitoVerifier>> open_cognito_verifier(std::string_view uri, const AdapterSettings& settings) {
   std::string endpoint;
   if (auto it = settings.endpoints.find("cognito-idp"); it != settings.endpoints.end()) endpoint = it->second;

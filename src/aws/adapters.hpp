@@ -16,6 +16,7 @@
 #include "aws/cognito_verifier.hpp"
 #include "aws/config.hpp"
 #include "aws/dynamo_metadata_store.hpp"
+#include "aws/dynamo_share_store.hpp"
 #include "aws/s3_blob_store.hpp"
 #include "aws/sqs_event_queue.hpp"
 
@@ -29,6 +30,8 @@ struct AdapterSettings {
 
 Result<std::unique_ptr<S3BlobStore>> open_s3_blob_store(std::string_view uri, const AdapterSettings& settings = {});
 Result<std::unique_ptr<DynamoMetadataStore>> open_dynamodb_store(std::string_view uri, const AdapterSettings& settings = {});
+// Share links: dynamodb://table or the bare table name (aws/dynamo_share_store.hpp).
+Result<std::unique_ptr<DynamoShareStore>> open_dynamodb_share_store(std::string_view uri, const AdapterSettings& settings = {});
 // Needs no credentials (the JWKS is public); the region comes from the URI.
 Result<std::unique_ptr<CognitoVerifier>> open_cognito_verifier(std::string_view uri, const AdapterSettings& settings = {});
 Result<std::unique_ptr<SqsEventQueue>> open_sqs_event_queue(std::string_view uri, const ReceiveOptions& receive,

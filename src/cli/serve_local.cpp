@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "cli/serve_args.hpp"
+#include "cli/serve_shares.hpp"
 #include "http/outbox_events.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/outbox.hpp"
@@ -11,6 +12,7 @@
 #include "preview/renderer.hpp"
 #include "store/directory_blob_store.hpp"
 #include "store/sqlite_metadata_store.hpp"
+#include "store/sqlite_share_store.hpp"
 
 namespace imgmeta::cli {
 
@@ -132,6 +134,12 @@ int run_serve_local(ServeContext& ctx) {
   deps.blobs = blobs->get();
   deps.metadata = metadata->get();
   deps.events = &events;
+  // Share links: their own table in the metadata database, copies in the blob store.
+  auto share_store = store::SqliteShareStore::open(mo.path);
+  if (!share_store) return serve_fail(ctx, "cannot open the share store", share_store.error());
+  http::ShareApi shares(**share_store, **blobs, **metadata, share_options(ctx.public_url));
+  deps.shares = &shares;
+  ShareSweeper sweeper(shares, log);
   http::Api api(deps, api_options(a));
 
   ordered_json web_config{{"apiBaseUrl", ""},
@@ -148,6 +156,7 @@ int run_serve_local(ServeContext& ctx) {
   return serve_until_signal(ctx, ld, listening_fields(ctx), [&] {
     outbox.stop();
     previews.stop();
+    sweeper.stop();
   });
 }
 

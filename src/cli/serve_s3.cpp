@@ -12,6 +12,8 @@
 #include "pipeline/metrics.hpp"
 #include "pipeline/queue_workers.hpp"
 #include "store/sqlite_metadata_store.hpp"
+#include "store/sqlite_share_store.hpp"
+#include "cli/serve_shares.hpp"
 
 namespace imgmeta::cli {
 
@@ -96,6 +98,25 @@ int run_serve_s3(ServeContext& ctx) {
   deps.blobs = blobs->get();
   deps.metadata = metadata.get();
   deps.events = &events;
+  // Share links: SQLite beside SQLite metadata; with DynamoDB metadata, the shares table
+  // IMGMETA_SHARES_TABLE names (dynamodb://table), else none (the routes answer 404).
+  std::unique_ptr<store::ShareStore> share_store;
+  if (a.meta.empty()) {
+    auto sqlite = store::SqliteShareStore::open(a.data_dir + "/metadata.db");
+    if (!sqlite) return serve_fail(ctx, "cannot open the share store", sqlite.error());
+    share_store = std::move(*sqlite);
+  } else if (const char* t = std::getenv("IMGMETA_SHARES_TABLE"); t && *t) {
+    auto dynamo = aws::open_dynamodb_share_store(t, settings);
+    if (!dynamo) return serve_fail(ctx, "cannot open the DynamoDB share store", dynamo.error());
+    share_store = std::move(*dynamo);
+  }
+  std::optional<http::ShareApi> shares;
+  std::optional<ShareSweeper> sweeper;
+  if (share_store) {
+    shares.emplace(*share_store, **blobs, *metadata, share_options(ctx.public_url));
+    deps.shares = &*shares;
+    sweeper.emplace(*shares, log);
+  }
   http::Api api(deps, api_options(a));
 
   // The browser PUTs to S3 and shows images from presigned S3 URLs: its origin joins the CSP.
@@ -119,7 +140,10 @@ int run_serve_s3(ServeContext& ctx) {
   listening["blob"] = a.blob;
   listening["meta"] = a.meta.empty() ? "sqlite" : a.meta;
   listening["events"] = a.events;
-  return serve_until_signal(ctx, ld, std::move(listening), [&] { workers.stop(); });
+  return serve_until_signal(ctx, ld, std::move(listening), [&] {
+    workers.stop();
+    if (sweeper) sweeper->stop();
+  });
 }
 
 }  // namespace imgmeta::cli

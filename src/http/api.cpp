@@ -11,6 +11,7 @@
 
 #include "http/export_rows.hpp"
 #include "http/image_json.hpp"
+#include "http/share_api.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/preview_step.hpp"
 #include "pipeline/ulid.hpp"
@@ -371,7 +372,12 @@ std::vector<std::string> Api::routes() {
           "GET /api/images/{imageId}",
           "DELETE /api/images/{imageId}",
           "GET /api/images/{imageId}/content",
-          "POST /api/images/{imageId}/reextract"};
+          "POST /api/images/{imageId}/reextract",
+          // share links (http/share_api.cpp)
+          "POST /api/shares",
+          "GET /api/shares",
+          "DELETE /api/shares/{shareId}",
+          "GET /api/public/shares/{token}"};
 }
 
 Result<auth::Principal> Api::authenticate(const ApiRequest& r) {
@@ -533,6 +539,25 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
       return authed([&](const auth::Principal& p) { return image_id_ok(id) ? reextract(r, p, id) : not_found(); });
     }
   }
+  // --- share links: the handlers are in http/share_api.cpp ---
+  if (seg[1] == "shares" && seg.size() <= 3 && deps_.shares) {
+    if (seg.size() == 2) {
+      route("/api/shares");
+      if (method == "POST") return authed([&](const auth::Principal& p) { return deps_.shares->create(r, p.subject); });
+      if (method == "GET") return authed([&](const auth::Principal& p) { return deps_.shares->list(r, p.subject); });
+      return method_not_allowed("GET, POST");
+    }
+    route("/api/shares/{shareId}");
+    if (method != "DELETE") return method_not_allowed("DELETE");
+    std::string id(seg[2]);
+    return authed([&](const auth::Principal& p) { return deps_.shares->revoke(p.subject, id); });
+  }
+  if (seg[1] == "public" && seg.size() == 4 && seg[2] == "shares" && deps_.shares) {
+    route("/api/public/shares/{token}");  // no Authorization: the token is the key
+    if (method != "GET") return method_not_allowed("GET");
+    return finish(deps_.shares->open(r, std::string(seg[3])));
+  }
+  // --- end of share links ---
   route("unknown");
   return finish(not_found("no route " + r.path));
 }

@@ -90,6 +90,8 @@ class ImageEvents {
   virtual Status reextract(const std::string& owner, const std::string& image_id) = 0;
 };
 
+class ShareApi;  // share links: http/share_api.hpp
+
 struct ApiOptions {
   uint64_t max_upload_size = 1ull << 30;           // bytes; larger -> 413
   uint64_t multipart_threshold = 64ull << 20;      // above: presigned parts
@@ -107,6 +109,7 @@ struct ApiDeps {
   store::MetadataStore* metadata = nullptr;
   ImageEvents* events = nullptr;
   std::function<int64_t()> clock;  // Unix ms; default store::now_ms
+  ShareApi* shares = nullptr;      // share links (/api/shares, /api/public/shares); null: 404
 };
 
 // Content types POST /api/uploads accepts (and the content route then serves as stored):

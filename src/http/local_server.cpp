@@ -320,6 +320,12 @@ struct LocalServer::Impl {
       return std::shared_ptr<meta::Source>(std::move(*s));
     });
     r.route = "/blobs/{key}";
+    // As S3 does: a signed response-content-disposition (share links' downloads) is sent as
+    // the Content-Disposition header; it is part of what the URL's signature covers.
+    if (req.has_param("response-content-disposition") && (r.status == 200 || r.status == 206)) {
+      const std::string cd = req.param("response-content-disposition");
+      if (cd.find_first_of("\r\n") == std::string::npos) r.set_header("Content-Disposition", cd);
+    }
     // A rendition's URL names its version, so its bytes never change under it.
     if (auth->key.starts_with("previews/") && (r.status == 200 || r.status == 206 || r.status == 304))
       r.set_header("Cache-Control", "private, max-age=31536000, immutable");

@@ -11,6 +11,8 @@
 //   AWS_ENDPOINT_URL[_S3|_DYNAMODB|_COGNITO_IDENTITY_PROVIDER] (local endpoints)
 //   api only: COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID (comma-separated ids), or
 //             AUTH_URI=cognito://region/pool?client=...; COGNITO_JWKS_URL overrides the keys' URL
+//             SHARES_TABLE (share links; unset: their routes answer 404), SITE_URL (the web
+//             app's origin, for the links' URLs)
 // A missing setting is reported to /runtime/init/error and the process exits 1.
 #include <cstdlib>
 #include <iostream>
@@ -20,6 +22,8 @@
 #include "aws/cognito_verifier.hpp"
 #include "aws/config.hpp"
 #include "aws/dynamo_metadata_store.hpp"
+#include "aws/dynamo_share_store.hpp"
+#include "http/share_api.hpp"
 #include "aws/s3_blob_store.hpp"
 #include "cli/commands.hpp"
 #include "lambda/api_handler.hpp"
@@ -55,6 +59,8 @@ struct Runtime {
   std::unique_ptr<aws::DynamoMetadataStore> metadata;
   std::unique_ptr<aws::CognitoVerifier> verifier;
   std::unique_ptr<lambda::S3ImageEvents> events;
+  std::unique_ptr<aws::DynamoShareStore> shares;
+  std::unique_ptr<http::ShareApi> share_api;
   std::unique_ptr<http::Api> api;
   lambda::ExtractContext extract;  // the extract and preview handlers
   lambda::PreviewContext preview;
@@ -135,6 +141,13 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
   deps.blobs = rt.blobs.get();
   deps.metadata = rt.metadata.get();
   deps.events = rt.events.get();
+  if (auto shares_table = env("SHARES_TABLE"); !shares_table.empty()) {
+    rt.shares = std::make_unique<aws::DynamoShareStore>(rt.dynamo, shares_table);
+    http::ShareOptions so;
+    if (auto site = env("SITE_URL"); !site.empty()) so.page_url = (site.back() == '/' ? site.substr(0, site.size() - 1) : site) + "/share.html";
+    rt.share_api = std::make_unique<http::ShareApi>(*rt.shares, *rt.blobs, *rt.metadata, so);
+    deps.shares = rt.share_api.get();
+  }
   http::ApiOptions options;
   options.content_redirect = true;  // bytes come from S3 directly, not through the 6 MB payload
   rt.api = std::make_unique<http::Api>(deps, options);

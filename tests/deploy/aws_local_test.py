@@ -246,6 +246,47 @@ class AwsLocal(unittest.TestCase):
         with urllib.request.urlopen(self.site + "/some/app/route", timeout=10) as r:
             self.assertIn(b"<title>imgmeta</title>", r.read())
 
+    def test_5_share_link_made_with_a_cognito_token_read_without_one_then_revoked(self):
+        t = self.upload("alice@example.com", "jpeg/ianare_gps_DSCN0021.jpg", "image/jpeg")
+        status, img = self.wait_for("alice@example.com", t["imageId"],
+                                    lambda s, j: s == 200 and j["status"] != "pending" and j["previewStatus"] != "pending",
+                                    timeout=40)
+        self.assertEqual((img["status"], img["previewStatus"]), ("ready", "ready"), img)
+        self.assertTrue(img["hasGps"])
+        status, made = self.call("POST", "/api/shares", "alice@example.com", {"imageIds": [t["imageId"]], "expiresIn": 3600})
+        self.assertEqual(status, 201, made)
+        self.assertTrue(made["url"].startswith(self.site + "/share.html#"), made["url"])
+        token = made["url"].split("#", 1)[1]
+        self.assertEqual(self.call("POST", "/api/shares", None, {"imageIds": [t["imageId"]]})[0], 401)  # behind the authorizer
+        self.assertEqual(self.call("POST", "/api/shares", "bob@example.com", {"imageIds": [t["imageId"]]})[0], 404)
+        status, listing = self.call("GET", "/api/shares", "alice@example.com")
+        self.assertEqual([s["shareId"] for s in listing["items"]], [made["shareId"]])
+
+        # The recipient: no Authorization header at all, through the route without the authorizer.
+        status, shared = self.call("GET", "/api/public/shares/" + token)
+        self.assertEqual(status, 200, shared)
+        image = shared["images"][0]
+        self.assertEqual(image["imageId"], t["imageId"])
+        self.assertFalse([k for k in image["metadata"] if "gps" in k.lower()], image["metadata"])
+        self.assertNotIn("uploads/", json.dumps(shared))
+        self.assertTrue(image["downloadUrl"].startswith(self.endpoint + "/"), image["downloadUrl"])  # presigned S3
+        with urllib.request.urlopen(image["downloadUrl"], timeout=20) as r:
+            data = r.read()
+        tags = json.loads(subprocess.run(["exiftool", "-j", "-G1", "-a", "-"], input=data, capture_output=True,
+                                         check=True, timeout=60).stdout)[0]
+        self.assertFalse([k for k in tags if "GPS" in k.upper()], tags)
+        with urllib.request.urlopen(image["thumbnailUrl"], timeout=20) as r:
+            self.assertEqual(r.read()[8:12], b"WEBP")
+        self.assertEqual(self.call("GET", "/api/public/shares/" + "A" * 43)[0], 404)
+
+        # Revoked: the link answers 404 at once and its copies leave the bucket.
+        self.assertEqual(self.call("DELETE", "/api/shares/" + made["shareId"], "bob@example.com")[0], 404)
+        self.assertEqual(self.call("DELETE", "/api/shares/" + made["shareId"], "alice@example.com")[0], 204)
+        self.assertEqual(self.call("GET", "/api/public/shares/" + token)[0], 404)
+        s3 = self.client("s3")
+        self.assertEqual(s3.list_objects_v2(Bucket=self.outputs["BucketName"], Prefix="shares/" + made["shareId"] + "/")
+                         .get("KeyCount"), 0)
+
     # ------------------------------------------------------------ start to stop
     def test_9_ctrl_c_stops_everything_it_started(self):
         pids = self.info["pids"] + [self.info["pid"]]

@@ -214,14 +214,18 @@ class DeployAgainstMoto(unittest.TestCase):
         want = {EXTRACTOR: ("extract", "ExtractorRole", 128, 30, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 PREVIEW: ("preview", "PreviewRole", 1024, 60, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 API: ("api", "ApiRole", 256, 10, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE,
-                                                  "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id})}
+                                                  "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id,
+                                                  "SHARES_TABLE": self.stack_resource("SharesTable")})}
         for name, (handler, role, memory, timeout, env) in want.items():
             c = lam.get_function_configuration(FunctionName=name)
             self.assertEqual(c["Runtime"], "provided.al2023", name)
             self.assertEqual(c["Handler"], handler, name)
             role_name = self.stack_resource(role)
             self.assertEqual(c["Role"], f"arn:aws:iam::{ACCOUNT}:role/{role_name}", name)
-            self.assertEqual(c["Environment"]["Variables"], env, name)
+            variables = dict(c["Environment"]["Variables"])
+            if handler == "api":  # share links point at the site: the Amplify branch's domain
+                self.assertRegex(variables.pop("SITE_URL"), r"^https://[a-z0-9-]+\.[a-z0-9]+\.amplifyapp\.com$", name)
+            self.assertEqual(variables, env, name)
             self.assertEqual(c["MemorySize"], memory, name)
             self.assertEqual(c["Timeout"], timeout, name)
             code = preview_package if name == PREVIEW else package
@@ -341,8 +345,12 @@ class DeployAgainstMoto(unittest.TestCase):
         self.assertEqual(auth[0]["JwtConfiguration"]["Audience"], [outputs["UserPoolClientId"]])
         routes = gw.get_routes(ApiId=api_id)["Items"]
         self.assertEqual(sorted(r["RouteKey"] for r in routes),
-                         ["DELETE /api/{proxy+}", "GET /api/{proxy+}", "POST /api/{proxy+}"])
+                         ["DELETE /api/{proxy+}", "GET /api/public/{proxy+}", "GET /api/{proxy+}", "POST /api/{proxy+}"])
         for r in routes:
+            if r["RouteKey"] == "GET /api/public/{proxy+}":  # share links' page: the token is the credential
+                self.assertEqual(r["AuthorizationType"], "NONE")
+                self.assertFalse(r.get("AuthorizerId"))
+                continue
             self.assertEqual((r["AuthorizationType"], r["AuthorizerId"]), ("JWT", auth[0]["AuthorizerId"]))
         integ = gw.get_integrations(ApiId=api_id)["Items"]
         self.assertEqual(integ[0]["IntegrationUri"],

@@ -15,6 +15,7 @@ import cfn
 BUCKET = "arn:${AWS::Partition}:s3:::${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}"
 UPLOADS = BUCKET + "/uploads/*"
 PREVIEWS = BUCKET + "/previews/*"
+SHARES = BUCKET + "/shares/*"
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 PREVIEW_ATTRIBUTES = {"owner", "imageId", "previewStatus", "previewError", "previewVersion", "previewOrigin",
                       "thumbWidth", "thumbHeight", "previewWidth", "previewHeight", "previewSequencer", "seq", "kind"}
@@ -87,8 +88,8 @@ def violations(template):
             text = render(rsrc)
             if text == "*":
                 bad.append(f"{where}: resource *")
-            elif "*" in text and text not in (UPLOADS, PREVIEWS):
-                # The only wildcards with no narrower form: the objects below the two prefixes.
+            elif "*" in text and text not in (UPLOADS, PREVIEWS, SHARES):
+                # The only wildcards with no narrower form: the objects below the three prefixes.
                 bad.append(f"{where}: wildcard resource {text}")
     for rid, r in res.items():
         if r["Type"] == "AWS::IAM::Role":
@@ -197,7 +198,9 @@ class Policies(unittest.TestCase):
             for r in cfn.as_list(s["Resource"]):
                 text = render(r)
                 self.assertTrue(text == UPLOADS or "MetadataTable" in text or text == "!GetAtt ApiLogGroup.Arn"
-                                or text == PREVIEWS, text)
+                                or text == PREVIEWS or text == SHARES or "SharesTable" in text, text)
+                if text == SHARES:  # share links' copies: made, presigned, removed; nothing else
+                    self.assertEqual(set(cfn.as_list(s["Action"])), {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"})
                 if text == PREVIEWS:  # renditions: presigned GETs only
                     self.assertEqual(cfn.as_list(s["Action"]), ["s3:GetObject"])
 

@@ -157,7 +157,7 @@ class FanOut(unittest.TestCase):
 
 class Table(unittest.TestCase):
     def setUp(self):
-        self.id, self.p = one("AWS::DynamoDB::Table")
+        self.id, self.p = "MetadataTable", R["MetadataTable"]["Properties"]
 
     def test_records_outlive_the_stack(self):
         self.assertEqual(R[self.id]["DeletionPolicy"], "Retain")
@@ -186,6 +186,32 @@ class Table(unittest.TestCase):
         self.assertEqual(attrs, {a: "S" for a in ("owner", "imageId", "byUploaded", "byTaken", "bySha256")})
 
 
+class SharesTable(unittest.TestCase):
+    """Share links' table: the layout of src/aws/dynamo_share_store.cpp, create_table_request."""
+
+    def setUp(self):
+        self.assertEqual(set(cfn.resources(T, "AWS::DynamoDB::Table")), {"MetadataTable", "SharesTable"})
+        self.p = R["SharesTable"]["Properties"]
+
+    def test_keyed_by_token_hash_with_an_owner_index_and_ttl(self):
+        src = read_source("src/aws/dynamo_share_store.cpp")
+        self.assertIn('"tokenHash"', src)
+        self.assertIn('kOwnerIndex[] = "byOwner"', src)
+        self.assertEqual(self.p["KeySchema"], [{"AttributeName": "tokenHash", "KeyType": "HASH"}])
+        gsis = {g["IndexName"]: g for g in self.p["GlobalSecondaryIndexes"]}
+        self.assertEqual(set(gsis), {"byOwner"})
+        self.assertEqual(gsis["byOwner"]["KeySchema"], [{"AttributeName": "owner", "KeyType": "HASH"},
+                                                        {"AttributeName": "shareId", "KeyType": "RANGE"}])
+        self.assertEqual(self.p["TimeToLiveSpecification"], {"AttributeName": "ttl", "Enabled": True})
+        self.assertEqual(self.p["BillingMode"], "PAY_PER_REQUEST")
+        self.assertIs(self.p["SSESpecification"]["SSEEnabled"], True)
+
+    def test_api_function_knows_the_table_and_the_site(self):
+        env = props("ApiFunction")["Environment"]["Variables"]
+        self.assertEqual(env["SHARES_TABLE"], {"Ref": "SharesTable"})
+        self.assertIn("SITE_URL", env)
+
+
 class Functions(unittest.TestCase):
     def env_names_read(self):
         src = read_source("src/lambda/lambda_command.cpp")
@@ -195,7 +221,8 @@ class Functions(unittest.TestCase):
         read = self.env_names_read()
         expected = {"ExtractorFunction": ("extract", {"BUCKET_NAME", "TABLE_NAME"}),
                     "PreviewFunction": ("preview", {"BUCKET_NAME", "TABLE_NAME"}),
-                    "ApiFunction": ("api", {"BUCKET_NAME", "TABLE_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"})}
+                    "ApiFunction": ("api", {"BUCKET_NAME", "TABLE_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID",
+                                            "SHARES_TABLE", "SITE_URL"})}
         self.assertEqual(set(cfn.resources(T, "AWS::Lambda::Function")), set(expected))
         for fid, (handler, env) in expected.items():
             p = props(fid)
@@ -282,6 +309,13 @@ class HttpApi(unittest.TestCase):
         _, integ = one("AWS::ApiGatewayV2::Integration")
         iid = next(iter(cfn.resources(T, "AWS::ApiGatewayV2::Integration")))
         methods = set()
+        # The one public route: what a share link's page reads (the token is the credential).
+        public = {rid: r for rid, r in routes.items() if r["RouteKey"].startswith("GET /api/public/")}
+        self.assertEqual(list(public), ["HttpApiPublicRoute"])
+        self.assertEqual(public["HttpApiPublicRoute"]["RouteKey"], "GET /api/public/{proxy+}")
+        self.assertEqual(public["HttpApiPublicRoute"]["AuthorizationType"], "NONE")
+        self.assertNotIn("AuthorizerId", public["HttpApiPublicRoute"])
+        routes = {rid: r for rid, r in routes.items() if rid not in public}
         for rid, r in routes.items():
             self.assertEqual(r["AuthorizationType"], "JWT", rid)
             self.assertEqual(r["AuthorizerId"], {"Ref": aid}, rid)

@@ -14,6 +14,7 @@ import { createUploader, type Uploader } from './upload/uploader'
 import { canonicalFormat, hasLocation, isTerminal } from './state/images'
 import { compareImages, groupTimeline, neighbour } from './state/timeline'
 import { pictureOf, previewPending } from './state/pictures'
+import { openShareDialog, openSharedLinks } from './share/dialog'
 
 // The app shell: a hash router over the sign-in screens, the gallery (a timeline) and the
 // viewer, which opens over the gallery so that the gallery keeps its place behind it. Every
@@ -426,6 +427,9 @@ function buildGallery(f: Filters): GalleryView {
   const selected = new Set<string>()
   const delSel = h('button', { type: 'button', class: 'btn danger', disabled: true, id: 'delete-selected' }, 'Delete selected')
   const selAll = h('button', { type: 'button', class: 'btn', id: 'select-all' }, 'Select all')
+  // Share links (src/share/dialog.ts)
+  const shareSel = h('button', { type: 'button', class: 'btn', disabled: true, id: 'share-selected', onclick: () => void openShareDialog(api, [...selected]) }, 'Share')
+  const sharedLinks = h('button', { type: 'button', class: 'btn', id: 'shared-links', onclick: () => void openSharedLinks(api) }, 'Shared links')
   const exportFormat = h('select', { id: 'export-format', 'aria-label': 'Export format' }, h('option', { value: 'csv' }, 'CSV'), h('option', { value: 'ndjson' }, 'NDJSON'))
   const exportBtn = h('button', { type: 'button', class: 'btn', id: 'export' }, isFiltered(f) ? 'Export these' : 'Export all')
   const uploadBox = h('div', { id: 'uploader', class: 'uploader' })
@@ -446,7 +450,7 @@ function buildGallery(f: Filters): GalleryView {
     uploadSection,
     filterBox,
     desc ? h('p', { class: 'hint' }, 'Showing: ' + desc) : null,
-    h('div', { class: 'toolbar' }, selAll, delSel, h('span', { class: 'export' }, exportFormat, exportBtn)),
+    h('div', { class: 'toolbar' }, selAll, delSel, shareSel, sharedLinks, h('span', { class: 'export' }, exportFormat, exportBtn)),
     notice,
     h('div', { class: 'timeline-wrap' }, timeline, scrubber),
     empty,
@@ -466,6 +470,8 @@ function buildGallery(f: Filters): GalleryView {
   const onSelect = () => {
     delSel.disabled = selected.size === 0
     delSel.textContent = selected.size ? `Delete ${selected.size} selected` : 'Delete selected'
+    shareSel.disabled = selected.size === 0
+    shareSel.textContent = selected.size ? `Share ${selected.size}` : 'Share'
   }
   const ctx: TileContext = {
     filters: f,
