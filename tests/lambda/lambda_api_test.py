@@ -197,7 +197,7 @@ class ApiLambda(unittest.TestCase):
 
     def test_delete_removes_record_and_object(self):
         image_id, _ = self.upload("gif/exiftool_GIF.gif", "image/gif")
-        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}")).status_code, 204)
+        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}", query="permanent=true")).status_code, 204)
         self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{image_id}")).status_code, 404)
         sub = self.tokens["alice@example.com"][1]["sub"]
         objects = self.stack.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"uploads/{sub}/{image_id}").get("KeyCount")
