@@ -39,6 +39,7 @@ TABLE = f"{STACK}-metadata"
 EXTRACTOR = f"{STACK}-s3metadataFetcher"
 API = f"{STACK}-api"
 PREVIEW = f"{STACK}-imgmetaPreview"
+PURGE = f"{STACK}-purge"
 EMAIL = "ops@example.com"
 
 
@@ -214,7 +215,9 @@ class DeployAgainstMoto(unittest.TestCase):
         want = {EXTRACTOR: ("extract", "ExtractorRole", 128, 30, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 PREVIEW: ("preview", "PreviewRole", 1024, 60, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 API: ("api", "ApiRole", 256, 10, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE,
-                                                  "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id})}
+                                                  "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id,
+                                                  "TRASH_DAYS": "30"}),
+                PURGE: ("purge", "PurgeRole", 256, 300, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE, "TRASH_DAYS": "30"})}
         for name, (handler, role, memory, timeout, env) in want.items():
             c = lam.get_function_configuration(FunctionName=name)
             self.assertEqual(c["Runtime"], "provided.al2023", name)
@@ -264,7 +267,7 @@ class DeployAgainstMoto(unittest.TestCase):
         gsis = {g["IndexName"]: (g["KeySchema"][1]["AttributeName"], g["Projection"]["ProjectionType"])
                 for g in t["GlobalSecondaryIndexes"]}
         self.assertEqual(gsis, {"byUploaded": ("byUploaded", "ALL"), "byTaken": ("byTaken", "ALL"),
-                                "bySha256": ("bySha256", "KEYS_ONLY")})
+                                "bySha256": ("bySha256", "KEYS_ONLY"), "byTrashed": ("byTrashed", "ALL")})
 
     def step_buckets(self):
         s3 = self.client("s3")
