@@ -191,6 +191,8 @@ TEST_F(Trash, NormalListingUsesItsIndexAndTheTrashItsOwn) {
   EXPECT_EQ(list.find("TEMP B-TREE"), std::string::npos) << list;
   std::string trash = plan("SELECT image_id FROM images WHERE owner = 'a' AND trashed_at IS NOT NULL ORDER BY trashed_at DESC, image_id DESC LIMIT 51");
   EXPECT_NE(trash.find("images_trash"), std::string::npos) << trash;
+  EXPECT_EQ(trash.find("images_trash_expiry"), std::string::npos) << trash;
+  EXPECT_EQ(trash.find("TEMP B-TREE"), std::string::npos) << trash;
   std::string expiry = plan("SELECT owner, image_id FROM images WHERE trashed_at IS NOT NULL AND trashed_at <= 5 ORDER BY trashed_at LIMIT 10");
   EXPECT_NE(expiry.find("images_trash_expiry"), std::string::npos) << expiry;
   sqlite3_close(raw);
