@@ -254,8 +254,8 @@ class ApiLambda(unittest.TestCase):
         self.assertEqual(self.listed("/api/trash"), [])
 
     def test_purge_event_deletes_expired_trash_through_s3s_own_event(self):
-        doomed, _ = self.upload("png/exiftool_PNG.png", "image/png")
-        kept, _ = self.upload("gif/exiftool_GIF.gif", "image/gif")
+        doomed, _ = self.upload("jpeg/exiftool_Apple.jpg", "image/jpeg")
+        kept, _ = self.upload("jpeg/exiftool_NikonD2Hs.jpg", "image/jpeg")
         self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{doomed}")).status_code, 204)
         scheduled = {"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
                      "source": "aws.events", "account": "123456789012", "time": "2026-01-01T00:00:00Z",
