@@ -224,7 +224,8 @@ class DeployAgainstMoto(unittest.TestCase):
             self.assertEqual(c["Handler"], handler, name)
             role_name = self.stack_resource(role)
             self.assertEqual(c["Role"], f"arn:aws:iam::{ACCOUNT}:role/{role_name}", name)
-            self.assertEqual(c["Environment"]["Variables"], env, name)
+            # str(): moto keeps a Number parameter's Ref (TRASH_DAYS) a number; Lambda has strings.
+            self.assertEqual({k: str(v) for k, v in c["Environment"]["Variables"].items()}, env, name)
             self.assertEqual(c["MemorySize"], memory, name)
             self.assertEqual(c["Timeout"], timeout, name)
             code = preview_package if name == PREVIEW else package
@@ -319,7 +320,8 @@ class DeployAgainstMoto(unittest.TestCase):
         groups = {g["logGroupName"]: g.get("retentionInDays")
                   for g in self.client("logs").describe_log_groups()["logGroups"]}
         self.assertEqual(groups, {f"/aws/lambda/{EXTRACTOR}": 30, f"/aws/lambda/{API}": 30,
-                                  f"/aws/lambda/{PREVIEW}": 30, f"/aws/apigateway/{STACK}-http-api": 30})
+                                  f"/aws/lambda/{PREVIEW}": 30, f"/aws/lambda/{PURGE}": 30,
+                                  f"/aws/apigateway/{STACK}-http-api": 30})
 
     def step_cognito_and_http_api(self, outputs):
         idp = self.client("cognito-idp")
