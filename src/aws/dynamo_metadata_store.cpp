@@ -220,6 +220,7 @@ Result<ImageRecord> item_to_record(const Json& item) {
     r.preview.preview_width = static_cast<int>(ddb::get_n(item, "previewWidth").value_or(0));
     r.preview.preview_height = static_cast<int>(ddb::get_n(item, "previewHeight").value_or(0));
   }
+  r.trashed_at_ms = ddb::get_n(item, "trashedAt");
   return r;
 }
 
@@ -234,7 +235,7 @@ Json DynamoMetadataStore::create_table_request(const std::string& table) {
                 {"Projection", {{"ProjectionType", projection}}}};
   };
   Json attrs = Json::array();
-  for (const char* a : {"owner", "imageId", "byUploaded", "byTaken", "bySha256"})
+  for (const char* a : {"owner", "imageId", "byUploaded", "byTaken", "bySha256", "byTrashed"})
     attrs.push_back({{"AttributeName", a}, {"AttributeType", "S"}});
   return Json{{"TableName", table},
               {"BillingMode", "PAY_PER_REQUEST"},
@@ -242,7 +243,8 @@ Json DynamoMetadataStore::create_table_request(const std::string& table) {
               {"KeySchema", Json::array({{{"AttributeName", "owner"}, {"KeyType", "HASH"}},
                                          {{"AttributeName", "imageId"}, {"KeyType", "RANGE"}}})},
               {"GlobalSecondaryIndexes", Json::array({gsi("byUploaded", "byUploaded", "ALL"), gsi("byTaken", "byTaken", "ALL"),
-                                                      gsi("bySha256", "bySha256", "KEYS_ONLY")})}};
+                                                      gsi("bySha256", "bySha256", "KEYS_ONLY"),
+                                                      gsi("byTrashed", "byTrashed", "ALL")})}};
 }
 
 Status DynamoMetadataStore::put_upload_intent(const store::UploadIntent& in) {
@@ -556,6 +558,13 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     filters.push_back("contains(#q, :q)");
   }
 
+  // Limit counts items read before the filter: read more when the query's own filters
+  // narrow it. The trash filter alone does not: trashed images are few, and the loop below
+  // reads on when it dropped some.
+  const bool narrowed = !filters.empty();
+  names["#trashed"] = "trashedAt";
+  filters.push_back("attribute_not_exists(#trashed)");
+
   store::ImagePage page;
   std::vector<Json> items;  // up to limit + 1: the extra one says another page exists
   const size_t want = static_cast<size_t>(limit) + 1;
@@ -568,7 +577,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
              {"ScanIndexForward", false}};
     // Limit counts items read before the filter: read more when filtering.
     size_t need = want - items.size();
-    req["Limit"] = filters.empty() ? need : std::max<size_t>(need, 100);
+    req["Limit"] = narrowed ? std::max<size_t>(need, 100) : need;
     if (!filters.empty()) {
       std::string f;
       for (const auto& part : filters) f += (f.empty() ? "" : " AND ") + part;
@@ -604,6 +613,136 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     page.items.push_back(std::move(rec).value());
   }
   return page;
+}
+
+// --- the trash ---
+
+namespace {
+
+std::string trashed_key(int64_t at_ms, const std::string& image_id) { return pad_number(at_ms, 13) + "#" + image_id; }
+
+}  // namespace
+
+Result<ImageRecord> DynamoMetadataStore::trash(const std::string& owner, const std::string& image_id, int64_t at_ms) {
+  std::string op = "DynamoMetadataStore.trash " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image");
+  Json req{{"TableName", table_},
+           {"Key", key_of(owner, image_id)},
+           {"UpdateExpression", "SET #t = if_not_exists(#t, :t), #k = if_not_exists(#k, :k)"},
+           {"ConditionExpression", "#kind = :image"},
+           {"ExpressionAttributeNames", {{"#t", "trashedAt"}, {"#k", "byTrashed"}, {"#kind", "kind"}}},
+           {"ExpressionAttributeValues",
+            {{":t", ddb::N(at_ms)}, {":k", ddb::S(trashed_key(at_ms, image_id))}, {":image", ddb::S("image")}}},
+           {"ReturnValues", "ALL_NEW"}};
+  auto r = client_->call("UpdateItem", req, table_ + " " + owner + "/" + image_id);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return make_error("NotFound", op + ": no such image");
+    return r.error();
+  }
+  if (!r->contains("Attributes")) return make_error("InvalidResponse", op + ": UpdateItem returned no attributes");
+  return item_to_record((*r)["Attributes"]);
+}
+
+Result<ImageRecord> DynamoMetadataStore::restore(const std::string& owner, const std::string& image_id) {
+  std::string op = "DynamoMetadataStore.restore " + owner + "/" + image_id;
+  if (auto s = check_owner(op, owner); !s) return s.error();
+  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image in the trash");
+  Json req{{"TableName", table_},
+           {"Key", key_of(owner, image_id)},
+           {"UpdateExpression", "REMOVE #t, #k"},
+           {"ConditionExpression", "#kind = :image AND attribute_exists(#t)"},
+           {"ExpressionAttributeNames", {{"#t", "trashedAt"}, {"#k", "byTrashed"}, {"#kind", "kind"}}},
+           {"ExpressionAttributeValues", {{":image", ddb::S("image")}}},
+           {"ReturnValues", "ALL_NEW"}};
+  auto r = client_->call("UpdateItem", req, table_ + " " + owner + "/" + image_id);
+  if (!r) {
+    if (is_conditional_failure(r.error())) return make_error("NotFound", op + ": no such image in the trash");
+    return r.error();
+  }
+  if (!r->contains("Attributes")) return make_error("InvalidResponse", op + ": UpdateItem returned no attributes");
+  return item_to_record((*r)["Attributes"]);
+}
+
+Result<store::ImagePage> DynamoMetadataStore::list_trash(const store::TrashQuery& q) {
+  std::string op = "DynamoMetadataStore.list_trash " + q.owner;
+  if (auto s = check_owner(op, q.owner); !s) return s.error();
+  if (q.limit < 1 || q.limit > store::kMaxListLimit)
+    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+                                             std::to_string(store::kMaxListLimit));
+  const std::string index = "byTrashed";
+  Json start;
+  if (!q.cursor.empty()) {
+    auto raw = base64url_decode(q.cursor);
+    Json c = raw ? Json::parse(*raw, nullptr, false) : Json();
+    bool ok = c.is_object() && c.contains("x") && c["x"] == index && c.contains("k") && c["k"].is_object() &&
+              ddb::get_s(c["k"], "owner").value_or("") == q.owner && ddb::get_s(c["k"], "imageId") &&
+              ddb::get_s(c["k"], index) && c["k"].size() == 3;
+    if (!ok) return make_error("InvalidArgument", op + ": malformed cursor (or one from another owner or listing)");
+    start = c["k"];
+  }
+  store::ImagePage page;
+  std::vector<Json> items;
+  const size_t want = static_cast<size_t>(q.limit) + 1;
+  for (int pages = 0; pages < kMaxQueryPages; ++pages) {
+    Json req{{"TableName", table_},
+             {"IndexName", index},
+             {"KeyConditionExpression", "#o = :o"},
+             {"ExpressionAttributeNames", {{"#o", "owner"}}},
+             {"ExpressionAttributeValues", {{":o", ddb::S(q.owner)}}},
+             {"ScanIndexForward", false},
+             {"Limit", want - items.size()}};
+    if (!start.is_null()) req["ExclusiveStartKey"] = start;
+    auto r = client_->call("Query", req, table_ + "/" + index);
+    if (!r) return r.error();
+    for (const auto& it : (*r)["Items"]) {
+      items.push_back(it);
+      if (items.size() == want) break;
+    }
+    if (items.size() == want || !r->contains("LastEvaluatedKey")) break;
+    start = (*r)["LastEvaluatedKey"];
+  }
+  if (items.size() == want) {
+    items.pop_back();
+    const Json& last = items.back();
+    page.next_cursor = encode_cursor(index, Json{{"owner", last["owner"]}, {"imageId", last["imageId"]}, {index, last[index]}});
+  }
+  for (const auto& it : items) {
+    auto rec = item_to_record(it);
+    if (!rec) return rec.error();
+    page.items.push_back(std::move(rec).value());
+  }
+  return page;
+}
+
+// A Scan of the sparse byTrashed index: it holds the trashed images of every owner and
+// nothing else, so the daily purge reads the trash, not the table.
+Result<std::vector<store::TrashedImage>> DynamoMetadataStore::expired_trash(int64_t cutoff_ms, int limit) {
+  std::string op = "DynamoMetadataStore.expired_trash";
+  if (limit < 1) return make_error("InvalidArgument", op + ": limit must be positive");
+  std::vector<store::TrashedImage> out;
+  Json start;
+  for (;;) {
+    Json req{{"TableName", table_},
+             {"IndexName", "byTrashed"},
+             {"FilterExpression", "#t <= :c"},
+             {"ProjectionExpression", "#o, #id, #t"},
+             {"ExpressionAttributeNames", {{"#t", "trashedAt"}, {"#o", "owner"}, {"#id", "imageId"}}},
+             {"ExpressionAttributeValues", {{":c", ddb::N(cutoff_ms)}}}};
+    if (!start.is_null()) req["ExclusiveStartKey"] = start;
+    auto r = client_->call("Scan", req, table_ + "/byTrashed");
+    if (!r) return r.error();
+    for (const auto& it : (*r)["Items"]) {
+      store::TrashedImage t{ddb::get_s(it, "owner").value_or(""), ddb::get_s(it, "imageId").value_or(""),
+                            ddb::get_n(it, "trashedAt").value_or(0)};
+      if (t.owner.empty() || t.image_id.empty()) continue;
+      out.push_back(std::move(t));
+      if (out.size() == static_cast<size_t>(limit)) return out;
+    }
+    if (!r->contains("LastEvaluatedKey")) break;
+    start = (*r)["LastEvaluatedKey"];
+  }
+  return out;
 }
 
 }  // namespace imgmeta::aws

@@ -23,7 +23,16 @@
 //   byTaken     sort key `byTaken`    = "1" + 16-digit (takenAt ms + 1e15) + "#" + imageId,
 //                                       or "0#" + imageId without takenAt         (ALL)
 //   bySha256    sort key `bySha256`   = sha256 + "#" + imageId, when sha256 is known (KEYS_ONLY)
+//   byTrashed   sort key `byTrashed`  = 13-digit trashedAt ms + "#" + imageId     (ALL)
 // Only image items carry these attributes, so tombstones and intents stay out of the indexes.
+//
+// The trash: trash() sets `trashedAt` (N) and `byTrashed` (if_not_exists: the first time
+// wins) with one UpdateItem; restore() removes both. byTrashed is a sparse index: it holds
+// trashed images only, so GET /api/trash is a Query on it, and the daily purge Scans it (its
+// size is the trash's, not the table's). apply() never names either attribute, so they
+// survive re-extraction like the renditions' attributes. The ordinary listings filter with
+// attribute_not_exists(trashedAt); a deleted image becomes a tombstone (PutItem), which has
+// neither attribute.
 // list() queries byUploaded or byTaken newest first; format/make/model (stored lowercased
 // in fmtKey/makeKey/modelKey), hasGps, status, q (contains on searchText) and the taken
 // range (a key condition on byTaken, a filter on byUploaded) narrow it.
@@ -64,6 +73,10 @@ class DynamoMetadataStore final : public store::MetadataStore {
   Result<store::ImagePage> list(const store::ImageQuery& query) override;
   Result<bool> set_preview(const std::string& owner, const std::string& image_id, const std::string& sequencer,
                            const store::PreviewState& preview) override;
+  Result<store::ImageRecord> trash(const std::string& owner, const std::string& image_id, int64_t at_ms) override;
+  Result<store::ImageRecord> restore(const std::string& owner, const std::string& image_id) override;
+  Result<store::ImagePage> list_trash(const store::TrashQuery& query) override;
+  Result<std::vector<store::TrashedImage>> expired_trash(int64_t cutoff_ms, int limit) override;
 
   const std::string& table() const { return table_; }
   DynamoClient& client() { return *client_; }

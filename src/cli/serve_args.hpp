@@ -7,10 +7,13 @@
 
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "auth/account_service.hpp"
 #include "http/api.hpp"
@@ -70,6 +73,10 @@ struct ServeArgs {
   std::string map_tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
   std::string map_attribution = "© OpenStreetMap contributors https://www.openstreetmap.org/copyright";
   std::string log_level = "info";
+  // The trash: how long a deleted image stays restorable, and how often expired ones are
+  // deleted for good (serve_trash.cpp).
+  int trash_days = 30;
+  int trash_sweep_interval = 3600;
 };
 
 // Who signs people in: local accounts (the account service issues and verifies tokens), or
@@ -110,5 +117,29 @@ std::map<std::string, std::string> endpoint_flags(const ServeArgs& a);
 // once. Returns the process's exit status.
 int serve_until_signal(ServeContext& ctx, http::LocalServerDeps deps, nlohmann::ordered_json listening,
                        const std::function<void()>& drain);
+
+// The trash's expiry (serve_trash.cpp): deletes images trashed more than trash_days ago
+// through events.delete_image, at start() and then every interval_s seconds.
+class TrashSweeper {
+ public:
+  TrashSweeper(store::MetadataStore& metadata, http::ImageEvents& events, http::JsonLog& log, int trash_days,
+               int interval_s);
+  ~TrashSweeper();
+  void start();
+  void stop();
+  // One sweep as of now_ms; returns how many images were deleted.
+  int64_t sweep_once(int64_t now_ms);
+
+ private:
+  store::MetadataStore& metadata_;
+  http::ImageEvents& events_;
+  http::JsonLog& log_;
+  int trash_days_;
+  int interval_s_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 }  // namespace imgmeta::cli

@@ -266,6 +266,7 @@ http::ApiOptions api_options(const ServeArgs& a) {
   ao.part_size = a.part_size;
   ao.upload_url_ttl = std::chrono::seconds(a.upload_url_ttl);
   ao.content_url_ttl = std::chrono::seconds(a.content_url_ttl);
+  ao.trash_days = a.trash_days;
   return ao;
 }
 
@@ -385,6 +386,10 @@ Command add_serve_command(CLI::App& app) {
   opt("--map-tile-url", a.map_tile_url, "IMGMETA_MAP_TILE_URL", "Map tile URL template ({z}/{x}/{y}, optional {s}) the web app's map loads")
       ->check(tile_url);
   opt("--map-attribution", a.map_attribution, "IMGMETA_MAP_ATTRIBUTION", "Attribution text shown on the map (links written as plain URLs)");
+  opt("--trash-days", a.trash_days, "IMGMETA_TRASH_DAYS", "Days a deleted image stays in the trash before it is deleted for good (0: at the next sweep)")
+      ->check(CLI::Range(0, 3650));
+  opt("--trash-sweep-interval", a.trash_sweep_interval, "IMGMETA_TRASH_SWEEP_INTERVAL", "Seconds between two sweeps of the trash for expired images")
+      ->check(CLI::Range(1, 7 * 86400));
   opt("--log-level", a.log_level, "IMGMETA_LOG_LEVEL", "Lowest level logged: debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   sub->footer(

@@ -141,6 +141,8 @@ int run_serve_local(ServeContext& ctx) {
   deps.shares = &shares;
   ShareSweeper sweeper(shares, log);
   http::Api api(deps, api_options(a));
+  TrashSweeper trash_sweeper(**metadata, events, log, a.trash_days, a.trash_sweep_interval);
+  trash_sweeper.start();
 
   ordered_json web_config{{"apiBaseUrl", ""},
                           {"auth", sign_in->web_auth},
@@ -154,6 +156,7 @@ int run_serve_local(ServeContext& ctx) {
 
   http::LocalServerDeps ld{&api, blobs->get(), metadata->get(), &outbox, &metrics, {}};
   return serve_until_signal(ctx, ld, listening_fields(ctx), [&] {
+    trash_sweeper.stop();
     outbox.stop();
     previews.stop();
     sweeper.stop();

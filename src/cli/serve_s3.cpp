@@ -118,6 +118,8 @@ int run_serve_s3(ServeContext& ctx) {
     sweeper.emplace(*shares, log);
   }
   http::Api api(deps, api_options(a));
+  TrashSweeper trash_sweeper(*metadata, events, log, a.trash_days, a.trash_sweep_interval);
+  trash_sweeper.start();
 
   // The browser PUTs to S3 and shows images from presigned S3 URLs: its origin joins the CSP.
   if (auto probe_url = (*blobs)->shared_client()->presign_get("uploads/", {})) ctx.server.add_connect_src(origin_of(probe_url->url));
@@ -141,8 +143,9 @@ int run_serve_s3(ServeContext& ctx) {
   listening["meta"] = a.meta.empty() ? "sqlite" : a.meta;
   listening["events"] = a.events;
   return serve_until_signal(ctx, ld, std::move(listening), [&] {
-    workers.stop();
+    trash_sweeper.stop();
     if (sweeper) sweeper->stop();
+    workers.stop();
   });
 }
 

@@ -377,7 +377,11 @@ std::vector<std::string> Api::routes() {
           "POST /api/shares",
           "GET /api/shares",
           "DELETE /api/shares/{shareId}",
-          "GET /api/public/shares/{token}"};
+          "GET /api/public/shares/{token}",
+          // the trash
+          "GET /api/trash",
+          "POST /api/trash/empty",
+          "POST /api/images/{imageId}/restore"};
 }
 
 Result<auth::Principal> Api::authenticate(const ApiRequest& r) {
@@ -537,6 +541,23 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
       route("/api/images/{imageId}/reextract");
       if (method != "POST") return method_not_allowed("POST");
       return authed([&](const auth::Principal& p) { return image_id_ok(id) ? reextract(r, p, id) : not_found(); });
+    }
+    if (seg.size() == 4 && seg[3] == "restore") {  // the trash
+      route("/api/images/{imageId}/restore");
+      if (method != "POST") return method_not_allowed("POST");
+      return authed([&](const auth::Principal& p) { return image_id_ok(id) ? restore_image(p, id) : not_found("no such image in the trash"); });
+    }
+  }
+  if (seg[1] == "trash") {  // the trash
+    if (seg.size() == 2) {
+      route("/api/trash");
+      if (method != "GET") return method_not_allowed("GET");
+      return authed([&](const auth::Principal& p) { return list_trash(r, p); });
+    }
+    if (seg.size() == 3 && seg[2] == "empty") {
+      route("/api/trash/empty");
+      if (method != "POST") return method_not_allowed("POST");
+      return authed([&](const auth::Principal& p) { return empty_trash(p); });
     }
   }
   // --- share links: the handlers are in http/share_api.cpp ---
@@ -940,7 +961,7 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
     return from_error(page.error());
   }
   ordered_json items = ordered_json::array();
-  for (const auto& rec : page->items) items.push_back(image_json(rec, image_urls(rec)));
+  for (const auto& rec : page->items) items.push_back(image_out(rec));
   ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
   return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -1121,7 +1142,7 @@ ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const st
     if (auto landed = landed_upload(p.subject, id)) rec = std::move(*landed);
   }
   if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
-  return json_response(200, image_json(*rec, image_urls(*rec)).dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::optional<store::ImageRecord> Api::landed_upload(const std::string& owner, const std::string& id) {
@@ -1214,7 +1235,9 @@ ApiResponse object_response(const ApiRequest& r, const std::string& etag, const 
   return resp;
 }
 
-ApiResponse Api::delete_image(const ApiRequest&, const auth::Principal& p, const std::string& id) {
+ApiResponse Api::delete_image(const ApiRequest& r, const auth::Principal& p, const std::string& id) {
+  if (auto bad = permanent_delete_flag(r)) return *bad;
+  if (!permanent_delete(r)) return trash_image(p, id);
   auto st = deps_.events->delete_image(p.subject, id);
   if (!st) return st.error().code == "NotFound" ? not_found() : from_error(st.error());
   counters_.deletes++;
@@ -1230,6 +1253,106 @@ ApiResponse Api::reextract(const ApiRequest&, const auth::Principal& p, const st
   // The record keeps its status until the handler rewrites it (same sequencer wins).
   ordered_json out{{"imageId", id}, {"status", store::to_string(rec->status)}};
   return json_response(202, out.dump());
+}
+
+// --- the trash ---
+// DELETE /api/images/{id} marks the record trashed (the store hides it from every listing);
+// GET /api/trash lists the marked ones; restore unmarks; POST /api/trash/empty and the
+// expiry (a sweeper in `imgmeta serve`, a scheduled function on AWS) delete for good through
+// ImageEvents::delete_image, the path `?permanent=true` takes.
+
+namespace {
+
+bool is_true(std::string_view v) { return v == "true" || v == "1"; }
+
+}  // namespace
+
+std::optional<ApiResponse> Api::permanent_delete_flag(const ApiRequest& r) {
+  const auto* v = r.param("permanent");
+  if (!v || v->empty() || is_true(*v) || *v == "false" || *v == "0") return std::nullopt;
+  return bad_request("\"permanent\" must be true or false");
+}
+
+bool Api::permanent_delete(const ApiRequest& r) {
+  const auto* v = r.param("permanent");
+  return v && is_true(*v);
+}
+
+ordered_json Api::image_out(const store::ImageRecord& rec) {
+  ordered_json out = image_json(rec, image_urls(rec));
+  if (rec.trashed_at_ms) {
+    // Before the metadata object, which ends every image object.
+    ordered_json metadata = std::move(out["metadata"]);
+    out.erase("metadata");
+    out["trashedAt"] = iso(*rec.trashed_at_ms);
+    out["purgeAt"] = iso(*rec.trashed_at_ms + trash_period_ms());
+    out["metadata"] = std::move(metadata);
+  }
+  return out;
+}
+
+int64_t Api::trash_period_ms() const { return int64_t{options_.trash_days} * 86400000; }
+
+ApiResponse Api::trash_image(const auth::Principal& p, const std::string& id) {
+  auto rec = deps_.metadata->trash(p.subject, id, now_ms());
+  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  counters_.trashed++;
+  return no_content();
+}
+
+ApiResponse Api::restore_image(const auth::Principal& p, const std::string& id) {
+  auto rec = deps_.metadata->restore(p.subject, id);
+  if (!rec) return rec.error().code == "NotFound" ? not_found("no such image in the trash") : from_error(rec.error());
+  counters_.restored++;
+  return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+ApiResponse Api::list_trash(const ApiRequest& r, const auth::Principal& p) {
+  store::TrashQuery q;
+  q.owner = p.subject;
+  if (const auto* v = r.param("limit")) {
+    auto n = parse_int(*v);
+    if (!n || *n < 1 || *n > kMaxPageLimit) return bad_request("\"limit\" must be an integer from 1 to 100");
+    q.limit = static_cast<int>(*n);
+  }
+  if (const auto* v = r.param("cursor")) {
+    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
+    q.cursor = *v;
+  }
+  auto page = deps_.metadata->list_trash(q);
+  if (!page) {
+    if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
+    return from_error(page.error());
+  }
+  ordered_json items = ordered_json::array();
+  for (const auto& rec : page->items) items.push_back(image_out(rec));
+  ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
+  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// Walks the trash with a cursor rather than re-reading its first page: on DynamoDB the
+// trash index is eventually consistent, and a deleted image may still be listed for a moment.
+ApiResponse Api::empty_trash(const auth::Principal& p) {
+  constexpr int kMaxPages = 100;  // 10,000 images per call; the client calls again if more remain
+  store::TrashQuery q;
+  q.owner = p.subject;
+  q.limit = kMaxPageLimit;
+  int64_t deleted = 0;
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    auto page = deps_.metadata->list_trash(q);
+    if (!page) return from_error(page.error());
+    for (const auto& rec : page->items) {
+      if (!rec.trashed_at_ms) continue;
+      auto st = deps_.events->delete_image(p.subject, rec.image_id);
+      if (!st && st.error().code == "NotFound") continue;  // gone already
+      if (!st) return from_error(st.error());
+      ++deleted;
+      counters_.deletes++;
+    }
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  return json_response(200, ordered_json{{"deleted", deleted}}.dump());
 }
 
 }  // namespace imgmeta::http

@@ -100,6 +100,7 @@ struct ApiOptions {
   std::chrono::seconds content_url_ttl{3600};      // `contentUrl` in image JSON (0: omit)
   bool content_redirect = false;                   // content route answers 302 to a presigned GET (Lambda)
   size_t max_json_body = 64 * 1024;
+  int trash_days = 30;                             // a trashed image's "purgeAt" is trashedAt + this
 };
 
 struct ApiDeps {
@@ -128,6 +129,8 @@ struct ApiCounters {
   std::atomic<uint64_t> duplicates{0};
   std::atomic<uint64_t> deletes{0};
   std::atomic<uint64_t> reextracts{0};
+  std::atomic<uint64_t> trashed{0};   // moved to the trash
+  std::atomic<uint64_t> restored{0};  // taken out of it
 };
 
 class Api {
@@ -169,6 +172,16 @@ class Api {
   ApiResponse get_content(const ApiRequest& r, const auth::Principal& p, const std::string& id);
   ApiResponse delete_image(const ApiRequest& r, const auth::Principal& p, const std::string& id);
   ApiResponse reextract(const ApiRequest& r, const auth::Principal& p, const std::string& id);
+
+  // The trash (the end of api.cpp).
+  nlohmann::ordered_json image_out(const store::ImageRecord& record);  // image JSON + trashedAt, purgeAt
+  int64_t trash_period_ms() const;
+  static std::optional<ApiResponse> permanent_delete_flag(const ApiRequest& r);  // 400 when malformed
+  static bool permanent_delete(const ApiRequest& r);
+  ApiResponse trash_image(const auth::Principal& p, const std::string& id);
+  ApiResponse restore_image(const auth::Principal& p, const std::string& id);
+  ApiResponse list_trash(const ApiRequest& r, const auth::Principal& p);
+  ApiResponse empty_trash(const auth::Principal& p);
 
   ApiDeps deps_;
   ApiOptions options_;

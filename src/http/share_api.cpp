@@ -253,6 +253,7 @@ ApiResponse ShareApi::create(const ApiRequest& r, const std::string& owner) {
       if (rec.error().code == "NotFound") return error_response(404, "NotFound", "no such image: " + id);
       return storage_error(rec.error());
     }
+    if (rec->trashed_at_ms) return error_response(404, "NotFound", "the image is in the trash: " + id);
     records.push_back(std::move(*rec));
   }
   (void)sweep(20);  // the local sweep's work, a little at a time, in the other shapes too
@@ -401,6 +402,7 @@ ApiResponse ShareApi::open(const ApiRequest& r, const std::string& token) {
       if (rec.error().code == "NotFound") continue;  // deleted since: no longer shared
       return storage_error(rec.error());
     }
+    if (rec->trashed_at_ms) continue;  // in the trash: hidden until restored
     ordered_json md = ordered_json::parse(rec->metadata_json, nullptr, false);
     images.push_back({{"imageId", item.image_id},
                       {"filename", item.filename},

@@ -3,7 +3,8 @@
 // _HANDLER, and runs the Runtime API loop.
 //
 // Environment:
-//   _HANDLER                extract | preview | api
+//   _HANDLER                extract | preview | api | purge
+//   TRASH_DAYS              api and purge: days a trashed image is kept (default 30)
 //   AWS_LAMBDA_RUNTIME_API  host:port of the Runtime API
 //   BUCKET_NAME             the images bucket (both handlers); BUCKET_PREFIX optional
 //   TABLE_NAME              the metadata table (both handlers)
@@ -29,6 +30,7 @@
 #include "lambda/api_handler.hpp"
 #include "lambda/extract_handler.hpp"
 #include "lambda/preview_handler.hpp"
+#include "lambda/purge_handler.hpp"
 #include "lambda/log.hpp"
 #include "lambda/runtime.hpp"
 #include "lambda/s3_image_events.hpp"
@@ -65,11 +67,27 @@ struct Runtime {
   lambda::ExtractContext extract;  // the extract and preview handlers
   lambda::PreviewContext preview;
   lambda::ApiContext api_ctx;
+  lambda::PurgeContext purge;  // the trash's expiry
 };
 
+// TRASH_DAYS: a whole number of days, 0..3650 (default 30).
+std::optional<int> trash_days_setting() {
+  std::string v = env("TRASH_DAYS", "30");
+  int days = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || days > 3650) return std::nullopt;
+    days = days * 10 + (c - '0');
+  }
+  if (days > 3650) return std::nullopt;
+  return days;
+}
+
 std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
-  if (handler != "extract" && handler != "api" && handler != "preview")
-    return HandlerError{"Runtime.InvalidHandler", "_HANDLER must be 'extract', 'preview' or 'api', got '" + handler + "'"};
+  if (handler != "extract" && handler != "api" && handler != "preview" && handler != "purge")
+    return HandlerError{"Runtime.InvalidHandler",
+                        "_HANDLER must be 'extract', 'preview', 'api' or 'purge', got '" + handler + "'"};
+  auto trash_days = trash_days_setting();
+  if (!trash_days) return HandlerError{"Runtime.InvalidConfiguration", "TRASH_DAYS must be a whole number from 0 to 3650"};
   auto settings = aws::load_settings();
   if (!settings) return HandlerError{"Runtime.InvalidConfiguration", settings.error().message};
   rt.settings = *settings;
@@ -88,7 +106,16 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
   };
   std::string function_name = env("AWS_LAMBDA_FUNCTION_NAME", handler == "extract"   ? "s3metadataFetcher"
                                                                : handler == "preview" ? "imgmetaPreview"
+                                                               : handler == "purge"   ? "imgmetaPurge"
                                                                                       : "imgmetaApi");
+  if (handler == "purge") {
+    rt.purge.metadata = rt.metadata.get();
+    rt.purge.prefix = prefix.empty() || prefix.back() == '/' ? prefix : prefix + "/";
+    rt.purge.remove_object = [&rt](const std::string& key) { return rt.s3->remove(key); };
+    rt.purge.trash_days = *trash_days;
+    rt.purge.function_name = function_name;
+    return std::nullopt;
+  }
 
   if (handler == "extract") {
     rt.extract.blobs = rt.blobs.get();
@@ -150,6 +177,7 @@ std::optional<HandlerError> init(const std::string& handler, Runtime& rt) {
   }
   http::ApiOptions options;
   options.content_redirect = true;  // bytes come from S3 directly, not through the 6 MB payload
+  options.trash_days = *trash_days;
   rt.api = std::make_unique<http::Api>(deps, options);
   rt.api_ctx.api = rt.api.get();
   rt.api_ctx.function_name = function_name;
@@ -178,6 +206,12 @@ int run(const LambdaArgs& args) {
   }
   if (handler == "extract" || handler == "preview")
     return client.run([&](const lambda::Invocation& inv) { return lambda::handle_extract(inv, rt->extract); });
+  if (handler == "purge")
+    return client.run([&](const lambda::Invocation& inv) {
+      rt->s3->client().set_deadline_ms(inv.deadline_ms - 500);
+      rt->dynamo->client().set_deadline_ms(inv.deadline_ms - 500);
+      return lambda::handle_purge(inv, rt->purge);
+    });
   return client.run([&](const lambda::Invocation& inv) {
     rt->s3->client().set_deadline_ms(inv.deadline_ms - 500);
     rt->dynamo->client().set_deadline_ms(inv.deadline_ms - 500);
@@ -190,7 +224,7 @@ int run(const LambdaArgs& args) {
 Command add_lambda_command(CLI::App& app) {
   auto args = std::make_shared<LambdaArgs>();
   auto* sub = app.add_subcommand("lambda", "Run as an AWS Lambda custom runtime (the bootstrap of s3metadataFetcher)");
-  sub->add_option("--handler", args->handler, "extract | preview | api (default: $_HANDLER)");
+  sub->add_option("--handler", args->handler, "extract | preview | api | purge (default: $_HANDLER)");
   sub->add_option("--runtime-api", args->runtime_api, "host:port of the Runtime API (default: $AWS_LAMBDA_RUNTIME_API)");
   sub->add_option("--max-invocations", args->max_invocations, "exit after this many invocations (tests; 0 = run forever)");
   return [args] { return run(*args); };

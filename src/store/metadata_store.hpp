@@ -149,6 +149,11 @@ struct ImageRecord {
   // Written by set_preview only: apply() leaves it alone on stores where it survives
   // (DynamoDB) and clears it where a rewrite means "render again" (SQLite).
   PreviewState preview;
+
+  // "trashedAt", Unix ms: the image is in the trash (hidden from list(), still answered by
+  // get()). Written by trash() and restore() only: apply() keeps the stored value on every
+  // store, so a re-extraction or a duplicate event does not bring a trashed image back.
+  std::optional<int64_t> trashed_at_ms;
 };
 
 // What the API shows of the renditions: an image that is not `ready` gets none; renditions
@@ -232,6 +237,24 @@ struct ImagePage {
   std::string next_cursor;  // "nextCursor"; empty on the last page. Opaque, URL-safe.
 };
 
+// --- the trash ---
+// DELETE /api/images/{id} moves an image to the trash (trash()); GET /api/trash lists it
+// (list_trash(), newest trashed first); restore() takes it out again; after the trash
+// period the image goes for good through the ordinary delete path, which removes the bytes,
+// the renditions and the record (expired_trash() finds the candidates).
+struct TrashQuery {
+  std::string owner;   // required
+  int limit = 50;      // 1 .. kMaxListLimit
+  std::string cursor;  // from the previous page's next_cursor
+};
+
+// One trashed image, across owners (the purge's view: no record bodies).
+struct TrashedImage {
+  std::string owner;
+  std::string image_id;
+  int64_t trashed_at_ms = 0;
+};
+
 // What POST /api/uploads promised: the PUT (or the multipart completion) is checked
 // against it, and the handler takes filename and content type from it when no record
 // exists yet (the AWS shape, where the browser PUTs straight to S3). Keep intents a while
@@ -282,6 +305,18 @@ class MetadataStore {
   // (not extracted yet, or deleted) or belongs to another version.
   virtual Result<bool> set_preview(const std::string& owner, const std::string& image_id,
                                    const std::string& sequencer, const PreviewState& preview) = 0;
+
+  // --- trash (see TrashQuery) ---
+  // Marks the record trashed at `at_ms` and returns it. Idempotent: an image in the trash
+  // keeps its first trashedAt. "NotFound" when the owner has no such record.
+  virtual Result<ImageRecord> trash(const std::string& owner, const std::string& image_id, int64_t at_ms) = 0;
+  // Takes the record out of the trash and returns it. "NotFound" when there is no such
+  // record or it is not in the trash.
+  virtual Result<ImageRecord> restore(const std::string& owner, const std::string& image_id) = 0;
+  // The owner's trashed records, newest trashed first ("InvalidArgument" as list()).
+  virtual Result<ImagePage> list_trash(const TrashQuery& query) = 0;
+  // Up to `limit` trashed images of any owner with trashedAt <= cutoff_ms, for the purge.
+  virtual Result<std::vector<TrashedImage>> expired_trash(int64_t cutoff_ms, int limit) = 0;
 };
 
 }  // namespace imgmeta::store

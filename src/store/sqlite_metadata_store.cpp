@@ -105,6 +105,14 @@ UPDATE images SET
 WHERE json_valid(metadata);
 CREATE INDEX IF NOT EXISTS images_by_location ON images (owner, uploaded_at DESC, image_id DESC) WHERE lat IS NOT NULL;
 )sql";
+// Version 4: the trash. trashed_at is NULL for an image not in the trash; the partial
+// indexes hold trashed rows only, so they cost nothing for the rest, and the ordinary list
+// queries (which say `trashed_at IS NULL`) keep their indexes.
+constexpr const char* kTrashDdl = R"sql(
+ALTER TABLE images ADD COLUMN trashed_at INTEGER;
+CREATE INDEX IF NOT EXISTS images_trash ON images (owner, trashed_at DESC, image_id DESC) WHERE trashed_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS images_trash_expiry ON images (trashed_at) WHERE trashed_at IS NOT NULL;
+)sql";
 constexpr const char* kPreviewBacklogIndex =
     "CREATE INDEX IF NOT EXISTS images_preview_backlog ON images (updated_at) "
     "WHERE status = 'ready' AND preview_status IS NULL";
@@ -115,16 +123,18 @@ constexpr const char* kImageColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
     "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, lat, lon, iso, fnumber, focal, "
     "exposure, disp_w, disp_h, preview_status, preview_error, "
-    "preview_version, preview_origin, preview_sequencer, thumb_width, thumb_height, preview_width, preview_height";
+    "preview_version, preview_origin, preview_sequencer, thumb_width, thumb_height, preview_width, preview_height, "
+    "trashed_at";
 
 // ImageQuery::location_only: what the map needs and the cursor is made of.
 constexpr const char* kLocationColumns = "image_id, uploaded_at, taken_at, lat, lon";
 
-// What apply() writes: every column but the renditions' (which it thereby clears).
+// What apply() writes: every column but the renditions' (which it thereby clears); trashed_at
+// is written back as it was.
 constexpr const char* kRecordColumns =
     "owner, image_id, filename, content_type, size, sha256, etag, status, error, uploaded_at, taken_at, "
     "updated_at, sequencer, metadata, format, make, model, has_gps, search_text, lat, lon, iso, fnumber, focal, "
-    "exposure, disp_w, disp_h";
+    "exposure, disp_w, disp_h, trashed_at";
 
 // A prepared statement, reset on scope exit so it can be reused.
 class Stmt {
@@ -217,7 +227,7 @@ std::optional<Cursor> decode_cursor(std::string_view text) {
   if (a != 1 || b == std::string::npos) return std::nullopt;
   Cursor c;
   c.sort = (*raw)[0];
-  if (c.sort != 'u' && c.sort != 't') return std::nullopt;
+  if (c.sort != 'u' && c.sort != 't' && c.sort != 'x') return std::nullopt;  // x: the trash
   std::string v = raw->substr(2, b - 2);
   if (v != "n") {
     int64_t n = 0;
@@ -390,6 +400,7 @@ struct SqliteMetadataStore::Impl {
       r.preview.preview_width = static_cast<int>(s.integer(34));
       r.preview.preview_height = static_cast<int>(s.integer(35));
     }
+    if (!s.is_null(36)) r.trashed_at_ms = s.integer(36);
     return r;
   }
 
@@ -400,15 +411,18 @@ struct SqliteMetadataStore::Impl {
       if (!TRY(step(v, "schema version"))) return make_error("sqlite " + path + ": no schema version");
       version = v.integer(0);
     }
-    if (version >= 3) return meta::ok_status();  // 0 (new), 1 and 2 take what they lack
+    if (version >= 4) return meta::ok_status();  // 0 (new), 1, 2 and 3 take what they lack
     std::string sql = "BEGIN IMMEDIATE;";
     if (version < 2) {
       for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
       sql += std::string(kPreviewBacklogIndex) + ";";
     }
-    for (const char* column : kFilterColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
-    sql += kFilterBackfill;
-    sql += "PRAGMA user_version = 3;COMMIT;";
+    if (version < 3) {
+      for (const char* column : kFilterColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
+      sql += kFilterBackfill;
+    }
+    sql += kTrashDdl;
+    sql += "PRAGMA user_version = 4;COMMIT;";
     return exec(sql);
   }
 
@@ -421,18 +435,20 @@ struct SqliteMetadataStore::Impl {
       s.bind(1, r.owner).bind(2, r.image_id);
       if (TRY(step(s, op)) && compare_sequencers(s.text(0), r.sequencer) >= 0) return false;
     }
+    std::optional<int64_t> trashed_at;  // kept: only trash() and restore() change it
     {
-      auto s = TRY(prepare("SELECT sequencer, status FROM images WHERE owner = ?1 AND image_id = ?2"));
+      auto s = TRY(prepare("SELECT sequencer, status, trashed_at FROM images WHERE owner = ?1 AND image_id = ?2"));
       s.bind(1, r.owner).bind(2, r.image_id);
       if (TRY(step(s, op))) {
         int cmp = compare_sequencers(s.text(0), r.sequencer);
         if (cmp > 0) return false;
         if (cmp == 0 && r.status == ImageStatus::Pending && s.text(1) != "pending") return false;
+        if (!s.is_null(2)) trashed_at = s.integer(2);
       }
     }
     auto s = TRY(prepare(std::string("INSERT OR REPLACE INTO images (") + kRecordColumns +
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-                         "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"));
+                         "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"));
     s.bind(1, r.owner).bind(2, r.image_id).bind(3, r.filename).bind(4, r.content_type);
     s.bind(5, static_cast<int64_t>(r.size)).bind(6, ascii_lower(r.sha256)).bind(7, r.etag);
     s.bind(8, std::string(to_string(r.status))).bind(9, r.error).bind(10, r.uploaded_at_ms);
@@ -449,6 +465,8 @@ struct SqliteMetadataStore::Impl {
       ++i;
     }
     s.bind(26, int64_t{r.display_width}).bind(27, int64_t{r.display_height});
+    if (trashed_at) s.bind(28, *trashed_at);
+    else s.bind_null(28);
     TRY(run(s, op));
     return true;
   }
@@ -656,7 +674,7 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   }
   // Placeholders are numbered in the order the binds are pushed.
   std::string sql = std::string("SELECT ") + (q.location_only ? kLocationColumns : kImageColumns) +
-                    " FROM images WHERE owner = ?1";
+                    " FROM images WHERE owner = ?1 AND trashed_at IS NULL";
   std::vector<std::variant<std::string, int64_t, double>> binds{q.owner};
   auto param = [&](std::variant<std::string, int64_t, double> v) {
     binds.push_back(std::move(v));
@@ -916,6 +934,86 @@ Result<std::optional<int64_t>> SqliteMetadataStore::next_due_ms() {
       "UNION ALL SELECT MIN(lease_until) FROM outbox WHERE state = 1)"));
   if (!TRY(impl_->step(s, "outbox next due")) || s.is_null(0)) return std::optional<int64_t>();
   return std::optional<int64_t>(s.integer(0));
+}
+
+// --- the trash ---
+
+Result<ImageRecord> SqliteMetadataStore::trash(const std::string& owner, const std::string& image_id, int64_t at_ms) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));  // the client is told the image is in the trash
+  std::string op = "trash " + owner + "/" + image_id;
+  return impl_->transaction(op, [&]() -> Result<ImageRecord> {
+    auto u = TRY(impl_->prepare(
+        "UPDATE images SET trashed_at = coalesce(trashed_at, ?3) WHERE owner = ?1 AND image_id = ?2"));
+    u.bind(1, owner).bind(2, image_id).bind(3, at_ms);
+    TRY(impl_->run(u, op));
+    auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+    s.bind(1, owner).bind(2, image_id);
+    if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+    return Impl::read_record(s);
+  });
+}
+
+Result<ImageRecord> SqliteMetadataStore::restore(const std::string& owner, const std::string& image_id) {
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(true));
+  std::string op = "restore " + owner + "/" + image_id;
+  return impl_->transaction(op, [&]() -> Result<ImageRecord> {
+    auto u = TRY(impl_->prepare(
+        "UPDATE images SET trashed_at = NULL WHERE owner = ?1 AND image_id = ?2 AND trashed_at IS NOT NULL"));
+    u.bind(1, owner).bind(2, image_id);
+    TRY(impl_->run(u, op));
+    if (sqlite3_changes(impl_->db) == 0) return make_error("NotFound", op + ": no such image in the trash");
+    auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+    s.bind(1, owner).bind(2, image_id);
+    if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+    return Impl::read_record(s);
+  });
+}
+
+Result<ImagePage> SqliteMetadataStore::list_trash(const TrashQuery& q) {
+  std::string op = "list trash of " + q.owner;
+  if (q.owner.empty()) return make_error("InvalidArgument", op + ": empty owner");
+  if (q.limit < 1 || q.limit > kMaxListLimit)
+    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+                                             std::to_string(kMaxListLimit));
+  std::optional<Cursor> cursor;
+  if (!q.cursor.empty()) {
+    cursor = decode_cursor(q.cursor);
+    if (!cursor || cursor->sort != 'x' || !cursor->value)
+      return make_error("InvalidArgument", op + ": malformed cursor (or one from another listing)");
+  }
+  std::lock_guard lock(impl_->mu);
+  // Keyset pagination on (trashed_at, image_id), the images_trash index's order.
+  auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns +
+                              " FROM images WHERE owner = ?1 AND trashed_at IS NOT NULL AND (?2 IS NULL OR trashed_at < ?2 "
+                              "OR (trashed_at = ?2 AND image_id < ?3)) ORDER BY trashed_at DESC, image_id DESC LIMIT ?4"));
+  s.bind(1, q.owner);
+  if (cursor) s.bind(2, *cursor->value).bind(3, cursor->image_id);
+  else s.bind_null(2).bind(3, std::string());
+  s.bind(4, int64_t{q.limit} + 1);
+  ImagePage page;
+  while (TRY(impl_->step(s, op))) {
+    if (page.items.size() == static_cast<size_t>(q.limit)) {
+      const ImageRecord& last = page.items.back();
+      page.next_cursor = encode_cursor(Cursor{'x', last.trashed_at_ms, last.image_id});
+      break;
+    }
+    page.items.push_back(Impl::read_record(s));
+  }
+  return page;
+}
+
+Result<std::vector<TrashedImage>> SqliteMetadataStore::expired_trash(int64_t cutoff_ms, int limit) {
+  if (limit < 1) return make_error("InvalidArgument", "expired trash: limit must be positive");
+  std::lock_guard lock(impl_->mu);
+  auto s = TRY(impl_->prepare(
+      "SELECT owner, image_id, trashed_at FROM images WHERE trashed_at IS NOT NULL AND trashed_at <= ?1 "
+      "ORDER BY trashed_at LIMIT ?2"));
+  s.bind(1, cutoff_ms).bind(2, int64_t{limit});
+  std::vector<TrashedImage> out;
+  while (TRY(impl_->step(s, "expired trash"))) out.push_back({s.text(0), s.text(1), s.integer(2)});
+  return out;
 }
 
 }  // namespace imgmeta::store

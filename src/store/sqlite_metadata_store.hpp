@@ -86,6 +86,10 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<ImagePage> list(const ImageQuery& query) override;
   Result<bool> set_preview(const std::string& owner, const std::string& image_id, const std::string& sequencer,
                            const PreviewState& preview) override;
+  Result<ImageRecord> trash(const std::string& owner, const std::string& image_id, int64_t at_ms) override;
+  Result<ImageRecord> restore(const std::string& owner, const std::string& image_id) override;
+  Result<ImagePage> list_trash(const TrashQuery& query) override;
+  Result<std::vector<TrashedImage>> expired_trash(int64_t cutoff_ms, int limit) override;
 
   // Ready images with no renditions for their version yet, oldest first: the local
   // pipeline's preview step works through these (after a crash too).

@@ -215,7 +215,7 @@ class AwsLocal(unittest.TestCase):
         self.assertGreaterEqual(len(created), 2)
 
         # Delete through the API: the object goes, S3's ObjectRemoved reaches the extractor.
-        status, _ = self.call("DELETE", f"/api/images/{a['imageId']}", "alice@example.com")
+        status, _ = self.call("DELETE", f"/api/images/{a['imageId']}?permanent=true", "alice@example.com")
         self.assertEqual(status, 204)
         self.assertEqual(self.wait_for("alice@example.com", a["imageId"], lambda s, j: s == 404)[0], 404)
         self.assertEqual(s3.list_objects_v2(Bucket=self.outputs["BucketName"], Prefix=a["key"]).get("KeyCount"), 0)

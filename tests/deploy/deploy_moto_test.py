@@ -39,6 +39,7 @@ TABLE = f"{STACK}-metadata"
 EXTRACTOR = f"{STACK}-s3metadataFetcher"
 API = f"{STACK}-api"
 PREVIEW = f"{STACK}-imgmetaPreview"
+PURGE = f"{STACK}-purge"
 EMAIL = "ops@example.com"
 
 
@@ -215,14 +216,17 @@ class DeployAgainstMoto(unittest.TestCase):
                 PREVIEW: ("preview", "PreviewRole", 1024, 60, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE}),
                 API: ("api", "ApiRole", 256, 10, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE,
                                                   "COGNITO_USER_POOL_ID": pool_id, "COGNITO_CLIENT_ID": client_id,
-                                                  "SHARES_TABLE": self.stack_resource("SharesTable")})}
+                                                  "SHARES_TABLE": self.stack_resource("SharesTable"),
+                                                  "TRASH_DAYS": "30"}),
+                PURGE: ("purge", "PurgeRole", 256, 300, {"BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE, "TRASH_DAYS": "30"})}
         for name, (handler, role, memory, timeout, env) in want.items():
             c = lam.get_function_configuration(FunctionName=name)
             self.assertEqual(c["Runtime"], "provided.al2023", name)
             self.assertEqual(c["Handler"], handler, name)
             role_name = self.stack_resource(role)
             self.assertEqual(c["Role"], f"arn:aws:iam::{ACCOUNT}:role/{role_name}", name)
-            variables = dict(c["Environment"]["Variables"])
+            # str(): moto keeps a Number parameter's Ref (TRASH_DAYS) a number; Lambda has strings.
+            variables = {k: str(v) for k, v in c["Environment"]["Variables"].items()}
             if handler == "api":  # share links point at the site: the Amplify branch's domain
                 self.assertRegex(variables.pop("SITE_URL"), r"^https://[a-z0-9-]+\.[a-z0-9]+\.amplifyapp\.com$", name)
             self.assertEqual(variables, env, name)
@@ -268,7 +272,7 @@ class DeployAgainstMoto(unittest.TestCase):
         gsis = {g["IndexName"]: (g["KeySchema"][1]["AttributeName"], g["Projection"]["ProjectionType"])
                 for g in t["GlobalSecondaryIndexes"]}
         self.assertEqual(gsis, {"byUploaded": ("byUploaded", "ALL"), "byTaken": ("byTaken", "ALL"),
-                                "bySha256": ("bySha256", "KEYS_ONLY")})
+                                "bySha256": ("bySha256", "KEYS_ONLY"), "byTrashed": ("byTrashed", "ALL")})
 
     def step_buckets(self):
         s3 = self.client("s3")
@@ -320,7 +324,8 @@ class DeployAgainstMoto(unittest.TestCase):
         groups = {g["logGroupName"]: g.get("retentionInDays")
                   for g in self.client("logs").describe_log_groups()["logGroups"]}
         self.assertEqual(groups, {f"/aws/lambda/{EXTRACTOR}": 30, f"/aws/lambda/{API}": 30,
-                                  f"/aws/lambda/{PREVIEW}": 30, f"/aws/apigateway/{STACK}-http-api": 30})
+                                  f"/aws/lambda/{PREVIEW}": 30, f"/aws/lambda/{PURGE}": 30,
+                                  f"/aws/apigateway/{STACK}-http-api": 30})
 
     def step_cognito_and_http_api(self, outputs):
         idp = self.client("cognito-idp")

@@ -98,6 +98,7 @@ def violations(template):
                     bad.append(f"{rid}: assumable by {s.get('Principal')}")
     bad += extractor_violations(template)
     bad += preview_violations(template)
+    bad += purge_violations(template)
     return bad
 
 
@@ -166,6 +167,18 @@ def preview_violations(template):
                            preview_condition)
 
 
+def purge_violations(template):
+    # The trash purge finds expired images in the sparse trash index and deletes their
+    # objects; S3's events do the rest. It reads no item of the table and writes none.
+    allowed = [
+        ({"dynamodb:Scan"}, {"${MetadataTable.Arn}/index/byTrashed"}),
+        ({"s3:DeleteObject"}, {UPLOADS}),
+        ({"logs:CreateLogStream", "logs:PutLogEvents"}, {"!GetAtt PurgeLogGroup.Arn"}),
+    ]
+    return role_violations(template, "PurgeFunction", "the trash purge", allowed, {"dynamodb:Scan", "s3:DeleteObject"},
+                           lambda s: "unexpected condition" if "Condition" in s else None)
+
+
 class Policies(unittest.TestCase):
     def setUp(self):
         self.template = cfn.load()
@@ -218,7 +231,7 @@ class Policies(unittest.TestCase):
         self.assertEqual(preview_violations(self.template), [])
 
     def test_xray_only_when_tracing_is_active(self):
-        for role in ("ExtractorRole", "PreviewRole", "ApiRole"):
+        for role in ("ExtractorRole", "PreviewRole", "ApiRole", "PurgeRole"):
             raw = self.template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
             conditional = [s for s in raw if "Fn::If" in s]
             self.assertEqual(len(conditional), 1, role)
@@ -272,6 +285,27 @@ class Policies(unittest.TestCase):
             {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "EventTopic"}})))
         self.assertTrue(self.mutate(lambda t: self.preview_statements(t).append(
             {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "s3:GetObject"], "Resource": "*"})))
+
+    def purge_sid(self, t, sid):
+        stmts = t["Resources"]["PurgeRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        return [s for s in stmts if isinstance(s, dict) and s.get("Sid") == sid][0]
+
+    def test_purge_scans_the_trash_index_and_deletes_uploads_only(self):
+        stmts = [s for w, s in statements(self.template) if w.startswith("PurgeRole/")]
+        by_sid = {s["Sid"]: s for s in stmts}
+        self.assertEqual(cfn.as_list(by_sid["FindExpired"]["Action"]), ["dynamodb:Scan"])
+        self.assertEqual(render(by_sid["FindExpired"]["Resource"]), "${MetadataTable.Arn}/index/byTrashed")
+        self.assertEqual(cfn.as_list(by_sid["DeleteExpired"]["Action"]), ["s3:DeleteObject"])
+        self.assertEqual(render(by_sid["DeleteExpired"]["Resource"]), UPLOADS)
+        self.assertEqual(purge_violations(self.template), [])
+
+    def test_checker_catches_a_purge_role_that_does_more(self):
+        # Scans the whole table, deletes renditions, writes records.
+        self.assertTrue(self.mutate(lambda t: self.purge_sid(t, "FindExpired").update(
+            Resource={"Fn::GetAtt": ["MetadataTable", "Arn"]})))
+        self.assertTrue(self.mutate(lambda t: self.purge_sid(t, "DeleteExpired").update(Resource={"Fn::Sub": PREVIEWS})))
+        self.assertTrue(self.mutate(lambda t: self.purge_sid(t, "FindExpired").update(
+            Action=["dynamodb:Scan", "dynamodb:DeleteItem"])))
 
     def test_checker_catches_managed_policies(self):
         self.assertTrue(self.mutate(lambda t: t["Resources"]["ApiRole"]["Properties"].update(

@@ -173,7 +173,7 @@ class Table(unittest.TestCase):
         # src/aws/dynamo_metadata_store.cpp, create_table_request: the layout the code queries.
         src = read_source("src/aws/dynamo_metadata_store.cpp")
         wanted = dict(re.findall(r'gsi\("(\w+)", "\w+", "(\w+)"\)', src))
-        self.assertEqual(set(wanted), {"byUploaded", "byTaken", "bySha256"})
+        self.assertEqual(set(wanted), {"byUploaded", "byTaken", "bySha256", "byTrashed"})
         self.assertEqual(self.p["KeySchema"], [{"AttributeName": "owner", "KeyType": "HASH"},
                                                {"AttributeName": "imageId", "KeyType": "RANGE"}])
         gsis = {g["IndexName"]: g for g in self.p["GlobalSecondaryIndexes"]}
@@ -183,7 +183,7 @@ class Table(unittest.TestCase):
                                                        {"AttributeName": name, "KeyType": "RANGE"}])
             self.assertEqual(gsis[name]["Projection"]["ProjectionType"], projection)
         attrs = {a["AttributeName"]: a["AttributeType"] for a in self.p["AttributeDefinitions"]}
-        self.assertEqual(attrs, {a: "S" for a in ("owner", "imageId", "byUploaded", "byTaken", "bySha256")})
+        self.assertEqual(attrs, {a: "S" for a in ("owner", "imageId", "byUploaded", "byTaken", "bySha256", "byTrashed")})
 
 
 class SharesTable(unittest.TestCase):
@@ -222,7 +222,8 @@ class Functions(unittest.TestCase):
         expected = {"ExtractorFunction": ("extract", {"BUCKET_NAME", "TABLE_NAME"}),
                     "PreviewFunction": ("preview", {"BUCKET_NAME", "TABLE_NAME"}),
                     "ApiFunction": ("api", {"BUCKET_NAME", "TABLE_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID",
-                                            "SHARES_TABLE", "SITE_URL"})}
+                                            "SHARES_TABLE", "SITE_URL", "TRASH_DAYS"}),
+                    "PurgeFunction": ("purge", {"BUCKET_NAME", "TABLE_NAME", "TRASH_DAYS"})}
         self.assertEqual(set(cfn.resources(T, "AWS::Lambda::Function")), set(expected))
         for fid, (handler, env) in expected.items():
             p = props(fid)
@@ -242,6 +243,28 @@ class Functions(unittest.TestCase):
         api = props("ApiFunction")["Environment"]["Variables"]
         self.assertEqual(api["COGNITO_USER_POOL_ID"], {"Ref": "UserPool"})
         self.assertEqual(api["COGNITO_CLIENT_ID"], {"Ref": "UserPoolClient"})
+        # The API's purgeAt and the purge's cut-off come from the one parameter.
+        for fid in ("ApiFunction", "PurgeFunction"):
+            self.assertEqual(props(fid)["Environment"]["Variables"]["TRASH_DAYS"], {"Ref": "TrashDays"}, fid)
+
+    def test_trash_purge_runs_daily_from_its_own_rule_only(self):
+        self.assertEqual(T["Parameters"]["TrashDays"]["Default"], 30)
+        self.assertEqual(T["Parameters"]["TrashDays"]["MinValue"], 0)
+        rules = cfn.resources(T, "AWS::Events::Rule")
+        self.assertEqual(list(rules), ["PurgeSchedule"])
+        rule = rules["PurgeSchedule"]
+        self.assertEqual(rule["ScheduleExpression"], "rate(1 day)")
+        self.assertEqual(rule["State"], "ENABLED")
+        self.assertEqual([t["Arn"] for t in rule["Targets"]], [{"Fn::GetAtt": ["PurgeFunction", "Arn"]}])
+        perms = {pid: p for pid, p in cfn.resources(T, "AWS::Lambda::Permission").items()
+                 if p["FunctionName"] == {"Fn::GetAtt": ["PurgeFunction", "Arn"]}}
+        self.assertEqual(len(perms), 1, perms)
+        perm = next(iter(perms.values()))
+        self.assertEqual(perm["Principal"], "events.amazonaws.com")
+        self.assertEqual(perm["SourceArn"], {"Fn::GetAtt": ["PurgeSchedule", "Arn"]})
+        p = props("PurgeFunction")
+        self.assertEqual(p["Role"], {"Fn::GetAtt": ["PurgeRole", "Arn"]})
+        self.assertGreaterEqual(p["Timeout"], 60)
 
     def test_extractor_sizing_concurrency_and_dead_letters(self):
         p = props("ExtractorFunction")

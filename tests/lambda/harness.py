@@ -92,9 +92,10 @@ def table_definition(name=TABLE):
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"}
-                                 for a in ("owner", "imageId", "byUploaded", "byTaken", "bySha256")],
+                                 for a in ("owner", "imageId", "byUploaded", "byTaken", "bySha256", "byTrashed")],
         "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "imageId", "KeyType": "RANGE"}],
-        "GlobalSecondaryIndexes": [gsi("byUploaded", "ALL"), gsi("byTaken", "ALL"), gsi("bySha256", "KEYS_ONLY")],
+        "GlobalSecondaryIndexes": [gsi("byUploaded", "ALL"), gsi("byTaken", "ALL"), gsi("bySha256", "KEYS_ONLY"),
+                                   gsi("byTrashed", "ALL")],
     }
 
 

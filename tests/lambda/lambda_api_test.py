@@ -84,14 +84,19 @@ class ApiLambda(unittest.TestCase):
         cls.api = LambdaProcess(cls.api_emu, dict(env, _HANDLER="api", AWS_LAMBDA_FUNCTION_NAME="imgmetaApi",
                                                   COGNITO_USER_POOL_ID=cls.pool, COGNITO_CLIENT_ID=cls.client_id))
         cls.extract = LambdaProcess(cls.extract_emu, dict(env, _HANDLER="extract"))
+        # The trash's daily purge; TRASH_DAYS=0: whatever is in the trash has expired.
+        cls.purge_emu = RuntimeEmulator().start()
+        cls.purge = LambdaProcess(cls.purge_emu, dict(env, _HANDLER="purge", TRASH_DAYS="0"))
         cls.spec = load_spec()
 
     @classmethod
     def tearDownClass(cls):
         cls.api.stop()
         cls.extract.stop()
+        cls.purge.stop()
         cls.api_emu.stop()
         cls.extract_emu.stop()
+        cls.purge_emu.stop()
         cls.moto.stop()
 
     # --- events ---
@@ -197,7 +202,7 @@ class ApiLambda(unittest.TestCase):
 
     def test_delete_removes_record_and_object(self):
         image_id, _ = self.upload("gif/exiftool_GIF.gif", "image/gif")
-        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}")).status_code, 204)
+        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}", query="permanent=true")).status_code, 204)
         self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{image_id}")).status_code, 404)
         sub = self.tokens["alice@example.com"][1]["sub"]
         objects = self.stack.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"uploads/{sub}/{image_id}").get("KeyCount")
@@ -206,6 +211,67 @@ class ApiLambda(unittest.TestCase):
         msgs = self.stack.receive(want=1)
         self.assertEqual(self.extract_emu.invoke(self.stack.sqs_event(msgs)).json(), {"batchItemFailures": []})
         self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{image_id}")).status_code, 404)
+
+    # --- the trash ---
+
+    def object_count(self, image_id, user="alice@example.com"):
+        sub = self.tokens[user][1]["sub"]
+        return self.stack.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"uploads/{sub}/{image_id}").get("KeyCount")
+
+    def listed(self, path="/api/images"):
+        return [i["imageId"] for i in self.call(self.http_api_event("GET", path)).json()["items"]]
+
+    def removed_event_reaches_the_extractor(self):
+        msgs = self.stack.receive(want=1)
+        self.assertIn("ObjectRemoved", msgs[0]["Body"])
+        self.assertEqual(self.extract_emu.invoke(self.stack.sqs_event(msgs)).json(), {"batchItemFailures": []})
+
+    def test_trash_restore_and_empty(self):
+        image_id, _ = self.upload("jpeg/exiftool_GPS.jpg", "image/jpeg")
+        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}")).status_code, 204)
+        img = self.call(self.http_api_event("GET", f"/api/images/{image_id}")).json()
+        self.assertIn("trashedAt", img)
+        self.assertIn("purgeAt", img)
+        self.assertNotIn(image_id, self.listed())
+        self.assertEqual(self.listed("/api/trash"), [image_id])
+        self.assertEqual(self.object_count(image_id), 1, "the bytes stay while in the trash")
+        # Another user can neither restore nor empty it.
+        resp = self.call(self.http_api_event("POST", f"/api/images/{image_id}/restore", user="bob@example.com"))
+        self.assertEqual(resp.status_code, 404)
+        self.assertEqual(self.call(self.http_api_event("POST", "/api/trash/empty", user="bob@example.com")).json(),
+                         {"deleted": 0})
+        back = self.call(self.http_api_event("POST", f"/api/images/{image_id}/restore"))
+        self.assertEqual(back.status_code, 200, back.text)
+        self.assertNotIn("trashedAt", back.json())
+        self.assertIn(image_id, self.listed())
+        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{image_id}")).status_code, 204)
+        emptied = self.call(self.http_api_event("POST", "/api/trash/empty"))
+        self.assertEqual(emptied.json(), {"deleted": 1})
+        self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{image_id}")).status_code, 404)
+        self.assertEqual(self.object_count(image_id), 0)
+        self.removed_event_reaches_the_extractor()
+        self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{image_id}")).status_code, 404)
+        self.assertEqual(self.listed("/api/trash"), [])
+
+    def test_purge_event_deletes_expired_trash_through_s3s_own_event(self):
+        doomed, _ = self.upload("jpeg/exiftool_Apple.jpg", "image/jpeg")
+        kept, _ = self.upload("jpeg/exiftool_NikonD2Hs.jpg", "image/jpeg")
+        self.assertEqual(self.call(self.http_api_event("DELETE", f"/api/images/{doomed}")).status_code, 204)
+        scheduled = {"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+                     "source": "aws.events", "account": "123456789012", "time": "2026-01-01T00:00:00Z",
+                     "region": "us-east-1", "resources": ["arn:aws:events:us-east-1:123456789012:rule/purge"], "detail": {}}
+        result = self.purge_emu.invoke(scheduled)
+        self.assertEqual(result.kind, "response", result.body)
+        self.assertEqual(result.json()["deleted"], 1, result.body)
+        self.assertEqual(self.object_count(doomed), 0)
+        self.assertEqual(self.object_count(kept), 1)
+        # The record is still there until S3's ObjectRemoved event reaches the extractor.
+        self.removed_event_reaches_the_extractor()
+        self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{doomed}")).status_code, 404)
+        self.assertEqual(self.listed("/api/trash"), [])
+        self.assertEqual(self.call(self.http_api_event("GET", f"/api/images/{kept}")).status_code, 200)
+        # Nothing left to purge: a second run deletes nothing.
+        self.assertEqual(self.purge_emu.invoke(scheduled).json()["deleted"], 0)
 
     def test_reextract_goes_through_s3s_own_event(self):
         image_id, _ = self.upload("webp/exiftool_RIFF.webp", "image/webp")

@@ -161,7 +161,7 @@ class DeleteTest(ServerTestCase):
         data = read_corpus(GPS)
         image_id = user.upload(data)
         user.wait_final(image_id)
-        user.delete("/api/images/" + image_id, expect=204)
+        user.delete("/api/images/" + image_id, params={"permanent": "true"}, expect=204)
         user.image(image_id, expect=404)
         user.get("/api/images/%s/content" % image_id, expect=404)
         self.assertEqual(user.all_images(), [])

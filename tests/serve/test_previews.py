@@ -165,7 +165,7 @@ class PreviewsTest(ServerTestCase):
                 break
             self.assertLess(time.time(), deadline, after)
             time.sleep(0.1)
-        self.user.delete("/api/images/" + image_id, expect=204)
+        self.user.delete("/api/images/" + image_id, params={"permanent": "true"}, expect=204)
         deadline = time.time() + 30
         for key in ("thumbnailUrl", "previewUrl"):
             while self.fetch(after[key]).status_code != 404:

@@ -92,7 +92,7 @@ class S3ShapeTest(unittest.TestCase):
         self.assertEqual(alice.get("/readyz", validate=False).status_code, 200)
 
         # Delete: the object leaves the bucket and the record goes.
-        alice.delete("/api/images/" + gps_id, expect=204)
+        alice.delete("/api/images/" + gps_id, params={"permanent": "true"}, expect=204)
         alice.image(gps_id, expect=404)
         with self.assertRaises(Exception):
             self.stack.s3.head_object(Bucket=self.stack.bucket, Key="uploads/%s/%s" % (alice.user_id, gps_id))

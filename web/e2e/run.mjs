@@ -23,7 +23,7 @@ const dist = path.join(web, 'dist')
 const shots = path.resolve(repo, process.env.E2E_SCREENSHOTS ?? 'web/e2e/out/screenshots')
 const corpus = path.join(shared, 'corpus')
 const oracle = path.join(shared, 'corpus-oracle')
-const DEADLINE_MS = 5 * 60_000
+const DEADLINE_MS = 6 * 60_000  // the share and trash journeys added about a minute
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 // Small enough that the 12 MiB upload below goes in three parts (the server's minimum is 5 MiB).
 const MULTIPART_THRESHOLD = 6 * 1024 * 1024
@@ -351,6 +351,96 @@ async function previewJourney(browser, base, pageErrors) {
   await page.waitForFunction((n) => [...document.querySelectorAll('li.tile img.pic')].filter((i) => i.complete && i.naturalWidth > 0).length >= n, Object.values(state).filter((v) => v === 'picture').length, { timeout: 10_000 }).catch(() => {})
   await page.waitForTimeout(300)
   check(imageBytes === 0, `a reload downloads no image bytes again (${imageBytes} bytes over ${imageReqs.size} image responses: ${[...imageReqs.values()].map((u) => u.slice(0, 90))})`)
+  await ctx.close()
+}
+
+/** The trash: delete from the gallery → the undo notice → Undo restores; delete from the viewer
+ *  → the Trash view (thumbnails, days left) → Restore; Empty trash behind its dialog → gone for
+ *  good; axe on the Trash view and its dialog. */
+async function trashJourney(browser, base, pageErrors) {
+  const picks = ['jpeg/exiftool_Canon.jpg', 'jpeg/exiftool_Apple.jpg', 'png/exiftool_PNG.png']
+  const files = picks.map((rel) => {
+    const dst = path.join(tmp, 'files', 'trash-' + path.basename(rel))
+    copyFileSync(path.join(corpus, rel), dst)
+    return dst
+  })
+  const [canon, apple, png] = files.map((f) => path.basename(f))
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
+  })
+  await signUp(page, base, 'erin', 'trash and back 12')
+  await upload(page, files)
+  await waitSettled(page, [canon, apple, png])
+  const ids = { [canon]: await idOf(page, canon), [apple]: await idOf(page, apple), [png]: await idOf(page, png) }
+
+  // Gallery: select two, delete (no confirmation: they go to the trash), the notice offers Undo.
+  await page.locator('li.tile', { hasText: canon }).locator('input.select').check()
+  await page.locator('li.tile', { hasText: apple }).locator('input.select').check()
+  await page.click('#delete-selected')
+  await page.waitForSelector('#undo-notice:not([hidden])', { timeout: 5_000 })
+  const undoText = await page.textContent('#undo-notice')
+  check(/Moved 2 to trash/.test(undoText ?? '') && /Undo/.test(undoText ?? ''), `the undo notice says what moved (${undoText})`)
+  check((await page.getAttribute('#undo-notice', 'role')) === 'status' && (await page.getAttribute('#undo-notice', 'aria-live')) === 'polite',
+    'the undo notice is a polite status region')
+  check((await tileNames(page)).filter((n) => n === canon || n === apple).length === 0, 'deleted tiles leave the gallery')
+  const trashed = await (await apiAs(page, base, '/api/trash')).json()
+  check(trashed.items.length === 2 && trashed.items.every((i) => i.trashedAt && i.purgeAt), 'both are in the trash, with trashedAt and purgeAt')
+  await page.click('#undo')
+  await page.waitForFunction((n) => n.every((x) => [...document.querySelectorAll('li.tile .name')].some((e) => e.textContent === x)), [canon, apple], { timeout: 5_000 })
+  check(((await (await apiAs(page, base, '/api/trash')).json()).items.length === 0), 'Undo restores both (the trash is empty again)')
+  await page.waitForSelector('#undo-notice', { state: 'hidden', timeout: 5_000 })
+
+  // The notice goes by itself after a few seconds.
+  await page.locator('li.tile', { hasText: png }).locator('input.select').check()
+  await page.click('#delete-selected')
+  await page.waitForSelector('#undo-notice:not([hidden])', { timeout: 5_000 })
+  await page.waitForSelector('#undo-notice', { state: 'hidden', timeout: 12_000 })
+  check(true, 'the undo notice disappears by itself')
+
+  // Viewer: delete moves on and offers Undo too; the image waits in the Trash view.
+  await page.goto(base + '/#/images/' + ids[canon])
+  await page.waitForSelector('#delete')
+  await page.click('#delete')
+  await page.waitForSelector('#undo-notice:not([hidden])', { timeout: 5_000 })
+  check(/Moved 1 to trash/.test((await page.textContent('#undo-notice')) ?? ''), 'the viewer offers Undo after a delete')
+  await page.keyboard.press('Escape')
+  await page.click('#nav-trash')
+  await page.waitForSelector('li.trash-item')
+  await page.waitForFunction(() => document.querySelectorAll('li.trash-item').length === 2, null, { timeout: 5_000 })
+  const trashNames = await page.locator('li.trash-item .name').allTextContents()
+  check(trashNames.length === 2 && trashNames.includes(canon) && trashNames.includes(png), `the Trash view lists what was deleted (${trashNames})`)
+  const left = await page.locator('li.trash-item [data-testid=days-left]').allTextContents()
+  check(left.every((t) => t === '30 days left'), `each shows its days left (${left})`)
+  check((await page.locator('li.trash-item img.pic, li.trash-item [data-testid=placeholder]').count()) === 2, 'each shows its thumbnail (or the labelled placeholder)')
+  await page.screenshot({ path: path.join(shots, 'trash.png') })
+  await axeCheck(page, 'trash view')
+  await page.locator('li.trash-item', { hasText: canon }).locator('button.restore').click()
+  await page.waitForFunction(() => document.querySelectorAll('li.trash-item').length === 1, null, { timeout: 5_000 })
+  check(/Restored/.test((await page.textContent('#trash-notice')) ?? ''), 'Restore says so')
+  const back = await apiAs(page, base, '/api/images/' + ids[canon])
+  check(back.status === 200 && !(await back.json()).trashedAt, 'the restored image is out of the trash')
+
+  // Empty trash: the dialog first (Cancel keeps everything), then gone for good.
+  await page.click('#empty-trash')
+  await page.waitForSelector('#empty-dialog[open]')
+  await axeCheck(page, 'empty-trash dialog')
+  await page.click('#cancel-empty')
+  await page.waitForSelector('#empty-dialog:not([open])', { state: 'attached' })
+  check((await page.locator('li.trash-item').count()) === 1, 'Cancel keeps the trash')
+  await page.click('#empty-trash')
+  await page.waitForSelector('#empty-dialog[open]')
+  await page.click('#confirm-empty')
+  await page.waitForSelector('#trash-empty:not([hidden])', { timeout: 10_000 })
+  check(/Deleted 1 image for good/.test((await page.textContent('#trash-notice')) ?? ''), 'Empty trash reports what it deleted')
+  check((await apiAs(page, base, '/api/images/' + ids[png])).status === 404, 'the emptied image is gone for good')
+  check((await apiAs(page, base, '/api/images/' + ids[png] + '/content')).status === 404, 'and so are its bytes')
+  await page.click('#trash-back')
+  await page.waitForSelector('li.tile')
+  const finalNames = await tileNames(page)
+  check(finalNames.includes(canon) && finalNames.includes(apple) && !finalNames.includes(png), `the gallery keeps the restored ones (${finalNames})`)
   await ctx.close()
 }
 
@@ -987,6 +1077,7 @@ async function main() {
   await previewJourney(browser, base, pageErrors)
   await mapJourney(browser, base, pageErrors)
   await shareJourney(browser, base, pageErrors)
+  await trashJourney(browser, base, pageErrors)
 
   check(pageErrors.length === 0, 'no page errors or CSP violations' + (pageErrors.length ? ': ' + pageErrors.join(' | ') : ''))
 }

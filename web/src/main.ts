@@ -15,6 +15,9 @@ import { canonicalFormat, hasLocation, isTerminal } from './state/images'
 import { compareImages, groupTimeline, neighbour } from './state/timeline'
 import { pictureOf, previewPending } from './state/pictures'
 import { openShareDialog, openSharedLinks } from './share/dialog'
+import { movedLabel } from './state/trash'
+import { trashScreen } from './ui/trash'
+import { createUndoNotice, type UndoNotice } from './ui/undo'
 
 // The app shell: a hash router over the sign-in screens, the gallery (a timeline) and the
 // viewer, which opens over the gallery so that the gallery keeps its place behind it. Every
@@ -38,6 +41,7 @@ function setAccount() {
   clear(box)
   if (username) {
     box.append(
+      h('a', { class: 'btn', id: 'nav-trash', href: '#/trash' }, 'Trash'),
       h('span', { class: 'who', 'data-testid': 'username' }, username),
       h('button', { type: 'button', class: 'btn', onclick: () => void signOut() }, 'Sign out'),
     )
@@ -538,6 +542,7 @@ function buildGallery(f: Filters): GalleryView {
   }
 
   const put = (img: Image) => {
+    gone.delete(img.imageId)  // restored from the trash
     const known = items.has(img.imageId)
     items.set(img.imageId, img)
     const t = tile(img, ctx)
@@ -695,21 +700,27 @@ function buildGallery(f: Filters): GalleryView {
       announce(notice.textContent ?? '')
     }
   })
+  // Delete moves to the trash (no confirmation: the undo notice and the Trash view undo it).
   delSel.addEventListener('click', async () => {
     const ids = [...selected]
-    if (!ids.length || !confirm(`Delete ${ids.length} image${ids.length > 1 ? 's' : ''}? This cannot be undone.`)) return
-    let failed = 0
+    if (!ids.length) return
+    delSel.disabled = true
+    const moved: string[] = []
     for (const id of ids) {
       try {
         await api.deleteImage(id)
         remove(id)
+        moved.push(id)
       } catch {
-        failed++
+        // Counted below.
       }
     }
+    onSelect()
+    const failed = ids.length - moved.length
     notice.className = failed ? 'notice error' : 'notice'
-    notice.textContent = failed ? `${failed} could not be deleted.` : `Deleted ${ids.length}.`
-    announce(notice.textContent)
+    notice.textContent = failed ? `${failed} could not be moved to the trash.` : ''
+    if (failed) announce(notice.textContent)
+    if (moved.length) offerUndo(moved)
   })
 
   const note = (testid: string, ...children: (Node | string)[]) => {
@@ -928,13 +939,12 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
   download.addEventListener('click', () => saveBlob(new Blob([json], { type: 'application/json' }), safeName(img.filename) + '.json'))
   const del = h('button', { type: 'button', class: 'btn danger', id: 'delete' }, 'Delete')
   del.addEventListener('click', async () => {
-    if (!confirm(`Delete ${img.filename}? This cannot be undone.`)) return
     try {
       const ids = gallery?.order() ?? []
       const after = neighbour(ids, img.imageId, 1) ?? neighbour(ids, img.imageId, -1)
       await api.deleteImage(img.imageId)
       gallery?.remove(img.imageId)
-      announce(`Deleted ${img.filename}.`)
+      offerUndo([img.imageId])
       if (after && gallery) location.replace(imageHref(after, gallery.filters))
       else leaveViewer()
     } catch (e) {
@@ -1044,6 +1054,7 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
   info.append(
     h('div', { class: 'meta' }, img.status !== 'ready' ? statusBadge(img.status) : null, ' ', formatBytes(img.size), img.format ? ` · ${img.format}` : ''),
     summary,
+    img.trashedAt ? h('p', { class: 'notice', 'data-testid': 'in-trash' }, 'This image is in the trash.') : '',
     reason ?? '',
     h('ul', { class: 'warnings' }, warningsOf(img).map((w) => h('li', null, w))),
     notice,
@@ -1059,7 +1070,7 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
       h('button', { type: 'button', class: 'btn', id: 'viewer-close', onclick: leaveViewer, 'aria-label': 'Close (Escape)' }, '✕ Close'),
       h('h1', { id: 'viewer-title', class: 'title', 'data-testid': 'detail-filename' }, img.filename),
       h('span', { class: 'pos', 'data-testid': 'position' }, pos >= 0 ? `${pos + 1} of ${order.length}${gallery?.hasMore() ? '+' : ''}` : ''),
-      h('div', { class: 'viewer-actions' }, prev, next, zoom, original, download, reex, del),
+      h('div', { class: 'viewer-actions' }, prev, next, zoom, original, download, reex, img.trashedAt ? restoreFromViewer(img, notice) : del),
     ),
     h('div', { class: 'viewer-body' }, stage, info),
   )
@@ -1079,6 +1090,46 @@ function renderViewer(img: Image, signal: AbortSignal, keepFocus: boolean) {
     }, POLL_MS)
     signal.addEventListener('abort', () => clearInterval(t))
   }
+}
+
+// --- trash -----------------------------------------------------------------------------
+
+let undoNotice: UndoNotice | null = null
+
+/** "Moved N to trash · Undo" after a delete; Undo restores them and shows them again. */
+function offerUndo(ids: string[]) {
+  undoNotice ??= createUndoNotice(document.body)
+  announce(movedLabel(ids.length))
+  undoNotice.show(movedLabel(ids.length), async () => {
+    let failed = 0
+    for (const id of ids) {
+      try {
+        const img = await api.restoreImage(id)
+        gallery?.put(img)
+      } catch {
+        failed++
+      }
+    }
+    announce(failed ? `${failed} could not be restored.` : `Restored ${ids.length}.`)
+  })
+}
+
+function restoreFromViewer(img: Image, notice: HTMLElement): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'btn', id: 'restore' }, 'Restore')
+  b.addEventListener('click', async () => {
+    b.disabled = true
+    try {
+      const back = await api.restoreImage(img.imageId)
+      gallery?.put(back)
+      announce(`Restored ${back.filename}.`)
+      if (viewerAbort) renderViewer(back, viewerAbort.signal, true)
+    } catch (e) {
+      notice.className = 'notice error'
+      notice.textContent = describeError(e)
+      b.disabled = false
+    }
+  })
+  return b
 }
 
 // --- router --------------------------------------------------------------------------
@@ -1176,6 +1227,10 @@ async function route() {
     case 'map':
       setTitle('Map')
       void mapScreen(r.filters, pageAbort.signal)
+      break
+    case 'trash':
+      setTitle('Trash')
+      trashScreen({ api, root: main, signal: pageAbort.signal, picture: (img) => picture(img), announce })
       break
     default:
       setTitle('Not found')

@@ -18,6 +18,8 @@ export type ExportQuery = NonNullable<operations['exportImages']['parameters']['
 export type LocationQuery = NonNullable<operations['listLocations']['parameters']['query']>
 export type LocationList = operations['listLocations']['responses'][200]['content']['application/json']
 export type ListQuery = NonNullable<operations['listImages']['parameters']['query']>
+export type TrashQuery = NonNullable<operations['listTrash']['parameters']['query']>
+export type TrashEmptied = components['schemas']['TrashEmptied']
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
 
@@ -196,8 +198,20 @@ export class ApiClient {
   getImage(imageId: string, signal?: AbortSignal): Promise<Image> {
     return this.request('GET', `/api/images/${encodeURIComponent(imageId)}`, { signal })
   }
-  deleteImage(imageId: string): Promise<void> {
-    return this.request('DELETE', `/api/images/${encodeURIComponent(imageId)}`)
+  /** Moves the image to the trash; `permanent` deletes it for good at once. */
+  deleteImage(imageId: string, permanent = false): Promise<void> {
+    return this.request('DELETE', `/api/images/${encodeURIComponent(imageId)}`, permanent ? { query: { permanent: 'true' } } : {})
+  }
+
+  // --- the trash ---
+  listTrash(query: TrashQuery, signal?: AbortSignal): Promise<ImageList> {
+    return this.request('GET', '/api/trash', { query: query as RequestOptions['query'], signal })
+  }
+  restoreImage(imageId: string): Promise<Image> {
+    return this.request('POST', `/api/images/${encodeURIComponent(imageId)}/restore`)
+  }
+  emptyTrash(): Promise<TrashEmptied> {
+    return this.request('POST', '/api/trash/empty', { timeoutMs: 120_000 })
   }
   facets(signal?: AbortSignal): Promise<Facets> {
     return this.request('GET', '/api/facets', { signal })

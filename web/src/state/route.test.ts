@@ -23,6 +23,12 @@ describe('parseRoute', () => {
     expect(parseRoute('#/signin?next=x')).toEqual({ name: 'signin' })
   })
 
+  it('reads the trash', () => {
+    expect(parseRoute('#/trash')).toEqual({ name: 'trash' })
+    expect(parseRoute('#/trash?x=1')).toEqual({ name: 'trash' })
+    expect(parseRoute('#/trash/').name).toBe('notfound')
+  })
+
   it('reads an image route only with a well-formed id', () => {
     expect(parseRoute(`#/images/${ID}`)).toEqual({ name: 'image', imageId: ID, filters: NO_FILTERS })
     expect(parseRoute('#/images/not-an-id')).toEqual({ name: 'notfound', path: '/images/not-an-id' })

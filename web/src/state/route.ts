@@ -7,6 +7,7 @@ import { filtersToParams, parseFilters, type Filters } from './filters'
 export type Route =
   | { name: 'gallery'; filters: Filters }
   | { name: 'map'; filters: Filters }
+  | { name: 'trash' }
   | { name: 'image'; imageId: string; filters: Filters }
   | { name: 'signin' }
   | { name: 'signup' }
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   const query = qAt >= 0 ? raw.slice(qAt + 1) : ''
   if (path === '/' || path === '') return { name: 'gallery', filters: parseFilters(query) }
   if (path === '/map') return { name: 'map', filters: parseFilters(query) }
+  if (path === '/trash') return { name: 'trash' }
   if (path === '/signin') return { name: 'signin' }
   if (path === '/signup') return { name: 'signup' }
   const m = /^\/images\/([^/]+)$/.exec(path)
