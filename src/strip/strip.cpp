@@ -70,7 +70,7 @@ bool gps_name(std::string_view qname) {
 bool xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool name_end(char c) { return xml_space(c) || c == '/' || c == '>' || c == '=' ; }
 
-bool blank_gps_xmp(std::span<char> x) {
+bool blank_gps_xmp8(std::span<char> x) {
   std::string_view s(x.data(), x.size());
   struct Open {
     std::string_view name;
@@ -156,6 +156,33 @@ bool blank_gps_xmp(std::span<char> x) {
     pos = gt + 1;
   }
   return stack.empty();
+}
+
+// XMP may be serialised in UTF-16 (XMP Specification Part 1, 7.3.2): such a packet is edited
+// through an 8-bit view of its code units (those above 0x7F become a byte no XML syntax uses),
+// and the units blanked there become UTF-16 spaces in place.
+bool blank_gps_xmp(std::span<char> x) {
+  size_t units = x.size() / 2, probe = std::min<size_t>(units, 64), zero_hi = 0, zero_lo = 0;
+  for (size_t i = 0; i < probe; ++i) {
+    zero_hi += x[2 * i] == 0;
+    zero_lo += x[2 * i + 1] == 0;
+  }
+  bool be = probe >= 8 && zero_hi > probe / 2 && zero_lo == 0;
+  bool le = probe >= 8 && zero_lo > probe / 2 && zero_hi == 0;
+  if (!be && !le) return blank_gps_xmp8(x);
+  auto unit = [&](size_t i) {
+    auto hi = uint8_t(x[2 * i + (be ? 0 : 1)]), lo = uint8_t(x[2 * i + (be ? 1 : 0)]);
+    return uint16_t(hi << 8 | lo);
+  };
+  std::string narrow(units, '\0');
+  for (size_t i = 0; i < units; ++i) narrow[i] = unit(i) < 0x80 ? char(unit(i)) : '\x80';
+  if (!blank_gps_xmp8(narrow)) return false;
+  for (size_t i = 0; i < units; ++i) {
+    if (narrow[i] != ' ' || unit(i) == ' ') continue;
+    x[2 * i + (be ? 0 : 1)] = 0;
+    x[2 * i + (be ? 1 : 0)] = ' ';
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +299,14 @@ class Tiff {
     for (uint32_t off = ifd0_; off != 0; off = next(out.back())) {
       if (!seen.insert(off).second) return malformed("IFD chain loops back to " + hex(off));
       if (out.size() >= kMaxIfds) return malformed("more than " + std::to_string(kMaxIfds) + " IFDs");
-      out.push_back(TRY(ifd(off)));
+      // An IFD inside the header, or over another IFD of the chain, would be corrupted by
+      // rewriting its neighbour.
+      if (off < 8) return malformed("IFD at " + hex(off) + " overlaps the TIFF header");
+      Ifd d = TRY(ifd(off));
+      for (const Ifd& o : out)
+        if (overlaps(d.table(b_.size()), o.table(b_.size())))
+          return malformed("IFDs at " + hex(o.off) + " and " + hex(off) + " overlap");
+      out.push_back(d);
     }
     return out;
   }
@@ -321,57 +355,81 @@ class Tiff {
 };
 
 // The byte ranges of a sub-IFD (EXIF, GPS, Interop) and of the values its entries point to,
-// following nested EXIF/Interop pointers up to a small depth.
-Status collect_sub_ifd(const Tiff& t, uint32_t off, int depth, std::set<uint32_t>& seen, std::vector<Range>& out) {
-  if (depth > 4) return malformed("sub-IFDs nested too deep at " + hex(off));
-  if (!seen.insert(off).second) return malformed("sub-IFD at " + hex(off) + " is reached twice");
-  auto d = TRY(t.ifd(off));
-  out.push_back(d.table(t.size()));
-  for (size_t i = 0; i < d.count; ++i) {
-    size_t e = d.entry(i);
+// following nested EXIF/Interop pointers up to a small depth. Strict: what cannot be read is
+// Malformed (for IFDs about to be erased); otherwise it is skipped (for IFDs that stay).
+Status collect_sub_ifd(const Tiff& t, uint32_t off, int depth, std::set<uint32_t>& seen, std::vector<Range>& out,
+                       bool strict = true) {
+  auto fail = [&](Error e) -> Status {
+    if (strict) return e;
+    return meta::ok_status();
+  };
+  if (depth > 4) return fail(malformed("sub-IFDs nested too deep at " + hex(off)));
+  if (!seen.insert(off).second) return fail(malformed("sub-IFD at " + hex(off) + " is reached twice"));
+  if (off < 8) return fail(malformed("sub-IFD at " + hex(off) + " overlaps the TIFF header"));
+  auto d = t.ifd(off);
+  if (!d.ok()) return fail(d.error());
+  out.push_back(d->table(t.size()));
+  for (size_t i = 0; i < d->count; ++i) {
+    size_t e = d->entry(i);
     if (auto v = t.value(e)) out.push_back(*v);
     uint16_t tag = t.u16(e);
-    if ((tag == kTagExif || tag == kTagInterop || tag == kTagGps) && t.u32(e + 4) == 1)
-      TRY(collect_sub_ifd(t, t.u32(e + 8), depth + 1, seen, out));
+    if ((tag == kTagExif || tag == kTagInterop || tag == kTagGps) && t.u32(e + 4) != 0)
+      TRY(collect_sub_ifd(t, t.u32(e + 8), depth + 1, seen, out, strict));
   }
   return meta::ok_status();
 }
 
-Status zero_all(Tiff& t, const std::vector<Range>& ranges, const std::vector<Range>& protect, const char* what) {
-  for (const Range& r : ranges)
-    for (const Range& p : protect)
-      if (overlaps(r, p))
-        return malformed(std::string(what) + " bytes at " + hex(r.from) + " overlap data that must stay, at " + hex(p.from));
-  for (const Range& r : ranges) t.zero(r);
-  return meta::ok_status();
+// Zeroes the ranges, except where they overlap bytes that stay (the header, the IFDs, the
+// pixels, values of kept tags): a hostile or sloppy file may share bytes between them, and
+// those bytes are not orphans.
+void zero_except(Tiff& t, const std::vector<Range>& ranges, std::vector<Range> keep) {
+  keep.push_back({0, 8});
+  std::sort(keep.begin(), keep.end(), [](const Range& a, const Range& b) { return a.from < b.from; });
+  for (const Range& r : ranges) {
+    uint64_t cur = r.from;
+    for (const Range& k : keep) {
+      if (k.to <= cur || k.from >= r.to) continue;
+      if (k.from > cur) t.zero({cur, k.from});
+      cur = std::max(cur, k.to);
+    }
+    if (cur < r.to) t.zero({cur, r.to});
+  }
 }
 
 // Keep::AllButLocation on a TIFF structure: the GPSInfo entries leave every IFD of the chain
 // and the GPS IFDs they pointed to become zeros; XMP (tag 700) loses its GPS properties.
-// `protect` adds ranges that must not be zeroed (a TIFF file's pixels).
+// In a TIFF file (`is_file`) the pixels are never written.
 Status tiff_remove_gps(Bytes b, bool is_file) {
   Tiff t(b);
   TRY(t.parse_header());
   auto ifds = TRY(t.chain());
-  std::vector<Range> protect = is_file ? t.image_data(ifds) : std::vector<Range>{};
-  for (const auto& d : ifds) protect.push_back(d.table(t.size()));
-  std::vector<Range> gps;
-  std::set<uint32_t> seen;
+  std::vector<Range> structure = is_file ? t.image_data(ifds) : std::vector<Range>{};
+  for (const auto& d : ifds) structure.push_back(d.table(t.size()));
+  std::vector<Range> kept = structure, gps;
+  std::set<uint32_t> seen_gps, seen_kept;
   for (auto& d : ifds) {
     for (size_t i = 0; i < d.count; ++i) {
       size_t e = d.entry(i);
       uint16_t tag = t.u16(e);
       if (tag == kTagGps) {
-        if (!seen.count(t.u32(e + 8))) TRY(collect_sub_ifd(t, t.u32(e + 8), 1, seen, gps));
-      } else if (tag == kTagXmp) {
-        if (auto v = t.value(e)) {
-          std::span<char> x(reinterpret_cast<char*>(&b[v->from]), size_t(v->to - v->from));
-          if (!blank_gps_xmp(x)) std::fill(x.begin(), x.end(), ' ');  // packet dropped: all spaces
-        }
+        // A count of 0 points nowhere (ExifTool: "Empty GPSInfo data").
+        if (t.u32(e + 4) != 0 && !seen_gps.count(t.u32(e + 8)))
+          TRY(collect_sub_ifd(t, t.u32(e + 8), 1, seen_gps, gps));
+        continue;
+      }
+      auto v = t.value(e);
+      if (v) kept.push_back(*v);
+      if ((tag == kTagExif || tag == kTagInterop) && t.u32(e + 4) != 0)
+        TRY(collect_sub_ifd(t, t.u32(e + 8), 1, seen_kept, kept, false));
+      if (tag == kTagXmp && v) {
+        for (const Range& r : structure)
+          if (overlaps(*v, r)) return malformed("XMP at " + hex(v->from) + " overlaps the IFDs or the pixels");
+        std::span<char> x(reinterpret_cast<char*>(&b[v->from]), size_t(v->to - v->from));
+        if (!blank_gps_xmp(x)) std::fill(x.begin(), x.end(), ' ');  // packet dropped: all spaces
       }
     }
   }
-  TRY(zero_all(t, gps, protect, "GPS IFD"));
+  zero_except(t, gps, kept);
   for (auto& d : ifds) t.remove_entries(d, [&](size_t e) { return t.u16(e) == kTagGps; });
   return meta::ok_status();
 }
@@ -412,11 +470,11 @@ Status tiff_keep_decoding_only(Bytes b) {
         continue;
       }
       if (v) gone.push_back(*v);
-      if ((tag == kTagExif || tag == kTagGps) && t.u32(e + 4) == 1)
+      if ((tag == kTagExif || tag == kTagGps) && t.u32(e + 4) != 0)
         TRY(collect_sub_ifd(t, t.u32(e + 8), 1, seen, gone));
     }
   }
-  TRY(zero_all(t, gone, protect, "metadata"));
+  zero_except(t, gone, protect);
   for (auto& d : ifds) t.remove_entries(d, [&](size_t e) { return !decoding_tag(t.u16(e)); });
   return meta::ok_status();
 }
@@ -514,11 +572,10 @@ Status shift_mpf_offsets(Bytes tiff, int64_t delta) {
   return meta::ok_status();
 }
 
-std::string orientation_app1(uint16_t orientation) {
-  std::string s;
-  put_be16(s, 0);  // length, below
-  s.append(kExifId);
-  s.append("MM\0\x2A\0\0\0\x08", 8);
+// A TIFF structure holding IFD0 with Orientation alone: what Keep::Nothing writes back so the
+// picture stays upright.
+std::string orientation_tiff(uint16_t orientation) {
+  std::string s("MM\0\x2A\0\0\0\x08", 8);
   put_be16(s, 1);
   put_be16(s, kTagOrientation);
   put_be16(s, 3);
@@ -526,9 +583,39 @@ std::string orientation_app1(uint16_t orientation) {
   put_be16(s, orientation);
   put_be16(s, 0);
   put_be32(s, 0);
-  s[0] = char(uint8_t(s.size() >> 8));
-  s[1] = char(uint8_t(s.size()));
-  return std::string("\xFF\xE1", 2) + s;
+  return s;
+}
+
+std::string orientation_app1(uint16_t orientation) {
+  std::string payload = std::string(kExifId) + orientation_tiff(orientation);
+  std::string s("\xFF\xE1", 2);
+  put_be16(s, uint16_t(payload.size() + 2));
+  return s + payload;
+}
+
+// One past the EOI that ends the image whose first SOS (or EOI) is at `at`; npos when the
+// file ends first. Entropy-coded data holds 0xFF only before 0x00, RSTn or fill bytes
+// (T.81, B.1.1.5).
+size_t end_of_image(std::string_view in, size_t at) {
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  while (fits(in.size(), at, 2)) {
+    uint8_t m = p[at + 1];
+    if (p[at] != 0xFF) return std::string_view::npos;
+    if (m == 0xD9) return at + 2;
+    if (m == 0xFF) {
+      ++at;
+      continue;
+    }
+    if (!fits(in.size(), at + 2, 2)) return std::string_view::npos;
+    uint16_t len = be16(&p[at + 2]);
+    if (len < 2 || !fits(in.size(), at + 2, len)) return std::string_view::npos;
+    at += 2 + size_t(len);
+    if (m != 0xDA) continue;
+    while (at + 1 < in.size() && !(p[at] == 0xFF && p[at + 1] != 0x00 && p[at + 1] != 0xFF &&
+                                   (p[at + 1] < 0xD0 || p[at + 1] > 0xD7)))
+      ++at;
+  }
+  return std::string_view::npos;
 }
 
 Result<std::string> strip_jpeg(std::string_view in, Keep keep) {
@@ -566,6 +653,7 @@ Result<std::string> strip_jpeg(std::string_view in, Keep keep) {
   // Extended XMP (XMP Specification Part 3, 1.1.3.1): chunks by GUID, reassembled, edited and
   // split back at the same places.
   std::map<std::string, std::vector<size_t>> extended;
+  std::vector<size_t> photoshop;
   for (size_t i = 0; i < segs.size(); ++i) {
     auto& s = segs[i];
     std::string_view d = s.data;
@@ -574,7 +662,9 @@ Result<std::string> strip_jpeg(std::string_view in, Keep keep) {
     if (keep == Keep::Nothing) {
       if (s.marker == 0xE1 && starts_with(d, kExifId) && orientation == 1)
         orientation = exif_orientation(bytes_of(s.data).subspan(kExifId.size()));
-      bool colour = s.marker == 0xE0 || (s.marker == 0xE2 && (starts_with(d, kIccId) || starts_with(d, kMpfId))) ||
+      bool colour = (s.marker == 0xE0 && (starts_with(d, std::string_view("JFIF\0", 5)) ||
+                                          starts_with(d, std::string_view("JFXX\0", 5)))) ||
+                    (s.marker == 0xE2 && (starts_with(d, kIccId) || starts_with(d, kMpfId))) ||
                     (s.marker == 0xEE && starts_with(d, "Adobe"));
       if ((app && !colour) || s.marker == 0xFE) s.drop = true;
       continue;
@@ -590,7 +680,20 @@ Result<std::string> strip_jpeg(std::string_view in, Keep keep) {
     } else if (s.marker == 0xE1 && starts_with(d, kFlirId)) {
       s.drop = true;  // FLIR's FFF records carry a GPS record of their own
     } else if (s.marker == 0xED && starts_with(d, kPhotoshopId)) {
-      TRY(photoshop_remove_gps(bytes_of(s.data)));
+      photoshop.push_back(i);
+    }
+  }
+  // Photoshop resources may continue from one APP13 segment into the next: edited as one
+  // block, then split back at the same places.
+  if (!photoshop.empty()) {
+    std::string irb(kPhotoshopId);
+    for (size_t i : photoshop) irb.append(segs[i].data, kPhotoshopId.size());
+    TRY(photoshop_remove_gps(bytes_of(irb)));
+    size_t from = kPhotoshopId.size();
+    for (size_t i : photoshop) {
+      size_t n = segs[i].data.size() - kPhotoshopId.size();
+      segs[i].data.replace(kPhotoshopId.size(), n, irb, from, n);
+      from += n;
     }
   }
   for (auto& [guid, chunks] : extended) {
@@ -635,7 +738,10 @@ Result<std::string> strip_jpeg(std::string_view in, Keep keep) {
     out += s.data;
   }
   if (!orientation_written) out += orientation_app1(orientation);
-  out.append(in.substr(tail));
+  // Bytes after EOI hold trailers (Photo Mechanic, Samsung, motion-photo video...) or, with
+  // MPF, the further images. Keep::Nothing keeps them only for MPF.
+  size_t eoi = keep == Keep::Nothing && !mpf ? end_of_image(in, tail) : std::string_view::npos;
+  out.append(in.substr(tail, eoi == std::string_view::npos ? std::string_view::npos : eoi - tail));
   if (mpf_out) {
     size_t mpf_in = segs[*mpf].payload + kMpfId.size();
     int64_t delta = int64_t(out.size() - *mpf_out) - int64_t(in.size() - mpf_in);
@@ -683,8 +789,116 @@ void put_chunk(std::string& out, std::string_view type, std::string_view data) {
   put_be32(out, uint32_t(crc));
 }
 
-bool raw_profile_with_location(std::string_view keyword) {
+bool raw_profile_keyword(std::string_view keyword) {
   return keyword == "Raw profile type exif" || keyword == "Raw profile type APP1" || keyword == "Raw profile type xmp";
+}
+
+Result<std::string> deflate_all(std::string_view data) {
+  uLongf n = compressBound(uLong(data.size()));
+  std::string out(n, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()), uLong(data.size()),
+                Z_BEST_COMPRESSION) != Z_OK)
+    return malformed("zlib could not compress " + std::to_string(data.size()) + " bytes");
+  out.resize(n);
+  return out;
+}
+
+// A tEXt, zTXt or iTXt chunk (PNG 11.3.3): its keyword, the bytes before the text, and the text
+// itself (inflated).
+struct PngText {
+  std::string_view keyword;
+  std::string head;
+  std::string text;
+  bool compressed = false;
+};
+
+Result<PngText> read_text(std::string_view type, std::string_view data) {
+  size_t nul = data.find('\0');
+  if (nul == std::string_view::npos) return malformed("PNG: " + std::string(type) + " without a keyword end");
+  PngText t{data.substr(0, nul), std::string(data.substr(0, nul + 1)), {}};
+  if (type == "tEXt") {
+    t.text = std::string(data.substr(nul + 1));
+  } else if (type == "zTXt") {
+    if (nul + 1 >= data.size()) return malformed("PNG: zTXt without its compression method");
+    t.head.push_back(data[nul + 1]);
+    t.compressed = true;
+    t.text = TRY(inflate_all(data.substr(nul + 2)));
+  } else {
+    // iTXt: keyword\0, compression flag, method, language\0, translated keyword\0, text.
+    size_t flag = nul + 1;
+    if (!fits(data.size(), flag, 2)) return malformed("PNG: truncated iTXt");
+    size_t lang_end = data.find('\0', flag + 2);
+    size_t tkw_end = lang_end == std::string_view::npos ? lang_end : data.find('\0', lang_end + 1);
+    if (tkw_end == std::string_view::npos) return malformed("PNG: iTXt without its language fields");
+    t.head = std::string(data.substr(0, tkw_end + 1));
+    t.compressed = data[flag] != 0;
+    t.text = t.compressed ? TRY(inflate_all(data.substr(tkw_end + 1))) : std::string(data.substr(tkw_end + 1));
+  }
+  return t;
+}
+
+Result<std::string> write_text(const PngText& t) {
+  if (!t.compressed) return t.head + t.text;
+  return t.head + TRY(deflate_all(t.text));
+}
+
+// ImageMagick's raw profiles: "\n<type>\n<length>\n" then the profile's bytes as hex digits,
+// 72 to a line. The bytes, and where each hex digit sits, so that edits go back in place.
+struct RawProfile {
+  std::string bytes;
+  std::vector<size_t> digits;
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+std::optional<RawProfile> read_raw_profile(std::string_view t) {
+  size_t i = 0;
+  while (i < t.size() && xml_space(t[i])) ++i;
+  size_t type_end = t.find('\n', i);
+  if (type_end == std::string_view::npos) return std::nullopt;
+  i = type_end + 1;
+  while (i < t.size() && xml_space(t[i])) ++i;
+  uint64_t len = 0;
+  size_t digits = 0;
+  for (; i < t.size() && t[i] >= '0' && t[i] <= '9' && digits < 10; ++i, ++digits) len = len * 10 + uint64_t(t[i] - '0');
+  if (digits == 0 || len > t.size() / 2) return std::nullopt;
+  RawProfile r;
+  r.digits.reserve(size_t(len) * 2);
+  for (; i < t.size() && r.digits.size() < len * 2; ++i) {
+    if (hex_value(t[i]) >= 0) r.digits.push_back(i);
+    else if (!xml_space(t[i])) return std::nullopt;
+  }
+  if (r.digits.size() != len * 2) return std::nullopt;
+  for (size_t k = 0; k < len; ++k)
+    r.bytes.push_back(char(hex_value(t[r.digits[2 * k]]) << 4 | hex_value(t[r.digits[2 * k + 1]])));
+  return r;
+}
+
+bool is_tiff_header(std::string_view b) {
+  return starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4));
+}
+
+// Keep::AllButLocation on a raw profile's text, in place; false when it is to be dropped.
+Result<bool> raw_profile_remove_gps(std::string& text) {
+  auto r = read_raw_profile(text);
+  if (!r) return false;
+  std::string& b = r->bytes;
+  if (starts_with(b, kExifId) || is_tiff_header(b)) {
+    TRY(tiff_remove_gps(skip_exif_prefix(bytes_of(b)), false));
+  } else {
+    size_t from = starts_with(b, kXmpId) ? kXmpId.size() : 0;
+    if (!blank_gps_xmp(std::span<char>(b.data() + from, b.size() - from))) return false;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t k = 0; k < b.size(); ++k) {
+    text[r->digits[2 * k]] = kHex[uint8_t(b[k]) >> 4];
+    text[r->digits[2 * k + 1]] = kHex[uint8_t(b[k]) & 15];
+  }
+  return true;
 }
 
 Result<std::string> strip_png(std::string_view in, Keep keep) {
@@ -692,6 +906,8 @@ Result<std::string> strip_png(std::string_view in, Keep keep) {
   std::string out(kPngSig);
   size_t at = kPngSig.size();
   bool ended = false;
+  uint16_t orientation = 1;
+  std::optional<size_t> first_idat;  // in `out`
   while (!ended) {
     if (!fits(in.size(), at, 8)) return malformed("PNG: truncated chunk header at " + hex(at));
     uint32_t len = be32(&p[at]);
@@ -702,8 +918,18 @@ Result<std::string> strip_png(std::string_view in, Keep keep) {
     std::string_view whole = in.substr(at, size_t(len) + 12);
     at += size_t(len) + 12;
     ended = type == "IEND";
+    if (type == "IDAT" && !first_idat) first_idat = out.size();
     bool text = type == "tEXt" || type == "zTXt" || type == "iTXt";
     if (keep == Keep::Nothing) {
+      // All text and EXIF goes; the EXIF's Orientation comes back in an eXIf of its own.
+      if (orientation == 1 && type == "eXIf") {
+        std::string d(data);
+        orientation = exif_orientation(skip_exif_prefix(bytes_of(d)));
+      } else if (orientation == 1 && text && raw_profile_keyword(data.substr(0, data.find('\0')))) {
+        auto t = read_text(type, data);
+        auto r = t.ok() ? read_raw_profile(t->text) : std::nullopt;
+        if (r) orientation = exif_orientation(skip_exif_prefix(bytes_of(r->bytes)));
+      }
       if (!text && type != "eXIf") out.append(whole);
       continue;
     }
@@ -713,39 +939,21 @@ Result<std::string> strip_png(std::string_view in, Keep keep) {
       put_chunk(out, type, d);
       continue;
     }
-    if (!text) {
+    std::string_view keyword = text ? data.substr(0, data.find('\0')) : std::string_view();
+    bool xmp = keyword == "XML:com.adobe.xmp";
+    if (!xmp && !raw_profile_keyword(keyword)) {
       out.append(whole);
       continue;
     }
-    size_t nul = data.find('\0');
-    if (nul == std::string_view::npos) return malformed("PNG: " + std::string(type) + " without a keyword end");
-    std::string_view keyword = data.substr(0, nul);
-    if (raw_profile_with_location(keyword)) continue;  // hex-encoded EXIF or XMP: dropped
-    if (keyword != "XML:com.adobe.xmp") {
-      out.append(whole);
-      continue;
-    }
-    if (type == "zTXt") continue;  // compressed XMP outside iTXt: dropped
-    std::string text_part;
-    std::string head;
-    if (type == "tEXt") {
-      head = std::string(data.substr(0, nul + 1));
-      text_part = std::string(data.substr(nul + 1));
-    } else {
-      // iTXt: keyword\0, compression flag, method, language\0, translated keyword\0, text.
-      size_t flag = nul + 1;
-      if (!fits(data.size(), flag, 2)) return malformed("PNG: truncated iTXt");
-      size_t lang_end = data.find('\0', flag + 2);
-      size_t tkw_end = lang_end == std::string_view::npos ? lang_end : data.find('\0', lang_end + 1);
-      if (tkw_end == std::string_view::npos) return malformed("PNG: iTXt without its language fields");
-      head = std::string(data.substr(0, tkw_end + 1));
-      head[flag] = 0;  // written back uncompressed
-      head[flag + 1] = 0;
-      if (data[flag] == 0) text_part = std::string(data.substr(tkw_end + 1));
-      else text_part = TRY(inflate_all(data.substr(tkw_end + 1)));
-    }
-    if (!blank_gps_xmp(text_part)) continue;  // not editable safely: the packet is dropped
-    put_chunk(out, type, head + text_part);
+    PngText t = TRY(read_text(type, data));
+    bool keep_it = xmp ? blank_gps_xmp(t.text) : TRY(raw_profile_remove_gps(t.text));
+    if (!keep_it) continue;  // not editable safely: dropped
+    put_chunk(out, type, TRY(write_text(t)));
+  }
+  if (orientation != 1 && first_idat) {
+    std::string chunk;
+    put_chunk(chunk, "eXIf", orientation_tiff(orientation));
+    out.insert(*first_idat, chunk);
   }
   out.append(in.substr(at));  // bytes after IEND stay as they were
   return out;
@@ -767,6 +975,7 @@ Result<std::string> strip_webp(std::string_view in, Keep keep) {
   std::string body;
   std::optional<size_t> vp8x;  // offset of the VP8X flags in body
   bool has_exif = false, has_xmp = false;
+  uint16_t orientation = 1;
   size_t at = 12;
   while (at < end) {
     if (!fits(end, at, 8)) return malformed("WebP: truncated chunk header at " + hex(at));
@@ -783,7 +992,10 @@ Result<std::string> strip_webp(std::string_view in, Keep keep) {
       if (size < 10) return malformed("WebP: VP8X of " + std::to_string(size) + " bytes");
       vp8x = body.size() + 8;
     } else if (type == "EXIF" || type == "XMP ") {
-      if (keep == Keep::Nothing) continue;
+      if (keep == Keep::Nothing) {
+        if (type == "EXIF" && orientation == 1) orientation = exif_orientation(skip_exif_prefix(bytes_of(whole).subspan(8, size)));
+        continue;
+      }
       Bytes payload = bytes_of(whole).subspan(8, size);
       if (type == "EXIF") {
         TRY(tiff_remove_gps(skip_exif_prefix(payload), false));
@@ -797,8 +1009,18 @@ Result<std::string> strip_webp(std::string_view in, Keep keep) {
     body += whole;
   }
   if (body.empty()) return malformed("WebP: no chunks");
+  if (vp8x && orientation != 1) {
+    // Keep::Nothing: the Orientation alone comes back in an EXIF chunk (it needs VP8X to
+    // announce it, so a simple-format file has none to lose).
+    std::string tiff = orientation_tiff(orientation);
+    body.append("EXIF");
+    for (size_t i = 0; i < 4; ++i) body.push_back(char(uint8_t(tiff.size() >> (8 * i))));
+    body += tiff;
+    has_exif = true;
+  }
   if (vp8x) {
     auto& flags = reinterpret_cast<uint8_t&>(body[*vp8x]);
+    if (has_exif) flags |= kVp8xExif;
     if (!has_exif) flags &= uint8_t(~kVp8xExif);
     if (!has_xmp) flags &= uint8_t(~kVp8xXmp);
   }

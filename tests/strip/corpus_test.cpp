@@ -219,7 +219,9 @@ bool allowed_after_nothing(const std::string& key, Format f) {
       "ICC_Profile", "InkSet", "MinSampleValue", "MaxSampleValue", "SMinSampleValue", "SMaxSampleValue",
       "GrayResponseUnit", "GrayResponseCurve", "ThumbnailOffset", "ThumbnailLength", "JPEGProc",
       "JPEGRestartInterval", "JPEGQTables", "JPEGDCTables", "JPEGACTables", "PreviewImageStart",
-      "PreviewImageLength", "OtherImageStart", "OtherImageLength", "CellWidth", "CellLength"};
+      "PreviewImageLength", "PreviewImage", "OtherImageStart", "OtherImageLength", "OtherImage", "CellWidth",
+      "CellLength", "WhitePoint", "PrimaryChromaticities", "TransferFunction", "JPEGInterchangeFormat",
+      "JPEGInterchangeFormatLength"};
   std::string g = group(key);
   std::string tag = key.substr(key.find(':') + 1);
   if (plain_groups.count(g) || g.starts_with("ICC-") || g.starts_with("MPImage")) return true;
