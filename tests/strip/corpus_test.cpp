@@ -268,11 +268,18 @@ TEST_F(StripCorpus, AllButLocationKeepsEveryTagThatIsNotLocation) {
 }
 
 TEST_F(StripCorpus, PixelsAreIdentical) {
-  int compared = 0;
+  int compared = 0, undecodable = 0;
   for (const auto& c : cases_) {
     if (c.malformed_dir || c.output.empty()) continue;
     std::string before = decode_pixels(c.input);
-    ASSERT_FALSE(before.empty()) << "ImageMagick cannot decode " << c.input;
+    if (before.empty()) {
+      // Neither ImageMagick nor libvips reads a few of these (small_webp.webp, 26 bytes): those
+      // carry no metadata, so the output must be the input, byte for byte.
+      std::string in = read_file(c.input);
+      for (const auto& [k, out] : c.output) EXPECT_TRUE(read_file(out) == in) << c.input << " " << mode_name(k);
+      ++undecodable;
+      continue;
+    }
     for (const auto& [k, out] : c.output) {
       std::string after = decode_pixels(out);
       EXPECT_TRUE(after == before) << c.input << " " << mode_name(k) << ": pixels differ (" << before.size() << " vs "
@@ -281,6 +288,7 @@ TEST_F(StripCorpus, PixelsAreIdentical) {
     }
   }
   EXPECT_GT(compared, 400);
+  EXPECT_LE(undecodable, 2);
 }
 
 }  // namespace
