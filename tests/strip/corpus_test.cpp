@@ -84,8 +84,10 @@ bool has_gps(std::string_view key) {
 }
 std::string group(std::string_view key) { return std::string(key.substr(0, key.find(':'))); }
 
+// Every frame ImageMagick decodes, as RGBA. Photoshop's layer data (TIFF tag 37724) is not
+// read as extra frames: it is metadata that Keep::Nothing drops, not the image.
 std::string decode_pixels(const fs::path& p) {
-  auto [out, rc] = run("convert '" + p.string() + "' rgba:- 2>/dev/null");
+  auto [out, rc] = run("convert -define tiff:ignore-layers=true '" + p.string() + "' rgba:- 2>/dev/null");
   return rc == 0 && !out.empty() ? out : std::string();
 }
 
@@ -260,8 +262,9 @@ TEST_F(StripCorpus, AllButLocationKeepsEveryTagThatIsNotLocation) {
       EXPECT_EQ(out[key], value) << c.input << ": " << key;
     }
     // No new warnings: the output reads as cleanly as the input did.
-    if (out.contains("ExifTool:Warning"))
+    if (out.contains("ExifTool:Warning")) {
       EXPECT_EQ(in->second.value("ExifTool:Warning", json()), out["ExifTool:Warning"]) << c.input;
+    }
   }
   EXPECT_GT(compared, 200);
   EXPECT_GT(camera_tags, 100);
@@ -273,8 +276,8 @@ TEST_F(StripCorpus, PixelsAreIdentical) {
     if (c.malformed_dir || c.output.empty()) continue;
     std::string before = decode_pixels(c.input);
     if (before.empty()) {
-      // Neither ImageMagick nor libvips reads a few of these (small_webp.webp, 26 bytes): those
-      // carry no metadata, so the output must be the input, byte for byte.
+      // Neither ImageMagick nor libvips reads three of these (small_webp.webp, and two TIFFs
+      // without Photometric): they carry no metadata, so the output must be the input.
       std::string in = read_file(c.input);
       for (const auto& [k, out] : c.output) EXPECT_TRUE(read_file(out) == in) << c.input << " " << mode_name(k);
       ++undecodable;
@@ -288,7 +291,7 @@ TEST_F(StripCorpus, PixelsAreIdentical) {
     }
   }
   EXPECT_GT(compared, 400);
-  EXPECT_LE(undecodable, 2);
+  EXPECT_LE(undecodable, 3);
 }
 
 }  // namespace
