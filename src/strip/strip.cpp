@@ -405,7 +405,7 @@ Status tiff_remove_gps(Bytes b, bool is_file) {
   auto ifds = TRY(t.chain());
   std::vector<Range> structure = is_file ? t.image_data(ifds) : std::vector<Range>{};
   for (const auto& d : ifds) structure.push_back(d.table(t.size()));
-  std::vector<Range> kept = structure, gps;
+  std::vector<Range> kept = structure, gps, xmp;
   std::set<uint32_t> seen_gps, seen_kept;
   for (auto& d : ifds) {
     for (size_t i = 0; i < d.count; ++i) {
@@ -419,15 +419,19 @@ Status tiff_remove_gps(Bytes b, bool is_file) {
       }
       auto v = t.value(e);
       if (v) kept.push_back(*v);
+      if (tag == kTagXmp && v) xmp.push_back(*v);
       if ((tag == kTagExif || tag == kTagInterop) && t.u32(e + 4) != 0)
         TRY(collect_sub_ifd(t, t.u32(e + 8), 1, seen_kept, kept, false));
-      if (tag == kTagXmp && v) {
-        for (const Range& r : structure)
-          if (overlaps(*v, r)) return malformed("XMP at " + hex(v->from) + " overlaps the IFDs or the pixels");
-        std::span<char> x(reinterpret_cast<char*>(&b[v->from]), size_t(v->to - v->from));
-        if (!blank_gps_xmp(x)) std::fill(x.begin(), x.end(), ' ');  // packet dropped: all spaces
-      }
     }
+  }
+  // XMP is edited in place: it must share no byte with anything else that stays, or the edit
+  // would change that too (and the next reading of the file would differ).
+  for (const Range& v : xmp) {
+    for (const Range& r : kept)
+      if ((r.from != v.from || r.to != v.to) && overlaps(v, r))
+        return malformed("XMP at " + hex(v.from) + " overlaps other data at " + hex(r.from));
+    std::span<char> x(reinterpret_cast<char*>(&b[v.from]), size_t(v.to - v.from));
+    if (!blank_gps_xmp(x)) std::fill(x.begin(), x.end(), ' ');  // packet dropped: all spaces
   }
   zero_except(t, gps, kept);
   for (auto& d : ifds) t.remove_entries(d, [&](size_t e) { return t.u16(e) == kTagGps; });
