@@ -218,6 +218,50 @@ TEST(StripJpeg, NothingWritesNoExifWhenTheOrientationIsNormal) {
   EXPECT_EQ(*r, "\xFF\xD8"s + in.substr(in.find("\xFF\xDB"s)));
 }
 
+TEST(StripJpeg, NothingMovesMpfOffsetsWhenSegmentsBeforeTheLaterImagesGo) {
+  // MPF (big-endian): IFD0 with MP Entry (0xB002), two 16-byte entries; the second image's
+  // offset counts from the MPF TIFF header.
+  auto mpf = [](uint32_t second_offset) {
+    std::string t = "MPF\0MM\0\x2A\0\0\0\x08"s;
+    be16(t, 1);
+    be16(t, 0xB002);
+    be16(t, 7);
+    be32(t, 32);
+    be32(t, 8 + 2 + 12 + 4);
+    be32(t, 0);
+    std::string entries(16, '\0');
+    entries += std::string(8, '\0');
+    be32(entries, second_offset);
+    entries += std::string(4, '\0');
+    return jpeg_segment(0xE2, t + entries);
+  };
+  std::string com = jpeg_segment(0xFE, "a comment that goes");
+  std::string second = "\xFF\xD8second image\xFF\xD9"s;
+  std::string probe = make_jpeg({mpf(0), com});
+  uint32_t header_at = uint32_t(probe.find("MM\0\x2A"s));
+  uint32_t offset = uint32_t(probe.size()) - header_at;
+  std::string in = make_jpeg({mpf(offset), com}) + second;
+  auto r = strip(in, Keep::Nothing);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->find("a comment"), std::string::npos);
+  EXPECT_EQ(r->substr(r->size() - second.size()), second);  // MPF keeps what follows EOI
+  std::string want = make_jpeg({mpf(offset - uint32_t(com.size()))});
+  EXPECT_EQ(r->substr(0, want.size()), want);
+  auto again = strip(*r, Keep::Nothing);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *r);
+}
+
+TEST(StripJpeg, NothingDropsTrailersAfterEoiWithoutMpf) {
+  std::string in = make_jpeg({}) + "PhotoMechanic trailer"s;
+  auto r = strip(in, Keep::Nothing);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, make_jpeg({}));
+  auto kept = strip(in, Keep::AllButLocation);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*kept, in);
+}
+
 TEST(StripJpeg, ExtendedXmpLosesItsGpsPropertiesAcrossChunks) {
   std::string ext = kXmpWithGps;
   std::string guid(32, 'A');
