@@ -240,6 +240,16 @@ class SharesTest(ServerTestCase):
         ids = [i["imageId"] for i in self.open(token).json()["images"]]
         self.assertEqual(ids, [self.gps_id])
 
+    def test_a_trashed_image_is_hidden_until_restored_and_cannot_be_shared(self):
+        image_id = self.owner.upload(read_corpus("jpeg/exiftool_GPS.jpg") + b"\0\0", "trashed.jpg", "image/jpeg")
+        self.owner.wait_final(image_id)
+        token = token_of(self.share([image_id, self.gps_id]).json()["url"])
+        self.owner.delete("/api/images/" + image_id, expect=204)  # to the trash
+        self.assertEqual([i["imageId"] for i in self.open(token).json()["images"]], [self.gps_id])
+        self.share([image_id], expect=404)
+        self.owner.post("/api/images/%s/restore" % image_id, {}, expect=200)
+        self.assertEqual(sorted(i["imageId"] for i in self.open(token).json()["images"]), sorted([image_id, self.gps_id]))
+
     # --- passwords ---
 
     def test_password_required_wrong_right_then_rate_limited(self):
