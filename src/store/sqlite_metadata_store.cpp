@@ -113,6 +113,15 @@ ALTER TABLE images ADD COLUMN trashed_at INTEGER;
 CREATE INDEX IF NOT EXISTS images_trash ON images (owner, trashed_at DESC, image_id DESC) WHERE trashed_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS images_trash_expiry ON images (trashed_at) WHERE trashed_at IS NOT NULL;
 )sql";
+// Version 5: the map's index covers what /api/locations reads (ImageQuery::location_only)
+// and leaves trashed rows out, so a page of markers never touches the rows themselves
+// (bench/locations: 100,000 located images). trashed_at is always NULL in it, but SQLite
+// 3.40 counts a column the partial index's condition names as one the query needs.
+constexpr const char* kMapIndexDdl = R"sql(
+DROP INDEX IF EXISTS images_by_location;
+CREATE INDEX IF NOT EXISTS images_map ON images (owner, uploaded_at DESC, image_id DESC, lat, lon, taken_at, trashed_at)
+  WHERE lat IS NOT NULL AND trashed_at IS NULL;
+)sql";
 constexpr const char* kPreviewBacklogIndex =
     "CREATE INDEX IF NOT EXISTS images_preview_backlog ON images (updated_at) "
     "WHERE status = 'ready' AND preview_status IS NULL";
@@ -411,7 +420,7 @@ struct SqliteMetadataStore::Impl {
       if (!TRY(step(v, "schema version"))) return make_error("sqlite " + path + ": no schema version");
       version = v.integer(0);
     }
-    if (version >= 4) return meta::ok_status();  // 0 (new), 1, 2 and 3 take what they lack
+    if (version >= 5) return meta::ok_status();  // 0 (new) to 4 take what they lack
     std::string sql = "BEGIN IMMEDIATE;";
     if (version < 2) {
       for (const char* column : kPreviewColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
@@ -421,8 +430,9 @@ struct SqliteMetadataStore::Impl {
       for (const char* column : kFilterColumnsDdl) sql += std::string("ALTER TABLE images ADD COLUMN ") + column + ";";
       sql += kFilterBackfill;
     }
-    sql += kTrashDdl;
-    sql += "PRAGMA user_version = 4;COMMIT;";
+    if (version < 4) sql += kTrashDdl;
+    sql += kMapIndexDdl;
+    sql += "PRAGMA user_version = 5;COMMIT;";
     return exec(sql);
   }
 

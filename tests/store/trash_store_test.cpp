@@ -195,6 +195,13 @@ TEST_F(Trash, NormalListingUsesItsIndexAndTheTrashItsOwn) {
   EXPECT_EQ(trash.find("TEMP B-TREE"), std::string::npos) << trash;
   std::string expiry = plan("SELECT owner, image_id FROM images WHERE trashed_at IS NOT NULL AND trashed_at <= 5 ORDER BY trashed_at LIMIT 10");
   EXPECT_NE(expiry.find("images_trash_expiry"), std::string::npos) << expiry;
+  // The map's page (ImageQuery::location_only, as the store words it) reads the index alone.
+  std::string map = plan(
+      "SELECT image_id, uploaded_at, taken_at, lat, lon FROM images WHERE owner = 'a' AND trashed_at IS NULL "
+      "AND lat IS NOT NULL AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180 "
+      "AND (uploaded_at < 5 OR (uploaded_at = 5 AND image_id < 'x')) ORDER BY uploaded_at DESC, image_id DESC LIMIT 10001");
+  EXPECT_NE(map.find("COVERING INDEX images_map"), std::string::npos) << map;
+  EXPECT_EQ(map.find("TEMP B-TREE"), std::string::npos) << map;
   sqlite3_close(raw);
 }
 
@@ -206,7 +213,9 @@ TEST_F(Trash, AVersion3DatabaseIsMigratedWithItsRecords) {
   ASSERT_EQ(sqlite3_open((dir / "meta.db").c_str(), &raw), SQLITE_OK);
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(raw,
-                         "DROP INDEX images_trash; DROP INDEX images_trash_expiry; "
+                         "DROP INDEX images_trash; DROP INDEX images_trash_expiry; DROP INDEX images_map; "
+                         "CREATE INDEX images_by_location ON images (owner, uploaded_at DESC, image_id DESC) "
+                         "WHERE lat IS NOT NULL; "
                          "ALTER TABLE images DROP COLUMN trashed_at; PRAGMA user_version = 3;",
                          nullptr, nullptr, &err),
             SQLITE_OK)
