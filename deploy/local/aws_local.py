@@ -168,7 +168,8 @@ class Function:
             # What only the local shape needs: every AWS call goes to moto.
             "AWS_ENDPOINT_URL": self.local.endpoint,
         }
-        env.update((self.config.get("Environment") or {}).get("Variables") or {})
+        # str(): moto keeps a Number parameter's Ref (TRASH_DAYS) a number; Lambda has strings.
+        env.update({k: str(v) for k, v in ((self.config.get("Environment") or {}).get("Variables") or {}).items()})
         if "SITE_URL" in env and self.local.site_url:  # share links point at the local site
             env["SITE_URL"] = self.local.site_url
         pool = env.get("COGNITO_USER_POOL_ID")

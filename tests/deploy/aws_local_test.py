@@ -168,7 +168,7 @@ class AwsLocal(unittest.TestCase):
     # ------------------------------------------------------------ the journey
     def test_1_every_function_is_running_or_reported(self):
         fns = self.info["functions"]
-        self.assertEqual({f["handler"] for f in fns.values()}, {"extract", "api", "preview"})
+        self.assertEqual({f["handler"] for f in fns.values()}, {"extract", "api", "preview", "purge"})
         for name, f in fns.items():
             self.assertTrue(f["running"], f"{name}: {f['initError']}")
         with open(self.out_path) as f:
