@@ -371,7 +371,7 @@ async function trashJourney(browser, base, pageErrors) {
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
   })
-  await signUp(page, base, 'erin', 'trash and back 12')
+  await signUp(page, base, 'frank', 'trash and back 12')
   await upload(page, files)
   await waitSettled(page, [canon, apple, png])
   const ids = { [canon]: await idOf(page, canon), [apple]: await idOf(page, apple), [png]: await idOf(page, png) }

@@ -627,9 +627,18 @@ function buildGallery(f: Filters): GalleryView {
   }
   addEventListener('scroll', onScroll, { passive: true })
   addEventListener('pagehide', saveScroll)
+  // Opening an image within the 150 ms after a scroll: the place to come Back to is now.
+  const onOpen = (e: Event) => {
+    if ((e.target as Element | null)?.closest?.('a.tile-link')) {
+      clearTimeout(scrollTimer)
+      saveScroll()
+    }
+  }
+  addEventListener('click', onOpen, { capture: true })
   signal.addEventListener('abort', () => {
     removeEventListener('scroll', onScroll)
     removeEventListener('pagehide', saveScroll)
+    removeEventListener('click', onOpen, { capture: true })
   })
 
   // Back or reload to a view seen before: the same number of images, the same place.
