@@ -132,7 +132,7 @@ const tileAttr = (page, name, attr) =>
 
 // The API as the page's signed-in user: amazon-cognito-identity-js keeps the ID token in
 // localStorage under CognitoIdentityServiceProvider.<client>.<user>.idToken.
-async function apiAs(page, base, p) {
+async function apiAs(page, base, p, method = 'GET') {
   const token = await page.evaluate(() => {
     for (let i = 0; i < localStorage.length; i++) {
       const k = localStorage.key(i)
@@ -140,7 +140,7 @@ async function apiAs(page, base, p) {
     }
     return null
   })
-  return fetch(base + p, { headers: token ? { Authorization: 'Bearer ' + token } : {} })
+  return fetch(base + p, { method, headers: token ? { Authorization: 'Bearer ' + token } : {} })
 }
 
 async function main() {
@@ -222,6 +222,9 @@ async function main() {
   await page3.click('#delete')
   await page3.waitForFunction(() => location.hash === '#/')
   check((await tileAttr(page3, name, 'id')) === undefined, 'the deleted image is gone from the gallery')
+  const trash = await (await apiAs(page3, base, '/api/trash')).json()
+  check(trash.items.some((i) => i.imageId === id && i.trashedAt), 'it waits in the trash')
+  check((await apiAs(page3, base, '/api/trash/empty', 'POST')).status === 200, 'emptying the trash deletes the S3 object')
   let status = 0
   for (let i = 0; i < 50 && status !== 404; i++) {
     status = (await apiAs(page3, base, '/api/images/' + id)).status
