@@ -18,6 +18,25 @@
 #include "store/time.hpp"
 
 namespace imgmeta::http {
+
+std::string content_disposition(std::string_view type, std::string_view filename) {
+  std::string ascii, encoded;
+  for (char ch : filename) {
+    const auto c = static_cast<unsigned char>(ch);
+    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  if (ascii.empty()) ascii = "image";
+  return std::string(type) + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -217,24 +236,6 @@ std::optional<ByteRange> parse_range(const std::string* header, uint64_t size) {
   return ByteRange{*first, end - *first + 1, false};
 }
 
-// Content-Disposition with the uploader's name made safe (RFC 6266 section 4.3, RFC 8187).
-std::string content_disposition(std::string_view filename) {
-  std::string ascii, encoded;
-  for (char ch : filename) {
-    const auto c = static_cast<unsigned char>(ch);
-    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  if (ascii.empty()) ascii = "image";
-  return "inline; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
 
 // GET /api/facets: the values of the filterable fields among the owner's images, most
 // frequent first, for the page's suggestions. Read through list() so both stores answer
@@ -1172,7 +1173,7 @@ ApiResponse Api::get_content(const ApiRequest& r, const auth::Principal& p, cons
     store::GetOptions o;
     o.expiry = std::chrono::seconds(300);
     o.response_content_type = rec->content_type;
-    o.response_content_disposition = content_disposition(rec->filename);
+    o.response_content_disposition = content_disposition("inline", rec->filename);
     auto url = deps_.blobs->presign_get(key, o);
     if (!url) return from_error(url.error());
     ApiResponse resp;
@@ -1212,7 +1213,7 @@ ApiResponse object_response(const ApiRequest& r, const std::string& etag, const 
   if (!src) return src.error().code == "NotFound" ? not_found("the image's bytes are gone") : from_error(src.error());
   const uint64_t size = (*src)->size();
   resp.set_header("Content-Type", content_type.empty() ? "application/octet-stream" : content_type);
-  if (!filename.empty()) resp.set_header("Content-Disposition", content_disposition(filename));
+  if (!filename.empty()) resp.set_header("Content-Disposition", content_disposition("inline", filename));
   // Nothing served here may run as a page of this origin.
   resp.set_header("Content-Security-Policy", "default-src 'none'; img-src 'self'; sandbox");
   const std::string* range_header = r.header("Range");

@@ -118,6 +118,10 @@ struct ApiDeps {
 // name. Never text/html or image/svg+xml: the content route must not serve script.
 bool is_accepted_content_type(std::string_view content_type);
 
+// A Content-Disposition header ("inline" or "attachment") with the uploader's file name made
+// safe: an ASCII fallback and the UTF-8 name (RFC 6266 section 4.3, RFC 8187).
+std::string content_disposition(std::string_view type, std::string_view filename);
+
 // Counters the API keeps for /metrics (the transport adds per-route request counts).
 struct ApiCounters {
   std::atomic<uint64_t> signups{0};

@@ -65,24 +65,6 @@ bool is_location_key(std::string_view key) {
 
 std::string iso(int64_t ms) { return store::format_iso8601_ms(ms); }
 
-// Content-Disposition for a download (RFC 6266 section 4.3, RFC 8187 for the UTF-8 name).
-std::string attachment(std::string_view filename) {
-  std::string ascii, encoded;
-  for (char ch : filename) {
-    const auto c = static_cast<unsigned char>(ch);
-    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  if (ascii.empty()) ascii = "image";
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
 
 // The filename with its extension replaced (the preview stands in for the original).
 std::string with_extension(const std::string& filename, std::string_view ext) {
@@ -408,7 +390,7 @@ ApiResponse ShareApi::open(const ApiRequest& r, const std::string& token) {
                       {"filename", item.filename},
                       {"thumbnailUrl", url(item.thumbnail_key, "image/webp", "")},
                       {"previewUrl", url(item.preview_key, "image/webp", "")},
-                      {"downloadUrl", url(item.download_key, item.download_content_type, attachment(item.filename))},
+                      {"downloadUrl", url(item.download_key, item.download_content_type, content_disposition("attachment", item.filename))},
                       {"metadata", share_metadata(md, share->include_location, share->include_metadata)}});
   }
   ApiResponse resp = json_response(200, dump(ordered_json{{"images", std::move(images)}, {"expiresAt", iso(share->expires_at_ms)}}));
