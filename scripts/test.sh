@@ -3,10 +3,10 @@
 # ASan+UBSan, a short libFuzzer smoke run of every fuzz target, and the web app's tests.
 # Installs what it needs first (scripts/setup.sh). Exit status 0 only if all passed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 scripts/setup.sh || exit 1
 
-passed=0 failed=0
+passed=0 failed=0 failed_names=()
 step() {  # step NAME COMMAND...: runs one stage, counts it, keeps going after a failure
   local name=$1; shift
   local t0=$SECONDS
@@ -14,7 +14,7 @@ step() {  # step NAME COMMAND...: runs one stage, counts it, keeps going after a
   if "$@"; then
     passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t0)) s)"
   else
-    failed=$((failed + 1)); echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+    failed=$((failed + 1)); failed_names+=("$name"); echo "=== $name: FAILED ($((SECONDS - t0)) s)"
   fi
 }
 
@@ -28,5 +28,11 @@ if [ -f web/package.json ]; then
   step "web tests" scripts/web-test.sh
 fi
 
+# The end of a long log is what people (and CI summaries) read: repeat what failed there.
+for preset in dev asan; do
+  f=build/$preset/Testing/Temporary/LastTestsFailed.log
+  [[ " ${failed_names[*]} " == *"tests ($preset)"* && -s $f ]] && echo "failed tests ($preset): $(cut -d: -f2 "$f" | tr '\n' ' ')"
+done
+((failed)) && echo "failed stages: ${failed_names[*]}"
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -122,7 +122,7 @@ int serve_until_signal(ServeContext& ctx, http::LocalServerDeps deps, nlohmann::
 // through events.delete_image, at start() and then every interval_s seconds.
 class TrashSweeper {
  public:
-  TrashSweeper(store::MetadataStore& metadata, http::ImageEvents& events, http::JsonLog& log, int trash_days,
+  TrashSweeper(store::MetadataStore& metadata, pipeline::ImageEvents& events, http::JsonLog& log, int trash_days,
                int interval_s);
   ~TrashSweeper();
   void start();
@@ -132,7 +132,7 @@ class TrashSweeper {
 
  private:
   store::MetadataStore& metadata_;
-  http::ImageEvents& events_;
+  pipeline::ImageEvents& events_;
   http::JsonLog& log_;
   int trash_days_;
   int interval_s_;

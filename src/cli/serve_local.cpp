@@ -5,7 +5,6 @@
 
 #include "cli/serve_args.hpp"
 #include "cli/serve_shares.hpp"
-#include "http/outbox_events.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/outbox.hpp"
 #include "pipeline/preview_workers.hpp"
@@ -127,13 +126,12 @@ int run_serve_local(ServeContext& ctx) {
   if (auto st = outbox.start(); !st) return serve_fail(ctx, "cannot start the workers", st.error());
   if (a.preview_workers > 0) previews.start();
 
-  http::OutboxEvents events(outbox);
   http::ApiDeps deps;
   deps.accounts = sign_in->accounts.get();
   deps.verifier = sign_in->verifier;
   deps.blobs = blobs->get();
   deps.metadata = metadata->get();
-  deps.events = &events;
+  deps.events = &outbox;
   // Share links: their own table in the metadata database, copies in the blob store.
   auto share_store = store::SqliteShareStore::open(mo.path);
   if (!share_store) return serve_fail(ctx, "cannot open the share store", share_store.error());
@@ -141,7 +139,7 @@ int run_serve_local(ServeContext& ctx) {
   deps.shares = &shares;
   ShareSweeper sweeper(shares, log);
   http::Api api(deps, api_options(a));
-  TrashSweeper trash_sweeper(**metadata, events, log, a.trash_days, a.trash_sweep_interval);
+  TrashSweeper trash_sweeper(**metadata, outbox, log, a.trash_days, a.trash_sweep_interval);
   trash_sweeper.start();
 
   ordered_json web_config{{"apiBaseUrl", ""},

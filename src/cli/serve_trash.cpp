@@ -11,7 +11,7 @@ namespace imgmeta::cli {
 
 using nlohmann::ordered_json;
 
-TrashSweeper::TrashSweeper(store::MetadataStore& metadata, http::ImageEvents& events, http::JsonLog& log,
+TrashSweeper::TrashSweeper(store::MetadataStore& metadata, pipeline::ImageEvents& events, http::JsonLog& log,
                            int trash_days, int interval_s)
     : metadata_(metadata), events_(events), log_(log), trash_days_(trash_days), interval_s_(interval_s) {}
 

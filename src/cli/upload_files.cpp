@@ -114,9 +114,10 @@ std::string image_content_type(const std::string& filename, const uint8_t* head,
     case meta::Format::Bmp: return "image/bmp";
     case meta::Format::Ico: return "image/x-icon";
     case meta::Format::Jxl: return "image/jxl";
+    case meta::Format::Raf: return "image/x-fuji-raf";
     case meta::Format::Unknown: break;
   }
-  return from_ext;  // a format the sniffer does not know (Fuji RAF), or a damaged header
+  return from_ext;  // a format the sniffer does not know, or a damaged header
 }
 
 std::string clean_text(std::string_view name, char control) {

@@ -44,7 +44,6 @@ using nlohmann::ordered_json;
 
 constexpr int kMaxPageLimit = 100;
 constexpr size_t kMaxFilter = 256;
-constexpr size_t kMaxFilename = 255;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -138,27 +137,6 @@ bool get_string(const json& body, const char* name, std::string& out, ApiRespons
     return false;
   }
   out = it->get<std::string>();
-  return true;
-}
-
-bool is_hex64(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-bool has_control_chars(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-}
-
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || n > s.size() - i) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += n;
-  }
   return true;
 }
 
@@ -273,13 +251,6 @@ ApiResponse facets_response(store::MetadataStore& metadata, const std::string& o
   return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-constexpr std::string_view kAcceptedTypes[] = {
-    "image/jpeg",          "image/png",          "image/gif",           "image/webp",         "image/tiff",
-    "image/bmp",           "image/x-ms-bmp",     "image/heic",          "image/heif",         "image/heic-sequence",
-    "image/heif-sequence", "image/avif",         "image/jxl",           "image/x-icon",       "image/vnd.microsoft.icon",
-    "image/x-adobe-dng",   "image/x-canon-cr2",  "image/x-canon-cr3",   "image/x-nikon-nef",  "image/x-sony-arw",
-    "image/x-olympus-orf", "image/x-panasonic-rw2", "image/x-fuji-raf", "application/octet-stream",
-};
 
 }  // namespace
 
@@ -314,12 +285,6 @@ const std::string* ApiResponse::header(const std::string& name) const {
   return nullptr;
 }
 
-bool is_accepted_content_type(std::string_view content_type) {
-  std::string t = lower(content_type.substr(0, content_type.find(';')));
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return std::find(std::begin(kAcceptedTypes), std::end(kAcceptedTypes), t) != std::end(kAcceptedTypes);
-}
-
 ApiResponse json_response(int status, std::string body) {
   ApiResponse r;
   r.status = status;
@@ -334,6 +299,15 @@ ApiResponse error_response(int status, std::string code, std::string message, co
   if (!request_id.empty()) body["requestId"] = request_id;
   ApiResponse r = json_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
   r.error_code = std::move(code);
+  return r;
+}
+
+ApiResponse duplicate_response(const std::string& image_id, const std::string& request_id) {
+  ordered_json out{{"error", {{"code", pipeline::kDuplicateImage}, {"message", "you have uploaded these bytes already"}, {"imageId", image_id}}},
+                   {"imageId", image_id}};
+  if (!request_id.empty()) out["requestId"] = request_id;
+  ApiResponse r = json_response(409, out.dump());
+  r.error_code = std::string(pipeline::kDuplicateImage);
   return r;
 }
 
@@ -676,40 +650,26 @@ ApiResponse Api::create_upload(const ApiRequest& r, const auth::Principal& p) {
   ApiResponse err;
   auto body = parse_object(r, err);
   if (!body) return err;
-  std::string filename, content_type, sha256;
-  if (!get_string(*body, "filename", filename, err) || !get_string(*body, "contentType", content_type, err) ||
-      !get_string(*body, "sha256", sha256, err, /*required=*/false))
+  pipeline::UploadRequest up;
+  if (!get_string(*body, "filename", up.filename, err) || !get_string(*body, "contentType", up.content_type, err) ||
+      !get_string(*body, "sha256", up.sha256, err, /*required=*/false))
     return err;
-  if (filename.empty() || filename.size() > kMaxFilename || !valid_utf8(filename) || has_control_chars(filename))
-    return bad_request("\"filename\" must be 1 to 255 bytes of UTF-8 text without control characters");
   auto size_it = body->find("size");
   if (size_it == body->end() || !size_it->is_number_integer())
     return bad_request("\"size\" is required and must be an integer (bytes)");
   if (size_it->is_number_unsigned() ? false : size_it->get<int64_t>() < 0) return bad_request("\"size\" must not be negative");
-  const uint64_t size = size_it->get<uint64_t>();
-  if (size == 0) return error_response(400, "InvalidSize", "the file is empty (0 bytes); there is nothing to upload");
-  if (size > options_.max_upload_size)
-    return error_response(413, "PayloadTooLarge",
-                          "the file has " + std::to_string(size) + " bytes; the limit is " +
-                              std::to_string(options_.max_upload_size));
-  if (!is_accepted_content_type(content_type))
-    return error_response(415, "UnsupportedMediaType",
-                          "content type \"" + content_type.substr(0, 100) + "\" is not an accepted image type");
-  content_type = lower(content_type.substr(0, content_type.find(';')));
-  if (!sha256.empty()) {
-    if (!is_hex64(sha256)) return bad_request("\"sha256\" must be 64 hex digits");
-    sha256 = lower(sha256);
-    auto existing = deps_.metadata->find_by_sha256(p.subject, sha256);
-    if (!existing) return from_error(existing.error());
-    if (*existing) {
-      counters_.duplicates++;
-      ordered_json out{{"error", {{"code", "DuplicateImage"}, {"message", "you have uploaded these bytes already"}, {"imageId", **existing}}},
-                       {"imageId", **existing}};
-      ApiResponse resp = json_response(409, out.dump());
-      resp.error_code = "DuplicateImage";
-      return resp;
-    }
+  up.size = size_it->get<uint64_t>();
+  if (auto st = pipeline::check_upload_request(up, options_.max_upload_size); !st) return from_error(st.error());
+  auto existing = pipeline::find_duplicate(*deps_.metadata, p.subject, up.sha256);
+  if (!existing) return from_error(existing.error());
+  if (*existing) {
+    counters_.duplicates++;
+    return duplicate_response(**existing);
   }
+  const std::string& filename = up.filename;
+  const std::string& content_type = up.content_type;
+  const std::string& sha256 = up.sha256;
+  const uint64_t size = up.size;
 
   const int64_t now = now_ms();
   store::UploadIntent intent;

@@ -22,6 +22,7 @@
 #include "auth/token_verifier.hpp"
 #include "http/image_json.hpp"
 #include "meta/source.hpp"
+#include "pipeline/uploads.hpp"
 #include "store/blob_store.hpp"
 #include "store/metadata_store.hpp"
 
@@ -75,21 +76,6 @@ struct ApiResponse {
   const std::string* header(const std::string& name) const;
 };
 
-// What the API asks of the event pipeline. Local shape: the outbox (record + S3-format event
-// in one transaction); AWS shape: S3 emits the events itself, so these are thin.
-class ImageEvents {
- public:
-  virtual ~ImageEvents() = default;
-  // The bytes of intent's upload are complete (multipart completion through the API):
-  // record it and queue ObjectCreated. Returns the record as now stored (pending).
-  virtual Result<store::ImageRecord> object_created(const store::UploadIntent& intent,
-                                                    const store::ObjectInfo& object) = 0;
-  // DELETE /api/images/{id}: "NotFound" when the owner has no such image.
-  virtual Status delete_image(const std::string& owner, const std::string& image_id) = 0;
-  // POST /api/images/{id}/reextract: "NotFound" when the owner has no such image.
-  virtual Status reextract(const std::string& owner, const std::string& image_id) = 0;
-};
-
 class ShareApi;  // share links: http/share_api.hpp
 
 struct ApiOptions {
@@ -108,15 +94,14 @@ struct ApiDeps {
   const auth::TokenVerifier* verifier = nullptr;
   store::BlobStore* blobs = nullptr;
   store::MetadataStore* metadata = nullptr;
-  ImageEvents* events = nullptr;
+  pipeline::ImageEvents* events = nullptr;
   std::function<int64_t()> clock;  // Unix ms; default store::now_ms
   ShareApi* shares = nullptr;      // share links (/api/shares, /api/public/shares); null: 404
 };
 
-// Content types POST /api/uploads accepts (and the content route then serves as stored):
-// images the extractor knows, and application/octet-stream for what the browser cannot
-// name. Never text/html or image/svg+xml: the content route must not serve script.
-bool is_accepted_content_type(std::string_view content_type);
+// The one answer to an upload of bytes the owner has uploaded already (POST /api/uploads with
+// a known SHA-256, or the PUT whose digest says so): 409 DuplicateImage naming the image.
+ApiResponse duplicate_response(const std::string& image_id, const std::string& request_id = {});
 
 // A Content-Disposition header ("inline" or "attachment") with the uploader's file name made
 // safe: an ASCII fallback and the UTF-8 name (RFC 6266 section 4.3, RFC 8187).

@@ -27,6 +27,7 @@
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "pipeline/event.hpp"
+#include "pipeline/uploads.hpp"
 #include "pipeline/ulid.hpp"
 #include "store/time.hpp"
 
@@ -133,7 +134,6 @@ struct Exchange {
   pipeline::ObjectKey key;
   store::UploadIntent intent;
   bool part = false;
-  bool hash_here = false;
   Clock::time_point upload_started;
   std::vector<uint8_t> chunk;
   uint64_t received = 0;
@@ -313,7 +313,7 @@ struct LocalServer::Impl {
     ApiRequest a = api_request(x, {});
     std::string type = req.has_param("response-content-type") ? req.param("response-content-type") : head->content_type;
     // Only what an upload could have declared is echoed as a content type.
-    if (!is_accepted_content_type(type)) type = "application/octet-stream";
+    if (!pipeline::is_accepted_content_type(type)) type = "application/octet-stream";
     ApiResponse r = object_response(a, head->etag, type, {}, [&]() -> Result<std::shared_ptr<meta::Source>> {
       auto s = deps.blobs->open(auth->key);
       if (!s) return s.error();
@@ -335,8 +335,8 @@ struct LocalServer::Impl {
   // The presigned PUT, in three steps with the body between them:
   //   blob_put_begin   verify the URL, check the upload is open, open a BlobWriter
   //   blob_put_write   each kUploadBuffer piece of the body, as the I/O thread reads it
-  //   blob_put_finish  SHA-256 and duplicate check, commit (size, digest, fsync, rename), then
-  //                    the upload recorded and its ObjectCreated event queued in one transaction
+  //   blob_put_finish  pipeline::accept_put (the upload service: duplicate check, commit,
+  //                    the record and its ObjectCreated event), translated into the answer
   // Each returns false when it has answered (an error): the body is then left unread.
   void reject(Exchange& x, int status, std::string code, std::string message) {
     metrics.uploads_rejected++;
@@ -381,9 +381,6 @@ struct LocalServer::Impl {
     auto writer = deps.blobs->begin_put(*auth);
     if (!writer) return reject_error(x, writer.error(), 500), false;
     x.writer = std::move(*writer);
-    // Duplicate detection needs the SHA-256; the client usually sent it with POST
-    // /api/uploads (then the store verifies it), otherwise the writer's digest gives it.
-    x.hash_here = !part && intent->sha256.empty();
     x.part = part;
     x.auth = std::move(*auth);
     x.key = std::move(*key);
@@ -400,50 +397,33 @@ struct LocalServer::Impl {
   void blob_put_finish(Exchange& x) {
     x.log.bytes_in = x.received;
     metrics.upload_bytes += x.received;
-    std::string sha_hex = x.intent.sha256;
-    if (x.hash_here) {
-      auto digest = x.writer->body_sha256();
-      if (!digest) return reject_error(x, digest.error(), 400);
-      sha_hex = *digest;
-      auto existing = deps.metadata->find_by_sha256(x.key.owner, sha_hex);
-      if (!existing) return reject_error(x, existing.error(), 500);
-      if (*existing && **existing != x.key.image_id) {
-        // The writer is dropped uncommitted: nothing of this upload stays.
-        x.writer.reset();
-        (void)deps.metadata->remove_upload_intent(x.key.owner, x.key.image_id);
-        metrics.uploads_rejected++;
-        ordered_json out{{"error", {{"code", "DuplicateImage"}, {"message", "you have uploaded these bytes already"}, {"imageId", **existing}}},
-                         {"imageId", **existing},
-                         {"requestId", x.log.request_id}};
-        ApiResponse r = json_response(409, out.dump());
-        r.error_code = "DuplicateImage";
-        return send(r, x);
+    auto accepted = pipeline::accept_put(*deps.metadata, *deps.outbox, x.intent, *x.writer, x.part);
+    x.writer.reset();  // uncommitted (an error, a duplicate): nothing of this upload stays
+    if (!accepted) {
+      if (accepted.error().code == "NotRecorded") {
+        // The file is durable and the intent still there: start-up recovery records it.
+        log.error("recording the upload failed", x.log.request_id, {{"key", x.auth.key}, {"error", accepted.error().message}});
+        return reject(x, 500, "InternalError", "the upload is stored but could not be recorded yet; it will be after a restart");
       }
+      return reject_error(x, accepted.error(), 500);
     }
-    auto object = x.writer->commit();
-    x.writer.reset();
-    if (!object) return reject_error(x, object.error(), 500);
+    if (accepted->duplicate_of) {
+      metrics.uploads_rejected++;
+      return send(duplicate_response(*accepted->duplicate_of, x.log.request_id), x);
+    }
+    const store::ObjectInfo& object = accepted->object;
+    metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - x.upload_started).count());
+    x.res.set_header("ETag", "\"" + object.etag + "\"");
     if (x.part) {
       metrics.parts_completed++;
-      x.res.set_header("ETag", "\"" + object->etag + "\"");
-      ordered_json out{{"partNumber", x.auth.part_number}, {"eTag", object->etag}, {"size", object->size}};
-      metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - x.upload_started).count());
+      ordered_json out{{"partNumber", x.auth.part_number}, {"eTag", object.etag}, {"size", object.size}};
       return send(json_response(200, out.dump()), x);
     }
-    store::UploadIntent landed = x.intent;
-    landed.sha256 = sha_hex;
-    auto record = deps.outbox->record_upload(landed, *object);
-    if (!record) {
-      // The file is durable and the intent still there: start-up recovery commits it.
-      log.error("recording the upload failed", x.log.request_id, {{"key", x.auth.key}, {"error", record.error().message}});
-      return reject(x, 500, "InternalError", "the upload is stored but could not be recorded yet; it will be after a restart");
-    }
     metrics.uploads_completed++;
-    metrics.upload_seconds.observe(std::chrono::duration<double>(Clock::now() - x.upload_started).count());
     log.info("upload stored", x.log.request_id,
-             {{"key", x.auth.key}, {"imageId", x.key.image_id}, {"size", object->size}, {"sha256", sha_hex}});
-    x.res.set_header("ETag", "\"" + object->etag + "\"");
-    ordered_json out{{"imageId", x.key.image_id}, {"status", store::to_string(record->status)}, {"sha256", sha_hex}, {"size", object->size}};
+             {{"key", x.auth.key}, {"imageId", x.key.image_id}, {"size", object.size}, {"sha256", accepted->sha256}});
+    ordered_json out{{"imageId", x.key.image_id}, {"status", store::to_string(accepted->record->status)},
+                     {"sha256", accepted->sha256}, {"size", object.size}};
     send(json_response(200, out.dump()), x);
   }
 

@@ -15,19 +15,8 @@ S3ImageEvents::S3ImageEvents(std::shared_ptr<aws::S3Client> s3, store::MetadataS
 }
 
 Result<store::ImageRecord> S3ImageEvents::object_created(const store::UploadIntent& intent, const store::ObjectInfo& object) {
-  store::ImageRecord r;
-  r.owner = intent.owner;
-  r.image_id = intent.image_id;
-  r.filename = intent.filename;
-  r.content_type = intent.content_type.empty() ? object.content_type : intent.content_type;
-  r.size = object.size;
-  r.sha256 = intent.sha256;
-  r.etag = object.etag;
-  r.status = store::ImageStatus::Pending;
-  r.uploaded_at_ms = object.last_modified_ms ? object.last_modified_ms : clock_();
-  r.updated_at_ms = clock_();
+  store::ImageRecord r = pipeline::pending_record(intent, object, clock_());
   r.sequencer = "0";  // below any sequencer S3 assigns: the real event always wins
-  r.search_text = r.filename;
   auto written = metadata_.apply(r);
   if (!written) return written.error();
   if (auto s = metadata_.remove_upload_intent(intent.owner, intent.image_id); !s) return s.error();

@@ -1,4 +1,4 @@
-// http::ImageEvents for the AWS shape: S3 emits the object events itself (to the event
+// pipeline::ImageEvents for the AWS shape: S3 emits the object events itself (to the event
 // topic, whose subscribers are the extract and preview Lambdas; deploy/template.yaml), so
 // the API only has to do what S3 will not:
 //   object_created  (multipart completed through the API) writes a `pending` record at
@@ -14,14 +14,14 @@
 #include <memory>
 
 #include "aws/s3_client.hpp"
-#include "http/api.hpp"
+#include "pipeline/uploads.hpp"
 
 namespace imgmeta::lambda {
 
 using meta::Result;
 using meta::Status;
 
-class S3ImageEvents final : public http::ImageEvents {
+class S3ImageEvents final : public pipeline::ImageEvents {
  public:
   // s3 holds the bucket; prefix as for S3BlobStore.
   S3ImageEvents(std::shared_ptr<aws::S3Client> s3, store::MetadataStore& metadata, std::string prefix = "",

@@ -5,6 +5,7 @@
 
 #include "meta/json.hpp"
 #include "pipeline/preview_step.hpp"
+#include "pipeline/uploads.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::pipeline {
@@ -58,35 +59,29 @@ std::string ascii_lower(std::string s) {
   return s;
 }
 
-// Where the record comes from before extraction: the stored record, else the upload
-// intent, else what the object itself says.
+// Where the record comes from before extraction: the stored record (the upload's pending
+// one, or a previous extraction), else the pending record of the upload intent (the S3 event
+// came first), else of the object alone.
 Result<store::ImageRecord> base_record(const ObjectKey& k, const EventRecord& event, const store::ObjectInfo& head,
                                        store::MetadataStore& metadata) {
   store::ImageRecord r;
   auto existing = metadata.get(k.owner, k.image_id);
   if (existing) {
     r = std::move(existing).value();
+    r.size = head.size;
+    r.etag = head.etag;
   } else if (existing.error().code != "NotFound") {
     return existing.error();
   } else {
     auto intent = metadata.get_upload_intent(k.owner, k.image_id);
-    if (intent) {
-      r.filename = intent->filename;
-      r.content_type = intent->content_type;
-      r.sha256 = intent->sha256;
-    } else if (intent.error().code != "NotFound") {
-      return intent.error();
-    }
-    r.owner = k.owner;
-    r.image_id = k.image_id;
-  }
-  if (r.filename.empty()) r.filename = k.image_id;
-  if (r.content_type.empty()) r.content_type = head.content_type;
-  r.size = head.size;
-  r.etag = head.etag;
-  if (r.uploaded_at_ms == 0) {
+    if (!intent && intent.error().code != "NotFound") return intent.error();
+    store::UploadIntent from = intent ? std::move(intent).value() : store::UploadIntent{};
+    from.owner = k.owner;
+    from.image_id = k.image_id;
+    const int64_t now = store::now_ms();
+    r = pending_record(from, head, now);
     r.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
-    if (r.uploaded_at_ms == 0) r.uploaded_at_ms = store::now_ms();
+    if (r.uploaded_at_ms == 0) r.uploaded_at_ms = now;
   }
   // A re-extraction starts from scratch: no leftovers from the previous metadata.
   r.metadata_json = "{}";
@@ -96,7 +91,7 @@ Result<store::ImageRecord> base_record(const ObjectKey& k, const EventRecord& ev
   r.model.clear();
   r.has_gps = false;
   r.taken_at_ms.reset();
-  r.search_text = ascii_lower(r.filename);
+  r.search_text = search_text(r.filename);
   return r;
 }
 
@@ -267,12 +262,13 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
       record.error = md.error().message;
     }
   }
-  if (record.content_type.empty()) {
+  if (record.content_type.empty() || record.content_type == "application/octet-stream") {
     if (record.status == store::ImageStatus::Ready) {
-      // The extractor's MIMEType, when neither record nor intent said what was uploaded.
+      // The extractor's MIMEType, when neither the client nor the object said what it is.
       auto j = nlohmann::json::parse(record.metadata_json, nullptr, false);
-      if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string())
-        record.content_type = j["MIMEType"].get<std::string>();
+      if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string() &&
+          is_accepted_content_type(j["MIMEType"].get<std::string>()))
+        record.content_type = canonical_content_type(j["MIMEType"].get<std::string>());
     }
     if (record.content_type.empty()) record.content_type = "application/octet-stream";
   }
@@ -295,13 +291,13 @@ bool mark_failed(const EventRecord& e, store::MetadataStore& metadata, const std
   if (existing) {
     r = std::move(existing).value();
   } else {
-    r.owner = k->owner;
-    r.image_id = k->image_id;
-    r.filename = k->image_id;
-    r.content_type = "application/octet-stream";
-    r.size = e.size.value_or(0);
-    r.etag = e.etag;
-    r.uploaded_at_ms = store::now_ms();
+    store::UploadIntent intent;
+    intent.owner = k->owner;
+    intent.image_id = k->image_id;
+    store::ObjectInfo object;
+    object.size = e.size.value_or(0);
+    object.etag = e.etag;
+    r = pending_record(intent, object, store::now_ms());
   }
   r.status = store::ImageStatus::Failed;
   r.error = error;

@@ -122,22 +122,11 @@ void Outbox::wake() {
   cv_.notify_one();
 }
 
-Result<store::ImageRecord> Outbox::record_upload(const store::UploadIntent& intent, const store::ObjectInfo& object) {
+Result<store::ImageRecord> Outbox::object_created(const store::UploadIntent& intent, const store::ObjectInfo& object) {
   SequencerClock* clock = TRY(sequencers());
   std::string key = object_key(intent.owner, intent.image_id);
-  store::ImageRecord r;
-  r.owner = intent.owner;
-  r.image_id = intent.image_id;
-  r.filename = intent.filename;
-  r.content_type = object.content_type.empty() ? intent.content_type : object.content_type;
-  r.size = object.size;
-  r.sha256 = intent.sha256;
-  r.etag = object.etag;
-  r.status = store::ImageStatus::Pending;
-  r.uploaded_at_ms = store::now_ms();
-  r.updated_at_ms = r.uploaded_at_ms;
+  store::ImageRecord r = pending_record(intent, object, store::now_ms());
   r.sequencer = clock->next();
-  r.search_text = r.filename;
   std::string_view name = intent.multipart_upload_id.empty() ? kObjectCreatedPut : kObjectCreatedCompleteMultipartUpload;
   store::OutboxEvent event{key, r.sequencer, event_document(name, options_.bucket, key, object.size, object.etag, r.sequencer)};
   bool written = TRY(commit_upload_grouped(r, event));
@@ -178,7 +167,7 @@ Result<bool> Outbox::commit_upload_grouped(const store::ImageRecord& record, con
   return std::move(*mine.result);
 }
 
-Status Outbox::record_delete(const std::string& owner, const std::string& image_id) {
+Status Outbox::delete_image(const std::string& owner, const std::string& image_id) {
   SequencerClock* clock = TRY(sequencers());
   std::string key = object_key(owner, image_id);
   TRY(metadata_.get(owner, image_id));  // "NotFound" for a missing (or another owner's) image
@@ -193,7 +182,7 @@ Status Outbox::record_delete(const std::string& owner, const std::string& image_
   return meta::ok_status();
 }
 
-Status Outbox::request_reextract(const std::string& owner, const std::string& image_id) {
+Status Outbox::reextract(const std::string& owner, const std::string& image_id) {
   std::string key = object_key(owner, image_id);
   store::ImageRecord r = TRY(metadata_.get(owner, image_id));
   store::OutboxEvent event{key, r.sequencer,
@@ -217,7 +206,7 @@ Result<Outbox::RecoveryReport> Outbox::recover(store::DirectoryBlobStore& direct
       // The file landed (verified and renamed) but the process died before the record's
       // transaction: finish what the PUT started.
       auto info = TRY(directory.head(key));
-      TRY(record_upload(*intent, info));
+      TRY(object_created(*intent, info));
       ++report.committed;
     } else if (intent.error().code == "NotFound") {
       // Neither record nor intent: a deleted image's file whose unlink was lost.

@@ -2,8 +2,8 @@
 // (upload landed, delete) together with an S3-format event row in one SQLite transaction;
 // worker threads claim the rows and run the same handler the Lambda runs.
 //
-//   PUT verified + renamed ──record_upload──▶ images(pending) + outbox row   (one transaction)
-//   DELETE ──record_delete──▶ record removed + tombstone + outbox row, then the file removed
+//   PUT verified + renamed ──object_created─▶ images(pending) + outbox row   (one transaction)
+//   DELETE ──delete_image──▶ record removed + tombstone + outbox row, then the file removed
 //   workers: claim (lease) ─▶ handle() ─▶ finish | retry (backoff + jitter) | give up (failed)
 //
 // Crash safety: a claim whose worker died is claimed again when its lease expires, and at
@@ -26,6 +26,7 @@
 #include "pipeline/event.hpp"
 #include "pipeline/handler.hpp"
 #include "pipeline/metrics.hpp"
+#include "pipeline/uploads.hpp"
 #include "store/directory_blob_store.hpp"
 #include "store/sqlite_metadata_store.hpp"
 
@@ -62,11 +63,12 @@ struct AttemptReport {
   std::chrono::milliseconds retry_in{0};
 };
 
-class Outbox {
+// The local shape's ImageEvents (pipeline/uploads.hpp).
+class Outbox final : public ImageEvents {
  public:
   Outbox(store::SqliteMetadataStore& metadata, store::BlobStore& blobs, HandlerOptions handler_options,
          WorkerOptions worker_options, Metrics& metrics);
-  ~Outbox();  // stop()
+  ~Outbox() override;  // stop()
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
@@ -78,16 +80,17 @@ class Outbox {
   // Graceful: no new claims; in-flight events finish; then the threads join.
   void stop();
 
-  // The upload of intent landed (the file is committed with `object`): record pending and
-  // queue ObjectCreated:Put (CompleteMultipartUpload when intent.multipart_upload_id is set)
-  // in one transaction, then wake a worker. Returns the pending record.
-  Result<store::ImageRecord> record_upload(const store::UploadIntent& intent, const store::ObjectInfo& object);
+  // The upload of intent landed (the file is committed with `object`): record pending
+  // (pending_record) and queue ObjectCreated:Put (CompleteMultipartUpload when
+  // intent.multipart_upload_id is set) in one transaction, then wake a worker. Returns the
+  // pending record.
+  Result<store::ImageRecord> object_created(const store::UploadIntent& intent, const store::ObjectInfo& object) override;
   // DELETE: removes the record (tombstone) and queues ObjectRemoved:Delete in one
   // transaction, then removes the bytes. "NotFound" when the owner has no such image.
-  Status record_delete(const std::string& owner, const std::string& image_id);
+  Status delete_image(const std::string& owner, const std::string& image_id) override;
   // Queues ObjectCreated:Put again with the record's sequencer: the handler re-extracts and
   // overwrites (equal sequencer). "NotFound" when the owner has no such image.
-  Status request_reextract(const std::string& owner, const std::string& image_id);
+  Status reextract(const std::string& owner, const std::string& image_id) override;
 
   // Start-up reconciliation of files and records (see top). Call before start().
   struct RecoveryReport {

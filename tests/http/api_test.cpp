@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "http/outbox_events.hpp"
 #include "pipeline/handler.hpp"
 #include "pipeline/outbox.hpp"
 #include "store/directory_blob_store.hpp"
@@ -36,8 +35,7 @@ class ApiTest : public ::testing::Test {
     accounts_ = auth::AccountService::open((dir_ / "auth").string(), as).value();
     outbox_ = std::make_unique<pipeline::Outbox>(*metadata_, *blobs_, pipeline::HandlerOptions{}, pipeline::WorkerOptions{},
                                                  metrics_);
-    events_ = std::make_unique<OutboxEvents>(*outbox_);
-    ApiDeps deps{accounts_.get(), &accounts_->tokens(), blobs_.get(), metadata_.get(), events_.get(), {}};
+    ApiDeps deps{accounts_.get(), &accounts_->tokens(), blobs_.get(), metadata_.get(), outbox_.get(), {}};
     ApiOptions options;
     options.max_upload_size = 1000;
     api_ = std::make_unique<Api>(deps, options);
@@ -48,7 +46,6 @@ class ApiTest : public ::testing::Test {
   }
   void TearDown() override {
     api_.reset();
-    events_.reset();
     outbox_.reset();
     accounts_.reset();
     metadata_.reset();
@@ -74,7 +71,6 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<auth::AccountService> accounts_;
   pipeline::Metrics metrics_;
   std::unique_ptr<pipeline::Outbox> outbox_;
-  std::unique_ptr<OutboxEvents> events_;
   std::unique_ptr<Api> api_;
   std::string user_id_, token_;
 };
@@ -237,9 +233,9 @@ TEST(HasGps, NeedsBothCoordinatesFiniteAndInRange) {
 
 TEST(AcceptedContentTypes, ImagesYesScriptsNo) {
   for (const char* t : {"image/jpeg", "IMAGE/PNG", "image/heic", "image/avif; foo=bar", "application/octet-stream"})
-    EXPECT_TRUE(is_accepted_content_type(t)) << t;
+    EXPECT_TRUE(pipeline::is_accepted_content_type(t)) << t;
   for (const char* t : {"text/html", "image/svg+xml", "application/javascript", "", "image/"})
-    EXPECT_FALSE(is_accepted_content_type(t)) << t;
+    EXPECT_FALSE(pipeline::is_accepted_content_type(t)) << t;
 }
 
 // object_response: the content route's conditional and range handling (RFC 9110).

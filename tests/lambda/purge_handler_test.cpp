@@ -48,7 +48,9 @@ struct Purge : ::testing::Test {
     r.status = store::ImageStatus::Ready;
     r.sequencer = "10";
     ASSERT_TRUE(db->apply(r).value_or(false));
-    if (trashed_at) ASSERT_TRUE(db->trash(owner, id, *trashed_at).ok());
+    if (trashed_at) {
+      ASSERT_TRUE(db->trash(owner, id, *trashed_at).ok());
+    }
   }
   HandlerResult run(const std::string& payload) {
     Invocation inv;

@@ -68,7 +68,7 @@ struct OutboxTest : ::testing::Test {
   store::UploadIntent upload(const std::string& bytes, const std::string& id = new_ulid()) {
     store::UploadIntent intent = upload_file(bytes, id);
     auto info = blobs->head(object_key(kOwner, id));
-    auto r = outbox->record_upload(intent, *info);
+    auto r = outbox->object_created(intent, *info);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return intent;
   }
@@ -135,7 +135,7 @@ TEST_F(OutboxTest, QueuedRowIsAnS3ObjectCreatedPutRecord) {
 TEST_F(OutboxTest, DeleteRemovesRecordAndBytesAtOnceAndQueuesObjectRemoved) {
   auto intent = upload(jpeg);
   drain_until_settled();
-  ASSERT_TRUE(outbox->record_delete(kOwner, intent.image_id).ok());
+  ASSERT_TRUE(outbox->delete_image(kOwner, intent.image_id).ok());
   EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
   EXPECT_EQ(blobs->head(object_key(kOwner, intent.image_id)).error().code, "NotFound");
   EXPECT_EQ(db->outbox_stats()->queued, 1);
@@ -145,14 +145,14 @@ TEST_F(OutboxTest, DeleteRemovesRecordAndBytesAtOnceAndQueuesObjectRemoved) {
 
 TEST_F(OutboxTest, DeletingAnotherOwnersImageIsNotFound) {
   auto intent = upload(jpeg);
-  EXPECT_EQ(outbox->record_delete("mallory", intent.image_id).error().code, "NotFound");
-  EXPECT_EQ(outbox->request_reextract("mallory", intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(outbox->delete_image("mallory", intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(outbox->reextract("mallory", intent.image_id).error().code, "NotFound");
   EXPECT_TRUE(blobs->head(object_key(kOwner, intent.image_id)).ok());
 }
 
 TEST_F(OutboxTest, DeleteBeforeTheUploadIsExtractedEndsWithNothing) {
   auto intent = upload(jpeg);
-  ASSERT_TRUE(outbox->record_delete(kOwner, intent.image_id).ok());
+  ASSERT_TRUE(outbox->delete_image(kOwner, intent.image_id).ok());
   drain_until_settled();  // the create runs after the delete: stale
   EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
   EXPECT_EQ(testing::files_under(dir / "blobs"), std::vector<std::string>{});
@@ -161,7 +161,7 @@ TEST_F(OutboxTest, DeleteBeforeTheUploadIsExtractedEndsWithNothing) {
 TEST_F(OutboxTest, ReextractRunsTheHandlerAgain) {
   auto intent = upload(jpeg);
   drain_until_settled();
-  ASSERT_TRUE(outbox->request_reextract(kOwner, intent.image_id).ok());
+  ASSERT_TRUE(outbox->reextract(kOwner, intent.image_id).ok());
   EXPECT_EQ(outbox->drain().value(), 1u);
   EXPECT_EQ(metrics.events_ready.load(), 2u);
   EXPECT_EQ(status_of(intent.image_id), ImageStatus::Ready);
