@@ -827,6 +827,21 @@ ApiResponse Api::abort_upload(const ApiRequest& r, const auth::Principal& p, con
 
 namespace {
 
+// limit (1..max) and cursor, as every paged route takes them; an answer when one is malformed.
+std::optional<ApiResponse> parse_page(const ApiRequest& r, int max_limit, int& limit, std::string& cursor) {
+  if (const auto* v = r.param("limit")) {
+    auto n = parse_int(*v);
+    if (!n || *n < 1 || *n > max_limit)
+      return bad_request("\"limit\" must be an integer from 1 to " + std::to_string(max_limit));
+    limit = static_cast<int>(*n);
+  }
+  if (const auto* v = r.param("cursor")) {
+    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
+    cursor = *v;
+  }
+  return std::nullopt;
+}
+
 // The filters GET /api/images, /api/locations and /api/images/export share; an answer when
 // one is malformed.
 std::optional<ApiResponse> parse_filters(const ApiRequest& r, store::ImageQuery& q) {
@@ -906,15 +921,7 @@ std::optional<ApiResponse> parse_filters(const ApiRequest& r, store::ImageQuery&
 ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
   store::ImageQuery q;
   q.owner = p.subject;
-  if (const auto* v = r.param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > kMaxPageLimit) return bad_request("\"limit\" must be an integer from 1 to 100");
-    q.limit = static_cast<int>(*n);
-  }
-  if (const auto* v = r.param("cursor")) {
-    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
-    q.cursor = *v;
-  }
+  if (auto bad = parse_page(r, kMaxPageLimit, q.limit, q.cursor)) return *bad;
   if (auto bad = parse_filters(r, q)) return *bad;
   auto page = deps_.metadata->list(q);
   if (!page) {
@@ -932,16 +939,7 @@ ApiResponse Api::list_locations(const ApiRequest& r, const auth::Principal& p) {
   store::ImageQuery q;
   q.owner = p.subject;
   q.limit = store::kMaxLocationLimit;
-  if (const auto* v = r.param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > store::kMaxLocationLimit)
-      return bad_request("\"limit\" must be an integer from 1 to " + std::to_string(store::kMaxLocationLimit));
-    q.limit = static_cast<int>(*n);
-  }
-  if (const auto* v = r.param("cursor")) {
-    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
-    q.cursor = *v;
-  }
+  if (auto bad = parse_page(r, store::kMaxLocationLimit, q.limit, q.cursor)) return *bad;
   if (auto bad = parse_filters(r, q)) return *bad;
   if (!q.bbox) q.bbox = store::BoundingBox{};  // the whole world: every located image
   q.location_only = true;
@@ -1271,15 +1269,7 @@ ApiResponse Api::restore_image(const auth::Principal& p, const std::string& id) 
 ApiResponse Api::list_trash(const ApiRequest& r, const auth::Principal& p) {
   store::TrashQuery q;
   q.owner = p.subject;
-  if (const auto* v = r.param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > kMaxPageLimit) return bad_request("\"limit\" must be an integer from 1 to 100");
-    q.limit = static_cast<int>(*n);
-  }
-  if (const auto* v = r.param("cursor")) {
-    if (v->size() > 1024) return bad_request("\"cursor\" is not one this server issued");
-    q.cursor = *v;
-  }
+  if (auto bad = parse_page(r, kMaxPageLimit, q.limit, q.cursor)) return *bad;
   auto page = deps_.metadata->list_trash(q);
   if (!page) {
     if (page.error().code == "InvalidArgument") return bad_request(page.error().message);

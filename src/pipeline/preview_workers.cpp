@@ -1,5 +1,8 @@
 #include "pipeline/preview_workers.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace imgmeta::pipeline {
 
 namespace {
@@ -91,6 +94,10 @@ void PreviewWorkers::run(const store::PreviewJob& job) {
 }
 
 void PreviewWorkers::loop() {
+  // On Linux PRIO_PROCESS with a thread id names that thread alone. Best effort: a failure
+  // (a sandbox without the right) leaves the thread at the server's priority.
+  const auto self = static_cast<id_t>(gettid());
+  if (getpriority(PRIO_PROCESS, self) < options_.nice) (void)setpriority(PRIO_PROCESS, self, options_.nice);
   for (;;) {
     uint64_t seen;
     {

@@ -25,6 +25,9 @@ struct PreviewWorkerOptions {
   preview::Options render;
   std::chrono::milliseconds idle_poll{500};          // look at the backlog when nothing woke us
   std::chrono::milliseconds retry_after{5000};       // after a storage error on one image
+  // Renditions are background work: their threads run at this nice value (Linux sets it per
+  // thread), so uploads, extraction and the API get the CPU first when both want it.
+  int nice = 10;
 };
 
 struct PreviewReport {

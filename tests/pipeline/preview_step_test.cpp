@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 
 #include "../store/temp_dir.hpp"
 #include "pipeline/handler.hpp"
@@ -27,8 +31,11 @@ class FakeRenderer final : public preview::Renderer {
  public:
   std::optional<meta::Error> fail;
   std::atomic<int> calls{0};
+  std::atomic<int> last_nice{-100};  // the calling thread's nice value
   Result<preview::Renditions> render(meta::Source& source, const preview::Options& options) override {
     ++calls;
+    errno = 0;
+    last_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
     if (fail) return *fail;
     std::vector<uint8_t> first(4);
     EXPECT_TRUE(source.read_at(0, first).ok());
@@ -253,6 +260,10 @@ TEST_F(PreviewStep, WorkersFinishTheBacklogAStartFindsAfterACrash) {
   workers.stop();
   EXPECT_TRUE(db->preview_backlog(10)->empty());
   EXPECT_EQ(renderer.calls, 3);
+  // Rendering is background work: the worker thread runs below the server's priority, and
+  // the test's own thread keeps its nice value.
+  EXPECT_GE(renderer.last_nice.load(), PreviewWorkerOptions{}.nice);
+  EXPECT_LT(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), PreviewWorkerOptions{}.nice);
 }
 
 }  // namespace
