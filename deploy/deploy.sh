@@ -17,6 +17,8 @@
 #   --email ADDRESS       subscribe this address to the alarm topic (it must confirm)
 #   --param KEY=VALUE     set a template parameter (repeatable; e.g. ExtractorMemorySize=256)
 #   --binary PATH         the imgmeta binary to package (default: package-lambda.sh builds release)
+#   --packages DIR        deploy the zips package-lambda.sh already wrote to DIR (build once,
+#                         deploy many: CI, or several stacks) instead of packaging again
 #   --web-dist DIR        publish this already built web app instead of building web/
 #   --skip-web-build      publish web/dist as it is (no npm run build)
 #   --npm-ci              run `npm ci` in web/ first (network: the npm registry); without it
@@ -33,7 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
 action=deploy stack=imgmeta profile="" region="" endpoint="" email="" yes=0
-binary="" web_dist="" skip_web_build=0 npm_ci=0 delete_data=0
+binary="" packages="" web_dist="" skip_web_build=0 npm_ci=0 delete_data=0
 params=()
 die() { echo "deploy.sh: $*" >&2; exit 1; }
 say() { echo "==> $*"; }
@@ -50,12 +52,13 @@ while [ $# -gt 0 ]; do
     --email) need_arg "$@"; email=$2; shift 2 ;;
     --param) need_arg "$@"; [[ $2 == *=* ]] || die "--param wants KEY=VALUE, got $2"; params+=("$2"); shift 2 ;;
     --binary) need_arg "$@"; binary=$2; shift 2 ;;
+    --packages) need_arg "$@"; packages=$2; shift 2 ;;
     --web-dist) need_arg "$@"; web_dist=$2; shift 2 ;;
     --skip-web-build) skip_web_build=1; shift ;;
     --npm-ci) npm_ci=1; shift ;;
     --delete-data) delete_data=1; shift ;;
     --yes|-y) yes=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -358,10 +361,18 @@ deploy() {
   # Everything that can fail without AWS first: a broken build deploys nothing.
   site=$(build_web)
   check_local_endpoint
-  say "packaging the Lambdas"
-  if [ -n "$binary" ]; then "$here/package-lambda.sh" --binary "$binary" --out "$work/lambda"
-  else "$here/package-lambda.sh" --out "$work/lambda"; fi
-  zip="$work/lambda/s3metadataFetcher.zip"
+  local lambda_dir="$work/lambda"
+  if [ -n "$packages" ]; then
+    [ -z "$binary" ] || die "--packages and --binary exclude each other (the zips already hold a binary)"
+    [ -f "$packages/s3metadataFetcher.zip" ] || die "no s3metadataFetcher.zip in $packages (make it with deploy/package-lambda.sh --out $packages)"
+    say "deploying the Lambda packages in $packages"
+    lambda_dir=$packages
+  else
+    say "packaging the Lambdas"
+    if [ -n "$binary" ]; then "$here/package-lambda.sh" --binary "$binary" --out "$lambda_dir"
+    else "$here/package-lambda.sh" --out "$lambda_dir"; fi
+  fi
+  zip="$lambda_dir/s3metadataFetcher.zip"
 
   account=$(account_id) || die "no AWS credentials (aws sts get-caller-identity failed)"
   artifacts="$stack-artifacts-$account-$region"
@@ -372,8 +383,8 @@ deploy() {
   fi
   ensure_artifacts_bucket "$artifacts"
   key=$(upload_zip "$zip" s3metadataFetcher)
-  if [ -f "$work/lambda/imgmetaPreview.zip" ]; then
-    preview_key=$(upload_zip "$work/lambda/imgmetaPreview.zip" imgmetaPreview)
+  if [ -f "$lambda_dir/imgmetaPreview.zip" ]; then
+    preview_key=$(upload_zip "$lambda_dir/imgmetaPreview.zip" imgmetaPreview)
   fi
 
   case $status in

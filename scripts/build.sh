@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-dev}
 [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
+# The fuzz preset exists for its fuzz targets: the rest of the tree it would build is unused.
+target=(); [ "$preset" = fuzz ] && target=(--target fuzzers)
+cmake --build --preset "$preset" -j "$(nproc)" "${target[@]}"

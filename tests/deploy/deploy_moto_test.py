@@ -103,6 +103,11 @@ class DeployAgainstMoto(unittest.TestCase):
             f.write("[default]\n")
         cls.env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_CONFIG_FILE=cfg,
                        AWS_SHARED_CREDENTIALS_FILE=os.path.join(cls.work, "no-credentials"))
+        # The zips once, as a CI pipeline makes them, deployed three times with --packages
+        # (deploy.sh's own packaging runs in aws_local_test, through deploy.sh local).
+        cls.packages = os.path.join(cls.work, "packages")
+        subprocess.run([os.path.join(SOURCE, "deploy/package-lambda.sh"), "--binary", BIN, "--out", cls.packages],
+                       check=True, capture_output=True, timeout=300)
         cls.site = os.path.join(cls.work, "dist")
         os.makedirs(os.path.join(cls.site, "assets"))
         with open(os.path.join(cls.site, "index.html"), "w") as f:
@@ -125,13 +130,14 @@ class DeployAgainstMoto(unittest.TestCase):
         return p.returncode, p.stdout + p.stderr
 
     def deploy(self, *extra):
-        rc, out = self.run_deploy("deploy", "--binary", BIN, "--web-dist", self.site, *extra)
+        rc, out = self.run_deploy("deploy", "--packages", self.packages, "--web-dist", self.site, *extra)
         self.assertEqual(rc, 0, out)
         return out
 
     # The one test: the steps depend on each other (deploy, check, redeploy, destroy).
     def test_deploy_check_redeploy_destroy(self):
         self.step_broken_web_build_deploys_nothing()
+        self.step_package_options_checked()
         out = self.deploy("--email", EMAIL)
         self.assertIn("change set", out)
         self.assertIn("(CREATE)", out)
@@ -165,6 +171,15 @@ class DeployAgainstMoto(unittest.TestCase):
         self.step_destroy(outputs)
 
     # ------------------------------------------------------------ steps
+    def step_package_options_checked(self):
+        rc, out = self.run_deploy("deploy", "--packages", self.packages, "--binary", BIN, "--web-dist", self.site)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("exclude each other", out)
+        rc, out = self.run_deploy("deploy", "--packages", self.work, "--web-dist", self.site)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("no s3metadataFetcher.zip", out)
+        self.assertEqual(self.client("cloudformation").list_stacks()["StackSummaries"], [])
+
     def step_broken_web_build_deploys_nothing(self):
         fake_bin = os.path.join(self.work, "fake-bin")
         os.makedirs(fake_bin, exist_ok=True)
@@ -408,7 +423,7 @@ class DeployAgainstMoto(unittest.TestCase):
         self.assertEqual(len(self.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"]), 1)
         self.assertEqual(self.client("lambda").list_functions()["Functions"], [])
         # A new deploy under the same name refuses to start over the kept data.
-        rc, out = self.run_deploy("deploy", "--binary", BIN, "--web-dist", self.site)
+        rc, out = self.run_deploy("deploy", "--packages", self.packages, "--web-dist", self.site)
         self.assertNotEqual(rc, 0, out)
         self.assertIn("left from an earlier stack", out)
         rc, out = self.run_deploy("destroy", "--yes", "--delete-data")
