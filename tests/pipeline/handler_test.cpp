@@ -97,6 +97,15 @@ TEST_F(Handler, JpegWithExifEndsReadyWithItsFilterFields) {
   EXPECT_EQ(r.uploaded_at_ms, 1732500000000);  // the event's time
 }
 
+TEST_F(Handler, AnUnnamedTypeBecomesTheExtractorsMimeType) {
+  // The browser could not name the file's type: the pending record says octet-stream (the
+  // upload service's rule), the extraction says what it is.
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"), "application/octet-stream");
+  ASSERT_TRUE(db->put_upload_intent({kOwner, kId, "photo", "application/octet-stream", 0, "", 1, 2, "", 0}).ok());
+  run(created("10"));
+  EXPECT_EQ(stored().content_type, "image/jpeg");
+}
+
 TEST_F(Handler, GpsCoordinatesSetHasGps) {
   put(kKey, corpus("jpeg/exiftool_GPS.jpg"));
   run(created("10"));
