@@ -214,7 +214,6 @@ std::optional<ByteRange> parse_range(const std::string* header, uint64_t size) {
   return ByteRange{*first, end - *first + 1, false};
 }
 
-
 // GET /api/facets: the values of the filterable fields among the owner's images, most
 // frequent first, for the page's suggestions. Read through list() so both stores answer
 // alike; a library beyond kMaxFacetScan images is counted over its newest ones.
@@ -250,7 +249,6 @@ ApiResponse facets_response(store::MetadataStore& metadata, const std::string& o
   }
   return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
-
 
 }  // namespace
 
@@ -666,27 +664,24 @@ ApiResponse Api::create_upload(const ApiRequest& r, const auth::Principal& p) {
     counters_.duplicates++;
     return duplicate_response(**existing);
   }
-  const std::string& filename = up.filename;
-  const std::string& content_type = up.content_type;
-  const std::string& sha256 = up.sha256;
   const uint64_t size = up.size;
 
   const int64_t now = now_ms();
   store::UploadIntent intent;
   intent.owner = p.subject;
   intent.image_id = pipeline::new_ulid();
-  intent.filename = filename;
-  intent.content_type = content_type;
+  intent.filename = up.filename;
+  intent.content_type = up.content_type;
   intent.size = size;
-  intent.sha256 = sha256;
+  intent.sha256 = up.sha256;
   intent.created_at_ms = now;
   intent.expires_at_ms = now + options_.upload_url_ttl.count() * 1000;
   const std::string key = pipeline::object_key(p.subject, intent.image_id);
 
   store::PutConditions cond;
   cond.size = size;
-  cond.content_type = content_type;
-  if (!sha256.empty()) cond.sha256_hex = sha256;
+  cond.content_type = up.content_type;
+  if (!up.sha256.empty()) cond.sha256_hex = up.sha256;
   cond.expiry = options_.upload_url_ttl;
 
   ordered_json out{{"imageId", intent.image_id}, {"key", key}};

@@ -53,12 +53,6 @@ void append_words(std::string& out, const meta::Value* v) {
     for (size_t i = 0; i < list->size() && i < 64; ++i) add((*list)[i]);
 }
 
-std::string ascii_lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
 // Where the record comes from before extraction: the stored record (the upload's pending
 // one, or a previous extraction), else the pending record of the upload intent (the S3 event
 // came first), else of the object alone.
@@ -156,7 +150,7 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
                            "Keywords", "Subject", "XPTitle", "XPSubject", "XPKeywords", "XPComment", "City", "State",
                            "Country", "Sub-location", "Creator", "By-line"})
     append_words(words, md.get(name));
-  r.search_text = ascii_lower(std::move(words));
+  r.search_text = search_text(words);
 }
 
 Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store::MetadataStore& metadata,

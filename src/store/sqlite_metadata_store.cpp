@@ -1004,7 +1004,6 @@ Result<ImagePage> SqliteMetadataStore::list_trash(const TrashQuery& q) {
   else s.bind_null(2).bind(3, std::string());
   s.bind(4, int64_t{q.limit} + 1);
   ImagePage page;
-  page.items.reserve(static_cast<size_t>(q.limit));  // a map page holds thousands of records
   while (TRY(impl_->step(s, op))) {
     if (page.items.size() == static_cast<size_t>(q.limit)) {
       const ImageRecord& last = page.items.back();
