@@ -5,7 +5,9 @@
 # machine's. The same approach as aws-lambda-cpp's packager (packaging/packager):
 #
 #   bootstrap              shell script: exec lib/<loader> --library-path lib bin/imgmeta lambda
-#   bin/imgmeta            the binary (stripped)
+#   bin/imgmeta            the binary (stripped): imgmeta-service, the build's executable
+#                          with every subcommand (the imgmeta executable itself runs only
+#                          `extract` and hands the rest to it)
 #   lib/<loader>           ld-linux-x86-64.so.2 / ld-linux-aarch64.so.1 from the build machine
 #   lib/*.so*              every library ldd resolves for bin/imgmeta
 #
@@ -22,7 +24,8 @@
 # made (with a message); deploy.sh then gives the preview function the first zip.
 #
 # Usage: deploy/package-lambda.sh [--binary PATH] [--preview-module PATH] [--out DIR] [--no-strip]
-#   --binary          the imgmeta binary to package (default: build the release preset first)
+#   --binary          the imgmeta binary to package (default: build the release preset first);
+#                     imgmeta-service beside it is what goes in the zip
 #   --preview-module  the rendering module (default: libimgmeta_preview.so beside the binary)
 #   --out             where the zips go (default: build/lambda)
 set -euo pipefail
@@ -36,7 +39,7 @@ while [ $# -gt 0 ]; do
     --preview-module) module=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-strip) strip=0; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "package-lambda.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +57,8 @@ if [ -z "$binary" ]; then
   binary="$repo/build/release/src/cli/imgmeta"
 fi
 [ -n "$module" ] || module="$(dirname "$binary")/libimgmeta_preview.so"
+# The Lambda runs `imgmeta lambda`: the executable with every subcommand.
+[ -x "$(dirname "$binary")/imgmeta-service" ] && binary="$(dirname "$binary")/imgmeta-service"
 [ -x "$binary" ] || { echo "package-lambda.sh: $binary is not an executable" >&2; exit 1; }
 
 stage=$(mktemp -d)

@@ -1,5 +1,6 @@
 // `imgmeta extract`: prints metadata like `exiftool -j -n`, in parallel, in input order.
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -61,24 +62,23 @@ struct Outcome {
 };
 
 Outcome extract_one(const std::string& path, bool stats) {
-  nlohmann::ordered_json obj;
-  obj["SourceFile"] = meta::sanitize_text(path);
-  bool failed = false;
+  Outcome out;
+  const std::string source_file = meta::sanitize_text(path);
+  auto error_object = [&](const std::string& message) {
+    out.json += "{\"SourceFile\":";
+    meta::append_json_string(out.json, source_file);
+    out.json += ",\"Error\":";
+    meta::append_json_string(out.json, message);
+    out.json += '}';
+    out.failed = true;
+    return std::move(out);
+  };
   auto source = meta::FileSource::open(path);
-  if (!source) {
-    obj["Error"] = source.error().message;
-    failed = true;
-  } else {
-    auto md = meta::extract(*source);
-    if (!md) {
-      obj["Error"] = md.error().message;
-      failed = true;
-    } else {
-      obj.update(meta::to_json(*md, {.warnings = true, .stats = stats}));
-    }
-  }
-  // Invalid UTF-8 cannot reach here (sanitised on the way in); replace is a second guard.
-  return {obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), failed};
+  if (!source) return error_object(source.error().message);
+  auto md = meta::extract(*source);
+  if (!md) return error_object(md.error().message);
+  meta::append_json(*md, out.json, {.warnings = true, .stats = stats, .source_file = source_file});
+  return out;
 }
 
 int run_extract(const ExtractArgs& args) {
@@ -104,9 +104,15 @@ int run_extract(const ExtractArgs& args) {
     });
   }
 
+  // Objects are gathered into one buffer and written in large pieces.
   bool any_failed = missing;
   std::string out;
-  if (!args.ndjson) std::cout << "[";
+  auto flush = [&](size_t at_least) {
+    if (out.size() < at_least) return;
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    out.clear();
+  };
+  if (!args.ndjson) out += '[';
   for (size_t i = 0; i < files.size(); ++i) {
     Outcome o;
     {
@@ -117,13 +123,17 @@ int run_extract(const ExtractArgs& args) {
     }
     any_failed |= o.failed;
     if (args.ndjson) {
-      std::cout << o.json << '\n';
+      out += o.json;
+      out += '\n';
     } else {
-      std::cout << (i ? ",\n" : "\n") << o.json;
+      out += i ? ",\n" : "\n";
+      out += o.json;
     }
+    flush(64 * 1024);
   }
-  if (!args.ndjson) std::cout << (files.empty() ? "]\n" : "\n]\n");
-  std::cout.flush();
+  if (!args.ndjson) out += files.empty() ? "]\n" : "\n]\n";
+  flush(0);
+  std::fflush(stdout);
   return any_failed ? 1 : 0;
 }
 

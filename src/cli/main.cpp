@@ -1,32 +1,66 @@
-// imgmeta: one binary, one subcommand per shape of the service.
+// imgmeta: the command people run. `imgmeta extract` is served here, by an executable that
+// links only the extractor; every other subcommand (serve, upload, lambda, and the full
+// --help) is handed to imgmeta-service, the executable beside this one that links the server
+// and the AWS adapters, by exec with the same arguments - the way git runs its git-* commands.
+// So reading a file's metadata never pays for loading libcurl, OpenSSL, SQLite and friends.
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <iostream>
-#include <vector>
+#include <string>
+#include <string_view>
 
 #include "cli/commands.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+constexpr const char* kServiceExecutable = "imgmeta-service";
+
+std::string directory_of(std::string_view path) {
+  auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? "." : std::string(path.substr(0, slash));
+}
+
+// This executable's directory: /proc/self/exe (symlinks resolved), unless the process is the
+// dynamic loader run by hand (`ld-linux-x86-64.so.2 bin/imgmeta ...`), where argv[0] says it.
+std::string own_directory(const char* argv0) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) {
+    std::string exe(buf, static_cast<size_t>(n));
+    std::string_view base = std::string_view(exe).substr(exe.rfind('/') + 1);
+    if (!base.starts_with("ld-")) return directory_of(exe);
+  }
+  return directory_of(argv0 ? argv0 : "");
+}
+
+int run_service(int argc, char** argv) {
+  (void)argc;
+  std::string service = own_directory(argv[0]) + "/" + kServiceExecutable;
+  ::execv(service.c_str(), argv);  // argv[0] stays "imgmeta": ps and pgrep show what was typed
+  int e = errno;
+  std::cerr << "imgmeta: " << (argv[1] ? argv[1] : "this command") << " needs " << service << ": "
+            << std::strerror(e) << "\n";
+  return 2;
+}
+
+int run_extract_only(int argc, char** argv) {
   CLI::App app{"imgmeta: image metadata extraction and the service around it"};
-  app.set_version_flag("--version", std::string("imgmeta ") + IMGMETA_VERSION);
   app.require_subcommand(1);
-
-  std::vector<std::pair<CLI::App*, imgmeta::cli::Command>> commands;
-  auto add = [&](imgmeta::cli::Command (*make)(CLI::App&)) {
-    size_t before = app.get_subcommands({}).size();
-    auto run = make(app);
-    commands.emplace_back(app.get_subcommands({})[before], std::move(run));
-  };
-  add(imgmeta::cli::add_extract_command);
-  add(imgmeta::cli::add_serve_command);
-  add(imgmeta::cli::add_upload_command);
-  add(imgmeta::cli::add_lambda_command);
-
+  imgmeta::cli::Command run = imgmeta::cli::add_extract_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; every usage error exits 2, whatever CLI11's own code.
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? 0 : 2;  // as imgmeta-service: usage errors exit 2
   }
-  for (auto& [sub, run] : commands)
-    if (sub->parsed()) return run();
-  return 2;
+  return run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "extract") return run_extract_only(argc, argv);
+  return run_service(argc, argv);
 }

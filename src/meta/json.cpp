@@ -1,43 +1,188 @@
 #include "meta/json.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+
+#include "meta/utf8.hpp"
 
 namespace imgmeta::meta {
 namespace {
 
-nlohmann::ordered_json value_json(const Value& v) {
-  return std::visit(
-      [](const auto& x) -> nlohmann::ordered_json {
+void append_integer(std::string& out, auto value) {
+  std::array<char, 24> buf;
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), end);
+}
+
+// The layout nlohmann::json gives a double (its dump_float/format_buffer): the shortest
+// round-trip digits d1..dk with the decimal point at n (value = 0.d1..dk x 10^n), written
+// plainly when -4 < n <= 15 ("100.0", "0.001", "3.25") and as d1.d2..dk e±XX otherwise.
+// Keeping it byte for byte keeps stored records and the CLI's output unchanged.
+void append_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  if (value == 0) {
+    out += std::signbit(value) ? "-0.0" : "0.0";
+    return;
+  }
+  std::array<char, 40> buf;
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
+  std::string_view sci(buf.data(), static_cast<size_t>(end - buf.data()));  // "-d.ddde+XX"
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  size_t e_pos = sci.find('e');
+  std::string_view mantissa = sci.substr(0, e_pos);
+  const int exp10 = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+  std::array<char, 20> digits;
+  size_t k = 0;
+  for (char c : mantissa)
+    if (c != '.') digits[k++] = c;
+  const int n = exp10 + 1;
+  const std::string_view d(digits.data(), k);
+  if (static_cast<int>(k) <= n && n <= 15) {
+    out += d;
+    out.append(static_cast<size_t>(n) - k, '0');
+    out += ".0";
+  } else if (0 < n && n <= 15) {
+    out += d.substr(0, static_cast<size_t>(n));
+    out += '.';
+    out += d.substr(static_cast<size_t>(n));
+  } else if (-4 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-n), '0');
+    out += d;
+  } else {
+    out += d.substr(0, 1);
+    if (k > 1) {
+      out += '.';
+      out += d.substr(1);
+    }
+    const int e = n - 1;
+    out += e < 0 ? "e-" : "e+";
+    const int mag = std::abs(e);
+    if (mag < 10) out += '0';
+    append_integer(out, mag);
+  }
+}
+
+void append_value(std::string& out, const Value& v) {
+  std::visit(
+      [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, double>) {
-          // JSON has no NaN or infinity; a file can still produce them (0/0 rationals).
-          if (!std::isfinite(x)) return nullptr;
-          return x;
-        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
-          auto arr = nlohmann::ordered_json::array();
-          for (double d : x) arr.push_back(std::isfinite(d) ? nlohmann::ordered_json(d) : nullptr);
-          return arr;
+        if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          append_integer(out, x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          append_double(out, x);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          append_json_string(out, x);
         } else {
-          return x;
+          out += '[';
+          for (size_t i = 0; i < x.size(); ++i) {
+            if (i) out += ',';
+            if constexpr (std::is_same_v<T, std::vector<double>>) append_double(out, x[i]);
+            else append_json_string(out, x[i]);
+          }
+          out += ']';
         }
       },
       v);
 }
 
+void append_key(std::string& out, std::string_view key, bool& first) {
+  if (!first) out += ',';
+  first = false;
+  append_json_string(out, key);
+  out += ':';
+}
+
 }  // namespace
 
-nlohmann::ordered_json to_json(const Metadata& md, const JsonOptions& options) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  out["FileSize"] = md.file_size;
-  for (const auto& f : md.fields) out[f.name] = value_json(f.value);
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t run = 0;  // start of the bytes still to copy as they are
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0x80 ? utf8_sequence_length(text, i) : 0;
+    if (n > 1) {
+      i += n;
+      continue;
+    }
+    out.append(text.substr(run, i - run));
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += kReplacementCharacter;  // a byte that starts no valid UTF-8 sequence
+        }
+    }
+    run = ++i;
+  }
+  out.append(text.substr(run));
+  out += '"';
+}
+
+void append_json_number(std::string& out, double value) { append_double(out, value); }
+
+void append_json(const Metadata& md, std::string& out, const JsonOptions& options) {
+  bool first = true;
+  out += '{';
+  if (options.source_file) {
+    append_key(out, "SourceFile", first);
+    append_json_string(out, *options.source_file);
+  }
+  append_key(out, "FileSize", first);
+  append_integer(out, md.file_size);
+  for (const auto& f : md.fields) {
+    append_key(out, f.name, first);
+    append_value(out, f.value);
+  }
   if (options.warnings && !md.warnings.empty()) {
-    out["Warning"] = md.warnings.front();
-    out["Warnings"] = md.warnings;
+    append_key(out, "Warning", first);
+    append_json_string(out, md.warnings.front());
+    append_key(out, "Warnings", first);
+    out += '[';
+    for (size_t i = 0; i < md.warnings.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, md.warnings[i]);
+    }
+    out += ']';
   }
   if (options.stats) {
-    out["BytesRead"] = md.bytes_read;
-    out["SourceReads"] = md.source_reads;
+    append_key(out, "BytesRead", first);
+    append_integer(out, md.bytes_read);
+    append_key(out, "SourceReads", first);
+    append_integer(out, md.source_reads);
   }
+  out += '}';
+}
+
+std::string to_json(const Metadata& md, const JsonOptions& options) {
+  std::string out;
+  out.reserve(64 + md.fields.size() * 32);
+  append_json(md, out, options);
   return out;
 }
 

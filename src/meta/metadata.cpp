@@ -2,36 +2,13 @@
 
 #include <algorithm>
 
+#include "meta/utf8.hpp"
+
 namespace imgmeta::meta {
 namespace {
 
 constexpr size_t kMaxStringBytes = 64 * 1024;
 constexpr size_t kMaxWarnings = 64;
-
-void append_replacement(std::string& out) { out += "\xEF\xBF\xBD"; }
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid (RFC 3629 table 3-7).
-size_t valid_sequence(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c == 0xE0) { n = 3; lo = 0xA0; }
-  else if (c >= 0xE1 && c <= 0xEC) n = 3;
-  else if (c == 0xED) { n = 3; hi = 0x9F; }
-  else if (c >= 0xEE && c <= 0xEF) n = 3;
-  else if (c == 0xF0) { n = 4; lo = 0x90; }
-  else if (c >= 0xF1 && c <= 0xF3) n = 4;
-  else if (c == 0xF4) { n = 4; hi = 0x8F; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    auto d = static_cast<unsigned char>(s[i + k]);
-    if (k == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) return 0;
-  }
-  return n;
-}
 
 void sanitize_value(Value& v) {
   if (auto* s = std::get_if<std::string>(&v)) *s = sanitize_text(*s);
@@ -47,9 +24,9 @@ std::string sanitize_text(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
-    size_t n = valid_sequence(raw, i);
+    size_t n = utf8_sequence_length(raw, i);
     if (n == 0) {
-      append_replacement(out);
+      out += kReplacementCharacter;
       ++i;
     } else {
       out.append(raw.substr(i, n));

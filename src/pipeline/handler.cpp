@@ -103,7 +103,7 @@ std::string_view to_string(Action action) {
 }
 
 void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
-  r.metadata_json = meta::to_json(md).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.metadata_json = meta::to_json(md);
   if (const std::string* s = md.get_string("FileType")) r.format = *s;
   if (const std::string* s = md.get_string("Make")) r.make = *s;
   if (const std::string* s = md.get_string("Model")) r.model = *s;

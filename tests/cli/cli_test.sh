@@ -15,6 +15,22 @@ check "--version prints the version" bash -c "'$bin' --version | grep -Eq '^imgm
 check "extract --help documents the flags" bash -c "'$bin' extract --help | grep -q -- '--ndjson'"
 check "no subcommand is a usage error" bash -c "'$bin' >/dev/null 2>&1; [ \$? -ne 0 ]"
 
+# `imgmeta extract` runs in an executable that links only the extractor; the other
+# subcommands are handed to imgmeta-service beside it (src/cli/main.cpp).
+check "imgmeta links none of the server's libraries" bash -c \
+  "ldd '$bin' > /dev/null && ! ldd '$bin' | grep -E 'libcurl|libssl|libcrypto|libsqlite3|libsodium|libvips|libboost'"
+check "extract loads no library at run time beyond what it links" bash -c \
+  "LD_DEBUG=files '$bin' extract --help 2>&1 >/dev/null | grep -c 'file=.*generating link map' | grep -qx \$(ldd '$bin' | grep -c '=> /')"
+check "serve --help is answered through imgmeta-service" bash -c "'$bin' serve --help | grep -q -- '--data-dir'"
+check "upload --help is answered through imgmeta-service" bash -c "'$bin' upload --help | grep -q -- 'upload'"
+check "the full --help lists every subcommand" bash -c "'$bin' --help | grep -q serve && '$bin' --help | grep -q extract"
+check "an unknown subcommand is a usage error (2)" bash -c "'$bin' no-such-command >/dev/null 2>&1; [ \$? -eq 2 ]"
+mkdir -p "$tmp/alone"; cp "$bin" "$tmp/alone/imgmeta"
+"$tmp/alone/imgmeta" serve --help > /dev/null 2> "$tmp/alone.err"; rc=$?
+check "without imgmeta-service, serve says what is missing and exits 2" bash -c \
+  "[ $rc -eq 2 ] && grep -q 'imgmeta-service' '$tmp/alone.err'"
+check "without imgmeta-service, extract still works" bash -c "'$tmp/alone/imgmeta' extract --help > /dev/null"
+
 # A PNG made here, so the test does not depend on the corpus.
 printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x02\x00\x00\x00\x03\x08\x06\x00\x00\x00\x00\x00\x00\x00' > "$tmp/a.png"
 "$bin" extract "$tmp/a.png" > "$tmp/one.json"; rc=$?

@@ -62,7 +62,7 @@ json run_extract(const fs::path& path, std::string* error = nullptr) {
     return nullptr;
   }
   // Strict dump: throws on invalid UTF-8, which Metadata must never let through.
-  return json::parse(to_json(*md).dump());
+  return json::parse(to_json(*md));
 }
 
 // The numbers in a text of space-separated numbers ("2.37 8.97"), or nothing if it is not one.
