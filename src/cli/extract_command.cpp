@@ -1,4 +1,6 @@
 // `imgmeta extract`: prints metadata like `exiftool -j -n`, in parallel, in input order.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <atomic>
@@ -32,7 +34,8 @@ std::vector<std::string> expand(const ExtractArgs& args, bool& missing) {
   std::vector<std::string> files;
   for (const auto& p : args.paths) {
     std::error_code ec;
-    if (fs::is_directory(p, ec)) {
+    const fs::file_status status = fs::status(p, ec);  // one stat per path named
+    if (fs::is_directory(status)) {
       std::vector<std::string> found;
       auto collect = [&](const fs::directory_entry& e) {
         if (e.is_regular_file(ec)) found.push_back(e.path().string());
@@ -46,7 +49,7 @@ std::vector<std::string> expand(const ExtractArgs& args, bool& missing) {
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::exists(p, ec)) {
+    } else if (fs::exists(status)) {
       files.push_back(p);
     } else {
       std::cerr << "imgmeta extract: " << p << ": no such file or directory\n";
@@ -82,45 +85,22 @@ Outcome extract_one(const std::string& path, bool stats) {
 }
 
 int run_extract(const ExtractArgs& args) {
+  // A batch of files allocates and frees the same large buffers over and over: keep freed
+  // memory in the heap rather than handing it back to the kernel and faulting it in again
+  // (a quarter of the CPU time over the corpus).
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+
   bool missing = false;
   std::vector<std::string> files = expand(args, missing);
   unsigned threads = args.threads ? args.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(1, files.size())));
 
-  // Workers fill slots; the main thread prints them in input order as they complete.
-  std::vector<std::optional<Outcome>> slots(files.size());
-  std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<size_t> next{0};
-  std::vector<std::jthread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-        Outcome o = extract_one(files[i], args.stats);
-        std::lock_guard lock(mu);
-        slots[i] = std::move(o);
-        cv.notify_one();
-      }
-    });
-  }
-
-  // Objects are gathered into one buffer and written in large pieces.
+  // Objects are gathered into one buffer, in input order, and written in large pieces.
   bool any_failed = missing;
   std::string out;
-  auto flush = [&](size_t at_least) {
-    if (out.size() < at_least) return;
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
-  };
   if (!args.ndjson) out += '[';
-  for (size_t i = 0; i < files.size(); ++i) {
-    Outcome o;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return slots[i].has_value(); });
-      o = std::move(*slots[i]);
-      slots[i].reset();
-    }
+  auto emit = [&](size_t i, const Outcome& o) {
     any_failed |= o.failed;
     if (args.ndjson) {
       out += o.json;
@@ -129,10 +109,44 @@ int run_extract(const ExtractArgs& args) {
       out += i ? ",\n" : "\n";
       out += o.json;
     }
-    flush(64 * 1024);
+    if (out.size() >= 64 * 1024) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  };
+
+  if (threads == 1) {
+    for (size_t i = 0; i < files.size(); ++i) emit(i, extract_one(files[i], args.stats));
+  } else {
+    // Workers fill slots; this thread writes them in input order as they complete.
+    std::vector<std::optional<Outcome>> slots(files.size());
+    std::mutex mu;
+    std::condition_variable cv;
+    std::atomic<size_t> next{0};
+    std::vector<std::jthread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+          Outcome o = extract_one(files[i], args.stats);
+          std::lock_guard lock(mu);
+          slots[i] = std::move(o);
+          cv.notify_one();
+        }
+      });
+    }
+    for (size_t i = 0; i < files.size(); ++i) {
+      Outcome o;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return slots[i].has_value(); });
+        o = std::move(*slots[i]);
+        slots[i].reset();
+      }
+      emit(i, o);
+    }
   }
   if (!args.ndjson) out += files.empty() ? "]\n" : "\n]\n";
-  flush(0);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   return any_failed ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "meta/formats.hpp"
+#include "meta/text_value.hpp"
 
 namespace imgmeta::meta {
 namespace {
@@ -45,12 +46,6 @@ std::string fourcc_of(uint32_t v) {
   std::string s(4, ' ');
   for (size_t i = 0; i < 4; ++i) s[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
   return s;
-}
-
-std::string format_15g(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
 }
 
 // Fields shared by BITMAPINFOHEADER and everything after it (offsets from the DIB header).
@@ -147,7 +142,7 @@ void BmpParser::windows_fields(ByteView h) {
       std::string xyz;
       for (size_t k = 0; k < 3; ++k) {
         if (k) xyz += ' ';
-        xyz += format_15g(le32(h.data() + at + 4 * k) / 1073741824.0);
+        xyz += perl_number(le32(h.data() + at + 4 * k) / 1073741824.0);
       }
       md_.set(kEndpoints[i], xyz);
     }

@@ -16,12 +16,13 @@
 #include <vector>
 
 #include "meta/formats.hpp"
+#include "meta/text_value.hpp"
 
 namespace imgmeta::meta {
 namespace {
 
 // The fields these formulas read and write, found in one pass over the field list: the
-// composites look up some 60 names per file, and Metadata's own lookups scan every field.
+// composites look up some 60 names per file, and an array slot is cheaper than hashing a name.
 // Indices (not pointers) into md.fields, so appending keeps them valid.
 class Fields {
  public:
@@ -56,17 +57,10 @@ class Fields {
     else return false;
     return true;
   }
-  // As Metadata::set: strings are made valid UTF-8 and cut to length.
   void set(std::string_view name, Value value) {
     auto s = slot(name);
-    if (!s) return md_.set(name, std::move(value));
-    if (auto* text = std::get_if<std::string>(&value)) *text = sanitize_text(*text);
-    if (at_[*s] != kAbsent) {
-      md_.fields[at_[*s]].value = std::move(value);
-    } else {
-      at_[*s] = md_.fields.size();
-      md_.fields.push_back(Field{std::string(name), std::move(value)});
-    }
+    md_.set(name, std::move(value));  // replaces in place, or appends
+    if (s && at_[*s] == kAbsent) at_[*s] = md_.fields.size() - 1;
   }
   void set_default(std::string_view name, Value value) {
     if (!has(name)) set(name, std::move(value));
@@ -162,19 +156,6 @@ class Fields {
   Metadata& md_;
   std::array<size_t, kSlots> at_;
 };
-
-// Perl's default number-to-text conversion ("%.15g"), used where ExifTool joins numbers.
-std::string perl_number(double x) {
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 15);  // printf's %.15g
-  if (ec != std::errc()) return "";
-  return std::string(buf, end);
-}
-
-// A number as it comes back from Perl's text form (15 significant digits): ExifTool's later
-// formulas read ScaleFactor35efl and CircleOfConfusion that way. Other inputs are used as
-// they are; the difference is far below the 1e-9 the values are compared at.
-double perl_round(double x) { return std::strtod(perl_number(x).c_str(), nullptr); }
 
 // Perl's ToFloat: the first decimal number in the value's text, or nothing.
 std::optional<double> to_float(const Value* v) {
@@ -310,12 +291,12 @@ void add_lens_composites(Fields& md, const CompositeFacts& facts) {
   if (scale) md.set_default("ScaleFactor35efl", *scale);
   // FocalLength35efl requires only FocalLength: without a scale factor it is FocalLength.
   // Later formulas read ScaleFactor35efl and CircleOfConfusion back through ToFloat.
-  const double scale_read = scale ? perl_round(*scale) : 0;
+  const double scale_read = scale ? round_sig15(*scale) : 0;
   if (md.has("FocalLength")) md.set_default("FocalLength35efl", focal.value_or(0) * (scale_read != 0 ? scale_read : 1));
   if (!scale || *scale == 0) return;
   const double coc_exact = std::sqrt(24.0 * 24 + 36 * 36) / (*scale * 1440);
   md.set_default("CircleOfConfusion", coc_exact);
-  const double coc = perl_round(coc_exact);
+  const double coc = round_sig15(coc_exact);
   const bool has_focal = md.has("FocalLength");
   const double f = focal.value_or(0);
   // FOV for the long side, rectilinear lens; a focus distance corrects it and adds the width

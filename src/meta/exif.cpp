@@ -58,15 +58,6 @@ std::string binary_data(uint64_t size) {
   return "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)";
 }
 
-// Perl prints numbers with %.15g; ExifTool's output goes through it.
-std::string perl_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
 // ExifTool's RoundFloat: %.<digits>g.
 std::string round_float(double v, int digits) {
   char buf[40];

@@ -23,9 +23,7 @@ Value signature(ByteView p, size_t at) { return json_typed(std::string(until_nul
 std::string fixed_text(int32_t raw) {
   double v = raw / 65536.0;
   v = std::round(v * 1e5) / 1e5;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
+  return perl_number(v);
 }
 
 std::string xyz_text(ByteView p, size_t at, size_t count) {

@@ -66,9 +66,7 @@ std::string marker_name(uint8_t m) {
 // "2 1" style ratio as Perl prints it (integers plain, fractions with up to 15 digits).
 std::string perl_ratio(unsigned a, unsigned b) {
   if (a % b == 0) return std::to_string(a / b);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", static_cast<double>(a) / b);
-  return buf;
+  return perl_number(static_cast<double>(a) / b);
 }
 
 // ICC.1:2010 annex B.4: a profile split over APP2 segments, each with a 1-based sequence

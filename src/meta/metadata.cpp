@@ -1,6 +1,7 @@
 #include "meta/metadata.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "meta/utf8.hpp"
 
@@ -36,15 +37,39 @@ std::string sanitize_text(std::string_view raw) {
   return out;
 }
 
+const Field* Metadata::find(std::string_view name) const {
+  if (index_.empty()) return nullptr;
+  const size_t mask = index_.size() - 1;
+  for (size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
+    uint32_t e = index_[i];
+    if (e == 0) return nullptr;
+    if (fields[e - 1].name == name) return &fields[e - 1];
+  }
+}
+
+void Metadata::insert_index(size_t position) {
+  const size_t mask = index_.size() - 1;
+  size_t i = std::hash<std::string_view>{}(fields[position].name) & mask;
+  while (index_[i] != 0) i = (i + 1) & mask;
+  index_[i] = static_cast<uint32_t>(position + 1);
+}
+
+void Metadata::rebuild_index() {
+  size_t size = 64;
+  while (size < fields.size() * 2) size *= 2;
+  index_.assign(size, 0);
+  for (size_t i = 0; i < fields.size(); ++i) insert_index(i);
+}
+
 void Metadata::set(std::string_view name, Value value) {
   sanitize_value(value);
-  for (auto& f : fields) {
-    if (f.name == name) {
-      f.value = std::move(value);
-      return;
-    }
+  if (const Field* f = find(name)) {
+    const_cast<Field*>(f)->value = std::move(value);
+    return;
   }
   fields.push_back(Field{std::string(name), std::move(value)});
+  if (index_.empty() || fields.size() * 2 > index_.size()) rebuild_index();
+  else insert_index(fields.size() - 1);
 }
 
 void Metadata::set_default(std::string_view name, Value value) {
@@ -52,13 +77,12 @@ void Metadata::set_default(std::string_view name, Value value) {
 }
 
 const Value* Metadata::get(std::string_view name) const {
-  for (const auto& f : fields)
-    if (f.name == name) return &f.value;
-  return nullptr;
+  const Field* f = find(name);
+  return f ? &f->value : nullptr;
 }
 
 void Metadata::erase(std::string_view name) {
-  std::erase_if(fields, [&](const Field& f) { return f.name == name; });
+  if (std::erase_if(fields, [&](const Field& f) { return f.name == name; }) > 0) rebuild_index();
 }
 
 void Metadata::warn(std::string message) {

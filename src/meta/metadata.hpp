@@ -18,7 +18,9 @@ struct Field {
 };
 
 struct Metadata {
-  std::vector<Field> fields;           // in insertion order
+  // In insertion order. Read it freely; add, change and remove fields only through set,
+  // set_default and erase, which keep the name index below in step.
+  std::vector<Field> fields;
   std::vector<std::string> warnings;   // unknown or unparsable parts, never fatal
   uint64_t bytes_read = 0;             // fetched from the source
   uint64_t source_reads = 0;           // read_at calls on the source
@@ -36,6 +38,15 @@ struct Metadata {
   // Typed getters; nullopt-like fallbacks for absent or differently typed fields.
   const std::string* get_string(std::string_view name) const;
   bool get_number(std::string_view name, double& out) const;
+
+ private:
+  // Open addressing over the field names: position + 1 in `fields`, 0 for an empty slot; a
+  // power of two at least twice the field count, so a lookup costs a hash and a probe or two
+  // (the median JPEG has ~90 fields and each is looked up several times).
+  std::vector<uint32_t> index_;
+  const Field* find(std::string_view name) const;
+  void insert_index(size_t position);
+  void rebuild_index();
 };
 
 // Makes bytes valid UTF-8 (invalid sequences replaced by U+FFFD) and strips NUL padding

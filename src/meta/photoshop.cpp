@@ -117,11 +117,7 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
         std::memcpy(&f, &bits, sizeof f);
         return round_sig15(static_cast<double>(f));
       };
-      auto text = [](double v) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.15g", v);
-        return std::string(buf);
-      };
+      auto text = [](double v) { return perl_number(v); };
       md.set("PrintStyle", int64_t{d.u16(0, Endian::Big).value_or(0)});
       md.set("PrintPosition", text(real(2)) + " " + text(real(6)));
       md.set("PrintScale", real(10));

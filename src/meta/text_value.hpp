@@ -2,6 +2,7 @@
 // the way `exiftool -j` types its output, and decoded to UTF-8. Private to src/meta.
 #pragma once
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -13,13 +14,25 @@
 
 namespace imgmeta::meta {
 
-// Perl prints numbers with 15 significant digits; ExifTool's -n values are Perl numbers.
-// Rounding a computed double the same way makes our JSON print what ExifTool prints.
+// ExifTool's values are Perl numbers, and Perl prints a number as printf's %.15g does, with
+// "NaN", "Inf" and "-Inf" for the rest. The one copy of that convention in src/meta.
+inline std::string perl_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);  // %.15g
+  return ec == std::errc() ? std::string(buf, end) : std::string();
+}
+
+// A computed double as it comes back from Perl's text form (15 significant digits), so that
+// our JSON prints what ExifTool prints and later formulas start from the value ExifTool has.
 inline double round_sig15(double v) {
   if (!std::isfinite(v) || v == 0) return v;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return std::strtod(buf, nullptr);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);
+  double out = v;
+  if (ec == std::errc()) std::from_chars(buf, end, out);
+  return out;
 }
 
 // `exiftool -j` prints a value as a JSON number when its text matches

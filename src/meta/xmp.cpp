@@ -517,7 +517,12 @@ void XmpReader::end() {
   if (stopped_ || stack_.empty()) return;
   Frame f = std::move(stack_.back());
   stack_.pop_back();
-  if (stack_.empty()) root_closed_ = true;
+  if (stack_.empty()) {
+    // The document is over: what follows is the packet's padding (often half its bytes) and
+    // the closing processing instruction, nothing an XMP reader wants.
+    root_closed_ = true;
+    XML_StopParser(parser_, XML_FALSE);
+  }
   Frame* parent = stack_.empty() ? nullptr : &stack_.back();
   if (f.kind == Kind::Container) {
     if (f.alt && f.alt_has) add(f.name, f.flags, f.in_list, std::move(f.alt_value));
