@@ -25,5 +25,46 @@ TEST(Metadata, SetReplacesAndSetDefaultKeeps) {
   EXPECT_EQ(md.fields.size(), 1u);
 }
 
+
+TEST(Metadata, NameIndexFollowsEverySetAndErase) {
+  // Enough fields to grow the index several times; every name found at its own position.
+  Metadata md;
+  for (int i = 0; i < 1000; ++i) md.set("Field" + std::to_string(i), int64_t{i});
+  ASSERT_EQ(md.fields.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    const Value* v = md.get("Field" + std::to_string(i));
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(std::get<int64_t>(*v), i);
+    EXPECT_EQ(md.fields[static_cast<size_t>(i)].name, "Field" + std::to_string(i));  // insertion order
+  }
+  EXPECT_FALSE(md.has("Field1000"));
+  EXPECT_FALSE(md.has("field1"));  // names are case-sensitive, as ExifTool's are
+  EXPECT_FALSE(md.has(""));
+
+  md.erase("Field10");
+  md.erase("NotThere");
+  EXPECT_FALSE(md.has("Field10"));
+  EXPECT_EQ(md.fields.size(), 999u);
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field11")), 11);  // positions after the erased one moved
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field999")), 999);
+  md.set("Field10", std::string("back"));
+  EXPECT_EQ(md.fields.back().name, "Field10");
+  EXPECT_EQ(*md.get_string("Field10"), "back");
+
+  // A copy carries a working index of its own.
+  Metadata copy = md;
+  copy.set("Field5", std::string("changed"));
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field5")), 5);
+  EXPECT_EQ(*copy.get_string("Field5"), "changed");
+  EXPECT_EQ(copy.fields.size(), md.fields.size());
+}
+
+TEST(Metadata, EmptyMetadataFindsNothing) {
+  Metadata md;
+  EXPECT_EQ(md.get("Make"), nullptr);
+  md.erase("Make");
+  EXPECT_TRUE(md.fields.empty());
+}
+
 }  // namespace
 }  // namespace imgmeta::meta
