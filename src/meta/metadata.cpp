@@ -11,10 +11,30 @@ namespace {
 constexpr size_t kMaxStringBytes = 64 * 1024;
 constexpr size_t kMaxWarnings = 64;
 
+// Most strings are already valid UTF-8 without NUL padding: those stay as they are, without
+// a copy.
+bool is_clean_text(std::string_view s) {
+  if (s.size() > kMaxStringBytes || (!s.empty() && s.back() == '\0')) return false;
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void sanitize_in_place(std::string& s) {
+  if (!is_clean_text(s)) s = sanitize_text(s);
+}
+
 void sanitize_value(Value& v) {
-  if (auto* s = std::get_if<std::string>(&v)) *s = sanitize_text(*s);
+  if (auto* s = std::get_if<std::string>(&v)) sanitize_in_place(*s);
   if (auto* list = std::get_if<std::vector<std::string>>(&v))
-    for (auto& s : *list) s = sanitize_text(s);
+    for (auto& s : *list) sanitize_in_place(s);
 }
 
 }  // namespace
