@@ -1,6 +1,7 @@
 #include "meta/reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -80,23 +81,25 @@ Status Reader::fetch(uint64_t offset, std::span<uint8_t> out) {
   return ok_status();
 }
 
-Result<const Reader::Block*> Reader::block(uint64_t index) {
-  Block* victim = &blocks_[0];
-  for (auto& b : blocks_) {
-    if (b.index == index) {
-      b.last_use = ++clock_;
-      return &b;
-    }
-    if (b.last_use < victim->last_use) victim = &b;
-  }
+Result<const std::vector<uint8_t>*> Reader::block(uint64_t index) {
+  if (auto it = blocks_.find(index); it != blocks_.end()) return &it->second;
   uint64_t start = index * block_size_;
-  size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start));
-  victim->data.resize(len);
-  victim->index = UINT64_MAX;
-  TRY(fetch(start, victim->data));
-  victim->index = index;
-  victim->last_use = ++clock_;
-  return victim;
+  std::vector<uint8_t> data(static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start)));
+  TRY(fetch(start, data));
+  return &blocks_.emplace(index, std::move(data)).first->second;
+}
+
+Status Reader::copy_out(uint64_t offset, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const uint64_t at = offset + done;
+    const std::vector<uint8_t>* b = TRY(block(at / block_size_));
+    const size_t from = static_cast<size_t>(at % block_size_);
+    const size_t n = std::min(out.size() - done, b->size() - from);
+    std::memcpy(out.data() + done, b->data() + from, n);
+    done += n;
+  }
+  return ok_status();
 }
 
 Result<ByteView> Reader::view(uint64_t offset, size_t len) {
@@ -106,25 +109,21 @@ Result<ByteView> Reader::view(uint64_t offset, size_t len) {
   uint64_t first = offset / block_size_;
   uint64_t last = (offset + len - 1) / block_size_;
   if (first == last) {
-    const Block* b = TRY(block(first));
-    return ByteView(std::span<const uint8_t>(b->data).subspan(static_cast<size_t>(offset - first * block_size_), len));
+    const std::vector<uint8_t>* b = TRY(block(first));
+    return ByteView(std::span<const uint8_t>(*b).subspan(static_cast<size_t>(offset - first * block_size_), len));
   }
-  // Spans blocks: assemble in scratch. Large reads bypass the cache entirely.
-  scratch_.resize(len);
-  if (len > 2 * block_size_) {
-    TRY(fetch(offset, scratch_));
-    return ByteView(scratch_);
-  }
-  size_t done = 0;
-  for (uint64_t i = first; i <= last; ++i) {
-    const Block* b = TRY(block(i));
-    uint64_t bstart = i * block_size_;
-    size_t from = static_cast<size_t>(offset + done - bstart);
-    size_t n = std::min(len - done, b->data.size() - from);
-    std::memcpy(scratch_.data() + done, b->data.data() + from, n);
-    done += n;
-  }
-  return ByteView(scratch_);
+  // Spans blocks: assembled into a buffer of its own, kept as long as the blocks are. Large
+  // reads go straight to the source; both count against the budget, so however a file makes
+  // a parser ask, memory stays within twice the budget.
+  if (len > budget_ - std::min(budget_, assembled_bytes_))
+    return make_error("read budget of " + std::to_string(budget_) + " bytes exhausted at offset " +
+                      std::to_string(offset));
+  std::vector<uint8_t> bytes(len);
+  if (len > 2 * block_size_) TRY(fetch(offset, bytes));
+  else TRY(copy_out(offset, bytes));
+  assembled_bytes_ += len;
+  assembled_.push_back(std::move(bytes));
+  return ByteView(assembled_.back());
 }
 
 Result<ByteView> Reader::view_upto(uint64_t offset, size_t len) {
@@ -137,9 +136,18 @@ Result<std::vector<uint8_t>> Reader::bytes(uint64_t offset, size_t len) {
   return std::vector<uint8_t>(v.data(), v.data() + v.size());
 }
 
-Result<uint8_t> Reader::u8(uint64_t offset) { return TRY(view(offset, 1)).u8(0); }
-Result<uint16_t> Reader::u16(uint64_t offset, Endian e) { return TRY(view(offset, 2)).u16(0, e); }
-Result<uint32_t> Reader::u32(uint64_t offset, Endian e) { return TRY(view(offset, 4)).u32(0, e); }
-Result<uint64_t> Reader::u64(uint64_t offset, Endian e) { return TRY(view(offset, 8)).u64(0, e); }
+template <class T>
+Result<T> Reader::integer(uint64_t offset, Endian e) {
+  if (!has(offset, sizeof(T))) return make_error(range_text(offset, sizeof(T), size_));
+  std::array<uint8_t, sizeof(T)> raw;
+  if (memory_) std::memcpy(raw.data(), memory_->data() + offset, sizeof(T));
+  else TRY(copy_out(offset, raw));
+  return decode<T>(raw.data(), e);
+}
+
+Result<uint8_t> Reader::u8(uint64_t offset) { return integer<uint8_t>(offset, Endian::Big); }
+Result<uint16_t> Reader::u16(uint64_t offset, Endian e) { return integer<uint16_t>(offset, e); }
+Result<uint32_t> Reader::u32(uint64_t offset, Endian e) { return integer<uint32_t>(offset, e); }
+Result<uint64_t> Reader::u64(uint64_t offset, Endian e) { return integer<uint64_t>(offset, e); }
 
 }  // namespace imgmeta::meta

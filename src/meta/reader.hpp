@@ -1,11 +1,13 @@
 // Reader: the only way parsers touch bytes. Every read is checked against the source size
-// and a byte budget; small reads are served from a few cached blocks so a parser's many
-// small reads become a few large ones at the source.
+// and a byte budget; small reads are served from cached blocks so a parser's many small reads
+// become a few large ones at the source. Every block fetched stays until the Reader goes (one
+// extraction), so a view stays valid that long: parsers keep views, they need not copy.
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <deque>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "meta/result.hpp"
@@ -53,8 +55,8 @@ class Reader {
 
   uint64_t size() const { return size_; }
   bool has(uint64_t offset, uint64_t len) const { return offset <= size_ && len <= size_ - offset; }
-  // A view of exactly [offset, offset+len). Valid until the next call on this Reader;
-  // copy (bytes()) to keep it. Fails when the range is outside the source.
+  // A view of exactly [offset, offset+len), valid as long as this Reader. Fails when the range
+  // is outside the source or the byte budget is spent.
   Result<ByteView> view(uint64_t offset, size_t len);
   // Like view() but clamps the length to what the source holds.
   Result<ByteView> view_upto(uint64_t offset, size_t len);
@@ -66,23 +68,23 @@ class Reader {
   const ReadStats& stats() const { return stats_; }
 
  private:
-  struct Block {
-    uint64_t index = UINT64_MAX;
-    uint64_t last_use = 0;
-    std::vector<uint8_t> data;
-  };
-  static constexpr size_t kBlocks = 4;
-  Result<const Block*> block(uint64_t index);
+  Result<const std::vector<uint8_t>*> block(uint64_t index);
   Status fetch(uint64_t offset, std::span<uint8_t> out);
+  // Copies [offset, offset+out.size()) out of the blocks (integer reads: no view to keep).
+  Status copy_out(uint64_t offset, std::span<uint8_t> out);
+  template <class T>
+  Result<T> integer(uint64_t offset, Endian e);
 
   Source& source_;
   uint64_t size_;
   uint64_t budget_;
   size_t block_size_;
   std::optional<std::span<const uint8_t>> memory_;
-  std::array<Block, kBlocks> blocks_;
-  uint64_t clock_ = 0;
-  std::vector<uint8_t> scratch_;
+  // Block index -> its bytes. A vector's buffer does not move when the map rehashes.
+  std::unordered_map<uint64_t, std::vector<uint8_t>> blocks_;
+  // Views that span blocks, assembled once and kept; their bytes count against the budget too.
+  std::deque<std::vector<uint8_t>> assembled_;
+  uint64_t assembled_bytes_ = 0;
   ReadStats stats_;
 };
 
