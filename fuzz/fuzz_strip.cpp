@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (Keep keep : {Keep::AllButLocation, Keep::Nothing}) {
     auto once = imgmeta::strip::strip_metadata(in, keep);
     if (!once.ok()) {
-      if (once.error().code != "Malformed" && once.error().code != "Unsupported") {
+      if (once.error().code != meta::Errc::Malformed && once.error().code != meta::Errc::Unsupported) {
         std::fprintf(stderr, "unexpected error code %s\n", once.error().code.c_str());
         std::abort();
       }

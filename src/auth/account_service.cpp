@@ -78,23 +78,23 @@ std::string random_token() {
 
 int64_t ceil_seconds(int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; }
 
-Error invalid_credentials() { return meta::make_error("InvalidCredentials", "wrong username or password"); }
-Error invalid_refresh() { return meta::make_error("InvalidToken", "refresh token is not valid (unknown, used, revoked or expired)"); }
+Error invalid_credentials() { return meta::make_error(meta::Errc::InvalidCredentials, "wrong username or password"); }
+Error invalid_refresh() { return meta::make_error(meta::Errc::InvalidToken, "refresh token is not valid (unknown, used, revoked or expired)"); }
 
 }  // namespace
 
 Status check_username(std::string_view username) {
   if (username.size() < kMinUsername || username.size() > kMaxUsername)
-    return meta::make_error("InvalidRequest", "username must be 3 to 64 characters");
+    return meta::make_error(meta::Errc::InvalidRequest, "username must be 3 to 64 characters");
   for (char c : username)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '@' && c != '-')
-      return meta::make_error("InvalidRequest", "username may hold only letters, digits and . _ @ -");
+      return meta::make_error(meta::Errc::InvalidRequest, "username may hold only letters, digits and . _ @ -");
   return meta::ok_status();
 }
 
 Status check_password(std::string_view password) {
-  if (password.size() < kMinPassword) return meta::make_error("InvalidRequest", "password must be at least 8 characters");
-  if (password.size() > kMaxPassword) return meta::make_error("InvalidRequest", "password must be at most 1024 bytes");
+  if (password.size() < kMinPassword) return meta::make_error(meta::Errc::InvalidRequest, "password must be at least 8 characters");
+  if (password.size() > kMaxPassword) return meta::make_error(meta::Errc::InvalidRequest, "password must be at most 1024 bytes");
   return meta::ok_status();
 }
 
@@ -145,7 +145,7 @@ Result<Account> AccountService::sign_up(std::string_view username, std::string_v
   TRY(check_username(username));
   TRY(check_password(password));
   if (sign_up_retry_after_s(address, now_ms) > 0)
-    return meta::make_error("TooManyRequests", "too many sign-ups from this address; try again later");
+    return meta::make_error(meta::Errc::TooManyRequests, "too many sign-ups from this address; try again later");
   address_signups_.record("a:" + address, now_ms);
   hashing_.acquire();
   auto hash = hash_password(password, settings_.password_cost);
@@ -158,7 +158,7 @@ Result<Account> AccountService::sign_up(std::string_view username, std::string_v
   stmt.bind(1, account.user_id).bind(2, account.username).bind(3, lower(username)).bind(4, *hash).bind(5, now_ms);
   auto st = stmt.run();
   if (!st) {
-    if (st.error().code == "Constraint") return meta::make_error("UsernameTaken", "that username is taken");
+    if (st.error().code == meta::Errc::Constraint) return meta::make_error(meta::Errc::UsernameTaken, "that username is taken");
     return st.error();
   }
   return account;
@@ -187,7 +187,7 @@ Result<TokenPair> AccountService::sign_in(std::string_view username, std::string
   if (username.empty() || username.size() > kMaxUsername || password.empty() || password.size() > kMaxPassword)
     return invalid_credentials();
   if (sign_in_retry_after_s(username, address, now_ms) > 0)
-    return meta::make_error("TooManyRequests", "too many failed sign-ins; try again later");
+    return meta::make_error(meta::Errc::TooManyRequests, "too many failed sign-ins; try again later");
   std::optional<Account> account;
   std::string stored;
   {
@@ -280,7 +280,7 @@ Result<Account> AccountService::find(const std::string& user_id) {
   std::lock_guard lock(db_mutex_);
   auto q = TRY(db_.prepare("SELECT id, username, created_at_ms FROM users WHERE id = ?"));
   q.bind(1, user_id);
-  if (!TRY(q.step())) return meta::make_error("NotFound", "no account " + user_id);
+  if (!TRY(q.step())) return meta::make_error(meta::Errc::NotFound, "no account " + user_id);
   return Account{q.column_text(0), q.column_text(1), q.column_int(2)};
 }
 

@@ -17,11 +17,11 @@ namespace {
 
 using nlohmann::json;
 
-Error invalid(std::string why) { return meta::make_error("InvalidToken", "access token rejected: " + std::move(why)); }
+Error invalid(std::string why) { return meta::make_error(meta::Errc::InvalidToken, "access token rejected: " + std::move(why)); }
 
 Result<std::array<uint8_t, 32>> read_seed(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return meta::make_error(errno == ENOENT ? "NotFound" : "", "open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return meta::make_error(errno == ENOENT ? meta::Errc::NotFound : meta::Errc::None, "open " + path + ": " + std::strerror(errno));
   std::array<uint8_t, 32> seed{};
   uint8_t extra = 0;
   ssize_t n = ::read(fd, seed.data(), seed.size());
@@ -72,7 +72,7 @@ LocalTokens LocalTokens::from_seed(const std::array<uint8_t, 32>& seed, TokenSet
 Result<LocalTokens> LocalTokens::load_or_create(const std::string& path, TokenSettings settings) {
   ensure_sodium();
   auto seed = read_seed(path);
-  if (!seed && seed.error().code == "NotFound") {
+  if (!seed && seed.error().code == meta::Errc::NotFound) {
     std::array<uint8_t, 32> fresh{};
     randombytes_buf(fresh.data(), fresh.size());
     TRY(write_seed(path, fresh));
@@ -149,7 +149,7 @@ Result<Principal> LocalTokens::verify(std::string_view token, int64_t now_s) con
   if (sub.empty()) return invalid("no subject");
   int64_t exp = 0, nbf = 0, iat = 0;
   if (!num("exp", exp)) return invalid("no expiry");
-  if (now_s > exp + settings_.leeway_s) return meta::make_error("ExpiredToken", "access token expired");
+  if (now_s > exp + settings_.leeway_s) return meta::make_error(meta::Errc::ExpiredToken, "access token expired");
   if (num("nbf", nbf) && now_s + settings_.leeway_s < nbf) return invalid("not valid yet");
   if (num("iat", iat) && now_s + settings_.leeway_s < iat) return invalid("issued in the future");
   return Principal{std::move(sub), str("username")};

@@ -35,7 +35,7 @@ Result<bool> Statement::step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  if (rc == SQLITE_CONSTRAINT) return meta::make_error("Constraint", std::string("sqlite: constraint: ") + sqlite3_errmsg(db_));
+  if (rc == SQLITE_CONSTRAINT) return meta::make_error(meta::Errc::Constraint, std::string("sqlite: constraint: ") + sqlite3_errmsg(db_));
   return sqlite_error(db_, sqlite3_sql(stmt_.get()));
 }
 

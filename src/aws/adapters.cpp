@@ -33,7 +33,7 @@ Result<std::unique_ptr<S3BlobStore>> open_s3_blob_store(std::string_view uri, co
 
 Result<std::unique_ptr<DynamoMetadataStore>> open_dynamodb_store(std::string_view uri, const AdapterSettings& settings) {
   if (!uri.starts_with("dynamodb://") || uri.size() == 11 || uri.substr(11).find('/') != std::string_view::npos)
-    return make_error("InvalidArgument", "metadata store '" + std::string(uri) + "': expected dynamodb://table");
+    return make_error(meta::Errc::InvalidArgument, "metadata store '" + std::string(uri) + "': expected dynamodb://table");
   auto aws = resolve(settings);
   if (!aws) return aws.error();
   auto client = std::make_shared<DynamoClient>(*aws, shared_http());
@@ -43,7 +43,7 @@ Result<std::unique_ptr<DynamoMetadataStore>> open_dynamodb_store(std::string_vie
 Result<std::unique_ptr<DynamoShareStore>> open_dynamodb_share_store(std::string_view uri, const AdapterSettings& settings) {
   std::string_view table = uri.starts_with("dynamodb://") ? uri.substr(11) : uri;
   if (table.empty() || table.find('/') != std::string_view::npos)
-    return make_error("InvalidArgument", "share store '" + std::string(uri) + "': expected dynamodb://table or a table name");
+    return make_error(meta::Errc::InvalidArgument, "share store '" + std::string(uri) + "': expected dynamodb://table or a table name");
   auto aws = resolve(settings);
   if (!aws) return aws.error();
   auto client = std::make_shared<DynamoClient>(*aws, shared_http());

@@ -123,7 +123,7 @@ AwsClient::AwsClient(ClientConfig config, std::shared_ptr<HttpClient> http)
 }
 
 Result<HttpRequest> AwsClient::prepare(const AwsRequest& req, int64_t now_s) const {
-  if (!endpoint_error_.empty()) return make_error("InvalidArgument", req.operation + ": endpoint: " + endpoint_error_);
+  if (!endpoint_error_.empty()) return make_error(meta::Errc::InvalidArgument, req.operation + ": endpoint: " + endpoint_error_);
   SignableRequest s;
   s.method = req.method;
   s.path = endpoint_.path + (req.path.empty() ? "/" : req.path);
@@ -137,7 +137,7 @@ Result<HttpRequest> AwsClient::prepare(const AwsRequest& req, int64_t now_s) con
     cfg = SigningConfig::json_service(config_.signing_service, config_.region, now_s, req.body);
   }
   auto sig = sign_request(s, config_.credentials, cfg);
-  if (!sig) return make_error("InvalidArgument", req.operation + " " + req.resource + ": " + sig.error().message);
+  if (!sig) return make_error(meta::Errc::InvalidArgument, req.operation + " " + req.resource + ": " + sig.error().message);
   HttpRequest h;
   h.method = req.method;
   h.url = endpoint_.origin() + s.path + (s.query.empty() ? "" : "?" + s.query);
@@ -173,14 +173,14 @@ Result<HttpResponse> AwsClient::call(const AwsRequest& req) {
       stats_.bytes_received += resp->body.size();
       if (resp->status >= 200 && resp->status < 400) return std::move(resp).value();
       AwsErrorInfo info = parse_error(*resp);
-      last = make_error(info.code, what + ": HTTP " + std::to_string(resp->status) + " " + info.code +
+      last = meta::make_service_error(info.code, what + ": HTTP " + std::to_string(resp->status) + " " + info.code +
                                        (info.message.empty() ? "" : ": " + info.message));
       throttled = resp->status == 429 || is_throttling_code(info.code);
       bool retryable = throttled || resp->status >= 500 || is_transient_code(info.code);
       if (!retryable) return last;
     } else {
-      last = make_error(resp.error().code, what + ": " + resp.error().message);
-      if (resp.error().code == "ResponseTooLarge") return last;
+      last = make_error(resp.error(), what + ": " + resp.error().message);
+      if (resp.error().code == meta::Errc::ResponseTooLarge) return last;
     }
     if (attempts >= config_.retry.max_attempts) break;
     auto delay = backoff(attempts - 1, throttled);

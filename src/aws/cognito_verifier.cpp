@@ -26,7 +26,7 @@ struct PkeyDeleter {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
-Error invalid(std::string why) { return make_error("InvalidToken", "Cognito token: " + std::move(why)); }
+Error invalid(std::string why) { return make_error(meta::Errc::InvalidToken, "Cognito token: " + std::move(why)); }
 
 // RFC 7518 section 6.3.1: n and e are base64url big-endian unsigned integers.
 Result<Pkey> rsa_key(const std::string& n_b64, const std::string& e_b64) {
@@ -93,7 +93,7 @@ struct CognitoVerifier::Keys {
 
 Result<CognitoSettings> parse_cognito_uri(std::string_view uri, const std::string& endpoint_override) {
   std::string what = "auth '" + std::string(uri) + "'";
-  if (!uri.starts_with("cognito://")) return make_error("InvalidArgument", what + ": expected cognito://region/poolId?client=...");
+  if (!uri.starts_with("cognito://")) return make_error(meta::Errc::InvalidArgument, what + ": expected cognito://region/poolId?client=...");
   uri.remove_prefix(10);
   std::string_view query;
   if (auto q = uri.find('?'); q != std::string_view::npos) {
@@ -102,7 +102,7 @@ Result<CognitoSettings> parse_cognito_uri(std::string_view uri, const std::strin
   }
   auto slash = uri.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= uri.size())
-    return make_error("InvalidArgument", what + ": expected cognito://region/poolId");
+    return make_error(meta::Errc::InvalidArgument, what + ": expected cognito://region/poolId");
   std::string region(uri.substr(0, slash)), pool(uri.substr(slash + 1));
   CognitoSettings s;
   s.issuer = "https://cognito-idp." + region + ".amazonaws.com/" + pool;
@@ -121,10 +121,10 @@ Result<CognitoSettings> parse_cognito_uri(std::string_view uri, const std::strin
     else if (k == "use") uses.insert(v);
     else if (k == "jwks") s.jwks_url = v;
     else if (k == "issuer") s.issuer = v;
-    else return make_error("InvalidArgument", what + ": unknown parameter '" + k + "'");
+    else return make_error(meta::Errc::InvalidArgument, what + ": unknown parameter '" + k + "'");
   }
   if (!uses.empty()) s.token_uses = uses;
-  if (s.client_ids.empty()) return make_error("InvalidArgument", what + ": at least one client=<app client id> is required");
+  if (s.client_ids.empty()) return make_error(meta::Errc::InvalidArgument, what + ": at least one client=<app client id> is required");
   return s;
 }
 
@@ -143,7 +143,7 @@ uint64_t CognitoVerifier::jwks_fetches() const {
 Status CognitoVerifier::load_jwks(std::string_view json) const {
   auto doc = Json::parse(json, nullptr, false);
   if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
-    return make_error("InvalidJwks", "JWKS " + settings_.jwks_url + ": not a JSON Web Key Set");
+    return make_error(meta::Errc::InvalidJwks, "JWKS " + settings_.jwks_url + ": not a JSON Web Key Set");
   std::map<std::string, Pkey> keys;
   for (const auto& k : doc["keys"]) {
     if (keys.size() >= kMaxKeys) break;
@@ -180,9 +180,9 @@ Status CognitoVerifier::refresh(bool force) const {
   req.timeout = settings_.fetch_timeout;
   req.max_response_bytes = kMaxJwksBytes;
   auto resp = http_->send(req);
-  if (!resp) return make_error("JwksUnavailable", "JWKS " + settings_.jwks_url + ": " + resp.error().message);
+  if (!resp) return make_error(meta::Errc::JwksUnavailable, "JWKS " + settings_.jwks_url + ": " + resp.error().message);
   if (resp->status != 200)
-    return make_error("JwksUnavailable", "JWKS " + settings_.jwks_url + ": HTTP " + std::to_string(resp->status));
+    return make_error(meta::Errc::JwksUnavailable, "JWKS " + settings_.jwks_url + ": HTTP " + std::to_string(resp->status));
   return load_jwks(resp->body);
 }
 
@@ -240,7 +240,7 @@ Result<auth::Principal> CognitoVerifier::verify(std::string_view token, int64_t 
   if (!settings_.client_ids.count(client)) return invalid("audience / client id not accepted");
   auto exp = numeric_claim(claims, "exp");
   if (!exp) return invalid("no expiry");
-  if (now_s > *exp + settings_.clock_skew_s) return make_error("ExpiredToken", "Cognito token: expired");
+  if (now_s > *exp + settings_.clock_skew_s) return make_error(meta::Errc::ExpiredToken, "Cognito token: expired");
   if (auto iat = numeric_claim(claims, "iat"); iat && *iat > now_s + settings_.clock_skew_s)
     return invalid("issued in the future");
   if (auto nbf = numeric_claim(claims, "nbf"); nbf && *nbf > now_s + settings_.clock_skew_s)

@@ -136,7 +136,7 @@ Result<AwsSettings> load_settings(const SettingsOverrides& overrides, const EnvL
                      from(config_section, "aws_session_token")};
     s.credentials_source = "config file";
   } else {
-    return make_error("NoCredentials", "AWS credentials: none found for profile '" + s.profile +
+    return make_error(meta::Errc::NoCredentials, "AWS credentials: none found for profile '" + s.profile +
                                            "' (looked at AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, " + cred_path +
                                            ", " + config_path + ")");
   }
@@ -146,7 +146,7 @@ Result<AwsSettings> load_settings(const SettingsOverrides& overrides, const EnvL
   else if (auto r2 = non_empty(env, "AWS_DEFAULT_REGION")) s.region = *r2;
   else s.region = from(config_section, "region");
   if (s.region.empty())
-    return make_error("NoRegion", "AWS region: none found (looked at AWS_REGION, AWS_DEFAULT_REGION, the region of profile '" +
+    return make_error(meta::Errc::NoRegion, "AWS region: none found (looked at AWS_REGION, AWS_DEFAULT_REGION, the region of profile '" +
                                       s.profile + "' in " + config_path + ")");
 
   // Endpoints: configured ones first (unless ignored), explicit overrides on top.

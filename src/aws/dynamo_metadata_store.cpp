@@ -45,7 +45,7 @@ Json key_of(const std::string& owner, const std::string& sort_key) {
   return Json{{"owner", ddb::S(owner)}, {"imageId", ddb::S(sort_key)}};
 }
 
-bool is_conditional_failure(const Error& e) { return e.code == "ConditionalCheckFailedException"; }
+bool is_conditional_failure(const Error& e) { return e.code == meta::Errc::ConditionalCheckFailedException; }
 
 // Cuts a UTF-8 string to at most n bytes without splitting a character.
 std::string utf8_prefix(const std::string& s, size_t n) {
@@ -67,13 +67,13 @@ size_t value_size(const Json& v) {
 }
 
 Status check_owner(const std::string& op, const std::string& owner) {
-  if (owner.empty() || owner.size() > 1024) return make_error("InvalidArgument", op + ": empty or oversized owner");
+  if (owner.empty() || owner.size() > 1024) return make_error(meta::Errc::InvalidArgument, op + ": empty or oversized owner");
   return meta::ok_status();
 }
 
 Status check_image_id(const std::string& op, const std::string& id) {
   if (id.empty() || id.size() > 512 || id.starts_with(kIntentPrefix))
-    return make_error("InvalidArgument", op + ": image id '" + id + "' is not acceptable");
+    return make_error(meta::Errc::InvalidArgument, op + ": image id '" + id + "' is not acceptable");
   return meta::ok_status();
 }
 
@@ -130,7 +130,7 @@ Result<Json> record_to_item(const ImageRecord& r) {
   if (auto s = check_owner(op, r.owner); !s) return s.error();
   if (auto s = check_image_id(op, r.image_id); !s) return s.error();
   std::string seq = padded_sequencer(r.sequencer);
-  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + r.sequencer + "' is not 1..48 hex digits");
+  if (seq.empty()) return make_error(meta::Errc::InvalidArgument, op + ": sequencer '" + r.sequencer + "' is not 1..48 hex digits");
   Json item = key_of(r.owner, r.image_id);
   item["kind"] = ddb::S("image");
   item["filename"] = ddb::S(r.filename);
@@ -169,7 +169,7 @@ Result<Json> record_to_item(const ImageRecord& r) {
   if (size > kMaxItemBytes) {
     size_t meta_size = item["metadata"]["S"].get_ref<const std::string&>().size();
     size_t rest = size - meta_size + 16;  // + "metadataTruncated"
-    if (rest >= kMaxItemBytes) return make_error("InvalidArgument", op + ": record too large even without metadata");
+    if (rest >= kMaxItemBytes) return make_error(meta::Errc::InvalidArgument, op + ": record too large even without metadata");
     item["metadata"] = ddb::S(trim_metadata_json(r.metadata_json, kMaxItemBytes - rest));
     item["metadataTruncated"] = ddb::BOOL(true);
   }
@@ -181,14 +181,14 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.owner = ddb::get_s(item, "owner").value_or("");
   r.image_id = ddb::get_s(item, "imageId").value_or("");
   if (ddb::get_s(item, "kind").value_or("") != "image")
-    return make_error("NotFound", "DynamoMetadataStore: " + r.owner + "/" + r.image_id + " is not an image record");
+    return make_error(meta::Errc::NotFound, "DynamoMetadataStore: " + r.owner + "/" + r.image_id + " is not an image record");
   r.filename = ddb::get_s(item, "filename").value_or("");
   r.content_type = ddb::get_s(item, "contentType").value_or("");
   r.size = static_cast<uint64_t>(std::max<int64_t>(0, ddb::get_n(item, "size").value_or(0)));
   r.sha256 = ddb::get_s(item, "sha256").value_or("");
   r.etag = ddb::get_s(item, "etag").value_or("");
   auto status = store::parse_image_status(ddb::get_s(item, "status").value_or(""));
-  if (!status) return make_error("InvalidResponse", "DynamoMetadataStore: " + r.owner + "/" + r.image_id + ": bad status");
+  if (!status) return make_error(meta::Errc::InvalidResponse, "DynamoMetadataStore: " + r.owner + "/" + r.image_id + ": bad status");
   r.status = *status;
   r.error = ddb::get_s(item, "error").value_or("");
   r.uploaded_at_ms = ddb::get_n(item, "uploadedAt").value_or(0);
@@ -267,7 +267,7 @@ Status DynamoMetadataStore::put_upload_intent(const store::UploadIntent& in) {
            {"ConditionExpression", "attribute_not_exists(imageId)"}};
   auto r = client_->call("PutItem", req, table_);
   if (!r) {
-    if (is_conditional_failure(r.error())) return make_error("Conflict", op + ": an upload intent with this id exists");
+    if (is_conditional_failure(r.error())) return make_error(meta::Errc::Conflict, op + ": an upload intent with this id exists");
     return r.error();
   }
   return meta::ok_status();
@@ -279,7 +279,7 @@ Result<store::UploadIntent> DynamoMetadataStore::get_upload_intent(const std::st
   Json req{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}, {"ConsistentRead", true}};
   auto r = client_->call("GetItem", req, table_);
   if (!r) return r.error();
-  if (!r->contains("Item")) return make_error("NotFound", op + ": no such upload intent");
+  if (!r->contains("Item")) return make_error(meta::Errc::NotFound, op + ": no such upload intent");
   const Json& item = (*r)["Item"];
   store::UploadIntent in;
   in.owner = owner;
@@ -373,7 +373,7 @@ Result<bool> DynamoMetadataStore::set_preview(const std::string& owner, const st
   if (auto s = check_owner(op, owner); !s) return s.error();
   if (auto s = check_image_id(op, image_id); !s) return s.error();
   std::string seq = padded_sequencer(sequencer);
-  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
+  if (seq.empty()) return make_error(meta::Errc::InvalidArgument, op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
   Json names{{"#seq", "seq"}, {"#kind", "kind"}, {"#ps", "previewStatus"}, {"#pe", "previewError"},
              {"#pv", "previewVersion"}, {"#po", "previewOrigin"}, {"#pq", "previewSequencer"},
              {"#tw", "thumbWidth"}, {"#th", "thumbHeight"}, {"#pw", "previewWidth"}, {"#ph", "previewHeight"}};
@@ -402,7 +402,7 @@ Result<bool> DynamoMetadataStore::remove(const std::string& owner, const std::st
   if (auto s = check_owner(op, owner); !s) return s.error();
   if (auto s = check_image_id(op, image_id); !s) return s.error();
   std::string seq = padded_sequencer(sequencer);
-  if (seq.empty()) return make_error("InvalidArgument", op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
+  if (seq.empty()) return make_error(meta::Errc::InvalidArgument, op + ": sequencer '" + sequencer + "' is not 1..48 hex digits");
   Json item = key_of(owner, image_id);
   item["kind"] = ddb::S("tombstone");
   item["seq"] = ddb::S(seq);
@@ -425,13 +425,13 @@ Result<bool> DynamoMetadataStore::remove(const std::string& owner, const std::st
 Result<ImageRecord> DynamoMetadataStore::get(const std::string& owner, const std::string& image_id) {
   std::string op = "DynamoMetadataStore.get " + owner + "/" + image_id;
   if (auto s = check_owner(op, owner); !s) return s.error();
-  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image");
+  if (auto s = check_image_id(op, image_id); !s) return make_error(meta::Errc::NotFound, op + ": no such image");
   Json req{{"TableName", table_}, {"Key", key_of(owner, image_id)}, {"ConsistentRead", true}};
   auto r = client_->call("GetItem", req, table_);
   if (!r) return r.error();
-  if (!r->contains("Item")) return make_error("NotFound", op + ": no such image");
+  if (!r->contains("Item")) return make_error(meta::Errc::NotFound, op + ": no such image");
   auto rec = item_to_record((*r)["Item"]);
-  if (!rec && rec.error().code == "NotFound") return make_error("NotFound", op + ": no such image");
+  if (!rec && rec.error().code == meta::Errc::NotFound) return make_error(meta::Errc::NotFound, op + ": no such image");
   return rec;
 }
 
@@ -448,7 +448,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   if (auto s = check_owner(op, q.owner); !s) return s.error();
   const int max_limit = q.location_only ? store::kMaxLocationLimit : store::kMaxListLimit;
   if (q.limit < 1 || q.limit > max_limit)
-    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+    return make_error(meta::Errc::InvalidArgument, op + ": limit " + std::to_string(q.limit) + " outside 1.." +
                                              std::to_string(max_limit));
   // Items carry their metadata here, so a map page stays at kMaxListLimit (a shorter page
   // than asked for, with a cursor: callers page on).
@@ -463,7 +463,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     bool ok = c.is_object() && c.contains("x") && c["x"] == index && c.contains("k") && c["k"].is_object() &&
               ddb::get_s(c["k"], "owner").value_or("") == q.owner && ddb::get_s(c["k"], "imageId") &&
               ddb::get_s(c["k"], index) && c["k"].size() == 3;
-    if (!ok) return make_error("InvalidArgument", op + ": malformed cursor (or one from another owner or sort order)");
+    if (!ok) return make_error(meta::Errc::InvalidArgument, op + ": malformed cursor (or one from another owner or sort order)");
     start = c["k"];
   }
 
@@ -626,7 +626,7 @@ std::string trashed_key(int64_t at_ms, const std::string& image_id) { return pad
 Result<ImageRecord> DynamoMetadataStore::trash(const std::string& owner, const std::string& image_id, int64_t at_ms) {
   std::string op = "DynamoMetadataStore.trash " + owner + "/" + image_id;
   if (auto s = check_owner(op, owner); !s) return s.error();
-  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image");
+  if (auto s = check_image_id(op, image_id); !s) return make_error(meta::Errc::NotFound, op + ": no such image");
   Json req{{"TableName", table_},
            {"Key", key_of(owner, image_id)},
            {"UpdateExpression", "SET #t = if_not_exists(#t, :t), #k = if_not_exists(#k, :k)"},
@@ -637,17 +637,17 @@ Result<ImageRecord> DynamoMetadataStore::trash(const std::string& owner, const s
            {"ReturnValues", "ALL_NEW"}};
   auto r = client_->call("UpdateItem", req, table_ + " " + owner + "/" + image_id);
   if (!r) {
-    if (is_conditional_failure(r.error())) return make_error("NotFound", op + ": no such image");
+    if (is_conditional_failure(r.error())) return make_error(meta::Errc::NotFound, op + ": no such image");
     return r.error();
   }
-  if (!r->contains("Attributes")) return make_error("InvalidResponse", op + ": UpdateItem returned no attributes");
+  if (!r->contains("Attributes")) return make_error(meta::Errc::InvalidResponse, op + ": UpdateItem returned no attributes");
   return item_to_record((*r)["Attributes"]);
 }
 
 Result<ImageRecord> DynamoMetadataStore::restore(const std::string& owner, const std::string& image_id) {
   std::string op = "DynamoMetadataStore.restore " + owner + "/" + image_id;
   if (auto s = check_owner(op, owner); !s) return s.error();
-  if (auto s = check_image_id(op, image_id); !s) return make_error("NotFound", op + ": no such image in the trash");
+  if (auto s = check_image_id(op, image_id); !s) return make_error(meta::Errc::NotFound, op + ": no such image in the trash");
   Json req{{"TableName", table_},
            {"Key", key_of(owner, image_id)},
            {"UpdateExpression", "REMOVE #t, #k"},
@@ -657,10 +657,10 @@ Result<ImageRecord> DynamoMetadataStore::restore(const std::string& owner, const
            {"ReturnValues", "ALL_NEW"}};
   auto r = client_->call("UpdateItem", req, table_ + " " + owner + "/" + image_id);
   if (!r) {
-    if (is_conditional_failure(r.error())) return make_error("NotFound", op + ": no such image in the trash");
+    if (is_conditional_failure(r.error())) return make_error(meta::Errc::NotFound, op + ": no such image in the trash");
     return r.error();
   }
-  if (!r->contains("Attributes")) return make_error("InvalidResponse", op + ": UpdateItem returned no attributes");
+  if (!r->contains("Attributes")) return make_error(meta::Errc::InvalidResponse, op + ": UpdateItem returned no attributes");
   return item_to_record((*r)["Attributes"]);
 }
 
@@ -668,7 +668,7 @@ Result<store::ImagePage> DynamoMetadataStore::list_trash(const store::TrashQuery
   std::string op = "DynamoMetadataStore.list_trash " + q.owner;
   if (auto s = check_owner(op, q.owner); !s) return s.error();
   if (q.limit < 1 || q.limit > store::kMaxListLimit)
-    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+    return make_error(meta::Errc::InvalidArgument, op + ": limit " + std::to_string(q.limit) + " outside 1.." +
                                              std::to_string(store::kMaxListLimit));
   const std::string index = "byTrashed";
   Json start;
@@ -678,7 +678,7 @@ Result<store::ImagePage> DynamoMetadataStore::list_trash(const store::TrashQuery
     bool ok = c.is_object() && c.contains("x") && c["x"] == index && c.contains("k") && c["k"].is_object() &&
               ddb::get_s(c["k"], "owner").value_or("") == q.owner && ddb::get_s(c["k"], "imageId") &&
               ddb::get_s(c["k"], index) && c["k"].size() == 3;
-    if (!ok) return make_error("InvalidArgument", op + ": malformed cursor (or one from another owner or listing)");
+    if (!ok) return make_error(meta::Errc::InvalidArgument, op + ": malformed cursor (or one from another owner or listing)");
     start = c["k"];
   }
   store::ImagePage page;
@@ -719,7 +719,7 @@ Result<store::ImagePage> DynamoMetadataStore::list_trash(const store::TrashQuery
 // nothing else, so the daily purge reads the trash, not the table.
 Result<std::vector<store::TrashedImage>> DynamoMetadataStore::expired_trash(int64_t cutoff_ms, int limit) {
   std::string op = "DynamoMetadataStore.expired_trash";
-  if (limit < 1) return make_error("InvalidArgument", op + ": limit must be positive");
+  if (limit < 1) return make_error(meta::Errc::InvalidArgument, op + ": limit must be positive");
   std::vector<store::TrashedImage> out;
   Json start;
   for (;;) {

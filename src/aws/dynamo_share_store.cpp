@@ -61,13 +61,13 @@ Json DynamoShareStore::create_table_request(const std::string& table) {
 
 meta::Status DynamoShareStore::put(const store::ShareRecord& s) {
   if (s.share_id.empty() || s.owner.empty() || s.token_hash.size() != 64)
-    return make_error("InvalidArgument", "put share: share id, owner and a 64-digit token hash are required");
+    return make_error(meta::Errc::InvalidArgument, "put share: share id, owner and a 64-digit token hash are required");
   Json req{{"TableName", table_},
            {"Item", to_item(s)},
            {"ConditionExpression", "attribute_not_exists(tokenHash)"}};
   auto r = client_->call("PutItem", req, table_);
   if (!r) {
-    if (r.error().code == "ConditionalCheckFailedException") return make_error("Conflict", "put share: token taken");
+    if (r.error().code == meta::Errc::ConditionalCheckFailedException) return make_error(meta::Errc::Conflict, "put share: token taken");
     return r.error();
   }
   return meta::ok_status();
@@ -76,7 +76,7 @@ meta::Status DynamoShareStore::put(const store::ShareRecord& s) {
 meta::Result<store::ShareRecord> DynamoShareStore::get_by_token_hash(const std::string& token_hash) {
   Json req{{"TableName", table_}, {"Key", {{"tokenHash", ddb::S(token_hash)}}}, {"ConsistentRead", true}};
   auto r = TRY(client_->call("GetItem", req, table_));
-  if (!r.contains("Item")) return make_error("NotFound", "no such share");
+  if (!r.contains("Item")) return make_error(meta::Errc::NotFound, "no such share");
   return from_item(r["Item"]);
 }
 
@@ -87,7 +87,7 @@ meta::Result<store::ShareRecord> DynamoShareStore::get(const std::string& owner,
            {"ExpressionAttributeNames", {{"#o", "owner"}}},
            {"ExpressionAttributeValues", {{":o", ddb::S(owner)}, {":s", ddb::S(share_id)}}}};
   auto r = TRY(client_->call("Query", req, table_));
-  if (!r.contains("Items") || !r["Items"].is_array() || r["Items"].empty()) return make_error("NotFound", "no such share");
+  if (!r.contains("Items") || !r["Items"].is_array() || r["Items"].empty()) return make_error(meta::Errc::NotFound, "no such share");
   return from_item(r["Items"][0]);
 }
 
@@ -115,7 +115,7 @@ meta::Result<std::vector<store::ShareRecord>> DynamoShareStore::list(const std::
 meta::Result<bool> DynamoShareStore::remove(const std::string& owner, const std::string& share_id) {
   auto share = get(owner, share_id);
   if (!share) {
-    if (share.error().code == "NotFound") return false;
+    if (share.error().code == meta::Errc::NotFound) return false;
     return share.error();
   }
   Json req{{"TableName", table_},
@@ -125,14 +125,14 @@ meta::Result<bool> DynamoShareStore::remove(const std::string& owner, const std:
            {"ExpressionAttributeValues", {{":o", ddb::S(owner)}}}};
   auto r = client_->call("DeleteItem", req, table_);
   if (!r) {
-    if (r.error().code == "ConditionalCheckFailedException") return false;
+    if (r.error().code == meta::Errc::ConditionalCheckFailedException) return false;
     return r.error();
   }
   return true;
 }
 
 meta::Result<std::vector<store::ShareRecord>> DynamoShareStore::expired(int64_t now_ms, int limit) {
-  if (limit < 1) return make_error("InvalidArgument", "expired shares: limit must be at least 1");
+  if (limit < 1) return make_error(meta::Errc::InvalidArgument, "expired shares: limit must be at least 1");
   std::vector<store::ShareRecord> out;
   Json req{{"TableName", table_},
            {"FilterExpression", "expiresAt <= :t"},

@@ -38,7 +38,7 @@ Result<Json> DynamoClient::call(const std::string& operation, const Json& reques
   if (!resp) return resp.error();
   auto doc = Json::parse(resp->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
-    return make_error("InvalidResponse", r.operation + " " + resource + ": response is not a JSON object");
+    return make_error(meta::Errc::InvalidResponse, r.operation + " " + resource + ": response is not a JSON object");
   return doc;
 }
 

@@ -97,7 +97,7 @@ void HttpClient::release(void* handle) {
 
 Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   CURL* curl = static_cast<CURL*>(acquire());
-  if (!curl) return make_error("Transport", "HTTP " + request.method + " " + request.url + ": curl_easy_init failed");
+  if (!curl) return make_error(meta::Errc::Transport, "HTTP " + request.method + " " + request.url + ": curl_easy_init failed");
   curl_easy_reset(curl);  // keeps the connection cache
 
   HttpResponse response;
@@ -150,9 +150,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
     curl_easy_cleanup(curl);  // a failed connection is not worth keeping
     std::string what = "HTTP " + request.method + " " + request.url + ": ";
     if (ex.too_large)
-      return make_error("ResponseTooLarge", what + "response larger than " + std::to_string(request.max_response_bytes) + " bytes");
-    if (rc == CURLE_OPERATION_TIMEDOUT) return make_error("Timeout", what + curl_easy_strerror(rc));
-    return make_error("Transport", what + curl_easy_strerror(rc));
+      return make_error(meta::Errc::ResponseTooLarge, what + "response larger than " + std::to_string(request.max_response_bytes) + " bytes");
+    if (rc == CURLE_OPERATION_TIMEDOUT) return make_error(meta::Errc::Timeout, what + curl_easy_strerror(rc));
+    return make_error(meta::Errc::Transport, what + curl_easy_strerror(rc));
   }
   release(curl);
   response.status = status;
@@ -162,24 +162,24 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
 Result<Url> parse_url(std::string_view text) {
   Url u;
   size_t sep = text.find("://");
-  if (sep == std::string_view::npos) return make_error("InvalidArgument", "URL '" + std::string(text) + "': no scheme");
+  if (sep == std::string_view::npos) return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': no scheme");
   u.scheme = std::string(text.substr(0, sep));
   std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(), [](unsigned char c) { return std::tolower(c); });
   if (u.scheme != "http" && u.scheme != "https")
-    return make_error("InvalidArgument", "URL '" + std::string(text) + "': scheme must be http or https");
+    return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': scheme must be http or https");
   std::string_view rest = text.substr(sep + 3);
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   if (authority.empty() || authority.find('@') != std::string_view::npos)
-    return make_error("InvalidArgument", "URL '" + std::string(text) + "': bad host");
+    return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': bad host");
   size_t colon = authority.rfind(':');
   bool bracketed = authority.front() == '[';
   if (colon != std::string_view::npos && (!bracketed || colon > authority.find(']'))) {
     u.host = std::string(authority.substr(0, colon));
     std::string_view port = authority.substr(colon + 1);
     if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit))
-      return make_error("InvalidArgument", "URL '" + std::string(text) + "': bad port");
+      return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': bad port");
     u.port = std::stoi(std::string(port));
   } else {
     u.host = std::string(authority);

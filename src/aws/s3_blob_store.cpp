@@ -53,20 +53,20 @@ store::PresignedRequest to_store(S3Presigned p) {
 
 Status check_expiry(const std::string& op, std::chrono::seconds expiry) {
   if (expiry.count() < 1 || expiry.count() > kMaxExpiry)
-    return make_error("InvalidArgument", op + ": expiry " + std::to_string(expiry.count()) + " s outside 1 s .. 7 days");
+    return make_error(meta::Errc::InvalidArgument, op + ": expiry " + std::to_string(expiry.count()) + " s outside 1 s .. 7 days");
   return meta::ok_status();
 }
 
 }  // namespace
 
 Result<S3Uri> parse_s3_uri(std::string_view uri) {
-  if (!uri.starts_with("s3://")) return make_error("InvalidArgument", "blob store '" + std::string(uri) + "': expected s3://bucket[/prefix]");
+  if (!uri.starts_with("s3://")) return make_error(meta::Errc::InvalidArgument, "blob store '" + std::string(uri) + "': expected s3://bucket[/prefix]");
   uri.remove_prefix(5);
   S3Uri out;
   size_t slash = uri.find('/');
   out.bucket = std::string(uri.substr(0, slash));
   if (slash != std::string_view::npos) out.prefix = std::string(uri.substr(slash + 1));
-  if (out.bucket.empty()) return make_error("InvalidArgument", "blob store 's3://': no bucket");
+  if (out.bucket.empty()) return make_error(meta::Errc::InvalidArgument, "blob store 's3://': no bucket");
   return out;
 }
 
@@ -80,7 +80,7 @@ Result<std::string> S3BlobStore::full_key(const std::string& op, const std::stri
   // escape the prefix in a path-based reading.
   if (key.empty() || key.size() + prefix_.size() > 1024 || key.front() == '/' || key.find("..") != std::string::npos ||
       key.find('\0') != std::string::npos)
-    return make_error("InvalidKey", op + ": key '" + key + "' is not acceptable");
+    return make_error(meta::Errc::InvalidKey, op + ": key '" + key + "' is not acceptable");
   return prefix_ + key;
 }
 
@@ -111,14 +111,14 @@ Result<store::PresignedRequest> S3BlobStore::presign_put(const std::string& key,
   auto k = full_key(op, key);
   if (!k) return k.error();
   if (auto s = check_expiry(op, c.expiry); !s) return s.error();
-  if (c.size > kMaxPartSize) return make_error("InvalidArgument", op + ": a single PUT takes at most 5 GiB");
+  if (c.size > kMaxPartSize) return make_error(meta::Errc::InvalidArgument, op + ": a single PUT takes at most 5 GiB");
   S3PresignOptions o;
   o.expires_s = c.expiry.count();
   o.content_length = c.size;
   o.content_type = c.content_type;
   if (c.sha256_hex) {
     auto raw = hex_to_bytes(*c.sha256_hex);
-    if (!raw || raw->size() != 32) return make_error("InvalidArgument", op + ": sha256 must be 64 hex digits");
+    if (!raw || raw->size() != 32) return make_error(meta::Errc::InvalidArgument, op + ": sha256 must be 64 hex digits");
     o.checksum_sha256 = base64_encode(*raw);
   }
   auto p = client_->presign_put(*k, o);
@@ -161,7 +161,7 @@ Result<std::string> S3BlobStore::create_multipart(const std::string& key, const 
   std::string op = "S3BlobStore.create_multipart " + key;
   auto k = full_key(op, key);
   if (!k) return k.error();
-  if (c.size == 0 || c.size > kMaxObjectSize) return make_error("InvalidArgument", op + ": size outside 1 byte .. 5 TiB");
+  if (c.size == 0 || c.size > kMaxObjectSize) return make_error(meta::Errc::InvalidArgument, op + ": size outside 1 byte .. 5 TiB");
   Headers extra{{kSizeMeta, std::to_string(c.size)}};
   if (c.sha256_hex) extra.push_back({"x-amz-meta-imgmeta-sha256", *c.sha256_hex});
   return client_->create_multipart(*k, c.content_type, extra);
@@ -173,9 +173,9 @@ Result<store::PresignedRequest> S3BlobStore::presign_part(const std::string& key
   auto k = full_key(op, key);
   if (!k) return k.error();
   if (auto s = check_expiry(op, expiry); !s) return s.error();
-  if (part_number < 1 || part_number > store::kMaxParts) return make_error("InvalidArgument", op + ": part number outside 1..10000");
-  if (part_size == 0 || part_size > kMaxPartSize) return make_error("InvalidArgument", op + ": part size outside 1 byte .. 5 GiB");
-  if (upload_id.empty()) return make_error("NotFound", op + ": no upload id");
+  if (part_number < 1 || part_number > store::kMaxParts) return make_error(meta::Errc::InvalidArgument, op + ": part number outside 1..10000");
+  if (part_size == 0 || part_size > kMaxPartSize) return make_error(meta::Errc::InvalidArgument, op + ": part size outside 1 byte .. 5 GiB");
+  if (upload_id.empty()) return make_error(meta::Errc::NotFound, op + ": no upload id");
   S3PresignOptions o;
   o.expires_s = expiry.count();
   o.content_length = part_size;
@@ -189,23 +189,23 @@ Result<store::ObjectInfo> S3BlobStore::complete_multipart(const std::string& key
   std::string op = "S3BlobStore.complete_multipart " + key;
   auto k = full_key(op, key);
   if (!k) return k.error();
-  if (parts.empty()) return make_error("InvalidPart", op + ": no parts");
+  if (parts.empty()) return make_error(meta::Errc::InvalidPart, op + ": no parts");
   std::vector<S3Part> s3parts;
   for (const auto& p : parts) {
     if (!s3parts.empty() && p.part_number <= s3parts.back().part_number)
-      return make_error("InvalidPart", op + ": part numbers must ascend");
+      return make_error(meta::Errc::InvalidPart, op + ": part numbers must ascend");
     s3parts.push_back({p.part_number, strip_etag_quotes(p.etag), 0});
   }
   if (auto s = client_->complete_multipart(*k, upload_id, s3parts); !s) {
     Error e = s.error();
-    if (e.code == "InvalidPartOrder" || e.code == "EntityTooSmall") e.code = "InvalidPart";
+    if (e.code == meta::Errc::InvalidPartOrder || e.code == meta::Errc::EntityTooSmall) e.code = meta::Errc::InvalidPart;
     return e;
   }
   auto h = client_->head(*k);
   if (!h) return h.error();
   if (const auto* promised = find_header(h->headers, kSizeMeta); promised && std::to_string(h->size) != *promised) {
     auto removed = client_->remove(*k);
-    return make_error("IncompleteBody", op + ": completed object has " + std::to_string(h->size) + " bytes, " + *promised +
+    return make_error(meta::Errc::IncompleteBody, op + ": completed object has " + std::to_string(h->size) + " bytes, " + *promised +
                                             " were promised" + (removed ? "; object deleted" : "; deleting it failed too"));
   }
   return info_from(*h);

@@ -33,7 +33,7 @@ ClientConfig s3_config(const AwsSettings& settings) {
 
 // NoSuchKey / NoSuchUpload and a bodiless 404 all mean "NotFound" to callers.
 Error normalize(Error e) {
-  if (e.code == "NoSuchKey" || e.code == "NoSuchUpload" || e.code == "NoSuchVersion") e.code = "NotFound";
+  if (e.code == meta::Errc::NoSuchKey || e.code == meta::Errc::NoSuchUpload || e.code == meta::Errc::NoSuchVersion) e.code = meta::Errc::NotFound;
   return e;
 }
 
@@ -107,7 +107,7 @@ std::string S3Client::object_path(const std::string& key) const {
 
 Status S3Client::check_key(const std::string& op, const std::string& key) const {
   if (key.empty() || key.size() > kMaxKeyBytes)
-    return make_error("InvalidKey", op + " " + bucket_ + ": key must be 1..1024 bytes, got " + std::to_string(key.size()));
+    return make_error(meta::Errc::InvalidKey, op + " " + bucket_ + ": key must be 1..1024 bytes, got " + std::to_string(key.size()));
   return meta::ok_status();
 }
 
@@ -118,7 +118,7 @@ Status S3Client::create_bucket() {
     r.body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
              xml_escape(client_->config().region) + "</LocationConstraint></CreateBucketConfiguration>";
   auto resp = client_->call(r);
-  if (!resp && resp.error().code != "BucketAlreadyOwnedByYou") return resp.error();
+  if (!resp && resp.error().code != meta::Errc::BucketAlreadyOwnedByYou) return resp.error();
   return meta::ok_status();
 }
 
@@ -134,7 +134,7 @@ Result<S3ObjectHead> S3Client::head(const std::string& key) {
 Result<S3Range> S3Client::get_range(const std::string& key, uint64_t offset, uint64_t length, const std::string& if_match) {
   std::string what = bucket_ + "/" + key + " bytes " + std::to_string(offset) + "+" + std::to_string(length);
   if (auto s = check_key("S3.GetObject", key); !s) return s.error();
-  if (length == 0 || offset > UINT64_MAX - length) return make_error("InvalidArgument", "S3.GetObject " + what + ": empty or overflowing range");
+  if (length == 0 || offset > UINT64_MAX - length) return make_error(meta::Errc::InvalidArgument, "S3.GetObject " + what + ": empty or overflowing range");
   AwsRequest r{"S3.GetObject", what, "GET", object_path(key)};
   r.s3 = true;
   // RFC 7233 section 2.1: byte positions are inclusive.
@@ -150,14 +150,14 @@ Result<S3Range> S3Client::get_range(const std::string& key, uint64_t offset, uin
     uint64_t first = 0, last = 0;
     if (!cr || !parse_content_range(*cr, first, last, out.total_size) || first != offset ||
         resp->body.size() != last - first + 1 || resp->body.size() > length)
-      return make_error("InvalidResponse", "S3.GetObject " + what + ": Content-Range '" + (cr ? *cr : "") +
+      return make_error(meta::Errc::InvalidResponse, "S3.GetObject " + what + ": Content-Range '" + (cr ? *cr : "") +
                                                "' does not match the request or the body");
     out.bytes = std::move(resp->body);
   } else {
     // 200: the server sent the whole object (no range support); keep the requested slice.
     out.total_size = resp->body.size();
     if (offset >= resp->body.size())
-      return make_error("InvalidRange", "S3.GetObject " + what + ": offset past the end (" + std::to_string(resp->body.size()) + " bytes)");
+      return make_error(meta::Errc::InvalidRange, "S3.GetObject " + what + ": offset past the end (" + std::to_string(resp->body.size()) + " bytes)");
     out.bytes = resp->body.substr(static_cast<size_t>(offset), static_cast<size_t>(std::min<uint64_t>(length, resp->body.size() - offset)));
   }
   out.head.size = out.total_size;
@@ -192,7 +192,7 @@ Status S3Client::remove(const std::string& key) {
   AwsRequest r{"S3.DeleteObject", bucket_ + "/" + key, "DELETE", object_path(key)};
   r.s3 = true;
   auto resp = client_->call(r);
-  if (!resp && normalize(resp.error()).code != "NotFound") return resp.error();
+  if (!resp && normalize(resp.error()).code != meta::Errc::NotFound) return resp.error();
   return meta::ok_status();
 }
 
@@ -214,7 +214,7 @@ Status S3Client::copy(const std::string& source_key, const std::string& dest_key
   auto doc = parse_xml(resp->body);
   if (doc && (*doc)->name == "Error") {
     std::string code = (*doc)->child_text("Code");
-    return normalize(make_error(code, "S3.CopyObject " + what + ": HTTP 200 " + code + ": " + (*doc)->child_text("Message")));
+    return normalize(meta::make_service_error(code, "S3.CopyObject " + what + ": HTTP 200 " + code + ": " + (*doc)->child_text("Message")));
   }
   return meta::ok_status();
 }
@@ -224,7 +224,7 @@ Result<S3Presigned> S3Client::presign(const std::string& method, const std::stri
   std::string op = "S3.Presign" + method + " " + bucket_ + "/" + key;
   if (auto s = check_key("S3.Presign" + method, key); !s) return s.error();
   const Url& ep = client_->endpoint();
-  if (ep.host.empty()) return make_error("InvalidArgument", op + ": bad endpoint '" + client_->config().endpoint + "'");
+  if (ep.host.empty()) return make_error(meta::Errc::InvalidArgument, op + ": bad endpoint '" + client_->config().endpoint + "'");
   SignableRequest req;
   req.method = method;
   req.path = ep.path + object_path(key);
@@ -238,7 +238,7 @@ Result<S3Presigned> S3Client::presign(const std::string& method, const std::stri
   SigningConfig cfg = SigningConfig::s3(client_->config().region, now, std::string(kUnsignedPayload));
   cfg.expires = options.expires_s;
   auto sig = presign_request(req, client_->config().credentials, cfg);
-  if (!sig) return make_error("InvalidArgument", op + ": " + sig.error().message);
+  if (!sig) return make_error(meta::Errc::InvalidArgument, op + ": " + sig.error().message);
   S3Presigned out;
   out.method = method;
   out.url = ep.origin() + req.path + "?" + req.query;
@@ -280,9 +280,9 @@ Result<std::string> S3Client::create_multipart(const std::string& key, const std
   auto resp = client_->call(r);
   if (!resp) return resp.error();
   auto doc = parse_xml(resp->body);
-  if (!doc) return make_error("InvalidResponse", "S3.CreateMultipartUpload " + what + ": " + doc.error().message);
+  if (!doc) return make_error(meta::Errc::InvalidResponse, "S3.CreateMultipartUpload " + what + ": " + doc.error().message);
   std::string id = (*doc)->child_text("UploadId");
-  if (id.empty()) return make_error("InvalidResponse", "S3.CreateMultipartUpload " + what + ": no UploadId");
+  if (id.empty()) return make_error(meta::Errc::InvalidResponse, "S3.CreateMultipartUpload " + what + ": no UploadId");
   return id;
 }
 
@@ -323,7 +323,7 @@ Status S3Client::complete_multipart(const std::string& key, const std::string& u
   auto doc = parse_xml(resp->body);
   if (doc && (*doc)->name == "Error") {
     std::string code = (*doc)->child_text("Code");
-    return normalize(make_error(code, "S3.CompleteMultipartUpload " + what + ": HTTP 200 " + code + ": " +
+    return normalize(meta::make_service_error(code, "S3.CompleteMultipartUpload " + what + ": HTTP 200 " + code + ": " +
                                           (*doc)->child_text("Message")));
   }
   return meta::ok_status();
@@ -333,7 +333,7 @@ Status S3Client::abort_multipart(const std::string& key, const std::string& uplo
   AwsRequest r{"S3.AbortMultipartUpload", bucket_ + "/" + key, "DELETE", object_path(key), "uploadId=" + uri_encode(upload_id)};
   r.s3 = true;
   auto resp = client_->call(r);
-  if (!resp && normalize(resp.error()).code != "NotFound") return resp.error();
+  if (!resp && normalize(resp.error()).code != meta::Errc::NotFound) return resp.error();
   return meta::ok_status();
 }
 
@@ -349,7 +349,7 @@ Result<std::vector<S3Part>> S3Client::list_parts(const std::string& key, const s
     auto resp = client_->call(r);
     if (!resp) return normalize(resp.error());
     auto doc = parse_xml(resp->body);
-    if (!doc) return make_error("InvalidResponse", "S3.ListParts " + what + ": " + doc.error().message);
+    if (!doc) return make_error(meta::Errc::InvalidResponse, "S3.ListParts " + what + ": " + doc.error().message);
     for (const XmlElement* p : (*doc)->all("Part")) {
       S3Part part;
       part.part_number = std::atoi(p->child_text("PartNumber").c_str());
@@ -359,10 +359,10 @@ Result<std::vector<S3Part>> S3Client::list_parts(const std::string& key, const s
     }
     if ((*doc)->child_text("IsTruncated") != "true") return parts;
     std::string next = (*doc)->child_text("NextPartNumberMarker");
-    if (next.empty() || next == marker) return make_error("InvalidResponse", "S3.ListParts " + what + ": truncated without a new marker");
+    if (next.empty() || next == marker) return make_error(meta::Errc::InvalidResponse, "S3.ListParts " + what + ": truncated without a new marker");
     marker = next;
   }
-  return make_error("InvalidResponse", "S3.ListParts " + what + ": more than 20 pages");
+  return make_error(meta::Errc::InvalidResponse, "S3.ListParts " + what + ": more than 20 pages");
 }
 
 }  // namespace imgmeta::aws

@@ -16,7 +16,7 @@ Result<std::unique_ptr<S3Source>> S3Source::open(S3Client& client, const std::st
     return src;
   }
   // An empty object has no byte 0: S3 answers 416. Its HEAD says what it is.
-  if (first.error().code != "InvalidRange") return first.error();
+  if (first.error().code != meta::Errc::InvalidRange) return first.error();
   src->requests_++;
   auto head = client.head(key);
   if (!head) return head.error();
@@ -36,7 +36,7 @@ Result<size_t> S3Source::read_at(uint64_t offset, std::span<uint8_t> out) {
   if (!range) return range.error();
   bytes_fetched_ += range->bytes.size();
   if (range->total_size != head_.size)
-    return meta::make_error("PreconditionFailed", "S3 object " + client_.bucket() + "/" + key_ + " changed size while reading");
+    return meta::make_error(meta::Errc::PreconditionFailed, "S3 object " + client_.bucket() + "/" + key_ + " changed size while reading");
   size_t got = std::min(range->bytes.size(), want);
   std::memcpy(out.data(), range->bytes.data(), got);
   return got;

@@ -392,7 +392,7 @@ Result<VerifiedPresign> verify_presigned(const SignableRequest& req, const Crede
                                          const PresignedCheck& check) {
   std::string op = "verify presigned " + req.method + " " + req.path;
   auto bad_params = [&](std::string why) {
-    return make_error("AuthorizationQueryParametersError", op + ": " + why);
+    return make_error(meta::Errc::AuthorizationQueryParametersError, op + ": " + why);
   };
   auto params = parse_query(req.query);
   std::map<std::string, std::string> amz;
@@ -429,15 +429,15 @@ Result<VerifiedPresign> verify_presigned(const SignableRequest& req, const Crede
   if (std::find(names.begin(), names.end(), "host") == names.end()) return bad_params("Host is not signed");
 
   if (scope[0] != credentials.access_key_id)
-    return make_error("InvalidAccessKeyId", op + ": unknown access key id '" + scope[0] + "'");
+    return make_error(meta::Errc::InvalidAccessKeyId, op + ": unknown access key id '" + scope[0] + "'");
   if (!credentials.session_token.empty()) {
     const auto* token = need("X-Amz-Security-Token");
     if (!token || !equal_constant_time(*token, credentials.session_token))
-      return make_error("InvalidToken", op + ": security token missing or wrong");
+      return make_error(meta::Errc::InvalidToken, op + ": security token missing or wrong");
   }
   if (check.now + check.max_clock_skew < signed_at)
-    return make_error("AccessDenied", op + ": request is not yet valid (X-Amz-Date " + *date + ")");
-  if (check.now > signed_at + lifetime) return make_error("AccessDenied", op + ": request has expired");
+    return make_error(meta::Errc::AccessDenied, op + ": request is not yet valid (X-Amz-Date " + *date + ")");
+  if (check.now > signed_at + lifetime) return make_error(meta::Errc::AccessDenied, op + ": request has expired");
 
   Headers signed_headers;
   for (const auto& name : names) {
@@ -447,7 +447,7 @@ Result<VerifiedPresign> verify_presigned(const SignableRequest& req, const Crede
         signed_headers.push_back(h);
         found = true;
       }
-    if (!found) return make_error("SignatureDoesNotMatch", op + ": signed header '" + name + "' is missing");
+    if (!found) return make_error(meta::Errc::SignatureDoesNotMatch, op + ": signed header '" + name + "' is missing");
   }
   // Canonical query: every parameter but the signature itself.
   std::string query_without_sig;
@@ -463,7 +463,7 @@ Result<VerifiedPresign> verify_presigned(const SignableRequest& req, const Crede
   std::string key = signing_key(credentials.secret_access_key, scope[1], check.region, check.service);
   std::string expected = hex(hmac_sha256(key, sts));
   if (!equal_constant_time(expected, *signature))
-    return make_error("SignatureDoesNotMatch", op + ": signature does not match");
+    return make_error(meta::Errc::SignatureDoesNotMatch, op + ": signature does not match");
   VerifiedPresign out;
   out.access_key_id = scope[0];
   out.expires_at = signed_at + lifetime;

@@ -59,7 +59,7 @@ Result<json> SqsClient::call(const std::string& action, json request) {
   if (resp->body.empty()) return json::object();
   auto doc = json::parse(resp->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
-    return make_error("InvalidResponse", r.operation + " " + queue_url_ + ": response is not a JSON object");
+    return make_error(meta::Errc::InvalidResponse, r.operation + " " + queue_url_ + ": response is not a JSON object");
   return doc;
 }
 
@@ -114,7 +114,7 @@ Result<std::string> parse_sqs_uri(std::string_view uri) {
   if (u.starts_with("sqs://")) u = "https://" + u.substr(6);
   if (!(u.starts_with("https://") || u.starts_with("http://")) || origin_of(u).size() == u.size() ||
       origin_of(u).size() + 1 == u.size())
-    return make_error("InvalidArgument", "event queue '" + std::string(uri) +
+    return make_error(meta::Errc::InvalidArgument, "event queue '" + std::string(uri) +
                                              "': expected sqs://sqs.<region>.amazonaws.com/<account>/<queue> or the queue URL");
   return u;
 }

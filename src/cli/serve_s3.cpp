@@ -135,7 +135,7 @@ int run_serve_s3(ServeContext& ctx) {
   http::LocalServerDeps ld{&api, nullptr, nullptr, nullptr, &metrics, [md]() -> meta::Status {
                              // Any answer from the store but a transport or permission error means it is up.
                              auto r = md->get("readyz", "00000000000000000000000000");
-                             if (r || r.error().code == "NotFound") return meta::ok_status();
+                             if (r || r.error().code == meta::Errc::NotFound) return meta::ok_status();
                              return r.error();
                            }};
   ordered_json listening = listening_fields(ctx);

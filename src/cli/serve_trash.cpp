@@ -52,7 +52,7 @@ int64_t TrashSweeper::sweep_once(int64_t now_ms) {
     int64_t progress = 0;
     for (const auto& t : *expired) {
       auto st = events_.delete_image(t.owner, t.image_id);
-      if (st || st.error().code == "NotFound") {
+      if (st || st.error().code == meta::Errc::NotFound) {
         ++progress;
         if (st) ++deleted;
         continue;

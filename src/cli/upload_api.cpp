@@ -90,14 +90,14 @@ meta::Status ApiSession::load_config() {
   req.timeout = std::chrono::seconds(20);
   // Two tries only: a wrong --server should say so quickly, not after a minute of backoff.
   auto r = send_with_retry(req, 2);
-  if (!r) return make_error("Unreachable", "cannot reach the server at " + server_ + ": " + r.error().message);
+  if (!r) return make_error(meta::Errc::Unreachable, "cannot reach the server at " + server_ + ": " + r.error().message);
   if (r->status == 404) return meta::ok_status();  // no web app: the local shape's defaults
   if (r->status != 200)
-    return make_error("BadServer", server_ + "/config.json answered HTTP " + std::to_string(r->status) +
+    return make_error(meta::Errc::BadServer, server_ + "/config.json answered HTTP " + std::to_string(r->status) +
                                        "; is --server the address of imgmeta (the web app's URL)?");
   json c = parse_json(r->body);
   if (!c.is_object() || !c.contains("auth"))
-    return make_error("BadServer", server_ + "/config.json is not imgmeta's configuration; is --server the web app's URL?");
+    return make_error(meta::Errc::BadServer, server_ + "/config.json is not imgmeta's configuration; is --server the web app's URL?");
   config_.found = true;
   std::string base = str_or(c, "apiBaseUrl");
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -111,7 +111,7 @@ meta::Status ApiSession::load_config() {
     config_.client_id = str_or(auth, "clientId");
     config_.cognito_endpoint = str_or(auth, "endpoint");
     if (config_.region.empty() || config_.client_id.empty())
-      return make_error("BadServer", server_ + "/config.json names Cognito sign-in without a region and client id");
+      return make_error(meta::Errc::BadServer, server_ + "/config.json names Cognito sign-in without a region and client id");
   }
   if (c.contains("multipartThreshold") && c["multipartThreshold"].is_number_unsigned())
     config_.multipart_threshold = c["multipartThreshold"].get<uint64_t>();
@@ -138,23 +138,23 @@ meta::Status ApiSession::cognito_initiate(const json& request) {
   req.headers = {{"Content-Type", kCognitoContentType}, {"X-Amz-Target", kCognitoTarget}};
   req.body = request.dump();
   auto r = send_with_retry(req, retry_.attempts);
-  if (!r) return make_error("Unreachable", "cannot reach Cognito at " + endpoint + ": " + r.error().message);
+  if (!r) return make_error(meta::Errc::Unreachable, "cannot reach Cognito at " + endpoint + ": " + r.error().message);
   json body = parse_json(r->body);
   if (r->status != 200) {
     std::string type = str_or(body, "__type");
     if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
     std::string message = str_or(body, "message", str_or(body, "Message", "HTTP " + std::to_string(r->status)));
     if (type == "NotAuthorizedException" || type == "UserNotFoundException")
-      return make_error("InvalidCredentials", "Cognito refused the sign-in: " + message);
-    return make_error(type.empty() ? "CognitoError" : type, "Cognito InitiateAuth failed: " + type + ": " + message);
+      return make_error(meta::Errc::InvalidCredentials, "Cognito refused the sign-in: " + message);
+    return meta::make_service_error(type.empty() ? "CognitoError" : type, "Cognito InitiateAuth failed: " + type + ": " + message);
   }
   if (body.contains("ChallengeName"))
-    return make_error("Challenge", "Cognito asks for " + str_or(body, "ChallengeName") +
+    return make_error(meta::Errc::Challenge, "Cognito asks for " + str_or(body, "ChallengeName") +
                                        " before this account can sign in; finish that in the web app first");
   const json& result = body.is_object() && body.contains("AuthenticationResult") ? body["AuthenticationResult"] : json();
   // The ID token, as the web app sends: the API accepts Cognito ID and access tokens of the pool's client.
   std::string token = str_or(result, "IdToken", str_or(result, "AccessToken"));
-  if (token.empty()) return make_error("CognitoError", "Cognito InitiateAuth answered without tokens");
+  if (token.empty()) return make_error(meta::Errc::CognitoError, "Cognito InitiateAuth answered without tokens");
   access_token_ = token;
   if (std::string rt = str_or(result, "RefreshToken"); !rt.empty()) refresh_token_ = rt;
   token_generation_++;
@@ -173,15 +173,15 @@ meta::Status ApiSession::sign_in_locked() {
   req.headers = {{"Content-Type", "application/json"}};
   req.body = json{{"username", username_}, {"password", password_}}.dump();
   auto r = send_with_retry(req, retry_.attempts);
-  if (!r) return make_error("Unreachable", "cannot reach the server at " + server_ + ": " + r.error().message);
+  if (!r) return make_error(meta::Errc::Unreachable, "cannot reach the server at " + server_ + ": " + r.error().message);
   ApiReply reply{r->status, parse_json(r->body)};
-  if (r->status == 401) return make_error("InvalidCredentials", "sign-in refused: wrong username or password");
+  if (r->status == 401) return make_error(meta::Errc::InvalidCredentials, "sign-in refused: wrong username or password");
   if (r->status == 404)
-    return make_error("BadServer", "the server has no local sign-in (" + req.url + " answered 404); is --server right?");
-  if (r->status != 200) return make_error(reply.error_code(), "sign-in failed: " + reply.error_message());
+    return make_error(meta::Errc::BadServer, "the server has no local sign-in (" + req.url + " answered 404); is --server right?");
+  if (r->status != 200) return meta::make_service_error(reply.error_code(), "sign-in failed: " + reply.error_message());
   access_token_ = str_or(reply.body, "accessToken");
   refresh_token_ = str_or(reply.body, "refreshToken");
-  if (access_token_.empty()) return make_error("BadServer", "sign-in answered 200 without an access token");
+  if (access_token_.empty()) return make_error(meta::Errc::BadServer, "sign-in answered 200 without an access token");
   token_generation_++;
   return meta::ok_status();
 }
@@ -239,7 +239,7 @@ meta::Result<ApiReply> ApiSession::call(const std::string& method, const std::st
       aws::set_header(req.headers, "Authorization", "Bearer " + access_token_);
     }
     auto r = send_with_retry(req, retry_.attempts);
-    if (!r) return make_error("Unreachable", method + " " + path + ": " + r.error().message);
+    if (!r) return make_error(meta::Errc::Unreachable, method + " " + path + ": " + r.error().message);
     if (r->status == 401 && pass == 0) {
       std::lock_guard lock(mu_);
       // Another job may have refreshed already while this one waited.

@@ -204,7 +204,7 @@ class Uploader {
     put.cancel = &g_interrupted;
     for (int attempt = 1;; ++attempt) {
       auto r = put_range(put, on_sent);
-      bool transient = r ? is_retryable_status(r->status) : r.error().code != "Io" && r.error().code != "Cancelled";
+      bool transient = r ? is_retryable_status(r->status) : r.error().code != meta::Errc::Io && r.error().code != meta::Errc::Cancelled;
       // A part URL that expired (403) is worth one more try with a fresh URL.
       if (r && r->status == 403 && refresh_url && attempt == 1) transient = true;
       if (!transient || attempt >= api_.retry().attempts || g_interrupted) return r;
@@ -373,7 +373,7 @@ class Uploader {
       RangePut put{part.url, {}, img.path, part.offset, part.size};
       auto r = put_with_retry(put, on_sent, refresh);
       if (!r) {
-        if (r.error().code == "Cancelled" || r.error().code == "Transport" || r.error().code == "Timeout")
+        if (r.error().code == meta::Errc::Cancelled || r.error().code == meta::Errc::Transport || r.error().code == meta::Errc::Timeout)
           return keep_for_later("part " + std::to_string(part.number) + ": " + r.error().message);
         abort_upload(image_id, upload_id);
         journal_.remove(key);

@@ -206,7 +206,7 @@ ScanResult scan_paths(const std::vector<std::string>& paths) {
 
 meta::Result<std::string> sha256_file(const std::string& path, const std::function<void(uint64_t)>& on_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error("Io", "cannot read: " + std::string(std::strerror(errno)));
+  if (fd < 0) return make_error(meta::Errc::Io, "cannot read: " + std::string(std::strerror(errno)));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     ::close(fd);
@@ -219,7 +219,7 @@ meta::Result<std::string> sha256_file(const std::string& path, const std::functi
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return make_error("Io", "cannot read: " + std::string(std::strerror(err)));
+      return make_error(meta::Errc::Io, "cannot read: " + std::string(std::strerror(err)));
     }
     if (n == 0) break;
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));

@@ -83,7 +83,7 @@ meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(i
   PutReply reply;
   Transfer t;
   t.fd = ::open(put.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (t.fd < 0) return make_error("Io", "cannot read " + put.path + ": " + std::strerror(errno));
+  if (t.fd < 0) return make_error(meta::Errc::Io, "cannot read " + put.path + ": " + std::strerror(errno));
   t.next = put.offset;
   t.end = put.offset + put.length;
   t.on_progress = &on_progress;
@@ -93,7 +93,7 @@ meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(i
   CURL* curl = curl_easy_init();
   if (!curl) {
     ::close(t.fd);
-    return make_error("Transport", "curl_easy_init failed");
+    return make_error(meta::Errc::Transport, "curl_easy_init failed");
   }
   curl_slist* headers = nullptr;
   for (const auto& h : put.headers) {
@@ -137,12 +137,12 @@ meta::Result<PutReply> put_range(const RangePut& put, const std::function<void(i
   ::close(t.fd);
   bool ok = rc == CURLE_OK && reply.status >= 200 && reply.status < 300;
   if (!ok && t.reported > 0 && on_progress) on_progress(-static_cast<int64_t>(t.reported));
-  if (t.io_errno) return make_error("Io", "cannot read " + put.path + " while sending it: " + std::strerror(t.io_errno));
-  if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error("Cancelled", "interrupted");
+  if (t.io_errno) return make_error(meta::Errc::Io, "cannot read " + put.path + " while sending it: " + std::strerror(t.io_errno));
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error(meta::Errc::Cancelled, "interrupted");
   // A server may answer (409, 403) before reading the whole body and close: its answer counts.
   if (rc != CURLE_OK && reply.status >= 400) return reply;
-  if (rc == CURLE_OPERATION_TIMEDOUT) return make_error("Timeout", std::string("PUT: ") + curl_easy_strerror(rc));
-  if (rc != CURLE_OK) return make_error("Transport", std::string("PUT: ") + curl_easy_strerror(rc));
+  if (rc == CURLE_OPERATION_TIMEDOUT) return make_error(meta::Errc::Timeout, std::string("PUT: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return make_error(meta::Errc::Transport, std::string("PUT: ") + curl_easy_strerror(rc));
   return reply;
 }
 

@@ -111,7 +111,7 @@ ApiResponse from_error(const Error& e) {
     r.error_code = "InternalError: " + e.message;  // logged, never sent
     return r;
   }
-  return error_response(status, e.code.empty() ? "InvalidRequest" : e.code, e.message);
+  return error_response(status, e.code == meta::Errc::None ? "InvalidRequest" : std::string(e.code_name()), e.message);
 }
 
 // Parses a JSON object body; an error response when it is not one.
@@ -309,18 +309,46 @@ ApiResponse duplicate_response(const std::string& image_id, const std::string& r
   return r;
 }
 
+namespace {
+
+// The HTTP status of each error code a request can meet; any other is a 500.
+struct CodeStatus {
+  meta::Errc code;
+  int status;
+};
+constexpr CodeStatus kStatusByCode[] = {
+    {meta::Errc::NotFound, 404},
+    {meta::Errc::NoSuchUpload, 404},
+    {meta::Errc::NoSuchKey, 404},
+    {meta::Errc::InvalidArgument, 400},
+    {meta::Errc::InvalidRequest, 400},
+    {meta::Errc::InvalidKey, 400},
+    {meta::Errc::InvalidPart, 400},
+    {meta::Errc::BadDigest, 400},
+    {meta::Errc::IncompleteBody, 400},
+    {meta::Errc::AuthorizationQueryParametersError, 400},
+    {meta::Errc::InvalidSize, 400},
+    {meta::Errc::Conflict, 409},
+    {meta::Errc::UsernameTaken, 409},
+    {meta::Errc::DuplicateImage, 409},
+    {meta::Errc::InvalidCredentials, 401},
+    {meta::Errc::InvalidToken, 401},
+    {meta::Errc::ExpiredToken, 401},
+    {meta::Errc::Unauthorized, 401},
+    {meta::Errc::SignatureDoesNotMatch, 403},
+    {meta::Errc::AccessDenied, 403},
+    {meta::Errc::RequestExpired, 403},
+    {meta::Errc::TooManyRequests, 429},
+    {meta::Errc::PayloadTooLarge, 413},
+    {meta::Errc::EntityTooLarge, 413},
+    {meta::Errc::UnsupportedMediaType, 415},
+};
+
+}  // namespace
+
 int status_for(const Error& e) {
-  const std::string& c = e.code;
-  if (c == "NotFound" || c == "NoSuchUpload" || c == "NoSuchKey") return 404;
-  if (c == "InvalidArgument" || c == "InvalidRequest" || c == "InvalidKey" || c == "InvalidPart" ||
-      c == "BadDigest" || c == "IncompleteBody" || c == "AuthorizationQueryParametersError" || c == "InvalidSize")
-    return 400;
-  if (c == "Conflict" || c == "UsernameTaken" || c == "DuplicateImage") return 409;
-  if (c == "InvalidCredentials" || c == "InvalidToken" || c == "ExpiredToken" || c == "Unauthorized") return 401;
-  if (c == "SignatureDoesNotMatch" || c == "AccessDenied" || c == "RequestExpired") return 403;
-  if (c == "TooManyRequests") return 429;
-  if (c == "PayloadTooLarge" || c == "EntityTooLarge") return 413;
-  if (c == "UnsupportedMediaType") return 415;
+  for (const auto& [code, status] : kStatusByCode)
+    if (code == e.code) return status;
   return 500;
 }
 
@@ -360,17 +388,17 @@ std::vector<std::string> Api::routes() {
 Result<auth::Principal> Api::authenticate(const ApiRequest& r) {
   if (r.principal) return *r.principal;
   const std::string* h = r.header("Authorization");
-  if (!h) return meta::make_error("Unauthorized", "an Authorization: Bearer <accessToken> header is required");
+  if (!h) return meta::make_error(meta::Errc::Unauthorized, "an Authorization: Bearer <accessToken> header is required");
   std::string_view v = *h;
   // RFC 6750 section 2.1: the "Bearer" scheme, case-insensitive, then the token.
-  if (v.size() < 7 || !iequals(v.substr(0, 7), "Bearer ")) return meta::make_error("Unauthorized", "the Authorization header must use the Bearer scheme");
+  if (v.size() < 7 || !iequals(v.substr(0, 7), "Bearer ")) return meta::make_error(meta::Errc::Unauthorized, "the Authorization header must use the Bearer scheme");
   v.remove_prefix(7);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (!deps_.verifier) return meta::make_error("Unauthorized", "no token verifier is configured");
+  if (!deps_.verifier) return meta::make_error(meta::Errc::Unauthorized, "no token verifier is configured");
   auto p = deps_.verifier->verify(v, now_ms() / 1000);
   if (!p) return p.error();
-  if (!pipeline::is_valid_owner(p->subject)) return meta::make_error("InvalidToken", "access token rejected: subject is not a valid owner id");
+  if (!pipeline::is_valid_owner(p->subject)) return meta::make_error(meta::Errc::InvalidToken, "access token rejected: subject is not a valid owner id");
   return p;
 }
 
@@ -413,8 +441,9 @@ ApiResponse Api::dispatch(const ApiRequest& r, ApiResponse& out) {
     auto p = authenticate(r);
     if (!p) {
       counters_.token_rejections++;
-      const bool missing = p.error().code == "Unauthorized";
-      ApiResponse resp = error_response(401, p.error().code.empty() ? "InvalidToken" : p.error().code, p.error().message);
+      const bool missing = p.error().code == meta::Errc::Unauthorized;
+      ApiResponse resp = error_response(401, p.error().code == meta::Errc::None ? "InvalidToken" : std::string(p.error().code_name()),
+                                         p.error().message);
       resp.set_header("WWW-Authenticate", missing ? "Bearer realm=\"imgmeta\""
                                                   : "Bearer realm=\"imgmeta\", error=\"invalid_token\"");
       return finish(std::move(resp));
@@ -589,8 +618,8 @@ ApiResponse Api::sign_in(const ApiRequest& r) {
   }
   auto tokens = deps_.accounts->sign_in(username, password, r.remote_address, now_ms());
   if (!tokens) {
-    if (tokens.error().code == "InvalidCredentials") counters_.signin_failures++;
-    if (tokens.error().code == "TooManyRequests") {
+    if (tokens.error().code == meta::Errc::InvalidCredentials) counters_.signin_failures++;
+    if (tokens.error().code == meta::Errc::TooManyRequests) {
       counters_.rate_limited++;
       return too_many(deps_.accounts->sign_in_retry_after_s(username, r.remote_address, now_ms()), tokens.error().message);
     }
@@ -633,7 +662,7 @@ ApiResponse Api::me(const ApiRequest&, const auth::Principal& p) {
   if (deps_.accounts) {
     auto account = deps_.accounts->find(p.subject);
     if (!account) {
-      if (account.error().code == "NotFound") return error_response(401, "InvalidToken", "the token's account no longer exists");
+      if (account.error().code == meta::Errc::NotFound) return error_response(401, "InvalidToken", "the token's account no longer exists");
       return from_error(account.error());
     }
     out["username"] = account->username;
@@ -732,7 +761,7 @@ std::optional<store::UploadIntent> multipart_intent(store::MetadataStore& md, co
                                                     ApiResponse& err) {
   auto intent = md.get_upload_intent(owner, id);
   if (!intent) {
-    err = intent.error().code == "NotFound" ? not_found("no such upload") : from_error(intent.error());
+    err = intent.error().code == meta::Errc::NotFound ? not_found("no such upload") : from_error(intent.error());
     return std::nullopt;
   }
   if (!upload_id || intent->multipart_upload_id.empty() || *upload_id != intent->multipart_upload_id) {
@@ -749,7 +778,7 @@ ApiResponse Api::list_parts(const ApiRequest& r, const auth::Principal& p, const
   if (!intent) return err;
   const std::string key = pipeline::object_key(p.subject, id);
   auto parts = deps_.blobs->list_parts(key, intent->multipart_upload_id);
-  if (!parts) return parts.error().code == "NotFound" ? not_found("no such multipart upload") : from_error(parts.error());
+  if (!parts) return parts.error().code == meta::Errc::NotFound ? not_found("no such multipart upload") : from_error(parts.error());
   ordered_json stored = ordered_json::array(), missing = ordered_json::array();
   std::vector<bool> have;
   const uint64_t ps = intent->part_size ? intent->part_size : intent->size;
@@ -796,7 +825,7 @@ ApiResponse Api::complete_upload(const ApiRequest& r, const auth::Principal& p, 
   if (!intent) return err;
   const std::string key = pipeline::object_key(p.subject, id);
   auto object = deps_.blobs->complete_multipart(key, upload_id, parts);
-  if (!object) return object.error().code == "NotFound" ? not_found("no such multipart upload") : from_error(object.error());
+  if (!object) return object.error().code == meta::Errc::NotFound ? not_found("no such multipart upload") : from_error(object.error());
   auto record = deps_.events->object_created(*intent, *object);
   if (!record) return from_error(record.error());
   ordered_json out{{"imageId", id}, {"status", store::to_string(record->status)}, {"size", object->size}};
@@ -806,7 +835,7 @@ ApiResponse Api::complete_upload(const ApiRequest& r, const auth::Principal& p, 
 
 ApiResponse Api::abort_upload(const ApiRequest& r, const auth::Principal& p, const std::string& id) {
   auto intent = deps_.metadata->get_upload_intent(p.subject, id);
-  if (!intent) return intent.error().code == "NotFound" ? not_found("no such upload") : from_error(intent.error());
+  if (!intent) return intent.error().code == meta::Errc::NotFound ? not_found("no such upload") : from_error(intent.error());
   const std::string* upload_id = r.param("uploadId");
   if (!intent->multipart_upload_id.empty()) {
     if (!upload_id || *upload_id != intent->multipart_upload_id) return not_found("no such multipart upload");
@@ -920,7 +949,7 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
   if (auto bad = parse_filters(r, q)) return *bad;
   auto page = deps_.metadata->list(q);
   if (!page) {
-    if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
+    if (page.error().code == meta::Errc::InvalidArgument) return bad_request(page.error().message);
     return from_error(page.error());
   }
   ordered_json items = ordered_json::array();
@@ -940,7 +969,7 @@ ApiResponse Api::list_locations(const ApiRequest& r, const auth::Principal& p) {
   q.location_only = true;
   auto page = deps_.metadata->list(q);
   if (!page) {
-    if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
+    if (page.error().code == meta::Errc::InvalidArgument) return bad_request(page.error().message);
     return from_error(page.error());
   }
   // Written by hand: four fields an item, up to ten thousand items a page.
@@ -1071,7 +1100,7 @@ ImageUrls Api::image_urls(const store::ImageRecord& rec) {
 // one the image JSON carries), under the same owner check as /content.
 ApiResponse Api::get_rendition(const auth::Principal& p, const std::string& id, bool thumbnail) {
   auto rec = deps_.metadata->get(p.subject, id);
-  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   auto url = pipeline::rendition_url(*rec, thumbnail ? pipeline::kThumbnailName : pipeline::kPreviewName,
                                      *deps_.blobs, now_ms() / 1000);
   if (!url) {
@@ -1090,12 +1119,12 @@ ApiResponse Api::get_rendition(const auth::Principal& p, const std::string& id, 
 
 ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->get(p.subject, id);
-  if (!rec && rec.error().code == "NotFound") {
+  if (!rec && rec.error().code == meta::Errc::NotFound) {
     // On S3 the record appears with the bucket's event; until then an upload whose bytes
     // have landed is shown as pending, so a client polling right after its PUT sees it.
     if (auto landed = landed_upload(p.subject, id)) rec = std::move(*landed);
   }
-  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -1120,7 +1149,7 @@ std::optional<store::ImageRecord> Api::landed_upload(const std::string& owner, c
 
 ApiResponse Api::get_content(const ApiRequest& r, const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->get(p.subject, id);
-  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   const std::string key = pipeline::object_key(p.subject, id);
   if (options_.content_redirect) {
     store::GetOptions o;
@@ -1137,7 +1166,7 @@ ApiResponse Api::get_content(const ApiRequest& r, const auth::Principal& p, cons
   std::string etag = rec->etag;
   if (etag.empty()) {
     auto head = deps_.blobs->head(key);
-    if (!head) return head.error().code == "NotFound" ? not_found("the image's bytes are gone") : from_error(head.error());
+    if (!head) return head.error().code == meta::Errc::NotFound ? not_found("the image's bytes are gone") : from_error(head.error());
     etag = head->etag;
   }
   return object_response(r, etag, rec->content_type, rec->filename, [&]() -> Result<std::shared_ptr<meta::Source>> {
@@ -1163,7 +1192,7 @@ ApiResponse object_response(const ApiRequest& r, const std::string& etag, const 
     return resp;
   }
   auto src = open();
-  if (!src) return src.error().code == "NotFound" ? not_found("the image's bytes are gone") : from_error(src.error());
+  if (!src) return src.error().code == meta::Errc::NotFound ? not_found("the image's bytes are gone") : from_error(src.error());
   const uint64_t size = (*src)->size();
   resp.set_header("Content-Type", content_type.empty() ? "application/octet-stream" : content_type);
   if (!filename.empty()) resp.set_header("Content-Disposition", content_disposition("inline", filename));
@@ -1193,16 +1222,16 @@ ApiResponse Api::delete_image(const ApiRequest& r, const auth::Principal& p, con
   if (auto bad = permanent_delete_flag(r)) return *bad;
   if (!permanent_delete(r)) return trash_image(p, id);
   auto st = deps_.events->delete_image(p.subject, id);
-  if (!st) return st.error().code == "NotFound" ? not_found() : from_error(st.error());
+  if (!st) return st.error().code == meta::Errc::NotFound ? not_found() : from_error(st.error());
   counters_.deletes++;
   return no_content();
 }
 
 ApiResponse Api::reextract(const ApiRequest&, const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->get(p.subject, id);
-  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   auto st = deps_.events->reextract(p.subject, id);
-  if (!st) return st.error().code == "NotFound" ? not_found() : from_error(st.error());
+  if (!st) return st.error().code == meta::Errc::NotFound ? not_found() : from_error(st.error());
   counters_.reextracts++;
   // The record keeps its status until the handler rewrites it (same sequencer wins).
   ordered_json out{{"imageId", id}, {"status", store::to_string(rec->status)}};
@@ -1249,14 +1278,14 @@ int64_t Api::trash_period_ms() const { return int64_t{options_.trash_days} * 864
 
 ApiResponse Api::trash_image(const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->trash(p.subject, id, now_ms());
-  if (!rec) return rec.error().code == "NotFound" ? not_found() : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   counters_.trashed++;
   return no_content();
 }
 
 ApiResponse Api::restore_image(const auth::Principal& p, const std::string& id) {
   auto rec = deps_.metadata->restore(p.subject, id);
-  if (!rec) return rec.error().code == "NotFound" ? not_found("no such image in the trash") : from_error(rec.error());
+  if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found("no such image in the trash") : from_error(rec.error());
   counters_.restored++;
   return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -1267,7 +1296,7 @@ ApiResponse Api::list_trash(const ApiRequest& r, const auth::Principal& p) {
   if (auto bad = parse_page(r, kMaxPageLimit, q.limit, q.cursor)) return *bad;
   auto page = deps_.metadata->list_trash(q);
   if (!page) {
-    if (page.error().code == "InvalidArgument") return bad_request(page.error().message);
+    if (page.error().code == meta::Errc::InvalidArgument) return bad_request(page.error().message);
     return from_error(page.error());
   }
   ordered_json items = ordered_json::array();
@@ -1290,7 +1319,7 @@ ApiResponse Api::empty_trash(const auth::Principal& p) {
     for (const auto& rec : page->items) {
       if (!rec.trashed_at_ms) continue;
       auto st = deps_.events->delete_image(p.subject, rec.image_id);
-      if (!st && st.error().code == "NotFound") continue;  // gone already
+      if (!st && st.error().code == meta::Errc::NotFound) continue;  // gone already
       if (!st) return from_error(st.error());
       ++deleted;
       counters_.deletes++;

@@ -304,10 +304,11 @@ struct LocalServer::Impl {
     cors(x);
     auto auth = deps.blobs->verify(incoming(req));
     if (!auth) return send_error(x, status_for(auth.error()) == 500 ? 403 : status_for(auth.error()),
-                                 auth.error().code.empty() ? "AccessDenied" : auth.error().code, auth.error().message);
+                                 auth.error().code == meta::Errc::None ? "AccessDenied" : std::string(auth.error().code_name()),
+                                 auth.error().message);
     if (auth->method != "GET") return send_error(x, 403, "AccessDenied", "this URL was signed for " + auth->method);
     auto head = deps.blobs->head(auth->key);
-    if (!head) return send(head.error().code == "NotFound" ? error_response(404, "NoSuchKey", "no such object", x.log.request_id)
+    if (!head) return send(head.error().code == meta::Errc::NotFound ? error_response(404, "NoSuchKey", "no such object", x.log.request_id)
                                                            : error_response(500, "InternalError", "internal error", x.log.request_id),
                            x);
     ApiRequest a = api_request(x, {});
@@ -348,10 +349,10 @@ struct LocalServer::Impl {
     int status = status_for(e);
     if (status == 500) {
       log.error("upload failed", x.log.request_id, {{"error", e.message}});
-      return reject(x, fallback, fallback == 500 ? "InternalError" : (e.code.empty() ? "InvalidRequest" : e.code),
+      return reject(x, fallback, fallback == 500 ? "InternalError" : (e.code == meta::Errc::None ? "InvalidRequest" : std::string(e.code_name())),
                     fallback == 500 ? "internal error; the server log has the details" : e.message);
     }
-    reject(x, status, e.code, e.message);
+    reject(x, status, std::string(e.code_name()), e.message);
   }
 
   bool blob_put_begin(Exchange& x) {
@@ -370,7 +371,7 @@ struct LocalServer::Impl {
     if (!key) return reject(x, 400, "InvalidKey", "the key is not uploads/<owner>/<imageId>"), false;
     auto intent = deps.metadata->get_upload_intent(key->owner, key->image_id);
     if (!intent) {
-      if (intent.error().code == "NotFound")
+      if (intent.error().code == meta::Errc::NotFound)
         return reject(x, 404, "NoSuchUpload", "no upload is open for this key (completed, aborted or never started)"), false;
       return reject_error(x, intent.error(), 500), false;
     }
@@ -400,7 +401,7 @@ struct LocalServer::Impl {
     auto accepted = pipeline::accept_put(*deps.metadata, *deps.outbox, x.intent, *x.writer, x.part);
     x.writer.reset();  // uncommitted (an error, a duplicate): nothing of this upload stays
     if (!accepted) {
-      if (accepted.error().code == "NotRecorded") {
+      if (accepted.error().code == meta::Errc::NotRecorded) {
         // The file is durable and the intent still there: start-up recovery records it.
         log.error("recording the upload failed", x.log.request_id, {{"key", x.auth.key}, {"error", accepted.error().message}});
         return reject(x, 500, "InternalError", "the upload is stored but could not be recorded yet; it will be after a restart");

@@ -76,7 +76,7 @@ std::string with_extension(const std::string& filename, std::string_view ext) {
 meta::Result<std::string> read_all(store::BlobStore& blobs, const std::string& key, uint64_t max) {
   auto src = TRY(blobs.open(key));
   const uint64_t size = src->size();
-  if (size > max) return meta::make_error("TooLarge", key + ": " + std::to_string(size) + " bytes, above the limit");
+  if (size > max) return meta::make_error(meta::Errc::TooLarge, key + ": " + std::to_string(size) + " bytes, above the limit");
   std::string out(static_cast<size_t>(size), '\0');
   uint64_t done = 0;
   while (done < size) {
@@ -159,7 +159,7 @@ meta::Result<store::ShareItem> ShareApi::copy_image(const std::string& share_id,
       auto stripped = strip::strip_metadata(*original, metadata ? strip::Keep::AllButLocation : strip::Keep::Nothing);
       if (stripped) served = std::move(*stripped);
     }
-  } else if (original.error().code != "TooLarge" && original.error().code != "NotFound") {
+  } else if (original.error().code != meta::Errc::TooLarge && original.error().code != meta::Errc::NotFound) {
     return original.error();
   }
   const std::string download_key = share_key(share_id, rec.image_id);
@@ -173,7 +173,7 @@ meta::Result<store::ShareItem> ShareApi::copy_image(const std::string& share_id,
                                 std::pair{pipeline::kPreviewName, std::string_view("previews")}}) {
       auto bytes = read_all(blobs_, pipeline::rendition_key(rec.owner, rec.image_id, name), 64ull << 20);
       if (!bytes) {
-        if (bytes.error().code == "NotFound") continue;
+        if (bytes.error().code == meta::Errc::NotFound) continue;
         return bytes.error();
       }
       const std::string key = share_key(share_id, std::string(folder) + "/" + rec.image_id + ".webp");
@@ -232,7 +232,7 @@ ApiResponse ShareApi::create(const ApiRequest& r, const std::string& owner) {
   for (const auto& id : ids) {
     auto rec = metadata_.get(owner, id);
     if (!rec) {
-      if (rec.error().code == "NotFound") return error_response(404, "NotFound", "no such image: " + id);
+      if (rec.error().code == meta::Errc::NotFound) return error_response(404, "NotFound", "no such image: " + id);
       return storage_error(rec.error());
     }
     if (rec->trashed_at_ms) return error_response(404, "NotFound", "the image is in the trash: " + id);
@@ -309,7 +309,7 @@ ApiResponse ShareApi::revoke(const std::string& owner, const std::string& share_
   if (!pipeline::is_ulid(share_id)) return error_response(404, "NotFound", "no such share");
   auto share = shares_.get(owner, share_id);
   if (!share) {
-    if (share.error().code == "NotFound") return error_response(404, "NotFound", "no such share");
+    if (share.error().code == meta::Errc::NotFound) return error_response(404, "NotFound", "no such share");
     return storage_error(share.error());
   }
   // The record first: from here the link answers 404, whatever happens to the copies.
@@ -336,7 +336,7 @@ ApiResponse ShareApi::open(const ApiRequest& r, const std::string& token) {
   if (!well_formed) return gone();
   const std::string hash = share_token_hash(token);
   auto share = shares_.get_by_token_hash(hash);
-  if (!share) return share.error().code == "NotFound" ? gone() : storage_error(share.error());
+  if (!share) return share.error().code == meta::Errc::NotFound ? gone() : storage_error(share.error());
   const int64_t t = now();
   if (share->expires_at_ms <= t) {
     if (auto removed = shares_.remove(share->owner, share->share_id); removed) remove_copies(*share);
@@ -381,7 +381,7 @@ ApiResponse ShareApi::open(const ApiRequest& r, const std::string& token) {
   for (const auto& item : share->items) {
     auto rec = metadata_.get(share->owner, item.image_id);
     if (!rec) {
-      if (rec.error().code == "NotFound") continue;  // deleted since: no longer shared
+      if (rec.error().code == meta::Errc::NotFound) continue;  // deleted since: no longer shared
       return storage_error(rec.error());
     }
     if (rec->trashed_at_ms) continue;  // in the trash: hidden until restored

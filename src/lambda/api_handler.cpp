@@ -46,10 +46,10 @@ std::string form_decode(std::string_view s) {
 
 Result<http::ApiRequest> api_request_from_event(const json& event) {
   if (!event.is_object() || str(event, "version") != "2.0")
-    return make_error("InvalidEvent", "api event: not an HTTP API / function URL event (payload format 2.0)");
+    return make_error(meta::Errc::InvalidEvent, "api event: not an HTTP API / function URL event (payload format 2.0)");
   const json* http_ctx = object_at(event, {"requestContext", "http"});
   if (!http_ctx || str(*http_ctx, "method").empty())
-    return make_error("InvalidEvent", "api event: requestContext.http.method missing");
+    return make_error(meta::Errc::InvalidEvent, "api event: requestContext.http.method missing");
   http::ApiRequest r;
   r.method = str(*http_ctx, "method");
   std::string raw_path = str(event, "rawPath");
@@ -87,10 +87,10 @@ Result<http::ApiRequest> api_request_from_event(const json& event) {
   bool b64 = event.contains("isBase64Encoded") && event["isBase64Encoded"].is_boolean() && event["isBase64Encoded"].get<bool>();
   if (b64) {
     auto decoded = aws::base64_decode(body);
-    if (!decoded) return make_error("InvalidEvent", "api event: body is not valid base64");
+    if (!decoded) return make_error(meta::Errc::InvalidEvent, "api event: body is not valid base64");
     body = std::move(*decoded);
   }
-  if (body.size() > kMaxRequestBody) return make_error("InvalidEvent", "api event: body larger than 6 MiB");
+  if (body.size() > kMaxRequestBody) return make_error(meta::Errc::InvalidEvent, "api event: body larger than 6 MiB");
   r.body = std::move(body);
 
   // API Gateway's JWT authorizer verified the token: take the principal from its claims.

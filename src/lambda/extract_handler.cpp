@@ -80,7 +80,7 @@ bool run_records(const std::vector<pipeline::EventRecord>& records, const std::s
     }
     auto outcome = ctx.process ? ctx.process(ev) : pipeline::handle(ev, *ctx.blobs, *ctx.metadata, ctx.options);
     if (!outcome) {
-      log.write(&ev, "error", nullptr, message_id, outcome.error().message, outcome.error().code);
+      log.write(&ev, "error", nullptr, message_id, outcome.error().message, std::string(outcome.error().code_name()));
       ok = false;
       continue;
     }

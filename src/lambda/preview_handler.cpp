@@ -56,7 +56,7 @@ meta::Result<pipeline::Outcome> preview_record(const pipeline::EventRecord& ev, 
         break;
     }
     if (Clock::now() - t0 + wait > ctx.wait_for_record)
-      return meta::make_error("NotYet", "the image's record is not written yet (the extractor runs at the same time)");
+      return meta::make_error(meta::Errc::NotYet, "the image's record is not written yet (the extractor runs at the same time)");
     std::this_thread::sleep_for(wait);
     wait = std::min(wait * 2, std::chrono::milliseconds(2000));
   }

@@ -60,10 +60,10 @@ Result<Invocation> RuntimeClient::next() {
   auto resp = http_->send(req);
   if (!resp) return resp.error();
   if (resp->status != 200)
-    return make_error("RuntimeApiError", "Runtime API next: HTTP " + std::to_string(resp->status) + " " + resp->body);
+    return make_error(meta::Errc::RuntimeApiError, "Runtime API next: HTTP " + std::to_string(resp->status) + " " + resp->body);
   Invocation inv;
   inv.request_id = header_or_empty(*resp, kRequestIdHeader);
-  if (inv.request_id.empty()) return make_error("RuntimeApiError", "Runtime API next: no request id");
+  if (inv.request_id.empty()) return make_error(meta::Errc::RuntimeApiError, "Runtime API next: no request id");
   inv.deadline_ms = std::strtoll(header_or_empty(*resp, kDeadlineHeader).c_str(), nullptr, 10);
   inv.function_arn = header_or_empty(*resp, kFunctionArnHeader);
   inv.trace_id = header_or_empty(*resp, kTraceIdHeader);
@@ -92,7 +92,7 @@ Status RuntimeClient::post(const std::string& path, const std::string& body, con
       continue;  // transport failure: retry
     }
     if (resp->status == 202 || resp->status == 200) return meta::ok_status();
-    last = make_error(resp->status == 413 ? "PayloadTooLarge" : "RuntimeApiError",
+    last = make_error(resp->status == 413 ? meta::Errc::PayloadTooLarge : meta::Errc::RuntimeApiError,
                       "Runtime API POST " + path + ": HTTP " + std::to_string(resp->status) + " " + resp->body);
     if (resp->status < 500) return last;  // 400/403/413: the same post cannot succeed
   }
@@ -119,7 +119,7 @@ int RuntimeClient::run(const Handler& handler) {
     if (!inv) {
       // The Runtime API is local to the sandbox; a refused connection right after start or
       // a transient failure is retried briefly, anything else ends the runtime.
-      if (inv.error().code == "Transport" && ++transport_failures < 5) {
+      if (inv.error().code == meta::Errc::Transport && ++transport_failures < 5) {
         std::this_thread::sleep_for(options_.post_backoff * (1 << transport_failures));
         continue;
       }
@@ -137,7 +137,7 @@ int RuntimeClient::run(const Handler& handler) {
       result = HandlerResult::failure("Runtime.UnhandledException", e.what());
     }
     Status posted = result.ok ? post_response(inv->request_id, result.body) : post_error(inv->request_id, result.error);
-    if (!posted && posted.error().code == "PayloadTooLarge")
+    if (!posted && posted.error().code == meta::Errc::PayloadTooLarge)
       posted = post_error(inv->request_id, {"Function.ResponseSizeTooLarge", "response of " +
                                                                                  std::to_string(result.body.size()) +
                                                                                  " bytes exceeds the payload limit"});

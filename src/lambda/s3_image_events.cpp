@@ -38,7 +38,7 @@ Status S3ImageEvents::reextract(const std::string& owner, const std::string& ima
   if (!rec) return rec.error();
   const std::string key = prefix_ + pipeline::object_key(owner, image_id);
   auto s = s3_->copy(key, key, rec->content_type, {{"x-amz-meta-imgmeta-reextract", std::to_string(clock_())}});
-  if (!s && s.error().code == "NotFound") return make_error("NotFound", "reextract " + key + ": the object is gone");
+  if (!s && s.error().code == meta::Errc::NotFound) return make_error(meta::Errc::NotFound, "reextract " + key + ": the object is gone");
   return s;
 }
 

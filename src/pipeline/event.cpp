@@ -35,14 +35,14 @@ const json* object_at(const json& obj, const char* name) {
 // in the messages.
 Status read_key_and_size(const json& object, const std::string& path, const std::string& where, EventRecord& e) {
   const std::string* key = string_at(object, "key");
-  if (!key || key->empty()) return make_error("InvalidEvent", where + ": no " + path + ".key");
+  if (!key || key->empty()) return make_error(meta::Errc::InvalidEvent, where + ": no " + path + ".key");
   e.key = decode_key(*key);
   if (e.key.size() > kMaxKeyBytes)
-    return make_error("InvalidEvent", where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
+    return make_error(meta::Errc::InvalidEvent, where + ": key of " + std::to_string(e.key.size()) + " bytes over 1024");
   if (auto it = object.find("size"); it != object.end()) {
     if (it->is_number_unsigned()) e.size = it->get<uint64_t>();
     else if (it->is_number_integer() && it->get<int64_t>() >= 0) e.size = static_cast<uint64_t>(it->get<int64_t>());
-    else if (!it->is_null()) return make_error("InvalidEvent", where + ": " + path + ".size is not a non-negative integer");
+    else if (!it->is_null()) return make_error(meta::Errc::InvalidEvent, where + ": " + path + ".size is not a non-negative integer");
   }
   return meta::ok_status();
 }
@@ -52,16 +52,16 @@ Status read_key_and_size(const json& object, const std::string& path, const std:
 Result<EventRecord> parse_record(const json& r, const std::string& where) {
   EventRecord e;
   const std::string* name = string_at(r, "eventName");
-  if (!name) return make_error("InvalidEvent", where + ": no eventName");
+  if (!name) return make_error(meta::Errc::InvalidEvent, where + ": no eventName");
   e.event_name = name->starts_with("s3:") ? name->substr(3) : *name;
   if (const std::string* t = string_at(r, "eventTime")) e.event_time = *t;
   if (const std::string* reg = string_at(r, "awsRegion")) e.region = *reg;
   const json* s3 = object_at(r, "s3");
-  if (!s3) return make_error("InvalidEvent", where + ": no s3 object");
+  if (!s3) return make_error(meta::Errc::InvalidEvent, where + ": no s3 object");
   if (const json* bucket = object_at(*s3, "bucket"))
     if (const std::string* b = string_at(*bucket, "name")) e.bucket = *b;
   const json* object = object_at(*s3, "object");
-  if (!object) return make_error("InvalidEvent", where + ": no s3.object");
+  if (!object) return make_error(meta::Errc::InvalidEvent, where + ": no s3.object");
   if (auto read = read_key_and_size(*object, "s3.object", where, e); !read) return read.error();
   if (const std::string* etag = string_at(*object, "eTag")) {
     std::string_view v = *etag;
@@ -102,7 +102,7 @@ std::string eventbridge_event_name(const std::string& detail_type, const json& d
 Status parse_eventbridge(const json& doc, ParsedEvents& out, const std::string& where) {
   const std::string* type = string_at(doc, "detail-type");
   const json* detail = object_at(doc, "detail");
-  if (!type || !detail) return make_error("InvalidEvent", where + ": EventBridge event without detail-type or detail");
+  if (!type || !detail) return make_error(meta::Errc::InvalidEvent, where + ": EventBridge event without detail-type or detail");
   EventRecord e;
   e.event_name = eventbridge_event_name(*type, *detail);
   if (e.event_name.empty()) {
@@ -114,12 +114,12 @@ Status parse_eventbridge(const json& doc, ParsedEvents& out, const std::string& 
   if (const json* bucket = object_at(*detail, "bucket"))
     if (const std::string* b = string_at(*bucket, "name")) e.bucket = *b;
   const json* object = object_at(*detail, "object");
-  if (!object) return make_error("InvalidEvent", where + ": no detail.object");
+  if (!object) return make_error(meta::Errc::InvalidEvent, where + ": no detail.object");
   if (auto read = read_key_and_size(*object, "detail.object", where, e); !read) return read.error();
   if (const std::string* etag = string_at(*object, "etag")) e.etag = *etag;
   if (const std::string* seq = string_at(*object, "sequencer")) e.sequencer = *seq;
   if (const std::string* ver = string_at(*object, "version-id")) e.version_id = *ver;
-  if (out.records.size() >= kMaxRecords) return make_error("InvalidEvent", where + ": more than 10000 records in all");
+  if (out.records.size() >= kMaxRecords) return make_error(meta::Errc::InvalidEvent, where + ": more than 10000 records in all");
   out.records.push_back(std::move(e));
   return meta::ok_status();
 }
@@ -135,10 +135,10 @@ Status parse_sns_message(const json& sns, ParsedEvents& out, const std::string& 
     return meta::ok_status();
   }
   const std::string* message = string_at(sns, "Message");
-  if (!message) return make_error("InvalidEvent", where + ": SNS message without a Message");
-  if (depth >= kMaxNesting) return make_error("InvalidEvent", where + ": messages nested too deep");
+  if (!message) return make_error(meta::Errc::InvalidEvent, where + ": SNS message without a Message");
+  if (depth >= kMaxNesting) return make_error(meta::Errc::InvalidEvent, where + ": messages nested too deep");
   json inner = json::parse(*message, nullptr, false);
-  if (inner.is_discarded()) return make_error("InvalidEvent", where + ".Message: not JSON");
+  if (inner.is_discarded()) return make_error(meta::Errc::InvalidEvent, where + ".Message: not JSON");
   return parse_document(inner, out, where + ".Message", depth + 1);
 }
 
@@ -158,7 +158,7 @@ Status parse_document(const json& doc, ParsedEvents& out, const std::string& whe
     ++out.ignored;
     return meta::ok_status();
   }
-  if (!doc.is_object()) return make_error("InvalidEvent", where + ": not a JSON object");
+  if (!doc.is_object()) return make_error(meta::Errc::InvalidEvent, where + ": not a JSON object");
   if (is_sns_envelope(doc)) return parse_sns_message(doc, out, where, depth);
   if (is_eventbridge_s3(doc)) return parse_eventbridge(doc, out, where);
   auto records = doc.find("Records");
@@ -168,29 +168,29 @@ Status parse_document(const json& doc, ParsedEvents& out, const std::string& whe
       out.records.push_back(TRY(parse_record(doc, where)));
       return meta::ok_status();
     }
-    return make_error("InvalidEvent", where + ": no Records");
+    return make_error(meta::Errc::InvalidEvent, where + ": no Records");
   }
-  if (!records->is_array()) return make_error("InvalidEvent", where + ": Records is not an array");
-  if (records->size() > kMaxRecords) return make_error("InvalidEvent", where + ": more than 10000 records");
+  if (!records->is_array()) return make_error(meta::Errc::InvalidEvent, where + ": Records is not an array");
+  if (records->size() > kMaxRecords) return make_error(meta::Errc::InvalidEvent, where + ": more than 10000 records");
   size_t index = 0;
   for (const json& r : *records) {
     std::string at = where + " Records[" + std::to_string(index++) + "]";
-    if (out.records.size() >= kMaxRecords) return make_error("InvalidEvent", at + ": more than 10000 records in all");
+    if (out.records.size() >= kMaxRecords) return make_error(meta::Errc::InvalidEvent, at + ": more than 10000 records in all");
     const std::string* source = string_at(r, "eventSource");
     if (const std::string* sns_source = string_at(r, "EventSource"); sns_source && *sns_source == "aws:sns") {
       // S3 -> SNS -> Lambda: the record's Sns.Message is the S3 notification.
       const json* sns = object_at(r, "Sns");
-      if (!sns) return make_error("InvalidEvent", at + ": SNS record without Sns");
+      if (!sns) return make_error(meta::Errc::InvalidEvent, at + ": SNS record without Sns");
       TRY(parse_sns_message(*sns, out, at + ".Sns", depth));
       continue;
     }
     if (source && *source == "aws:sqs") {
       // S3 -> SQS -> Lambda: the body is the S3 notification, as a JSON string.
       const std::string* body = string_at(r, "body");
-      if (!body) return make_error("InvalidEvent", at + ": SQS record without a body");
-      if (depth >= kMaxNesting) return make_error("InvalidEvent", at + ": SQS bodies nested too deep");
+      if (!body) return make_error(meta::Errc::InvalidEvent, at + ": SQS record without a body");
+      if (depth >= kMaxNesting) return make_error(meta::Errc::InvalidEvent, at + ": SQS bodies nested too deep");
       json inner = json::parse(*body, nullptr, false);
-      if (inner.is_discarded()) return make_error("InvalidEvent", at + ".body: not JSON");
+      if (inner.is_discarded()) return make_error(meta::Errc::InvalidEvent, at + ".body: not JSON");
       TRY(parse_document(inner, out, at + ".body", depth + 1));
       continue;
     }
@@ -228,15 +228,15 @@ bool is_ulid_text(std::string_view s) {
 
 Result<ParsedEvents> parse_events(std::string_view text) {
   if (text.size() > kMaxDocument)
-    return make_error("InvalidEvent", "event document of " + std::to_string(text.size()) + " bytes over 1 MiB");
+    return make_error(meta::Errc::InvalidEvent, "event document of " + std::to_string(text.size()) + " bytes over 1 MiB");
   try {
     json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) return make_error("InvalidEvent", "event document is not JSON");
+    if (doc.is_discarded()) return make_error(meta::Errc::InvalidEvent, "event document is not JSON");
     ParsedEvents out;
     TRY(parse_document(doc, out, "event", 0));
     return out;
   } catch (const std::exception& e) {  // nlohmann's type errors: never out of the API
-    return make_error("InvalidEvent", std::string("event document: ") + e.what());
+    return make_error(meta::Errc::InvalidEvent, std::string("event document: ") + e.what());
   }
 }
 

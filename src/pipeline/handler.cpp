@@ -39,7 +39,7 @@ class WatchedSource final : public meta::Source {
 };
 
 // The extractor's "no format recognised" (meta/extract.cpp).
-bool is_unknown_format(const Error& e) { return e.code == "UnknownFormat" || e.message == "unknown file type"; }
+bool is_unknown_format(const Error& e) { return e.code == meta::Errc::UnknownFormat || e.message == "unknown file type"; }
 
 void append_words(std::string& out, const meta::Value* v) {
   if (!v) return;
@@ -64,11 +64,11 @@ Result<store::ImageRecord> base_record(const ObjectKey& k, const EventRecord& ev
     r = std::move(existing).value();
     r.size = head.size;
     r.etag = head.etag;
-  } else if (existing.error().code != "NotFound") {
+  } else if (existing.error().code != meta::Errc::NotFound) {
     return existing.error();
   } else {
     auto intent = metadata.get_upload_intent(k.owner, k.image_id);
-    if (!intent && intent.error().code != "NotFound") return intent.error();
+    if (!intent && intent.error().code != meta::Errc::NotFound) return intent.error();
     store::UploadIntent from = intent ? std::move(intent).value() : store::UploadIntent{};
     from.owner = k.owner;
     from.image_id = k.image_id;
@@ -180,7 +180,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
       // transaction) or a newer version stays.
       auto still = metadata.get(k->owner, k->image_id);
       if (still) action = Action::Stale;
-      else if (still.error().code != "NotFound") return make_error(op + ": " + still.error().message);
+      else if (still.error().code != meta::Errc::NotFound) return make_error(op + ": " + still.error().message);
     }
     out.store_time += since(t);
     if (action != Action::Stale && options.remove_bytes_on_delete && event.is_removed()) {
@@ -199,7 +199,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   auto opened = blobs.open(event.key);
   out.head_time = since(t_head);
   if (!opened) {
-    if (opened.error().code == "NotFound") return remove_up_to_event(Action::Missing);
+    if (opened.error().code == meta::Errc::NotFound) return remove_up_to_event(Action::Missing);
     return make_error(opened.error().code, op + ": " + opened.error().message);
   }
   std::unique_ptr<meta::Source> source = std::move(opened).value();
@@ -211,7 +211,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   if (head.etag.empty() || !event.size || *event.size != head.size) {
     auto info = blobs.head(event.key);
     if (info) head = *info;
-    else if (info.error().code == "NotFound") return remove_up_to_event(Action::Missing);
+    else if (info.error().code == meta::Errc::NotFound) return remove_up_to_event(Action::Missing);
     else return make_error(info.error().code, op + ": " + info.error().message);
   }
   out.object_size = head.size;

@@ -130,7 +130,7 @@ Result<store::ImageRecord> Outbox::object_created(const store::UploadIntent& int
   std::string_view name = intent.multipart_upload_id.empty() ? kObjectCreatedPut : kObjectCreatedCompleteMultipartUpload;
   store::OutboxEvent event{key, r.sequencer, event_document(name, options_.bucket, key, object.size, object.etag, r.sequencer)};
   bool written = TRY(commit_upload_grouped(r, event));
-  if (!written) return make_error("Conflict", "record upload " + key + ": a newer record or deletion exists");
+  if (!written) return make_error(meta::Errc::Conflict, "record upload " + key + ": a newer record or deletion exists");
   wake();
   return r;
 }
@@ -175,7 +175,7 @@ Status Outbox::delete_image(const std::string& owner, const std::string& image_i
   // S3's delete records carry only key and sequencer.
   store::OutboxEvent event{key, seq, event_document(kObjectRemovedDelete, options_.bucket, key, std::nullopt, "", seq)};
   bool removed = TRY(metadata_.commit_delete(owner, image_id, event));
-  if (!removed) return make_error("NotFound", "delete " + key + ": no such image");
+  if (!removed) return make_error(meta::Errc::NotFound, "delete " + key + ": no such image");
   // The bytes go now; if this fails (or the process dies first) the queued event removes them.
   (void)blobs_.remove(key);
   wake();
@@ -200,7 +200,7 @@ Result<Outbox::RecoveryReport> Outbox::recover(store::DirectoryBlobStore& direct
     if (!k) continue;  // not ours to judge
     auto existing = metadata_.get(k->owner, k->image_id);
     if (existing) continue;
-    if (existing.error().code != "NotFound") return existing.error();
+    if (existing.error().code != meta::Errc::NotFound) return existing.error();
     auto intent = metadata_.get_upload_intent(k->owner, k->image_id);
     if (intent) {
       // The file landed (verified and renamed) but the process died before the record's
@@ -208,7 +208,7 @@ Result<Outbox::RecoveryReport> Outbox::recover(store::DirectoryBlobStore& direct
       auto info = TRY(directory.head(key));
       TRY(object_created(*intent, info));
       ++report.committed;
-    } else if (intent.error().code == "NotFound") {
+    } else if (intent.error().code == meta::Errc::NotFound) {
       // Neither record nor intent: a deleted image's file whose unlink was lost.
       TRY(directory.remove(key));
       ++report.removed;

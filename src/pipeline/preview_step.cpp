@@ -36,7 +36,7 @@ class CountingSource final : public meta::Source {
 };
 
 store::PreviewStatus status_for(const meta::Error& e) {
-  return e.code == "Unsupported" ? store::PreviewStatus::Unsupported : store::PreviewStatus::Failed;
+  return e.code == meta::Errc::Unsupported ? store::PreviewStatus::Unsupported : store::PreviewStatus::Failed;
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ Result<PreviewOutcome> make_previews(const std::string& owner, const std::string
   PreviewOutcome out;
   auto rec = metadata.get(owner, image_id);
   if (!rec) {
-    if (rec.error().code != "NotFound") return rec.error();
+    if (rec.error().code != meta::Errc::NotFound) return rec.error();
     out.action = PreviewAction::NotYet;  // not extracted yet, or deleted (the caller's retries end it)
     return out;
   }
@@ -99,7 +99,7 @@ Result<PreviewOutcome> make_previews(const std::string& owner, const std::string
   }
   auto source = blobs.open(object_key(owner, image_id));
   if (!source) {
-    if (source.error().code != "NotFound") return source.error();
+    if (source.error().code != meta::Errc::NotFound) return source.error();
     state.status = store::PreviewStatus::Failed;  // deleted since (its removal follows), or lost
     state.error = "the image's bytes are gone";
     out.action = PreviewAction::Recorded;
@@ -133,7 +133,7 @@ Result<PreviewOutcome> make_previews(const std::string& owner, const std::string
   auto result = record(state);
   if (result && result->action == PreviewAction::Skipped) {
     // The record went away or changed while rendering; renditions of a deleted image go too.
-    if (auto now = metadata.get(owner, image_id); !now && now.error().code == "NotFound")
+    if (auto now = metadata.get(owner, image_id); !now && now.error().code == meta::Errc::NotFound)
       (void)remove_previews(owner, image_id, blobs);
   }
   return result;

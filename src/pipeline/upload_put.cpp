@@ -28,7 +28,7 @@ Result<AcceptedPut> accept_put(store::MetadataStore& metadata, ImageEvents& even
   landed.sha256 = out.sha256;
   auto record = events.object_created(landed, out.object);
   if (!record) {
-    return make_error("NotRecorded", "the upload is stored but could not be recorded yet (" +
+    return make_error(meta::Errc::NotRecorded, "the upload is stored but could not be recorded yet (" +
                                          record.error().message + "); it will be after a restart");
   }
   out.record = std::move(*record);

@@ -55,17 +55,17 @@ bool is_accepted_content_type(std::string_view content_type) {
 Status check_upload_request(UploadRequest& r, uint64_t max_size) {
   if (r.filename.empty() || r.filename.size() > kMaxFilename || !meta::is_utf8(r.filename) ||
       has_control_chars(r.filename))
-    return make_error("InvalidRequest", "\"filename\" must be 1 to 255 bytes of UTF-8 text without control characters");
-  if (r.size == 0) return make_error("InvalidSize", "the file is empty (0 bytes); there is nothing to upload");
+    return make_error(meta::Errc::InvalidRequest, "\"filename\" must be 1 to 255 bytes of UTF-8 text without control characters");
+  if (r.size == 0) return make_error(meta::Errc::InvalidSize, "the file is empty (0 bytes); there is nothing to upload");
   if (r.size > max_size)
-    return make_error("PayloadTooLarge", "the file has " + std::to_string(r.size) + " bytes; the limit is " +
+    return make_error(meta::Errc::PayloadTooLarge, "the file has " + std::to_string(r.size) + " bytes; the limit is " +
                                              std::to_string(max_size));
   if (!is_accepted_content_type(r.content_type))
-    return make_error("UnsupportedMediaType",
+    return make_error(meta::Errc::UnsupportedMediaType,
                       "content type \"" + r.content_type.substr(0, 100) + "\" is not an accepted image type");
   r.content_type = canonical_content_type(r.content_type);
   if (!r.sha256.empty()) {
-    if (!is_hex64(r.sha256)) return make_error("InvalidRequest", "\"sha256\" must be 64 hex digits");
+    if (!is_hex64(r.sha256)) return make_error(meta::Errc::InvalidRequest, "\"sha256\" must be 64 hex digits");
     r.sha256 = ascii_lower(r.sha256);
   }
   return meta::ok_status();

@@ -18,7 +18,7 @@ uint32_t le32(std::span<const uint8_t> b, size_t at) {
   return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
 }
 
-meta::Error bad(const std::string& why) { return make_error("Failed", "BMP: " + why); }
+meta::Error bad(const std::string& why) { return make_error(meta::Errc::Failed, "BMP: " + why); }
 
 // Value of `v` under `mask`, scaled to 0..255.
 uint8_t channel(uint32_t v, uint32_t mask) {
@@ -63,7 +63,7 @@ Result<Pixels> decode_dib(const Dib& dib, uint64_t max_pixels) {
   if (width <= 0 || height <= 0) return bad("no size in the header");
   uint64_t pixels = uint64_t(width) * uint64_t(height);
   if (pixels > max_pixels) {
-    return make_error("TooLarge", "BMP of " + std::to_string(width) + "x" + std::to_string(height) +
+    return make_error(meta::Errc::TooLarge, "BMP of " + std::to_string(width) + "x" + std::to_string(height) +
                                       " pixels is over the limit of " + std::to_string(max_pixels));
   }
 
@@ -98,7 +98,7 @@ Result<Pixels> decode_dib(const Dib& dib, uint64_t max_pixels) {
     return bad("bit depth " + std::to_string(bpp));
   }
   if (compression != 0 && compression != 1 && compression != 2 && !fields)
-    return make_error("Unsupported", "BMP: compression " + std::to_string(compression) + " (embedded JPEG/PNG)");
+    return make_error(meta::Errc::Unsupported, "BMP: compression " + std::to_string(compression) + " (embedded JPEG/PNG)");
   if ((compression == 1 && bpp != 8) || (compression == 2 && bpp != 4)) return bad("RLE with the wrong bit depth");
   if (fields && bpp != 16 && bpp != 32) return bad("bit fields with " + std::to_string(bpp) + " bits");
 
@@ -218,9 +218,9 @@ Result<Pixels> decode_bmp(std::span<const uint8_t> file, uint64_t max_pixels) {
 
 Result<Icon> decode_ico(std::span<const uint8_t> file, uint64_t max_pixels) {
   // ICONDIR: reserved 0, type 1, count; then 16-byte ICONDIRENTRYs.
-  if (file.size() < 6) return make_error("Failed", "ICO: too short");
+  if (file.size() < 6) return make_error(meta::Errc::Failed, "ICO: too short");
   uint32_t count = le16(file, 4);
-  if (count == 0 || 6 + uint64_t(count) * 16 > file.size()) return make_error("Failed", "ICO: directory past the end");
+  if (count == 0 || 6 + uint64_t(count) * 16 > file.size()) return make_error(meta::Errc::Failed, "ICO: directory past the end");
   uint64_t best_area = 0;
   std::span<const uint8_t> best;
   for (uint32_t i = 0; i < count; ++i) {
@@ -230,7 +230,7 @@ Result<Icon> decode_ico(std::span<const uint8_t> file, uint64_t max_pixels) {
     if (offset > file.size() || size > file.size() - offset || size < 12) continue;
     if (uint64_t(w) * h > best_area) best_area = uint64_t(w) * h, best = file.subspan(offset, size);
   }
-  if (best.empty()) return make_error("Failed", "ICO: no entry inside the file");
+  if (best.empty()) return make_error(meta::Errc::Failed, "ICO: no entry inside the file");
   Icon icon;
   static constexpr uint8_t kPng[] = {0x89, 'P', 'N', 'G'};
   if (std::equal(std::begin(kPng), std::end(kPng), best.begin())) {
@@ -238,7 +238,7 @@ Result<Icon> decode_ico(std::span<const uint8_t> file, uint64_t max_pixels) {
     return icon;
   }
   uint32_t header = le32(best, 0);
-  if (header < 12 || header > best.size()) return make_error("Failed", "ICO: bad bitmap header");
+  if (header < 12 || header > best.size()) return make_error(meta::Errc::Failed, "ICO: bad bitmap header");
   // The DIB's palette sits between the header and the bits: size it as decode_dib reads it.
   uint32_t bpp = header == 12 ? le16(best, 10) : le16(best, 14);
   uint32_t colours = header >= 40 ? le32(best, 32) : 0;
@@ -246,7 +246,7 @@ Result<Icon> decode_ico(std::span<const uint8_t> file, uint64_t max_pixels) {
   size_t palette = bpp <= 8 ? size_t(colours ? std::min<uint32_t>(colours, 1u << std::min<uint32_t>(bpp, 8)) : (1u << std::min<uint32_t>(bpp, 8))) * (header == 12 ? 3 : 4) : 0;
   size_t masks = (compression == 3 && header == 40) ? 12 : 0;
   size_t bits = header + masks + palette;
-  if (bits > best.size()) return make_error("Failed", "ICO: palette past the entry");
+  if (bits > best.size()) return make_error(meta::Errc::Failed, "ICO: palette past the entry");
   icon.pixels = TRY(decode_dib({best.first(bits), best.subspan(bits), true}, max_pixels));
   return icon;
 }

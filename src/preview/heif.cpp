@@ -29,7 +29,7 @@ struct OptionsDeleter {
 using HandlePtr = std::unique_ptr<heif_image_handle, HandleDeleter>;
 
 meta::Error failed(const char* what, const heif_error& e) {
-  return make_error("Failed", std::string("HEIF: ") + what + ": " + (e.message ? e.message : "error"));
+  return make_error(meta::Errc::Failed, std::string("HEIF: ") + what + ": " + (e.message ? e.message : "error"));
 }
 
 int long_edge(const heif_image_handle* h) {
@@ -40,7 +40,7 @@ int long_edge(const heif_image_handle* h) {
 
 Result<HeifPicture> decode_heif(std::span<const uint8_t> file, uint64_t max_pixels, int wanted) {
   std::unique_ptr<heif_context, ContextDeleter> ctx(heif_context_alloc());
-  if (!ctx) return make_error("Failed", "HEIF: out of memory");
+  if (!ctx) return make_error(meta::Errc::Failed, "HEIF: out of memory");
   // libheif's own guard (width and height each); ours, on the pixel count, follows.
   heif_context_set_maximum_image_size_limit(ctx.get(), 65535);
   heif_error e = heif_context_read_from_memory_without_copy(ctx.get(), file.data(), file.size(), nullptr);
@@ -53,9 +53,9 @@ Result<HeifPicture> decode_heif(std::span<const uint8_t> file, uint64_t max_pixe
   // ispe: the coded size, before transforms; the pixel count is the same either way.
   uint64_t w = uint64_t(std::max(heif_image_handle_get_ispe_width(primary.get()), 0));
   uint64_t h = uint64_t(std::max(heif_image_handle_get_ispe_height(primary.get()), 0));
-  if (w == 0 || h == 0) return make_error("Failed", "HEIF: the primary image has no size (ispe)");
+  if (w == 0 || h == 0) return make_error(meta::Errc::Failed, "HEIF: the primary image has no size (ispe)");
   if (w * h > max_pixels) {
-    return make_error("TooLarge", "HEIF of " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+    return make_error(meta::Errc::TooLarge, "HEIF of " + std::to_string(w) + "x" + std::to_string(h) + " = " +
                                       std::to_string(w * h) + " pixels is over the limit of " +
                                       std::to_string(max_pixels));
   }
@@ -104,7 +104,7 @@ Result<HeifPicture> decode_heif(std::span<const uint8_t> file, uint64_t max_pixe
   int height = heif_image_get_height(image.get(), heif_channel_interleaved);
   int bands = alpha ? 4 : 3;
   if (plane == nullptr || width <= 0 || height <= 0 || stride < width * bands)
-    return make_error("Failed", "HEIF: the decoder returned no pixels");
+    return make_error(meta::Errc::Failed, "HEIF: the decoder returned no pixels");
   out.pixels.width = width;
   out.pixels.height = height;
   out.pixels.bands = bands;

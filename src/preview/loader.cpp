@@ -32,12 +32,12 @@ Result<Renderer*> open_module() {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    return meta::make_error("Unavailable", "cannot load the preview module " + path + ": " + (why ? why : "unknown"));
+    return meta::make_error(meta::Errc::Unavailable, "cannot load the preview module " + path + ": " + (why ? why : "unknown"));
   }
   auto entry = reinterpret_cast<RendererEntry>(dlsym(handle, kModuleSymbol));
-  if (entry == nullptr) return meta::make_error("Unavailable", path + " has no " + kModuleSymbol);
+  if (entry == nullptr) return meta::make_error(meta::Errc::Unavailable, path + " has no " + kModuleSymbol);
   Renderer* renderer = entry();
-  if (renderer == nullptr) return meta::make_error("Unavailable", "libvips failed to start in " + path);
+  if (renderer == nullptr) return meta::make_error(meta::Errc::Unavailable, "libvips failed to start in " + path);
   return renderer;  // never dlclose'd: the renderer lives as long as the process
 }
 

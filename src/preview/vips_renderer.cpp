@@ -79,14 +79,14 @@ void on_eval(VipsImage* image, VipsProgress* /*progress*/, void* user) {
 
 // Computes `image` into memory with the deadline watching every tile.
 Result<ImagePtr> materialise(VipsImage* image, Deadline& deadline, const char* what) {
-  if (Clock::now() > deadline.at) return make_error("Timeout", std::string(what) + ": time limit reached");
+  if (Clock::now() > deadline.at) return make_error(meta::Errc::Timeout, std::string(what) + ": time limit reached");
   ImagePtr out(vips_image_new_memory());
   vips_image_set_progress(out.get(), TRUE);
   g_signal_connect(out.get(), "eval", G_CALLBACK(on_eval), &deadline);
   if (vips_image_write(image, out.get()) != 0 || deadline.passed) {
     std::string message = vips_message("decoding failed");
-    if (deadline.passed) return make_error("Timeout", std::string(what) + ": time limit reached");
-    return make_error("Failed", std::string(what) + ": " + message);
+    if (deadline.passed) return make_error(meta::Errc::Timeout, std::string(what) + ": time limit reached");
+    return make_error(meta::Errc::Failed, std::string(what) + ": " + message);
   }
   return out;
 }
@@ -140,7 +140,7 @@ Result<Rendition> encode(VipsImage* image, const Options& options) {
   // after. The pixels are already sRGB (the thumbnail step converted any embedded profile),
   // so dropping the profile changes nothing a browser shows.
   VipsImage* c = nullptr;
-  if (vips_copy(image, &c, nullptr) != 0) return make_error("Failed", "copy: " + vips_message("failed"));
+  if (vips_copy(image, &c, nullptr) != 0) return make_error(meta::Errc::Failed, "copy: " + vips_message("failed"));
   ImagePtr bare(c);
   if (gchar** fields = vips_image_get_fields(bare.get())) {
     for (gchar** f = fields; *f != nullptr; ++f) vips_image_remove(bare.get(), *f);
@@ -150,12 +150,12 @@ Result<Rendition> encode(VipsImage* image, const Options& options) {
   size_t length = 0;
   if (vips_webpsave_buffer(bare.get(), &buffer, &length, "Q", options.quality, "strip", TRUE, "effort", 2,
                            nullptr) != 0) {
-    return make_error("Failed", "WebP encoding: " + vips_message("failed"));
+    return make_error(meta::Errc::Failed, "WebP encoding: " + vips_message("failed"));
   }
   Rendition r;
   r.bytes.assign(static_cast<const char*>(buffer), length);
   g_free(buffer);
-  if (!drop_metadata_chunks(r.bytes) || has_metadata_chunk(r.bytes)) return make_error("Failed", "WebP encoding: metadata left in the output");
+  if (!drop_metadata_chunks(r.bytes) || has_metadata_chunk(r.bytes)) return make_error(meta::Errc::Failed, "WebP encoding: metadata left in the output");
   r.width = vips_image_get_width(image);
   r.height = vips_image_get_height(image);
   return r;
@@ -163,9 +163,9 @@ Result<Rendition> encode(VipsImage* image, const Options& options) {
 
 Result<uint64_t> check_pixels(int width, int height, const Options& options, const char* format) {
   uint64_t pixels = uint64_t(std::max(width, 0)) * uint64_t(std::max(height, 0));
-  if (width <= 0 || height <= 0) return make_error("Failed", std::string(format) + ": the header gives no size");
+  if (width <= 0 || height <= 0) return make_error(meta::Errc::Failed, std::string(format) + ": the header gives no size");
   if (pixels > options.max_pixels) {
-    return make_error("TooLarge", std::string(format) + " of " + std::to_string(width) + "x" +
+    return make_error(meta::Errc::TooLarge, std::string(format) + " of " + std::to_string(width) + "x" +
                                       std::to_string(height) + " = " + std::to_string(pixels) +
                                       " pixels is over the limit of " + std::to_string(options.max_pixels));
   }
@@ -184,11 +184,11 @@ Result<Renditions> from_image(VipsImage* preview_in, int orientation, const Opti
     // vips_autorot reads the "orientation" field; set it when the container decided it.
     ImagePtr copy;
     VipsImage* c = nullptr;
-    if (vips_copy(preview.get(), &c, nullptr) != 0) return make_error("Failed", vips_message("copy failed"));
+    if (vips_copy(preview.get(), &c, nullptr) != 0) return make_error(meta::Errc::Failed, vips_message("copy failed"));
     copy.reset(c);
     if (orientation > 0) vips_image_set_int(copy.get(), VIPS_META_ORIENTATION, orientation);
     VipsImage* r = nullptr;
-    if (vips_autorot(copy.get(), &r, nullptr) != 0) return make_error("Failed", vips_message("rotation failed"));
+    if (vips_autorot(copy.get(), &r, nullptr) != 0) return make_error(meta::Errc::Failed, vips_message("rotation failed"));
     rotated.reset(r);
     upright = rotated.get();
   }
@@ -200,7 +200,7 @@ Result<Renditions> from_image(VipsImage* preview_in, int orientation, const Opti
   VipsImage* t = nullptr;
   if (vips_thumbnail_image(upright, &t, options.thumbnail_edge, "height", options.thumbnail_edge, "size",
                            VIPS_SIZE_DOWN, "no_rotate", TRUE, nullptr) != 0) {
-    return make_error("Failed", "thumbnail: " + vips_message("failed"));
+    return make_error(meta::Errc::Failed, "thumbnail: " + vips_message("failed"));
   }
   ImagePtr thumb(t);
   auto thumb_mem = TRY(materialise(thumb.get(), deadline, format));
@@ -216,20 +216,20 @@ Result<Renditions> render_encoded(std::span<const uint8_t> bytes, Format format,
   {
     // A source of its own: a loader that has read a header may leave its source unseekable.
     SourcePtr source(vips_source_new_from_memory(bytes.data(), bytes.size()));
-    if (!source) return make_error("Failed", vips_message("cannot read the bytes"));
+    if (!source) return make_error(meta::Errc::Failed, vips_message("cannot read the bytes"));
     VipsImage* h = vips_image_new_from_source(source.get(), "", "access", VIPS_ACCESS_SEQUENTIAL, nullptr);
-    if (h == nullptr) return make_error("Failed", std::string(name) + ": " + vips_message("unreadable header"));
+    if (h == nullptr) return make_error(meta::Errc::Failed, std::string(name) + ": " + vips_message("unreadable header"));
     ImagePtr header(h);
     TRY(check_pixels(vips_image_get_width(h), vips_image_get_height(h), options, name));
   }
   SourcePtr source(vips_source_new_from_memory(bytes.data(), bytes.size()));
-  if (!source) return make_error("Failed", vips_message("cannot read the bytes"));
+  if (!source) return make_error(meta::Errc::Failed, vips_message("cannot read the bytes"));
   VipsImage* p = nullptr;
   // no_rotate: rotation happens on the small result (from_image), after the time-bounded
   // decode. export_profile: an embedded ICC profile (or CMYK) is converted to sRGB.
   if (vips_thumbnail_source(source.get(), &p, options.preview_edge, "height", options.preview_edge, "size",
                             VIPS_SIZE_DOWN, "no_rotate", TRUE, "export_profile", "srgb", nullptr) != 0) {
-    return make_error("Failed", std::string(name) + ": " + vips_message("cannot decode"));
+    return make_error(meta::Errc::Failed, std::string(name) + ": " + vips_message("cannot decode"));
   }
   ImagePtr preview(p);
   return from_image(preview.get(), orientation, options, deadline, name);
@@ -241,7 +241,7 @@ Result<Renditions> render_pixels(const Pixels& pixels, const std::string& icc, c
   TRY(check_pixels(pixels.width, pixels.height, options, name));
   VipsImage* raw = vips_image_new_from_memory(pixels.data.data(), pixels.data.size(), pixels.width, pixels.height,
                                               pixels.bands, VIPS_FORMAT_UCHAR);
-  if (raw == nullptr) return make_error("Failed", vips_message("cannot wrap the pixels"));
+  if (raw == nullptr) return make_error(meta::Errc::Failed, vips_message("cannot wrap the pixels"));
   ImagePtr image(raw);
   image->Type = VIPS_INTERPRETATION_sRGB;
   if (!icc.empty()) {
@@ -252,7 +252,7 @@ Result<Renditions> render_pixels(const Pixels& pixels, const std::string& icc, c
   VipsImage* p = nullptr;
   if (vips_thumbnail_image(image.get(), &p, options.preview_edge, "height", options.preview_edge, "size",
                            VIPS_SIZE_DOWN, "no_rotate", TRUE, "export_profile", "srgb", nullptr) != 0) {
-    return make_error("Failed", std::string(name) + ": " + vips_message("cannot shrink"));
+    return make_error(meta::Errc::Failed, std::string(name) + ": " + vips_message("cannot shrink"));
   }
   ImagePtr preview(p);
   return from_image(preview.get(), -1, options, deadline, name);
@@ -263,7 +263,7 @@ Result<std::vector<uint8_t>> read_range(meta::Source& source, uint64_t offset, u
   uint64_t done = 0;
   while (done < length) {
     size_t n = TRY(source.read_at(offset + done, std::span(bytes.data() + done, length - done)));
-    if (n == 0) return make_error("Failed", "the file ended early at " + std::to_string(offset + done));
+    if (n == 0) return make_error(meta::Errc::Failed, "the file ended early at " + std::to_string(offset + done));
     done += n;
   }
   return bytes;
@@ -278,18 +278,18 @@ class VipsRenderer final : public Renderer {
     vips_error_clear();
     uint64_t size = source.size();
     if (size > options.max_input_bytes) {
-      return make_error("TooLarge", "the file is " + std::to_string(size) + " bytes, over the limit of " +
+      return make_error(meta::Errc::TooLarge, "the file is " + std::to_string(size) + " bytes, over the limit of " +
                                         std::to_string(options.max_input_bytes));
     }
     std::vector<uint8_t> head(std::min<uint64_t>(size, 64));
     if (!head.empty()) {
       auto n = source.read_at(0, head);
-      if (!n.ok()) return make_error("Failed", "reading the file: " + n.error().message);
+      if (!n.ok()) return make_error(meta::Errc::Failed, "reading the file: " + n.error().message);
       head.resize(*n);
     }
     Format format = detect_format(head);
     if (format == Format::Unknown) {
-      return make_error("Unsupported", "not an image format previews are made for (JPEG, PNG, GIF, WebP, TIFF, "
+      return make_error(meta::Errc::Unsupported, "not an image format previews are made for (JPEG, PNG, GIF, WebP, TIFF, "
                                        "camera raw, HEIF, AVIF, JPEG XL, BMP, ICO)");
     }
 
@@ -298,7 +298,7 @@ class VipsRenderer final : public Renderer {
       if (raw.ok() && raw->is_raw) {
         const EmbeddedJpeg* jpeg = choose_embedded(*raw, options.preview_edge);
         if (jpeg == nullptr) {
-          return make_error("Unsupported", std::string("a camera raw (") + raw->container +
+          return make_error(meta::Errc::Unsupported, std::string("a camera raw (") + raw->container +
                                                ") without an embedded JPEG preview; raw sensor data is not decoded");
         }
         auto bytes = TRY(read_range(source, jpeg->offset, jpeg->length));
@@ -309,7 +309,7 @@ class VipsRenderer final : public Renderer {
         if (out.ok()) out->origin = "embedded";
         return out;
       }
-      if (format != Format::Tiff) return make_error("Unsupported", std::string(format_name(format)) + ": no preview found");
+      if (format != Format::Tiff) return make_error(meta::Errc::Unsupported, std::string(format_name(format)) + ": no preview found");
     }
 
     auto whole = TRY(read_range(source, 0, size));

@@ -95,7 +95,7 @@ Result<std::string> read_small_file(const std::string& path, size_t cap = 64 * 1
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
-    return make_error(e == ENOENT ? "NotFound" : "", "open " + path + ": " + errno_text(e));
+    return make_error(e == ENOENT ? meta::Errc::NotFound : meta::Errc::None, "open " + path + ": " + errno_text(e));
   }
   std::string out;
   char buf[4096];
@@ -263,7 +263,7 @@ class FileWriter final : public BlobWriter {
     if (fd_ < 0) return make_error("put " + t_.label + ": write after commit or failure");
     if (bytes.size() > t_.size - written_) {
       discard();
-      return make_error("IncompleteBody", "put " + t_.label + ": more than the promised " + std::to_string(t_.size) +
+      return make_error(meta::Errc::IncompleteBody, "put " + t_.label + ": more than the promised " + std::to_string(t_.size) +
                                               " bytes");
     }
     digests_.update(bytes.data(), bytes.size());
@@ -278,7 +278,7 @@ class FileWriter final : public BlobWriter {
   Result<std::string> body_sha256() override {
     if (fd_ < 0) return make_error("put " + t_.label + ": digest after commit or failure");
     if (written_ != t_.size)
-      return make_error("IncompleteBody", "put " + t_.label + ": " + std::to_string(written_) +
+      return make_error(meta::Errc::IncompleteBody, "put " + t_.label + ": " + std::to_string(written_) +
                                               " bytes received, promised " + std::to_string(t_.size));
     return hex_of(finished_digests().second);
   }
@@ -287,14 +287,14 @@ class FileWriter final : public BlobWriter {
     if (fd_ < 0) return make_error("put " + t_.label + ": commit after commit or failure");
     if (written_ != t_.size) {
       discard();
-      return make_error("IncompleteBody", "put " + t_.label + ": " + std::to_string(written_) +
+      return make_error(meta::Errc::IncompleteBody, "put " + t_.label + ": " + std::to_string(written_) +
                                               " bytes received, promised " + std::to_string(t_.size));
     }
     const std::string& sha = finished_digests().second;
     std::string sha_hex = hex_of(sha);
     if (t_.sha256_hex && !aws::equal_constant_time(*t_.sha256_hex, sha_hex)) {
       discard();
-      return make_error("BadDigest", "put " + t_.label + ": SHA-256 of the body is " + sha_hex + ", promised " +
+      return make_error(meta::Errc::BadDigest, "put " + t_.label + ": SHA-256 of the body is " + sha_hex + ", promised " +
                                          *t_.sha256_hex);
     }
     if (::fsync(fd_) != 0) {
@@ -390,13 +390,13 @@ struct DirectoryBlobStore::Impl {
   int64_t now() const { return options.clock ? options.clock() : now_ms(); }
 
   Result<std::string> object_path(const std::string& key) const {
-    if (!is_valid_key(key)) return make_error("InvalidKey", "object key '" + key.substr(0, 200) + "' is not acceptable");
+    if (!is_valid_key(key)) return make_error(meta::Errc::InvalidKey, "object key '" + key.substr(0, 200) + "' is not acceptable");
     return blobs_dir + "/" + key;
   }
 
   Result<std::string> upload_dir(const std::string& upload_id) const {
     if (upload_id.size() != 32 || !is_hex(upload_id))
-      return make_error("NotFound", "multipart upload '" + upload_id.substr(0, 64) + "' does not exist");
+      return make_error(meta::Errc::NotFound, "multipart upload '" + upload_id.substr(0, 64) + "' does not exist");
     return multipart_dir + "/" + upload_id;
   }
 
@@ -404,8 +404,8 @@ struct DirectoryBlobStore::Impl {
     std::string dir = TRY(upload_dir(upload_id));
     auto text = read_small_file(dir + "/upload.json");
     if (!text) {
-      if (text.error().code == "NotFound")
-        return make_error("NotFound", "multipart upload " + upload_id + " does not exist");
+      if (text.error().code == meta::Errc::NotFound)
+        return make_error(meta::Errc::NotFound, "multipart upload " + upload_id + " does not exist");
       return text.error();
     }
     auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -418,7 +418,7 @@ struct DirectoryBlobStore::Impl {
     if (j.contains("contentType") && j["contentType"].is_string()) m.content_type = j["contentType"].get<std::string>();
     if (j.contains("sha256") && j["sha256"].is_string()) m.sha256 = j["sha256"].get<std::string>();
     if (j.contains("createdAt") && j["createdAt"].is_number_integer()) m.created_at_ms = j["createdAt"].get<int64_t>();
-    if (m.key != key) return make_error("NotFound", "multipart upload " + upload_id + " is not for key " + key);
+    if (m.key != key) return make_error(meta::Errc::NotFound, "multipart upload " + upload_id + " is not for key " + key);
     return m;
   }
 
@@ -432,7 +432,7 @@ struct DirectoryBlobStore::Impl {
   Result<PresignedRequest> presign(const std::string& method, const std::string& key, std::string query,
                                    aws::Headers headers, std::chrono::seconds expiry, int64_t signed_at_s = 0) const {
     if (expiry.count() < 1 || expiry.count() > 604800)
-      return make_error("InvalidArgument", "presign " + key + ": expiry " + std::to_string(expiry.count()) +
+      return make_error(meta::Errc::InvalidArgument, "presign " + key + ": expiry " + std::to_string(expiry.count()) +
                                                " s outside 1..604800");
     aws::SignableRequest req;
     req.method = method;
@@ -532,7 +532,7 @@ DirectoryBlobStore::~DirectoryBlobStore() {
 }
 
 Result<std::unique_ptr<DirectoryBlobStore>> DirectoryBlobStore::open(DirectoryBlobStoreOptions options) {
-  if (options.data_dir.empty()) return make_error("InvalidArgument", "directory blob store: no data directory");
+  if (options.data_dir.empty()) return make_error(meta::Errc::InvalidArgument, "directory blob store: no data directory");
   while (options.data_dir.size() > 1 && options.data_dir.back() == '/') options.data_dir.pop_back();
   auto impl = std::make_unique<Impl>();
   impl->blobs_dir = options.data_dir + "/blobs";
@@ -546,7 +546,7 @@ Result<std::unique_ptr<DirectoryBlobStore>> DirectoryBlobStore::open(DirectoryBl
   if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
     ::close(impl->lock_fd);
-    return make_error(e == EWOULDBLOCK ? "Busy" : "", "lock " + lock_path + ": " +
+    return make_error(e == EWOULDBLOCK ? meta::Errc::Busy : meta::Errc::None, "lock " + lock_path + ": " +
                                                           (e == EWOULDBLOCK ? std::string("another process uses this data directory")
                                                                             : errno_text(e)));
   }
@@ -581,13 +581,13 @@ Result<std::unique_ptr<DirectoryBlobStore>> DirectoryBlobStore::open(DirectoryBl
   // public_base_url: scheme://authority[/path]
   const std::string& base = options.public_base_url;
   size_t scheme_end = base.find("://");
-  if (scheme_end == std::string::npos) return make_error("InvalidArgument", "public base URL '" + base + "' has no scheme");
+  if (scheme_end == std::string::npos) return make_error(meta::Errc::InvalidArgument, "public base URL '" + base + "' has no scheme");
   size_t path_start = base.find('/', scheme_end + 3);
   impl->authority = base.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
   impl->origin = base.substr(0, path_start);
   impl->base_path = path_start == std::string::npos ? "" : base.substr(path_start);
   while (!impl->base_path.empty() && impl->base_path.back() == '/') impl->base_path.pop_back();
-  if (impl->authority.empty()) return make_error("InvalidArgument", "public base URL '" + base + "' has no host");
+  if (impl->authority.empty()) return make_error(meta::Errc::InvalidArgument, "public base URL '" + base + "' has no host");
   if (options.url_path_prefix.empty() || options.url_path_prefix.front() != '/') options.url_path_prefix.insert(0, "/");
   if (options.url_path_prefix.back() != '/') options.url_path_prefix += '/';
   impl->options = std::move(options);
@@ -605,7 +605,7 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     int e = errno;
-    if (e == ENOENT || e == ENOTDIR || S_ISDIR(st.st_mode)) return make_error("NotFound", "head " + key + ": no such object");
+    if (e == ENOENT || e == ENOTDIR || S_ISDIR(st.st_mode)) return make_error(meta::Errc::NotFound, "head " + key + ": no such object");
     return make_error("head " + key + ": " + errno_text(e));
   }
   ObjectInfo info;
@@ -642,7 +642,7 @@ Result<std::unique_ptr<meta::Source>> DirectoryBlobStore::open(const std::string
   std::string path = TRY(impl_->object_path(key));
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
-    return make_error("NotFound", "open " + key + ": no such object");
+    return make_error(meta::Errc::NotFound, "open " + key + ": no such object");
   auto file = meta::FileSource::open(path);
   if (!file) return make_error("open " + key + ": " + file.error().message);
   return std::unique_ptr<meta::Source>(new FileObjectSource(std::move(file).value()));
@@ -662,9 +662,9 @@ Status DirectoryBlobStore::remove(const std::string& key) {
 
 Result<PresignedRequest> DirectoryBlobStore::presign_put(const std::string& key, const PutConditions& c) {
   TRY(impl_->object_path(key));
-  if (c.size > kMaxObjectSize) return make_error("InvalidArgument", "presign PUT " + key + ": size over 5 TiB");
+  if (c.size > kMaxObjectSize) return make_error(meta::Errc::InvalidArgument, "presign PUT " + key + ": size over 5 TiB");
   if (c.sha256_hex && (c.sha256_hex->size() != 64 || !is_hex(*c.sha256_hex)))
-    return make_error("InvalidArgument", "presign PUT " + key + ": sha256 is not 64 lowercase hex digits");
+    return make_error(meta::Errc::InvalidArgument, "presign PUT " + key + ": sha256 is not 64 lowercase hex digits");
   aws::Headers headers;
   headers.push_back({"content-length", std::to_string(c.size)});
   headers.push_back({"content-type", c.content_type.empty() ? "application/octet-stream" : c.content_type});
@@ -692,9 +692,9 @@ Result<PresignedRequest> DirectoryBlobStore::presign_get(const std::string& key,
 Result<std::string> DirectoryBlobStore::create_multipart(const std::string& key, const PutConditions& c) {
   TRY(impl_->object_path(key));
   if (c.size == 0 || c.size > kMaxObjectSize)
-    return make_error("InvalidArgument", "create multipart " + key + ": size outside 1 byte .. 5 TiB");
+    return make_error(meta::Errc::InvalidArgument, "create multipart " + key + ": size outside 1 byte .. 5 TiB");
   if (c.sha256_hex && (c.sha256_hex->size() != 64 || !is_hex(*c.sha256_hex)))
-    return make_error("InvalidArgument", "create multipart " + key + ": sha256 is not 64 lowercase hex digits");
+    return make_error(meta::Errc::InvalidArgument, "create multipart " + key + ": sha256 is not 64 lowercase hex digits");
   std::string id = random_hex(16);
   std::string dir = impl_->multipart_dir + "/" + id;
   TRY(mkdirs(dir));
@@ -717,10 +717,10 @@ Result<PresignedRequest> DirectoryBlobStore::presign_part(const std::string& key
                                                           std::chrono::seconds expiry) {
   UploadManifest m = TRY(impl_->load_upload(key, upload_id));
   if (part_number < 1 || part_number > kMaxParts)
-    return make_error("InvalidArgument", "presign part " + std::to_string(part_number) + " of " + key +
+    return make_error(meta::Errc::InvalidArgument, "presign part " + std::to_string(part_number) + " of " + key +
                                              ": part numbers are 1..10000");
   if (part_size == 0 || part_size > kMaxPartSize || part_size > m.size)
-    return make_error("InvalidArgument", "presign part " + std::to_string(part_number) + " of " + key + ": size " +
+    return make_error(meta::Errc::InvalidArgument, "presign part " + std::to_string(part_number) + " of " + key + ": size " +
                                              std::to_string(part_size) + " outside 1 byte .. min(5 GiB, object size)");
   aws::Headers headers;
   headers.push_back({"content-length", std::to_string(part_size)});
@@ -758,7 +758,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   std::string op = "complete multipart " + upload_id + " of " + key;
   UploadManifest m = TRY(impl_->load_upload(key, upload_id));
   std::string final_path = TRY(impl_->object_path(key));
-  if (parts.empty()) return make_error("InvalidPart", op + ": no parts");
+  if (parts.empty()) return make_error(meta::Errc::InvalidPart, op + ": no parts");
   std::vector<PartInfo> stored = TRY(list_parts(key, upload_id));
   std::string dir = TRY(impl_->upload_dir(upload_id));
   std::string md5s;
@@ -766,14 +766,14 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   for (size_t i = 0; i < parts.size(); ++i) {
     const PartInfo& p = parts[i];
     if (i > 0 && p.part_number <= parts[i - 1].part_number)
-      return make_error("InvalidPartOrder", op + ": part numbers must ascend");
+      return make_error(meta::Errc::InvalidPartOrder, op + ": part numbers must ascend");
     auto it = std::find_if(stored.begin(), stored.end(), [&](const PartInfo& s) { return s.part_number == p.part_number; });
-    if (it == stored.end()) return make_error("InvalidPart", op + ": part " + std::to_string(p.part_number) + " is not stored");
+    if (it == stored.end()) return make_error(meta::Errc::InvalidPart, op + ": part " + std::to_string(p.part_number) + " is not stored");
     if (strip_quotes(p.etag) != it->etag)
-      return make_error("InvalidPart", op + ": part " + std::to_string(p.part_number) + " has ETag " + it->etag +
+      return make_error(meta::Errc::InvalidPart, op + ": part " + std::to_string(p.part_number) + " has ETag " + it->etag +
                                            ", not " + p.etag);
     if (i + 1 < parts.size() && it->size < kMinPartSize)
-      return make_error("EntityTooSmall", op + ": part " + std::to_string(p.part_number) + " is " +
+      return make_error(meta::Errc::EntityTooSmall, op + ": part " + std::to_string(p.part_number) + " is " +
                                               std::to_string(it->size) + " bytes, under the 5 MiB minimum");
     for (size_t k = 0; k + 1 < it->etag.size(); k += 2)
       md5s += static_cast<char>(std::stoi(it->etag.substr(k, 2), nullptr, 16));
@@ -781,7 +781,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   }
   if (total != m.size) {
     TRY(abort_multipart(key, upload_id));
-    return make_error("IncompleteBody", op + ": parts hold " + std::to_string(total) + " bytes, promised " +
+    return make_error(meta::Errc::IncompleteBody, op + ": parts hold " + std::to_string(total) + " bytes, promised " +
                                             std::to_string(m.size) + "; upload aborted");
   }
   FileWriter::Target target{final_path, m.size, m.content_type,
@@ -804,7 +804,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   }
   auto info = writer->commit();
   if (!info) {
-    if (info.error().code == "BadDigest") TRY(abort_multipart(key, upload_id));
+    if (info.error().code == meta::Errc::BadDigest) TRY(abort_multipart(key, upload_id));
     return make_error(info.error().code, op + ": " + info.error().message);
   }
   TRY(abort_multipart(key, upload_id));  // the parts are joined: drop them
@@ -813,7 +813,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
 
 Status DirectoryBlobStore::abort_multipart(const std::string& key, const std::string& upload_id) {
   auto m = impl_->load_upload(key, upload_id);
-  if (!m) return m.error().code == "NotFound" ? meta::ok_status() : Status(m.error());
+  if (!m) return m.error().code == meta::Errc::NotFound ? meta::ok_status() : Status(m.error());
   std::string dir = TRY(impl_->upload_dir(upload_id));
   // upload.json goes first: a crash half-way leaves a directory the start-up clean-up removes.
   ::unlink((dir + "/upload.json").c_str());
@@ -830,9 +830,9 @@ Result<AuthorizedRequest> DirectoryBlobStore::verify(const IncomingRequest& in) 
   for (const auto& [name, value] : in.headers) req.headers.push_back({name, value});
   std::string op = "verify " + in.method + " " + in.path.substr(0, 300);
   std::string prefix = impl_->base_path + impl_->options.url_path_prefix;
-  if (!in.path.starts_with(prefix)) return make_error("InvalidKey", op + ": not under " + prefix);
+  if (!in.path.starts_with(prefix)) return make_error(meta::Errc::InvalidKey, op + ": not under " + prefix);
   std::string key = aws::uri_decode(std::string_view(in.path).substr(prefix.size()));
-  if (!is_valid_key(key)) return make_error("InvalidKey", op + ": key is not acceptable");
+  if (!is_valid_key(key)) return make_error(meta::Errc::InvalidKey, op + ": key is not acceptable");
 
   aws::PresignedCheck check;
   check.region = impl_->options.region;
@@ -860,45 +860,45 @@ Result<AuthorizedRequest> DirectoryBlobStore::verify(const IncomingRequest& in) 
     if (name == "uploadId") out.upload_id = value;
     if (name == "partNumber") {
       if (value.empty() || value.size() > 5 || !std::all_of(value.begin(), value.end(), ::isdigit))
-        return make_error("InvalidArgument", op + ": malformed partNumber");
+        return make_error(meta::Errc::InvalidArgument, op + ": malformed partNumber");
       out.part_number = std::stoi(value);
     }
     pos = amp + 1;
   }
   if (out.upload_id.empty() != (out.part_number == 0))
-    return make_error("InvalidArgument", op + ": partNumber and uploadId go together");
+    return make_error(meta::Errc::InvalidArgument, op + ": partNumber and uploadId go together");
 
   if (in.method == "PUT") {
     // A PUT URL binds the size: Content-Length must be signed (and so present and equal).
-    if (!is_signed("content-length")) return make_error("AccessDenied", op + ": Content-Length is not signed");
+    if (!is_signed("content-length")) return make_error(meta::Errc::AccessDenied, op + ": Content-Length is not signed");
     const std::string* len = aws::find_header(req.headers, "content-length");
     if (!len || len->empty() || len->size() > 19 || !std::all_of(len->begin(), len->end(), ::isdigit))
-      return make_error("AuthorizationQueryParametersError", op + ": malformed Content-Length");
+      return make_error(meta::Errc::AuthorizationQueryParametersError, op + ": malformed Content-Length");
     out.size = std::stoull(*len);
     if (out.part_number == 0) {
-      if (!is_signed("content-type")) return make_error("AccessDenied", op + ": Content-Type is not signed");
+      if (!is_signed("content-type")) return make_error(meta::Errc::AccessDenied, op + ": Content-Type is not signed");
       out.content_type = *aws::find_header(req.headers, "content-type");
     }
     if (is_signed(kChecksumHeader)) {
       auto raw = aws::base64_decode(*aws::find_header(req.headers, kChecksumHeader));
-      if (!raw || raw->size() != 32) return make_error("InvalidDigest", op + ": malformed x-amz-checksum-sha256");
+      if (!raw || raw->size() != 32) return make_error(meta::Errc::InvalidDigest, op + ": malformed x-amz-checksum-sha256");
       out.sha256_hex = hex_of(*raw);
     }
   } else if (in.method != "GET" && in.method != "HEAD") {
-    return make_error("AccessDenied", op + ": method not allowed by a presigned URL here");
+    return make_error(meta::Errc::AccessDenied, op + ": method not allowed by a presigned URL here");
   }
   return out;
 }
 
 Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const AuthorizedRequest& r) {
-  if (r.method != "PUT") return make_error("AccessDenied", "put " + r.key + ": the URL is not for a PUT");
+  if (r.method != "PUT") return make_error(meta::Errc::AccessDenied, "put " + r.key + ": the URL is not for a PUT");
   if (r.part_number == 0) {
     PutConditions c{r.size, r.content_type, r.sha256_hex};
     return begin_put(r.key, c);
   }
   TRY(impl_->load_upload(r.key, r.upload_id));
   if (r.part_number < 1 || r.part_number > kMaxParts || r.size > kMaxPartSize)
-    return make_error("InvalidArgument", "put part " + std::to_string(r.part_number) + " of " + r.key +
+    return make_error(meta::Errc::InvalidArgument, "put part " + std::to_string(r.part_number) + " of " + r.key +
                                              ": part number or size out of range");
   std::string dir = TRY(impl_->upload_dir(r.upload_id));
   FileWriter::Target t{dir + "/" + Impl::part_name(r.part_number), r.size, "application/octet-stream", r.sha256_hex,
@@ -910,7 +910,7 @@ Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const Authoriz
 
 Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const std::string& key, const PutConditions& c) {
   std::string path = TRY(impl_->object_path(key));
-  if (c.size > kMaxObjectSize) return make_error("InvalidArgument", "put " + key + ": size over 5 TiB");
+  if (c.size > kMaxObjectSize) return make_error(meta::Errc::InvalidArgument, "put " + key + ": size over 5 TiB");
   FileWriter::Target t{path, c.size, c.content_type, c.sha256_hex, "key " + key, impl_->options.etag_from_sha256};
   auto w = TRY(FileWriter::create(std::move(t)));
   return std::unique_ptr<BlobWriter>(std::move(w));

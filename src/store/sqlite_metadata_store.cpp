@@ -282,7 +282,7 @@ struct SqliteMetadataStore::Impl {
 
   Error sql_error(const std::string& op) const {
     int code = sqlite3_extended_errcode(db);
-    std::string kind = (code & 0xff) == SQLITE_BUSY ? "Busy" : "";
+    meta::Errc kind = (code & 0xff) == SQLITE_BUSY ? meta::Errc::Busy : meta::Errc::None;
     return make_error(kind, "sqlite " + op + " (" + path + "): " + sqlite3_errmsg(db));
   }
 
@@ -438,7 +438,7 @@ struct SqliteMetadataStore::Impl {
 
   // The conditional write (see metadata_store.hpp). Caller holds mu and a transaction.
   Result<bool> apply_locked(const ImageRecord& r) {
-    if (r.owner.empty() || r.image_id.empty()) return make_error("InvalidArgument", "apply: empty owner or image id");
+    if (r.owner.empty() || r.image_id.empty()) return make_error(meta::Errc::InvalidArgument, "apply: empty owner or image id");
     std::string op = "apply " + r.owner + "/" + r.image_id;
     {
       auto s = TRY(prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
@@ -483,7 +483,7 @@ struct SqliteMetadataStore::Impl {
 
   Result<bool> remove_locked(const std::string& owner, const std::string& image_id, const std::string& sequencer) {
     std::string op = "remove " + owner + "/" + image_id;
-    if (owner.empty() || image_id.empty()) return make_error("InvalidArgument", op + ": empty owner or image id");
+    if (owner.empty() || image_id.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner or image id");
     {
       auto s = TRY(prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
       s.bind(1, owner).bind(2, image_id);
@@ -561,7 +561,7 @@ Status SqliteMetadataStore::put_upload_intent(const UploadIntent& i) {
   std::lock_guard lock(impl_->mu);
   TRY(impl_->durability(true));
   std::string op = "put upload intent " + i.owner + "/" + i.image_id;
-  if (i.owner.empty() || i.image_id.empty()) return make_error("InvalidArgument", op + ": empty owner or image id");
+  if (i.owner.empty() || i.image_id.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner or image id");
   auto s = TRY(impl_->prepare(
       "INSERT INTO upload_intents (owner, image_id, filename, content_type, size, sha256, created_at, expires_at, "
       "multipart_upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
@@ -570,7 +570,7 @@ Status SqliteMetadataStore::put_upload_intent(const UploadIntent& i) {
   s.bind(9, i.multipart_upload_id).bind(10, static_cast<int64_t>(i.part_size));
   int rc = sqlite3_step(s.get());
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT)
-    return make_error("Conflict", op + ": an intent with this id exists");
+    return make_error(meta::Errc::Conflict, op + ": an intent with this id exists");
   if (rc != SQLITE_DONE) return impl_->sql_error(op);
   return meta::ok_status();
 }
@@ -582,7 +582,7 @@ Result<UploadIntent> SqliteMetadataStore::get_upload_intent(const std::string& o
       "SELECT owner, image_id, filename, content_type, size, sha256, created_at, expires_at, multipart_upload_id, "
       "part_size FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
   s.bind(1, owner).bind(2, image_id);
-  if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such upload");
+  if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such upload");
   UploadIntent i;
   i.owner = s.text(0);
   i.image_id = s.text(1);
@@ -636,7 +636,7 @@ Result<ImageRecord> SqliteMetadataStore::get(const std::string& owner, const std
   std::string op = "get " + owner + "/" + image_id;
   auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
   s.bind(1, owner).bind(2, image_id);
-  if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+  if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
   return Impl::read_record(s);
 }
 
@@ -670,17 +670,17 @@ Result<std::vector<PreviewJob>> SqliteMetadataStore::preview_backlog(int limit) 
 
 Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   std::string op = "list images of " + q.owner;
-  if (q.owner.empty()) return make_error("InvalidArgument", op + ": empty owner");
+  if (q.owner.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner");
   const int max_limit = q.location_only ? kMaxLocationLimit : kMaxListLimit;
   if (q.limit < 1 || q.limit > max_limit)
-    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+    return make_error(meta::Errc::InvalidArgument, op + ": limit " + std::to_string(q.limit) + " outside 1.." +
                                              std::to_string(max_limit));
   bool by_taken = q.sort == SortOrder::Taken;
   std::optional<Cursor> cursor;
   if (!q.cursor.empty()) {
     cursor = decode_cursor(q.cursor);
     if (!cursor || cursor->sort != (by_taken ? 't' : 'u'))
-      return make_error("InvalidArgument", op + ": malformed cursor (or one from another sort order)");
+      return make_error(meta::Errc::InvalidArgument, op + ": malformed cursor (or one from another sort order)");
   }
   // Placeholders are numbered in the order the binds are pushed.
   std::string sql = std::string("SELECT ") + (q.location_only ? kLocationColumns : kImageColumns) +
@@ -960,7 +960,7 @@ Result<ImageRecord> SqliteMetadataStore::trash(const std::string& owner, const s
     TRY(impl_->run(u, op));
     auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
     s.bind(1, owner).bind(2, image_id);
-    if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+    if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
     return Impl::read_record(s);
   });
 }
@@ -974,25 +974,25 @@ Result<ImageRecord> SqliteMetadataStore::restore(const std::string& owner, const
         "UPDATE images SET trashed_at = NULL WHERE owner = ?1 AND image_id = ?2 AND trashed_at IS NOT NULL"));
     u.bind(1, owner).bind(2, image_id);
     TRY(impl_->run(u, op));
-    if (sqlite3_changes(impl_->db) == 0) return make_error("NotFound", op + ": no such image in the trash");
+    if (sqlite3_changes(impl_->db) == 0) return make_error(meta::Errc::NotFound, op + ": no such image in the trash");
     auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
     s.bind(1, owner).bind(2, image_id);
-    if (!TRY(impl_->step(s, op))) return make_error("NotFound", op + ": no such image");
+    if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
     return Impl::read_record(s);
   });
 }
 
 Result<ImagePage> SqliteMetadataStore::list_trash(const TrashQuery& q) {
   std::string op = "list trash of " + q.owner;
-  if (q.owner.empty()) return make_error("InvalidArgument", op + ": empty owner");
+  if (q.owner.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner");
   if (q.limit < 1 || q.limit > kMaxListLimit)
-    return make_error("InvalidArgument", op + ": limit " + std::to_string(q.limit) + " outside 1.." +
+    return make_error(meta::Errc::InvalidArgument, op + ": limit " + std::to_string(q.limit) + " outside 1.." +
                                              std::to_string(kMaxListLimit));
   std::optional<Cursor> cursor;
   if (!q.cursor.empty()) {
     cursor = decode_cursor(q.cursor);
     if (!cursor || cursor->sort != 'x' || !cursor->value)
-      return make_error("InvalidArgument", op + ": malformed cursor (or one from another listing)");
+      return make_error(meta::Errc::InvalidArgument, op + ": malformed cursor (or one from another listing)");
   }
   std::lock_guard lock(impl_->mu);
   // Keyset pagination on (trashed_at, image_id), the images_trash index's order.
@@ -1016,7 +1016,7 @@ Result<ImagePage> SqliteMetadataStore::list_trash(const TrashQuery& q) {
 }
 
 Result<std::vector<TrashedImage>> SqliteMetadataStore::expired_trash(int64_t cutoff_ms, int limit) {
-  if (limit < 1) return make_error("InvalidArgument", "expired trash: limit must be positive");
+  if (limit < 1) return make_error(meta::Errc::InvalidArgument, "expired trash: limit must be positive");
   std::lock_guard lock(impl_->mu);
   auto s = TRY(impl_->prepare(
       "SELECT owner, image_id, trashed_at FROM images WHERE trashed_at IS NOT NULL AND trashed_at <= ?1 "

@@ -72,14 +72,14 @@ meta::Result<std::unique_ptr<SqliteShareStore>> SqliteShareStore::open(const std
 
 meta::Status SqliteShareStore::put(const ShareRecord& s) {
   if (s.share_id.empty() || s.owner.empty() || s.token_hash.size() != 64)
-    return make_error("InvalidArgument", "put share: share id, owner and a 64-digit token hash are required");
+    return make_error(meta::Errc::InvalidArgument, "put share: share id, owner and a 64-digit token hash are required");
   std::lock_guard lock(impl_->mutex);
   auto st = TRY(impl_->db.prepare(std::string("INSERT INTO shares (") + kColumns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
   st.bind(1, s.share_id).bind(2, s.token_hash).bind(3, s.owner).bind(4, s.created_at_ms).bind(5, s.expires_at_ms);
   st.bind(6, s.password_hash).bind(7, int64_t{s.include_location}).bind(8, int64_t{s.include_metadata});
   st.bind(9, items_to_json(s.items));
   auto done = st.run();
-  if (!done && done.error().code == "Constraint") return make_error("Conflict", "put share " + s.share_id + ": id or token taken");
+  if (!done && done.error().code == meta::Errc::Constraint) return make_error(meta::Errc::Conflict, "put share " + s.share_id + ": id or token taken");
   return done;
 }
 
@@ -87,7 +87,7 @@ meta::Result<ShareRecord> SqliteShareStore::get_by_token_hash(const std::string&
   std::lock_guard lock(impl_->mutex);
   auto rows = TRY(impl_->query(std::string("SELECT ") + kColumns + " FROM shares WHERE token_hash = ?1",
                                [&](auth::sql::Statement& st) { st.bind(1, token_hash); }));
-  if (rows.empty()) return make_error("NotFound", "no such share");
+  if (rows.empty()) return make_error(meta::Errc::NotFound, "no such share");
   return std::move(rows.front());
 }
 
@@ -95,7 +95,7 @@ meta::Result<ShareRecord> SqliteShareStore::get(const std::string& owner, const 
   std::lock_guard lock(impl_->mutex);
   auto rows = TRY(impl_->query(std::string("SELECT ") + kColumns + " FROM shares WHERE owner = ?1 AND share_id = ?2",
                                [&](auth::sql::Statement& st) { st.bind(1, owner).bind(2, share_id); }));
-  if (rows.empty()) return make_error("NotFound", "no such share");
+  if (rows.empty()) return make_error(meta::Errc::NotFound, "no such share");
   return std::move(rows.front());
 }
 
@@ -115,7 +115,7 @@ meta::Result<bool> SqliteShareStore::remove(const std::string& owner, const std:
 }
 
 meta::Result<std::vector<ShareRecord>> SqliteShareStore::expired(int64_t now_ms, int limit) {
-  if (limit < 1) return make_error("InvalidArgument", "expired shares: limit must be at least 1");
+  if (limit < 1) return make_error(meta::Errc::InvalidArgument, "expired shares: limit must be at least 1");
   std::lock_guard lock(impl_->mutex);
   return impl_->query(std::string("SELECT ") + kColumns + " FROM shares WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
                       [&](auth::sql::Statement& st) { st.bind(1, now_ms).bind(2, int64_t{limit}); });

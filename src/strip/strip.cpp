@@ -25,8 +25,8 @@ using meta::Result;
 using meta::Status;
 using Bytes = std::span<uint8_t>;
 
-Error malformed(std::string what) { return meta::make_error("Malformed", std::move(what)); }
-Error unsupported(std::string what) { return meta::make_error("Unsupported", std::move(what)); }
+Error malformed(std::string what) { return meta::make_error(meta::Errc::Malformed, std::move(what)); }
+Error unsupported(std::string what) { return meta::make_error(meta::Errc::Unsupported, std::move(what)); }
 
 std::string hex(uint64_t v) {
   char buf[32];

@@ -50,7 +50,7 @@ TEST_F(AccountServiceTest, SignUpThenSignInIssuesTokensForTheAccount) {
 
 TEST_F(AccountServiceTest, UsernamesAreCaseInsensitive) {
   ASSERT_TRUE(svc_->sign_up("Alice", "correct horse", kAddr, kNow).ok());
-  EXPECT_EQ(svc_->sign_up("alice", "other password", kAddr, kNow).error().code, "UsernameTaken");
+  EXPECT_EQ(svc_->sign_up("alice", "other password", kAddr, kNow).error().code, meta::Errc::UsernameTaken);
   EXPECT_TRUE(svc_->sign_in("ALICE", "correct horse", kAddr, kNow).ok());
 }
 
@@ -58,7 +58,7 @@ TEST_F(AccountServiceTest, WrongPasswordAndUnknownUserFailAlike) {
   ASSERT_TRUE(svc_->sign_up("bob", "correct horse", kAddr, kNow).ok());
   auto wrong = svc_->sign_in("bob", "wrong password", kAddr, kNow);
   auto unknown = svc_->sign_in("nobody", "wrong password", kAddr, kNow);
-  EXPECT_EQ(wrong.error().code, "InvalidCredentials");
+  EXPECT_EQ(wrong.error().code, meta::Errc::InvalidCredentials);
   EXPECT_EQ(unknown.error().code, wrong.error().code);
   EXPECT_EQ(unknown.error().message, wrong.error().message);
 }
@@ -81,14 +81,14 @@ TEST_F(AccountServiceTest, RefreshRotatesAndReuseRevokesTheSignIn) {
   auto second = svc_->refresh(first->refresh_token, kNow + 1000);
   ASSERT_TRUE(second.ok());
   EXPECT_NE(second->refresh_token, first->refresh_token);
-  EXPECT_EQ(svc_->refresh(first->refresh_token, kNow + 2000).error().code, "InvalidToken");
-  EXPECT_EQ(svc_->refresh(second->refresh_token, kNow + 3000).error().code, "InvalidToken");
+  EXPECT_EQ(svc_->refresh(first->refresh_token, kNow + 2000).error().code, meta::Errc::InvalidToken);
+  EXPECT_EQ(svc_->refresh(second->refresh_token, kNow + 3000).error().code, meta::Errc::InvalidToken);
 }
 
 TEST_F(AccountServiceTest, RefreshTokenExpires) {
   ASSERT_TRUE(svc_->sign_up("erin", "correct horse", kAddr, kNow).ok());
   auto t = svc_->sign_in("erin", "correct horse", kAddr, kNow);
-  EXPECT_EQ(svc_->refresh(t->refresh_token, kNow + svc_->settings().refresh_ttl_s * 1000).error().code, "InvalidToken");
+  EXPECT_EQ(svc_->refresh(t->refresh_token, kNow + svc_->settings().refresh_ttl_s * 1000).error().code, meta::Errc::InvalidToken);
 }
 
 TEST_F(AccountServiceTest, SignOutRevokesOnlyTheOwnersToken) {
@@ -105,14 +105,14 @@ TEST_F(AccountServiceTest, SignOutRevokesOnlyTheOwnersToken) {
 TEST_F(AccountServiceTest, FailuresPerAccountLockItForTheWindow) {
   ASSERT_TRUE(svc_->sign_up("heidi", "correct horse", kAddr, kNow).ok());
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(svc_->sign_in("heidi", "wrong password", kAddr, kNow + i).ok());
-  EXPECT_EQ(svc_->sign_in("heidi", "correct horse", kAddr, kNow + 10).error().code, "TooManyRequests");
+  EXPECT_EQ(svc_->sign_in("heidi", "correct horse", kAddr, kNow + 10).error().code, meta::Errc::TooManyRequests);
   EXPECT_GT(svc_->sign_in_retry_after_s("heidi", kAddr, kNow + 10), 0);
   EXPECT_TRUE(svc_->sign_in("heidi", "correct horse", kAddr, kNow + 15 * 60 * 1000 + 10).ok());
 }
 
 TEST_F(AccountServiceTest, SignUpsPerAddressAreLimited) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(svc_->sign_up("user" + std::to_string(i), "correct horse", kAddr, kNow).ok());
-  EXPECT_EQ(svc_->sign_up("user5", "correct horse", kAddr, kNow).error().code, "TooManyRequests");
+  EXPECT_EQ(svc_->sign_up("user5", "correct horse", kAddr, kNow).error().code, meta::Errc::TooManyRequests);
   EXPECT_TRUE(svc_->sign_up("user5", "correct horse", "198.51.100.7", kNow).ok());
 }
 

@@ -64,12 +64,12 @@ TEST(LocalTokens, ExpiredBeyondLeewayIsExpiredToken) {
   EXPECT_TRUE(t.verify(token, kNow + 900 + 30).ok());  // within the 30 s leeway
   auto r = t.verify(token, kNow + 900 + 31);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "ExpiredToken");
+  EXPECT_EQ(r.error().code, meta::Errc::ExpiredToken);
 }
 
 TEST(LocalTokens, IssuedInTheFutureIsRefused) {
   auto t = tokens();
-  EXPECT_EQ(t.verify(t.issue({"u1", "a"}, kNow + 3600), kNow).error().code, "InvalidToken");
+  EXPECT_EQ(t.verify(t.issue({"u1", "a"}, kNow + 3600), kNow).error().code, meta::Errc::InvalidToken);
 }
 
 TEST(LocalTokens, TamperedPayloadIsRefused) {
@@ -80,7 +80,7 @@ TEST(LocalTokens, TamperedPayloadIsRefused) {
   std::string forged = part(token, 0) + "." + base64url_encode(claims.dump()) + "." + part(token, 2);
   auto r = t.verify(forged, kNow);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "InvalidToken");
+  EXPECT_EQ(r.error().code, meta::Errc::InvalidToken);
 }
 
 TEST(LocalTokens, TokenOfAnotherKeyIsRefused) {
@@ -93,7 +93,7 @@ TEST(LocalTokens, OtherAlgorithmsAreRefused) {
   for (const char* alg : {"none", "HS256", "RS256", "ES256"}) {
     nlohmann::json header = {{"alg", alg}, {"typ", "JWT"}};
     std::string forged = base64url_encode(header.dump()) + "." + part(token, 1) + "." + part(token, 2);
-    EXPECT_EQ(t.verify(forged, kNow).error().code, "InvalidToken") << alg;
+    EXPECT_EQ(t.verify(forged, kNow).error().code, meta::Errc::InvalidToken) << alg;
   }
 }
 
@@ -109,7 +109,7 @@ TEST(LocalTokens, WrongIssuerOrAudienceIsRefused) {
 TEST(LocalTokens, MalformedTokensAreRefused) {
   auto t = tokens();
   for (const std::string& bad : std::vector<std::string>{"", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.", std::string(9000, 'a')})
-    EXPECT_EQ(t.verify(bad, kNow).error().code, "InvalidToken") << bad.substr(0, 20);
+    EXPECT_EQ(t.verify(bad, kNow).error().code, meta::Errc::InvalidToken) << bad.substr(0, 20);
 }
 
 TEST(LocalTokens, KeyFileIsCreatedPrivateAndReloaded) {

@@ -94,7 +94,8 @@ TEST(AwsClient, DoesNotRetryAClientError) {
   f.server.push(json_error(400, "ValidationException", "One or more parameter values were invalid"));
   auto r = f.client.call(put_item());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "ValidationException");
+  EXPECT_EQ(r.error().code, meta::Errc::Service);
+  EXPECT_EQ(r.error().service_code, "ValidationException");
   EXPECT_EQ(r.error().message,
             "DynamoDB.PutItem imgmeta-images: HTTP 400 ValidationException: One or more parameter values were invalid");
   EXPECT_EQ(f.server.received().size(), 1u);
@@ -107,7 +108,8 @@ TEST(AwsClient, GivesUpAfterMaxAttemptsNamingTheLastError) {
   for (int i = 0; i < 3; ++i) f.server.push({503, {{"Content-Type", "application/xml"}}, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"});
   auto r = f.client.call(put_item());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "SlowDown");
+  EXPECT_EQ(r.error().code, meta::Errc::Service);
+  EXPECT_EQ(r.error().service_code, "SlowDown");
   EXPECT_EQ(r.error().message, "DynamoDB.PutItem imgmeta-images: HTTP 503 SlowDown: Please reduce your request rate. (3 attempts)");
 }
 
@@ -138,7 +140,7 @@ TEST(AwsClient, RetriesAConnectionRefused) {
   c.set_sleeper([&](std::chrono::milliseconds) { ++sleeps; });
   auto r = c.call(put_item());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "Transport");
+  EXPECT_EQ(r.error().code, meta::Errc::Transport);
   EXPECT_EQ(sleeps, 2);
 }
 

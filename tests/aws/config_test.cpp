@@ -123,13 +123,13 @@ TEST(LoadSettings, NamesThePlacesLookedAtWhenNoCredentialsAreFound) {
   Env env{{{"AWS_REGION", "eu-west-1"}, {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/c"}, {"AWS_CONFIG_FILE", "/nonexistent/k"}}};
   auto s = load_settings({}, env.lookup());
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "NoCredentials");
+  EXPECT_EQ(s.error().code, meta::Errc::NoCredentials);
   EXPECT_NE(s.error().message.find("/nonexistent/c"), std::string::npos);
 }
 
 TEST(LoadSettings, FailsWithoutARegion) {
   Env env{{{"AWS_ACCESS_KEY_ID", "A"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"AWS_CONFIG_FILE", "/nonexistent/k"}}};
-  EXPECT_EQ(load_settings({}, env.lookup()).error().code, "NoRegion");
+  EXPECT_EQ(load_settings({}, env.lookup()).error().code, meta::Errc::NoRegion);
 }
 
 TEST(ParseIni, KeepsNestedSettingsAsDottedKeys) {

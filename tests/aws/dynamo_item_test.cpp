@@ -80,10 +80,10 @@ TEST(RecordToItem, RoundTripsThroughItemToRecord) {
 TEST(RecordToItem, RefusesABadSequencerOrIntentLookingId) {
   auto r = record();
   r.sequencer = "not hex";
-  EXPECT_EQ(record_to_item(r).error().code, "InvalidArgument");
+  EXPECT_EQ(record_to_item(r).error().code, meta::Errc::InvalidArgument);
   r = record();
   r.image_id = "intent#01J";
-  EXPECT_EQ(record_to_item(r).error().code, "InvalidArgument");
+  EXPECT_EQ(record_to_item(r).error().code, meta::Errc::InvalidArgument);
 }
 
 TEST(RecordToItem, TrimsMetadataThatWouldExceedTheItemLimit) {

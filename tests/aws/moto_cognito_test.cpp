@@ -109,7 +109,7 @@ TEST(MotoCognito, TamperedPayloadIsRefused) {
   claims["sub"] = "someone-else";
   auto r = v.verify(with_parts(pool_a().id_token, std::nullopt, claims), now());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "InvalidToken");
+  EXPECT_EQ(r.error().code, meta::Errc::InvalidToken);
   EXPECT_NE(r.error().message.find("signature"), std::string::npos);
 }
 
@@ -117,7 +117,7 @@ TEST(MotoCognito, TamperedSignatureIsRefused) {
   CognitoVerifier v(settings_for(pool_a()));
   std::string t = pool_a().access_token;
   t[t.size() - 5] = t[t.size() - 5] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(v.verify(t, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(t, now()).error().code, meta::Errc::InvalidToken);
 }
 
 TEST(MotoCognito, ExpiredTokenIsRefused) {
@@ -126,15 +126,15 @@ TEST(MotoCognito, ExpiredTokenIsRefused) {
   EXPECT_TRUE(v.verify(pool_a().id_token, exp + 30).ok()) << "within the clock skew";
   auto r = v.verify(pool_a().id_token, exp + 3600);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "ExpiredToken");
+  EXPECT_EQ(r.error().code, meta::Errc::ExpiredToken);
 }
 
 TEST(MotoCognito, TokenForAnotherAppClientIsRefused) {
   CognitoSettings s = settings_for(pool_a());
   s.client_ids = {"some-other-client-id"};
   CognitoVerifier v(s);
-  EXPECT_EQ(v.verify(pool_a().id_token, now()).error().code, "InvalidToken");
-  EXPECT_EQ(v.verify(pool_a().access_token, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(pool_a().id_token, now()).error().code, meta::Errc::InvalidToken);
+  EXPECT_EQ(v.verify(pool_a().access_token, now()).error().code, meta::Errc::InvalidToken);
 }
 
 // moto signs every pool's tokens with the same key: only the issuer check tells pools apart.
@@ -150,7 +150,7 @@ TEST(MotoCognito, TokenFromAnotherPoolIsRefused) {
 TEST(MotoCognito, AlgNoneIsRefused) {
   CognitoVerifier v(settings_for(pool_a()));
   std::string t = with_parts(pool_a().id_token, Json{{"alg", "none"}, {"kid", "dummy"}}, std::nullopt, "");
-  EXPECT_EQ(v.verify(t, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(t, now()).error().code, meta::Errc::InvalidToken);
 }
 
 // Algorithm confusion: HS256 keyed with the public key's bytes, which a verifier that lets
@@ -174,7 +174,7 @@ TEST(MotoCognito, OtherRsaAlgorithmNamesAreRefused) {
   CognitoVerifier v(settings_for(pool_a()));
   for (const char* alg : {"RS512", "PS256", "rs256", "ES256"}) {
     std::string t = with_parts(pool_a().id_token, Json{{"alg", alg}, {"kid", "dummy"}}, std::nullopt);
-    EXPECT_EQ(v.verify(t, now()).error().code, "InvalidToken") << alg;
+    EXPECT_EQ(v.verify(t, now()).error().code, meta::Errc::InvalidToken) << alg;
   }
 }
 
@@ -182,9 +182,9 @@ TEST(MotoCognito, UnknownKidRefetchesOnceThenRefuses) {
   CognitoVerifier v(settings_for(pool_a()));
   ASSERT_TRUE(v.verify(pool_a().id_token, now()).ok());
   std::string t = with_parts(pool_a().id_token, Json{{"alg", "RS256"}, {"kid", "rotated"}}, std::nullopt);
-  EXPECT_EQ(v.verify(t, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(t, now()).error().code, meta::Errc::InvalidToken);
   EXPECT_EQ(v.jwks_fetches(), 2u);
-  EXPECT_EQ(v.verify(t, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(t, now()).error().code, meta::Errc::InvalidToken);
   EXPECT_EQ(v.jwks_fetches(), 2u) << "refetch is rate-limited";
 }
 
@@ -193,7 +193,7 @@ TEST(MotoCognito, TokenUseCanBeRestrictedToAccessTokens) {
   s.token_uses = {"access"};
   CognitoVerifier v(s);
   EXPECT_TRUE(v.verify(pool_a().access_token, now()).ok());
-  EXPECT_EQ(v.verify(pool_a().id_token, now()).error().code, "InvalidToken");
+  EXPECT_EQ(v.verify(pool_a().id_token, now()).error().code, meta::Errc::InvalidToken);
 }
 
 TEST(MotoCognito, UnreachableJwksIsNotATokenError) {
@@ -202,7 +202,7 @@ TEST(MotoCognito, UnreachableJwksIsNotATokenError) {
   CognitoVerifier v(s);
   auto r = v.verify(pool_a().id_token, now());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "JwksUnavailable");
+  EXPECT_EQ(r.error().code, meta::Errc::JwksUnavailable);
 }
 
 }  // namespace

@@ -57,15 +57,15 @@ TEST(MotoDynamoShares, PutThenReadByTokenAndByOwner) {
   auto mine = s->get("alice", in.share_id);
   ASSERT_TRUE(mine.ok()) << mine.error().message;
   EXPECT_EQ(mine->token_hash, in.token_hash);
-  EXPECT_EQ(s->get_by_token_hash(std::string(64, 'f')).error().code, "NotFound");
-  EXPECT_EQ(s->put(in).error().code, "Conflict");
+  EXPECT_EQ(s->get_by_token_hash(std::string(64, 'f')).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(s->put(in).error().code, meta::Errc::Conflict);
 }
 
 TEST(MotoDynamoShares, AnotherOwnerNeitherSeesNorRevokes) {
   auto s = fresh_shares();
   ShareRecord in = share("01HZX00000000000000000000S1", "alice", 1800000000000);
   ASSERT_TRUE(s->put(in).ok());
-  EXPECT_EQ(s->get("bob", in.share_id).error().code, "NotFound");
+  EXPECT_EQ(s->get("bob", in.share_id).error().code, meta::Errc::NotFound);
   EXPECT_TRUE(s->list("bob")->empty());
   auto removed = s->remove("bob", in.share_id);
   ASSERT_TRUE(removed.ok());
@@ -85,7 +85,7 @@ TEST(MotoDynamoShares, ListsNewestFirstAndRevokes) {
   auto removed = s->remove("alice", "01HZX00000000000000000000S2");
   ASSERT_TRUE(removed.ok());
   EXPECT_TRUE(*removed);
-  EXPECT_EQ(s->get_by_token_hash(share("01HZX00000000000000000000S2", "alice", 0).token_hash).error().code, "NotFound");
+  EXPECT_EQ(s->get_by_token_hash(share("01HZX00000000000000000000S2", "alice", 0).token_hash).error().code, meta::Errc::NotFound);
   EXPECT_EQ(s->list("alice")->size(), 1u);
 }
 

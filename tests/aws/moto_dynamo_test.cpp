@@ -98,7 +98,7 @@ TEST(MotoDynamo, RemoveLeavesATombstoneThatBlocksOlderCreates) {
   auto removed = s->remove(kOwner, "01JE", "20");
   ASSERT_TRUE(removed.ok()) << removed.error().message;
   EXPECT_TRUE(*removed);
-  EXPECT_EQ(s->get(kOwner, "01JE").error().code, "NotFound");
+  EXPECT_EQ(s->get(kOwner, "01JE").error().code, meta::Errc::NotFound);
   EXPECT_FALSE(s->apply(rec("01JE", "15")).value_or(true)) << "older create arriving late";
   EXPECT_FALSE(s->apply(rec("01JE", "20")).value_or(true)) << "same sequencer as the delete";
   EXPECT_FALSE(s->remove(kOwner, "01JE", "20").value_or(true)) << "no record left to delete";
@@ -117,13 +117,13 @@ TEST(MotoDynamo, DeleteBeforeCreateStillEndsDeleted) {
   auto s = fresh_store();
   EXPECT_FALSE(s->remove(kOwner, "01JG", "20").value_or(true));
   EXPECT_FALSE(s->apply(rec("01JG", "10")).value_or(true));
-  EXPECT_EQ(s->get(kOwner, "01JG").error().code, "NotFound");
+  EXPECT_EQ(s->get(kOwner, "01JG").error().code, meta::Errc::NotFound);
 }
 
 TEST(MotoDynamo, AnotherOwnerSeesNothing) {
   auto s = fresh_store();
   ASSERT_TRUE(s->apply(rec("01JH", "10")).value_or(false));
-  EXPECT_EQ(s->get("someone-else", "01JH").error().code, "NotFound");
+  EXPECT_EQ(s->get("someone-else", "01JH").error().code, meta::Errc::NotFound);
   store::ImageQuery q;
   q.owner = "someone-else";
   EXPECT_TRUE(s->list(q)->items.empty());
@@ -133,18 +133,18 @@ TEST(MotoDynamo, UploadIntentsAreUniqueAndSeparateFromRecords) {
   auto s = fresh_store();
   store::UploadIntent in{kOwner, "01JI", "cat.png", "image/png", 1234, "ab", 1, 2, "", 0};
   ASSERT_TRUE(s->put_upload_intent(in).ok());
-  EXPECT_EQ(s->put_upload_intent(in).error().code, "Conflict");
+  EXPECT_EQ(s->put_upload_intent(in).error().code, meta::Errc::Conflict);
   auto got = s->get_upload_intent(kOwner, "01JI");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->filename, "cat.png");
   EXPECT_EQ(got->size, 1234u);
-  EXPECT_EQ(s->get(kOwner, "01JI").error().code, "NotFound") << "an intent is not a record";
+  EXPECT_EQ(s->get(kOwner, "01JI").error().code, meta::Errc::NotFound) << "an intent is not a record";
   store::ImageQuery q;
   q.owner = kOwner;
   EXPECT_TRUE(s->list(q)->items.empty());
   ASSERT_TRUE(s->remove_upload_intent(kOwner, "01JI").ok());
   EXPECT_TRUE(s->remove_upload_intent(kOwner, "01JI").ok());
-  EXPECT_EQ(s->get_upload_intent(kOwner, "01JI").error().code, "NotFound");
+  EXPECT_EQ(s->get_upload_intent(kOwner, "01JI").error().code, meta::Errc::NotFound);
 }
 
 TEST(MotoDynamo, FindsARecordBySha256) {
@@ -318,15 +318,15 @@ TEST(MotoDynamo, RefusesForeignOrBrokenCursors) {
   store::ImageQuery other = q;
   other.owner = "someone-else";
   other.cursor = cursor;
-  EXPECT_EQ(s->list(other).error().code, "InvalidArgument");
+  EXPECT_EQ(s->list(other).error().code, meta::Errc::InvalidArgument);
   q.cursor = cursor;
   q.sort = store::SortOrder::Taken;
-  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+  EXPECT_EQ(s->list(q).error().code, meta::Errc::InvalidArgument);
   q.cursor = "not-a-cursor";
-  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+  EXPECT_EQ(s->list(q).error().code, meta::Errc::InvalidArgument);
   q.cursor.clear();
   q.limit = 0;
-  EXPECT_EQ(s->list(q).error().code, "InvalidArgument");
+  EXPECT_EQ(s->list(q).error().code, meta::Errc::InvalidArgument);
 }
 
 }  // namespace

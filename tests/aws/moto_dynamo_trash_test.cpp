@@ -115,18 +115,18 @@ TEST(MotoDynamoTrash, PagesOfTheListingStayFullWhenTrashedImagesAreSkipped) {
 TEST(MotoDynamoTrash, MissingTombstonedOrForeignImagesAreNotFound) {
   auto s = fresh_trash_store();
   ASSERT_TRUE(s->apply(image(kAlice, "01A", 1700000000000)).value_or(false));
-  EXPECT_EQ(s->trash(kBob, "01A", 1).error().code, "NotFound");
-  EXPECT_EQ(s->trash(kAlice, "01Z", 1).error().code, "NotFound");
-  EXPECT_EQ(s->restore(kAlice, "01A").error().code, "NotFound");  // not in the trash
+  EXPECT_EQ(s->trash(kBob, "01A", 1).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(s->trash(kAlice, "01Z", 1).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(s->restore(kAlice, "01A").error().code, meta::Errc::NotFound);  // not in the trash
   ASSERT_TRUE(s->remove(kAlice, "01A", "0B").value_or(false));
-  EXPECT_EQ(s->trash(kAlice, "01A", 1).error().code, "NotFound");  // a tombstone is no image
+  EXPECT_EQ(s->trash(kAlice, "01A", 1).error().code, meta::Errc::NotFound);  // a tombstone is no image
 }
 
 TEST(MotoDynamoTrash, RestoreBringsTheImageBack) {
   auto s = fresh_trash_store();
   ASSERT_TRUE(s->apply(image(kAlice, "01A", 1700000000000)).value_or(false));
   ASSERT_TRUE(s->trash(kAlice, "01A", 1700000500000).ok());
-  EXPECT_EQ(s->restore(kBob, "01A").error().code, "NotFound");
+  EXPECT_EQ(s->restore(kBob, "01A").error().code, meta::Errc::NotFound);
   auto back = s->restore(kAlice, "01A");
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_FALSE(back->trashed_at_ms.has_value());
@@ -170,7 +170,7 @@ TEST(MotoDynamoTrash, TrashListsNewestTrashedFirstInPagesPerOwner) {
   EXPECT_EQ(trashed(*s, kBob), V{"0B"});
   // Another owner's cursor, or a listing's, is refused.
   auto alice_page = s->list_trash({kAlice, 1, ""});
-  EXPECT_EQ(s->list_trash({kBob, 1, alice_page->next_cursor}).error().code, "InvalidArgument");
+  EXPECT_EQ(s->list_trash({kBob, 1, alice_page->next_cursor}).error().code, meta::Errc::InvalidArgument);
 }
 
 TEST(MotoDynamoTrash, ExpiredTrashScansEveryOwnerUpToTheCutoff) {

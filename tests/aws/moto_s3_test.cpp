@@ -74,12 +74,12 @@ TEST(MotoS3, PutHeadRangedGetAndDeleteAnObject) {
   EXPECT_EQ(range->bytes, body.substr(119990));
   EXPECT_EQ(range->total_size, 120000u);
 
-  EXPECT_EQ(s3->get_range("uploads/u1/a b+c.bin", 200000, 10).error().code, "InvalidRange");
+  EXPECT_EQ(s3->get_range("uploads/u1/a b+c.bin", 200000, 10).error().code, meta::Errc::InvalidRange);
   EXPECT_EQ(s3->get_range("uploads/u1/a b+c.bin", 0, 10, "0123456789abcdef0123456789abcdef").error().code,
-            "PreconditionFailed");
+            meta::Errc::PreconditionFailed);
 
   ASSERT_TRUE(s3->remove("uploads/u1/a b+c.bin").ok());
-  EXPECT_EQ(s3->head("uploads/u1/a b+c.bin").error().code, "NotFound");
+  EXPECT_EQ(s3->head("uploads/u1/a b+c.bin").error().code, meta::Errc::NotFound);
   EXPECT_TRUE(s3->remove("uploads/u1/a b+c.bin").ok()) << "deleting a missing key is success";
 }
 
@@ -87,7 +87,7 @@ TEST(MotoS3, MissingObjectIsNotFoundForGetToo) {
   auto s3 = bucket("imgs-missing");
   auto r = s3->get_range("nope", 0, 10);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "NotFound");
+  EXPECT_EQ(r.error().code, meta::Errc::NotFound);
   EXPECT_NE(r.error().message.find("S3.GetObject imgs-missing/nope"), std::string::npos) << r.error().message;
 }
 
@@ -134,11 +134,11 @@ TEST(MotoS3, PresignRefusesOutOfRangeConditions) {
   store::PutConditions c;
   c.size = 10;
   c.expiry = std::chrono::seconds(8 * 24 * 3600);
-  EXPECT_EQ(store.presign_put("uploads/u/x", c).error().code, "InvalidArgument");
+  EXPECT_EQ(store.presign_put("uploads/u/x", c).error().code, meta::Errc::InvalidArgument);
   c.expiry = std::chrono::seconds(60);
   c.sha256_hex = "abc";
-  EXPECT_EQ(store.presign_put("uploads/u/x", c).error().code, "InvalidArgument");
-  EXPECT_EQ(store.presign_put("../x", {}).error().code, "InvalidKey");
+  EXPECT_EQ(store.presign_put("uploads/u/x", c).error().code, meta::Errc::InvalidArgument);
+  EXPECT_EQ(store.presign_put("../x", {}).error().code, meta::Errc::InvalidKey);
 }
 
 TEST(MotoS3, SourceReadsTheCorpusJpegInFewRangedGets) {
@@ -179,7 +179,7 @@ TEST(MotoS3, SourceReadsFailOnceTheObjectChanged) {
   std::vector<uint8_t> buf(100);
   auto r = (*src)->read_at(150000, buf);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "PreconditionFailed");
+  EXPECT_EQ(r.error().code, meta::Errc::PreconditionFailed);
 }
 
 TEST(MotoS3, MultipartUploadThroughPresignedPartUrls) {
@@ -212,7 +212,7 @@ TEST(MotoS3, MultipartUploadThroughPresignedPartUrls) {
 
   auto bad = parts;
   bad[1].etag = "00000000000000000000000000000000";
-  EXPECT_EQ(store.complete_multipart("uploads/u/01JMULTI", *id, bad).error().code, "InvalidPart");
+  EXPECT_EQ(store.complete_multipart("uploads/u/01JMULTI", *id, bad).error().code, meta::Errc::InvalidPart);
 
   auto done = store.complete_multipart("uploads/u/01JMULTI", *id, parts);
   ASSERT_TRUE(done.ok()) << done.error().message;
@@ -220,7 +220,7 @@ TEST(MotoS3, MultipartUploadThroughPresignedPartUrls) {
   EXPECT_EQ(done->content_type, "image/tiff");
   EXPECT_TRUE(done->etag.ends_with("-2")) << done->etag;
   EXPECT_EQ(s3->get("tenant/uploads/u/01JMULTI").value_or(""), body);
-  EXPECT_EQ(store.list_parts("uploads/u/01JMULTI", *id).error().code, "NotFound");
+  EXPECT_EQ(store.list_parts("uploads/u/01JMULTI", *id).error().code, meta::Errc::NotFound);
 }
 
 TEST(MotoS3, AbortedMultipartUploadIsGone) {
@@ -230,7 +230,7 @@ TEST(MotoS3, AbortedMultipartUploadIsGone) {
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(store.abort_multipart("uploads/u/01JABORT", *id).ok());
   EXPECT_TRUE(store.abort_multipart("uploads/u/01JABORT", *id).ok()) << "idempotent";
-  EXPECT_EQ(store.list_parts("uploads/u/01JABORT", *id).error().code, "NotFound");
+  EXPECT_EQ(store.list_parts("uploads/u/01JABORT", *id).error().code, meta::Errc::NotFound);
 }
 
 TEST(MotoS3, CompletedObjectOfAnotherSizeThanPromisedIsDeleted) {
@@ -242,8 +242,8 @@ TEST(MotoS3, CompletedObjectOfAnotherSizeThanPromisedIsDeleted) {
   ASSERT_TRUE(etag.ok()) << etag.error().message;
   auto done = store.complete_multipart("uploads/u/01JSHORT", *id, {{1, *etag, 0}});
   ASSERT_FALSE(done.ok());
-  EXPECT_EQ(done.error().code, "IncompleteBody");
-  EXPECT_EQ(store.head("uploads/u/01JSHORT").error().code, "NotFound");
+  EXPECT_EQ(done.error().code, meta::Errc::IncompleteBody);
+  EXPECT_EQ(store.head("uploads/u/01JSHORT").error().code, meta::Errc::NotFound);
 }
 
 TEST(MotoS3, ServeAdaptersOpenFromTheirUris) {
@@ -258,9 +258,9 @@ TEST(MotoS3, ServeAdaptersOpenFromTheirUris) {
   EXPECT_NE(p->url.find("/imgs-adapter/tenant-a/uploads/u/01JADAPTER?"), std::string::npos) << p->url;
   auto meta = open_dynamodb_store("dynamodb://imgmeta-adapter", settings);
   ASSERT_TRUE(meta.ok());
-  EXPECT_EQ(open_dynamodb_store("dynamodb://", settings).error().code, "InvalidArgument");
-  EXPECT_EQ(open_dynamodb_store("dynamodb://a/b", settings).error().code, "InvalidArgument");
-  EXPECT_EQ(open_s3_blob_store("s3:///x", settings).error().code, "InvalidArgument");
+  EXPECT_EQ(open_dynamodb_store("dynamodb://", settings).error().code, meta::Errc::InvalidArgument);
+  EXPECT_EQ(open_dynamodb_store("dynamodb://a/b", settings).error().code, meta::Errc::InvalidArgument);
+  EXPECT_EQ(open_s3_blob_store("s3:///x", settings).error().code, meta::Errc::InvalidArgument);
   EXPECT_TRUE(open_cognito_verifier("cognito://us-east-1/us-east-1_abc?client=c", settings).ok());
   EXPECT_FALSE(open_cognito_verifier("cognito://us-east-1/us-east-1_abc", settings).ok());
 }

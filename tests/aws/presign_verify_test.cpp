@@ -45,14 +45,14 @@ TEST(VerifyPresigned, AcceptsTheUrlAsSignedWithinItsLifetime) {
 TEST(VerifyPresigned, RefusesAnExpiredUrl) {
   auto v = verify_presigned(presigned_put(), kCreds, check_at(kSignedAt + 901));
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().code, "AccessDenied");
+  EXPECT_EQ(v.error().code, meta::Errc::AccessDenied);
   EXPECT_NE(v.error().message.find("expired"), std::string::npos);
 }
 
 TEST(VerifyPresigned, RefusesAUrlDatedBeyondTheClockSkew) {
   auto v = verify_presigned(presigned_put(), kCreds, check_at(kSignedAt - 301));
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().code, "AccessDenied");
+  EXPECT_EQ(v.error().code, meta::Errc::AccessDenied);
 }
 
 TEST(VerifyPresigned, RefusesATamperedSignature) {
@@ -61,7 +61,7 @@ TEST(VerifyPresigned, RefusesATamperedSignature) {
   req.query[at] = req.query[at] == '0' ? '1' : '0';
   auto v = verify_presigned(req, kCreds, check_at(kSignedAt));
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(v.error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesADifferentContentType) {
@@ -69,13 +69,13 @@ TEST(VerifyPresigned, RefusesADifferentContentType) {
   set_header(req.headers, "Content-Type", "text/html");
   auto v = verify_presigned(req, kCreds, check_at(kSignedAt));
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(v.error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesABodyOfAnotherLength) {
   SignableRequest req = presigned_put();
   set_header(req.headers, "Content-Length", "999999");
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesAMissingSignedHeader) {
@@ -89,48 +89,48 @@ TEST(VerifyPresigned, RefusesAMissingSignedHeader) {
 TEST(VerifyPresigned, RefusesAnotherKey) {
   SignableRequest req = presigned_put();
   req.path = "/imgs/uploads/u2/01J%20a.jpg";
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesAnotherMethod) {
   SignableRequest req = presigned_put();
   req.method = "GET";
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesALengthenedExpiry) {
   SignableRequest req = presigned_put();
   req.query = replace(req.query, "X-Amz-Expires=900", "X-Amz-Expires=90000");
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt + 1000)).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt + 1000)).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesAnUnknownAccessKey) {
   Credentials other{"AKIDOTHER", kCreds.secret_access_key, ""};
   auto v = verify_presigned(presigned_put(900, other), kCreds, check_at(kSignedAt));
-  EXPECT_EQ(v.error().code, "InvalidAccessKeyId");
+  EXPECT_EQ(v.error().code, meta::Errc::InvalidAccessKeyId);
 }
 
 TEST(VerifyPresigned, RefusesTheWrongSecret) {
   Credentials other{kCreds.access_key_id, "not-the-secret", ""};
   auto v = verify_presigned(presigned_put(900, other), kCreds, check_at(kSignedAt));
-  EXPECT_EQ(v.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(v.error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST(VerifyPresigned, RefusesAnotherRegion) {
   PresignedCheck c = check_at(kSignedAt);
   c.region = "us-east-1";
-  EXPECT_EQ(verify_presigned(presigned_put(), kCreds, c).error().code, "AuthorizationQueryParametersError");
+  EXPECT_EQ(verify_presigned(presigned_put(), kCreds, c).error().code, meta::Errc::AuthorizationQueryParametersError);
 }
 
 TEST(VerifyPresigned, RefusesAParameterGivenTwice) {
   SignableRequest req = presigned_put();
   req.query += "&X-Amz-Expires=900";
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, "AuthorizationQueryParametersError");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, meta::Errc::AuthorizationQueryParametersError);
 }
 
 TEST(VerifyPresigned, RefusesAnUnsignedUrl) {
   SignableRequest req{"PUT", "/imgs/k", "", {{"Host", "h"}}};
-  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, "AuthorizationQueryParametersError");
+  EXPECT_EQ(verify_presigned(req, kCreds, check_at(kSignedAt)).error().code, meta::Errc::AuthorizationQueryParametersError);
 }
 
 TEST(VerifyPresigned, RequiresTheSessionTokenOfTemporaryCredentials) {
@@ -138,7 +138,7 @@ TEST(VerifyPresigned, RequiresTheSessionTokenOfTemporaryCredentials) {
   SignableRequest req = presigned_put(900, temp);
   EXPECT_TRUE(verify_presigned(req, temp, check_at(kSignedAt)).ok());
   req.query = replace(req.query, "X-Amz-Security-Token=token%2Fwith%2Bchars%3D", "X-Amz-Security-Token=other");
-  EXPECT_EQ(verify_presigned(req, temp, check_at(kSignedAt)).error().code, "InvalidToken");
+  EXPECT_EQ(verify_presigned(req, temp, check_at(kSignedAt)).error().code, meta::Errc::InvalidToken);
 }
 
 TEST(Presign, RefusesAnExpiryBeyondSevenDays) {

@@ -204,7 +204,7 @@ TEST_P(QuerySigning, PresignedUrlVerifiesOneSecondLater) {
   auto v = verify_presigned(req, s.credentials, check);
   if (!s.config.sign_session_token) {
     ASSERT_FALSE(v.ok());
-    EXPECT_EQ(v.error().code, "SignatureDoesNotMatch");
+    EXPECT_EQ(v.error().code, meta::Errc::SignatureDoesNotMatch);
     return;
   }
   ASSERT_TRUE(v.ok()) << v.error().message;

@@ -290,7 +290,7 @@ TEST_F(ObjectResponseTest, IfNoneMatchIs304WithoutOpening) {
   bool opened = false;
   auto resp = object_response(r, "abc", "image/png", "a.png", [&]() -> Result<std::shared_ptr<meta::Source>> {
     opened = true;
-    return meta::make_error("NotFound", "x");
+    return meta::make_error(meta::Errc::NotFound, "x");
   });
   EXPECT_EQ(resp.status, 304);
   EXPECT_FALSE(opened);

@@ -113,13 +113,13 @@ TEST_F(ShareApiTest, OpensUntilItExpiresThenIsGoneAndSwept) {
   EXPECT_EQ(body["images"][0]["filename"], "a.jpg");
   EXPECT_EQ(open.body.find(kOwner), std::string::npos);
   // The stored hash is not the token.
-  EXPECT_EQ(shares_->get_by_token_hash(token).error().code, "NotFound");
+  EXPECT_EQ(shares_->get_by_token_hash(token).error().code, meta::Errc::NotFound);
   EXPECT_TRUE(shares_->get_by_token_hash(share_token_hash(token)).ok());
 
   now_ += 121 * 1000;
   auto gone = api_->open(req(), token);
   EXPECT_EQ(gone.status, 404);
-  EXPECT_EQ(shares_->get_by_token_hash(share_token_hash(token)).error().code, "NotFound");  // removed on lookup
+  EXPECT_EQ(shares_->get_by_token_hash(share_token_hash(token)).error().code, meta::Errc::NotFound);  // removed on lookup
   make();
   now_ += 121 * 1000;
   EXPECT_EQ(api_->sweep(10).value_or(-1), 1);

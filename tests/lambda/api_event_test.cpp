@@ -77,11 +77,11 @@ TEST(ApiEvent, StripsANamedStageFromThePath) {
 }
 
 TEST(ApiEvent, RefusesOtherEvents) {
-  EXPECT_EQ(api_request_from_event(json{{"Records", json::array()}}).error().code, "InvalidEvent");
+  EXPECT_EQ(api_request_from_event(json{{"Records", json::array()}}).error().code, meta::Errc::InvalidEvent);
   json ev = load("lambda-urls-request.json");
   ev["body"] = "%%%";
   ev["isBase64Encoded"] = true;
-  EXPECT_EQ(api_request_from_event(ev).error().code, "InvalidEvent");
+  EXPECT_EQ(api_request_from_event(ev).error().code, meta::Errc::InvalidEvent);
   ev = load("lambda-urls-request.json");
   ev["requestContext"].erase("http");
   EXPECT_FALSE(api_request_from_event(ev).ok());

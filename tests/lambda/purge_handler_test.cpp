@@ -89,7 +89,7 @@ TEST_F(Purge, RefusesAnEventThatIsNotAnObjectAndReportsFailures) {
   EXPECT_EQ(run("[1]").error.type, "Runtime.InvalidEvent");
   EXPECT_EQ(run("not json").error.type, "Runtime.InvalidEvent");
   image("alice", "01HZZZZZZZZZZZZZZZZZZZZZZA", kNow - 40 * kDay);
-  ctx.remove_object = [](const std::string&) -> meta::Status { return meta::make_error("AccessDenied", "denied"); };
+  ctx.remove_object = [](const std::string&) -> meta::Status { return meta::make_error(meta::Errc::AccessDenied, "denied"); };
   auto r = run(kScheduled);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error.type, "Handled.Retryable");

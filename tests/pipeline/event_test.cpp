@@ -106,12 +106,12 @@ TEST(Events, EveryS3FileInTheTestdataParses) {
 TEST(Events, ApiGatewayPayloadIsNotAnS3Event) {
   auto parsed = parse_events(events_file("aws-lambda-go/apigw-v2-request-no-authorizer.json"));
   ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.error().code, "InvalidEvent");
+  EXPECT_EQ(parsed.error().code, meta::Errc::InvalidEvent);
 }
 
 TEST(Events, MalformedDocumentsNameWhatIsWrong) {
-  EXPECT_EQ(parse_events("not json").error().code, "InvalidEvent");
-  EXPECT_EQ(parse_events("[1,2]").error().code, "InvalidEvent");
+  EXPECT_EQ(parse_events("not json").error().code, meta::Errc::InvalidEvent);
+  EXPECT_EQ(parse_events("[1,2]").error().code, meta::Errc::InvalidEvent);
   auto no_key = parse_events(R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{}}}]})");
   ASSERT_FALSE(no_key.ok());
   EXPECT_NE(no_key.error().message.find("Records[0]"), std::string::npos) << no_key.error().message;
@@ -121,7 +121,7 @@ TEST(Events, MalformedDocumentsNameWhatIsWrong) {
 }
 
 TEST(Events, DocumentsOverOneMebibyteAreRefused) {
-  EXPECT_EQ(parse_events(std::string(1024 * 1024 + 1, ' ')).error().code, "InvalidEvent");
+  EXPECT_EQ(parse_events(std::string(1024 * 1024 + 1, ' ')).error().code, meta::Errc::InvalidEvent);
 }
 
 TEST(Events, FormattedRecordIsRealS3ShapedAndParsesBack) {

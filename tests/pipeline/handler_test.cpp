@@ -173,14 +173,14 @@ TEST_F(Handler, CreateThenDeleteRemovesTheRecord) {
   run(created("10"));
   ASSERT_TRUE(blobs->remove(kKey).ok());
   EXPECT_EQ(run(removed("11")).action, Action::Removed);
-  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, kId).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Handler, DeleteArrivingBeforeItsCreateWinsTheRace) {
   put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));  // the object still exists when the late create runs
   EXPECT_EQ(run(removed("11")).action, Action::Removed);
   EXPECT_EQ(run(created("10")).action, Action::Stale);
-  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, kId).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Handler, OlderCreateArrivingLateIsStale) {
@@ -206,7 +206,7 @@ TEST_F(Handler, CreateForAVanishedObjectRemovesItsPendingRecord) {
   pending.sequencer = "10";
   ASSERT_TRUE(db->apply(pending).ok());
   EXPECT_EQ(run(created("10")).action, Action::Missing);
-  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, kId).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Handler, LocalDeleteAlsoRemovesTheBytes) {
@@ -214,7 +214,7 @@ TEST_F(Handler, LocalDeleteAlsoRemovesTheBytes) {
   run(created("10"));
   options.remove_bytes_on_delete = true;
   EXPECT_EQ(run(removed("11")).action, Action::Removed);
-  EXPECT_EQ(blobs->head(kKey).error().code, "NotFound");
+  EXPECT_EQ(blobs->head(kKey).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Handler, ReextractionWithTheSameSequencerReplacesAFailure) {
@@ -244,7 +244,7 @@ TEST_F(Handler, UnreadableObjectIsAnErrorToRetryNotAFailedImage) {
   std::filesystem::create_directories(dir / ("blobs/" + kKey));
   auto r = handle(created("10"), *blobs, *db, options);
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, kId).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Handler, MotoEventWithoutSequencerOrdersByEventTime) {

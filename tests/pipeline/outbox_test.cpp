@@ -107,7 +107,7 @@ struct OutboxTest : ::testing::Test {
 TEST_F(OutboxTest, UploadIsPendingUntilAWorkerExtractsIt) {
   auto intent = upload(jpeg);
   EXPECT_EQ(status_of(intent.image_id), ImageStatus::Pending);
-  EXPECT_EQ(db->get_upload_intent(kOwner, intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(db->get_upload_intent(kOwner, intent.image_id).error().code, meta::Errc::NotFound);
   EXPECT_EQ(db->outbox_stats()->queued, 1);
   EXPECT_EQ(outbox->drain().value(), 1u);
   EXPECT_EQ(status_of(intent.image_id), ImageStatus::Ready);
@@ -136,8 +136,8 @@ TEST_F(OutboxTest, DeleteRemovesRecordAndBytesAtOnceAndQueuesObjectRemoved) {
   auto intent = upload(jpeg);
   drain_until_settled();
   ASSERT_TRUE(outbox->delete_image(kOwner, intent.image_id).ok());
-  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
-  EXPECT_EQ(blobs->head(object_key(kOwner, intent.image_id)).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(blobs->head(object_key(kOwner, intent.image_id)).error().code, meta::Errc::NotFound);
   EXPECT_EQ(db->outbox_stats()->queued, 1);
   drain_until_settled();
   EXPECT_EQ(metrics.events_removed.load(), 1u);
@@ -145,8 +145,8 @@ TEST_F(OutboxTest, DeleteRemovesRecordAndBytesAtOnceAndQueuesObjectRemoved) {
 
 TEST_F(OutboxTest, DeletingAnotherOwnersImageIsNotFound) {
   auto intent = upload(jpeg);
-  EXPECT_EQ(outbox->delete_image("mallory", intent.image_id).error().code, "NotFound");
-  EXPECT_EQ(outbox->reextract("mallory", intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(outbox->delete_image("mallory", intent.image_id).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(outbox->reextract("mallory", intent.image_id).error().code, meta::Errc::NotFound);
   EXPECT_TRUE(blobs->head(object_key(kOwner, intent.image_id)).ok());
 }
 
@@ -154,7 +154,7 @@ TEST_F(OutboxTest, DeleteBeforeTheUploadIsExtractedEndsWithNothing) {
   auto intent = upload(jpeg);
   ASSERT_TRUE(outbox->delete_image(kOwner, intent.image_id).ok());
   drain_until_settled();  // the create runs after the delete: stale
-  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, meta::Errc::NotFound);
   EXPECT_EQ(testing::files_under(dir / "blobs"), std::vector<std::string>{});
 }
 
@@ -296,7 +296,7 @@ TEST_F(OutboxTest, HalfWrittenUploadLeavesNoRecordAndNoFileAfterRestart) {
   EXPECT_EQ(blobs->startup_cleanup().temp_files, 1u);
   ASSERT_TRUE(outbox->recover(*blobs).ok());
   EXPECT_EQ(testing::files_under(dir / "blobs"), std::vector<std::string>{});
-  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, meta::Errc::NotFound);
   EXPECT_EQ(db->outbox_stats()->queued, 0);
 }
 

@@ -155,7 +155,7 @@ TEST_F(PreviewStep, NoUrlUntilRenderedNorForImagesThatAreNotReady) {
 TEST_F(PreviewStep, RendererRefusalIsRecordedAndTheImageStaysReady) {
   put(kKey, "bytes");
   record(ImageStatus::Ready);
-  renderer.fail = meta::make_error("Unsupported", "no decoder for JPEG XL here");
+  renderer.fail = meta::make_error(meta::Errc::Unsupported, "no decoder for JPEG XL here");
   auto out = run();
   EXPECT_EQ(out.action, PreviewAction::Recorded);
   auto rec = stored();
@@ -164,7 +164,7 @@ TEST_F(PreviewStep, RendererRefusalIsRecordedAndTheImageStaysReady) {
   EXPECT_EQ(rec.preview.error, "no decoder for JPEG XL here");
   EXPECT_FALSE(exists(rendition_key(kOwner, kId, kThumbnailName)));
 
-  renderer.fail = meta::make_error("TooLarge", "60000 x 60000 pixels is over the limit");
+  renderer.fail = meta::make_error(meta::Errc::TooLarge, "60000 x 60000 pixels is over the limit");
   record(ImageStatus::Ready, "12");
   run("12");
   EXPECT_EQ(store::effective_preview_status(stored()), PreviewStatus::Failed);

@@ -28,7 +28,7 @@ struct MemoryQueue final : EventQueue {
   bool fail_receive = false;
 
   Result<std::vector<QueueMessage>> receive() override {
-    if (fail_receive) return meta::make_error("ServiceUnavailable", "SQS.ReceiveMessage: 503");
+    if (fail_receive) return meta::make_error(meta::Errc::ServiceUnavailable, "SQS.ReceiveMessage: 503");
     std::vector<QueueMessage> out(visible.begin(), visible.end());
     visible.clear();
     return out;
@@ -112,7 +112,7 @@ TEST_F(QueueWorkersTest, FailedAttemptIsHiddenForABackoffThatGrows) {
   EXPECT_LE(queue.delays[0].count(), 2);
   EXPECT_GE(queue.delays[1].count(), 2);
   EXPECT_LE(queue.delays[1].count(), 4);
-  EXPECT_EQ(db->get(kOwner, kId).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, kId).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(QueueWorkersTest, LastAttemptMarksTheImageFailedWithTheReasonAndDeletes) {

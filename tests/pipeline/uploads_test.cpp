@@ -22,7 +22,7 @@ UploadRequest request(std::string filename, std::string type, uint64_t size, std
 
 std::string code_of(UploadRequest r) {
   auto st = check_upload_request(r, kMax);
-  return st ? "" : st.error().code;
+  return st ? "" : std::string(st.error().code_name());
 }
 
 TEST(UploadRequest, ValidRequestIsMadeCanonical) {
@@ -141,8 +141,8 @@ TEST_F(AcceptPutTest, TheSameBytesAgainAreADuplicateAndLeaveNothing) {
   ASSERT_TRUE(a->duplicate_of);
   EXPECT_EQ(*a->duplicate_of, first.image_id);
   EXPECT_FALSE(a->record);
-  EXPECT_EQ(db->get(kOwner, second.image_id).error().code, "NotFound");
-  EXPECT_EQ(db->get_upload_intent(kOwner, second.image_id).error().code, "NotFound");
+  EXPECT_EQ(db->get(kOwner, second.image_id).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(db->get_upload_intent(kOwner, second.image_id).error().code, meta::Errc::NotFound);
   EXPECT_FALSE(blobs->head(object_key(kOwner, second.image_id)).ok());
 }
 
@@ -153,8 +153,8 @@ TEST_F(AcceptPutTest, AShortBodyIsRefusedWithTheWritersCode) {
   ASSERT_TRUE((*w)->write(std::string_view("twelve")).ok());
   auto a = accept_put(*db, *outbox, intent, **w, false);
   ASSERT_FALSE(a.ok());
-  EXPECT_EQ(a.error().code, "IncompleteBody");
-  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, "NotFound");
+  EXPECT_EQ(a.error().code, meta::Errc::IncompleteBody);
+  EXPECT_EQ(db->get(kOwner, intent.image_id).error().code, meta::Errc::NotFound);
 }
 
 TEST(FindDuplicate, NoDigestNoDuplicate) {

@@ -40,7 +40,7 @@ TEST(Bmp, BottomUpRowsAreFlippedAndBgrBecomesRgb) {
 TEST(Bmp, AHugeHeaderOverAFewBytesIsTooLargeBeforeAnyAllocation) {
   auto r = decode_bmp(bmp24(60000, 60000, {1, 2, 3, 4}), 200'000'000);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "TooLarge");
+  EXPECT_EQ(r.error().code, meta::Errc::TooLarge);
 }
 
 TEST(Bmp, TruncatedPixelDataLeavesBlackRowsInsteadOfReadingPastTheEnd) {
@@ -55,7 +55,7 @@ TEST(Bmp, TruncatedPixelDataLeavesBlackRowsInsteadOfReadingPastTheEnd) {
 TEST(Bmp, ManyPixelsClaimedOverAFewBytesAreRefusedUnderThePixelLimit) {
   auto r = decode_bmp(bmp24(14000, 14000, {1, 2, 3, 4}), 200'000'000);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "Failed");
+  EXPECT_EQ(r.error().code, meta::Errc::Failed);
   EXPECT_NE(r.error().message.find("14000x14000"), std::string::npos) << r.error().message;
 }
 

@@ -18,7 +18,7 @@ TEST(PreviewLoader, AMissingModuleIsUnavailableAndNamesWhereItLooked) {
   for (size_t i = 0; i < unavailable.size(); ++i) {
     threads.emplace_back([&, i] {
       auto r = load_renderer();
-      unavailable[i] = !r.ok() && r.error().code == "Unavailable";
+      unavailable[i] = !r.ok() && r.error().code == meta::Errc::Unavailable;
     });
   }
   for (auto& t : threads) t.join();

@@ -86,23 +86,23 @@ TEST_F(Fixture, OpenReadsRangesOfTheObject) {
 }
 
 TEST_F(Fixture, MissingKeyIsNotFound) {
-  EXPECT_EQ(store->head(kKey).error().code, "NotFound");
-  EXPECT_EQ(store->open(kKey).error().code, "NotFound");
+  EXPECT_EQ(store->head(kKey).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(store->open(kKey).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Fixture, RemoveIsIdempotentAndTakesTheSidecar) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/png", std::nullopt}).ok());
   EXPECT_TRUE(store->remove(kKey).ok());
   EXPECT_TRUE(store->remove(kKey).ok());
-  EXPECT_EQ(store->head(kKey).error().code, "NotFound");
+  EXPECT_EQ(store->head(kKey).error().code, meta::Errc::NotFound);
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
 
 TEST_F(Fixture, RejectsKeysThatEscapeOrHide) {
   for (std::string key : std::vector<std::string>{"", "../etc/passwd", "uploads/../x", "uploads//x", "/abs", "uploads/.hidden", "a b",
                           std::string(1025, 'a')}) {
-    EXPECT_EQ(store->head(key).error().code, "InvalidKey") << key;
-    EXPECT_EQ(store->begin_put(key, {1, "x", std::nullopt}).error().code, "InvalidKey") << key;
+    EXPECT_EQ(store->head(key).error().code, meta::Errc::InvalidKey) << key;
+    EXPECT_EQ(store->begin_put(key, {1, "x", std::nullopt}).error().code, meta::Errc::InvalidKey) << key;
   }
 }
 
@@ -111,21 +111,21 @@ TEST_F(Fixture, ShortBodyLeavesNothing) {
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->write("hello").ok());
   auto r = (*w)->commit();
-  EXPECT_EQ(r.error().code, "IncompleteBody");
+  EXPECT_EQ(r.error().code, meta::Errc::IncompleteBody);
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
 
 TEST_F(Fixture, LongBodyFailsAtTheFirstExtraByteAndLeavesNothing) {
   auto w = store->begin_put(kKey, {4, "image/jpeg", std::nullopt});
   ASSERT_TRUE(w.ok());
-  EXPECT_EQ((*w)->write("hello").error().code, "IncompleteBody");
+  EXPECT_EQ((*w)->write("hello").error().code, meta::Errc::IncompleteBody);
   EXPECT_FALSE((*w)->commit().ok());
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
 
 TEST_F(Fixture, ChecksumMismatchLeavesNothing) {
   auto r = put(kKey, "hellO", {5, "image/jpeg", std::string(kHelloSha256)});
-  EXPECT_EQ(r.error().code, "BadDigest");
+  EXPECT_EQ(r.error().code, meta::Errc::BadDigest);
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
 
@@ -168,7 +168,7 @@ TEST_F(Fixture, SecondOpenOfTheSameDirectoryIsRefused) {
   DirectoryBlobStoreOptions o;
   o.data_dir = dir.path();
   o.secret = "x";
-  EXPECT_EQ(DirectoryBlobStore::open(o).error().code, "Busy");
+  EXPECT_EQ(DirectoryBlobStore::open(o).error().code, meta::Errc::Busy);
 }
 
 TEST_F(Fixture, ListKeysFindsObjectsUnderAPrefixButNotSidecars) {
@@ -236,13 +236,13 @@ TEST_F(Fixture, VerifiedPutAuthorisesKeySizeTypeAndChecksum) {
 TEST_F(Fixture, PutWithAnotherSizeIsRefused) {
   auto p = store->presign_put(kKey, {5, "image/jpeg", std::nullopt});
   auto r = store->verify(request_for(*p, {{"Content-Length", "6"}, {"Content-Type", "image/jpeg"}}));
-  EXPECT_EQ(r.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(r.error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST_F(Fixture, PutWithAnotherContentTypeIsRefused) {
   auto p = store->presign_put(kKey, {5, "image/jpeg", std::nullopt});
   auto r = store->verify(request_for(*p, {{"Content-Length", "5"}, {"Content-Type", "text/html"}}));
-  EXPECT_EQ(r.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(r.error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST_F(Fixture, PutWithoutTheSignedChecksumIsRefused) {
@@ -255,7 +255,7 @@ TEST_F(Fixture, UrlReusedForAnotherKeyIsRefused) {
   auto p = store->presign_put(kKey, {5, "image/jpeg", std::nullopt});
   auto req = request_for(*p, {{"Content-Length", "5"}, {"Content-Type", "image/jpeg"}});
   req.path = "/blobs/uploads/u2/01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A";  // another owner's key
-  EXPECT_EQ(store->verify(req).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(store->verify(req).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST_F(Fixture, TamperedSignatureIsRefused) {
@@ -263,14 +263,14 @@ TEST_F(Fixture, TamperedSignatureIsRefused) {
   auto req = request_for(*p, {{"Content-Length", "5"}, {"Content-Type", "image/jpeg"}});
   char& last = req.query.back();
   last = last == '0' ? '1' : '0';
-  EXPECT_EQ(store->verify(req).error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(store->verify(req).error().code, meta::Errc::SignatureDoesNotMatch);
 }
 
 TEST_F(Fixture, ExpiredUrlIsRefused) {
   auto p = store->presign_put(kKey, {5, "image/jpeg", std::nullopt, std::chrono::seconds(60)});
   auto req = request_for(*p, {{"Content-Length", "5"}, {"Content-Type", "image/jpeg"}});
   now += 61 * 1000;
-  EXPECT_EQ(store->verify(req).error().code, "AccessDenied");
+  EXPECT_EQ(store->verify(req).error().code, meta::Errc::AccessDenied);
 }
 
 TEST_F(Fixture, GetUrlCannotBeUsedToPut) {
@@ -325,7 +325,7 @@ TEST_F(Multipart, PartsJoinIntoTheObjectWithS3sMultipartEtag) {
   EXPECT_EQ(store->head(kKey)->etag, etag);
   EXPECT_EQ(store->head(kKey)->content_type, "image/tiff");
   EXPECT_EQ(files_under(dir / "multipart"), std::vector<std::string>{});
-  EXPECT_EQ(store->list_parts(kKey, *id).error().code, "NotFound");
+  EXPECT_EQ(store->list_parts(kKey, *id).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Multipart, AnInterruptedUploadResumesFromTheStoredPartsAfterARestart) {
@@ -350,23 +350,23 @@ TEST_F(Multipart, WrongPartEtagIsInvalidPart) {
   auto p1 = put_part(*id, 1, part1);
   auto p2 = put_part(*id, 2, part2);
   p2->etag = kHelloMd5;
-  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, "InvalidPart");
-  EXPECT_EQ(store->head(kKey).error().code, "NotFound");
+  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, meta::Errc::InvalidPart);
+  EXPECT_EQ(store->head(kKey).error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Multipart, SmallPartBeforeTheLastIsEntityTooSmall) {
   auto id = store->create_multipart(kKey, {8, "image/tiff", std::nullopt});
   auto p1 = put_part(*id, 1, "tail");
   auto p2 = put_part(*id, 2, "tail");
-  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, "EntityTooSmall");
+  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, meta::Errc::EntityTooSmall);
 }
 
 TEST_F(Multipart, WholeThatDiffersFromThePromisedChecksumIsBadDigestAndAborts) {
   auto id = store->create_multipart(kKey, {kPart + 4, "image/tiff", std::string(kHelloSha256)});
   auto p1 = put_part(*id, 1, part1);
   auto p2 = put_part(*id, 2, part2);
-  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, "BadDigest");
-  EXPECT_EQ(store->head(kKey).error().code, "NotFound");
+  EXPECT_EQ(store->complete_multipart(kKey, *id, {*p1, *p2}).error().code, meta::Errc::BadDigest);
+  EXPECT_EQ(store->head(kKey).error().code, meta::Errc::NotFound);
   EXPECT_EQ(files_under(dir / "multipart"), std::vector<std::string>{});
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
@@ -376,15 +376,15 @@ TEST_F(Multipart, AbortDropsThePartsAndIsIdempotent) {
   ASSERT_TRUE(put_part(*id, 1, part1).ok());
   EXPECT_TRUE(store->abort_multipart(kKey, *id).ok());
   EXPECT_TRUE(store->abort_multipart(kKey, *id).ok());
-  EXPECT_EQ(store->list_parts(kKey, *id).error().code, "NotFound");
+  EXPECT_EQ(store->list_parts(kKey, *id).error().code, meta::Errc::NotFound);
   EXPECT_EQ(files_under(dir / "multipart"), std::vector<std::string>{});
 }
 
 TEST_F(Multipart, UploadIdOfAnotherKeyIsNotFound) {
   auto id = store->create_multipart(kKey, {kPart + 4, "image/tiff", std::nullopt});
-  EXPECT_EQ(store->list_parts("uploads/u2/01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A", *id).error().code, "NotFound");
+  EXPECT_EQ(store->list_parts("uploads/u2/01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A", *id).error().code, meta::Errc::NotFound);
   EXPECT_EQ(store->presign_part("uploads/u2/01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A", *id, 1, 4, std::chrono::seconds(60)).error().code,
-            "NotFound");
+            meta::Errc::NotFound);
 }
 
 TEST_F(Multipart, StaleUnfinishedUploadsAreAbortedAtStartup) {
@@ -394,7 +394,7 @@ TEST_F(Multipart, StaleUnfinishedUploadsAreAbortedAtStartup) {
   now += int64_t{8} * 24 * 3600 * 1000;  // past the default week
   store = open_store();
   EXPECT_EQ(store->startup_cleanup().expired_uploads, 1u);
-  EXPECT_EQ(store->list_parts(kKey, *id).error().code, "NotFound");
+  EXPECT_EQ(store->list_parts(kKey, *id).error().code, meta::Errc::NotFound);
 }
 
 }  // namespace

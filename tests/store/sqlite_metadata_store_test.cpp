@@ -91,7 +91,7 @@ TEST_F(Sqlite, AppliedRecordReadsBackWithEveryField) {
 
 TEST_F(Sqlite, AnotherOwnersImageIsNotFound) {
   ASSERT_TRUE(db->apply(record("01A", "10")).ok());
-  EXPECT_EQ(db->get("mallory", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get("mallory", "01A").error().code, meta::Errc::NotFound);
   EXPECT_FALSE(db->remove("mallory", "01A", "FF").value_or(true));
   EXPECT_TRUE(db->get("alice", "01A").ok());
   EXPECT_EQ(ids({.owner = "mallory"}), std::vector<std::string>{});
@@ -129,15 +129,15 @@ TEST_F(Sqlite, PendingNeverReplacesAFinishedRecordOfTheSameVersion) {
 TEST_F(Sqlite, RemoveLeavesATombstoneThatStopsAnOlderCreate) {
   ASSERT_TRUE(db->apply(record("01A", "10")).ok());
   EXPECT_TRUE(db->remove("alice", "01A", "12").value());
-  EXPECT_EQ(db->get("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get("alice", "01A").error().code, meta::Errc::NotFound);
   EXPECT_FALSE(db->apply(record("01A", "11")).value());  // the create that raced the delete
-  EXPECT_EQ(db->get("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get("alice", "01A").error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Sqlite, DeleteArrivingBeforeItsCreateStillWins) {
   EXPECT_FALSE(db->remove("alice", "01A", "12").value());  // nothing to delete yet
   EXPECT_FALSE(db->apply(record("01A", "10")).value());
-  EXPECT_EQ(db->get("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get("alice", "01A").error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Sqlite, CreateNewerThanTheTombstoneComesBack) {
@@ -155,7 +155,7 @@ TEST_F(Sqlite, OlderDeleteLeavesTheNewerVersion) {
 TEST_F(Sqlite, UploadIntentRoundTripsAndConflicts) {
   UploadIntent i{"alice", "01A", "a.jpg", "image/jpeg", 10, "ab", 1, 2, "up", 5};
   ASSERT_TRUE(db->put_upload_intent(i).ok());
-  EXPECT_EQ(db->put_upload_intent(i).error().code, "Conflict");
+  EXPECT_EQ(db->put_upload_intent(i).error().code, meta::Errc::Conflict);
   auto got = db->get_upload_intent("alice", "01A");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->filename, "a.jpg");
@@ -164,9 +164,9 @@ TEST_F(Sqlite, UploadIntentRoundTripsAndConflicts) {
   EXPECT_EQ(got->expires_at_ms, 2);
   EXPECT_EQ(got->multipart_upload_id, "up");
   EXPECT_EQ(got->part_size, 5u);
-  EXPECT_EQ(db->get_upload_intent("bob", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get_upload_intent("bob", "01A").error().code, meta::Errc::NotFound);
   ASSERT_TRUE(db->remove_upload_intent("alice", "01A").ok());
-  EXPECT_EQ(db->get_upload_intent("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get_upload_intent("alice", "01A").error().code, meta::Errc::NotFound);
 }
 
 TEST_F(Sqlite, FindBySha256IsPerOwner) {
@@ -284,11 +284,11 @@ TEST_F(Listing, CursorWalksEveryPageOnce) {
 }
 
 TEST_F(Listing, MalformedCursorIsInvalidArgument) {
-  EXPECT_EQ(db->list({.owner = "alice", .cursor = "zz"}).error().code, "InvalidArgument");
+  EXPECT_EQ(db->list({.owner = "alice", .cursor = "zz"}).error().code, meta::Errc::InvalidArgument);
   auto p = db->list({.owner = "alice", .limit = 1});
   EXPECT_EQ(db->list({.owner = "alice", .cursor = p->next_cursor, .sort = SortOrder::Taken}).error().code,
-            "InvalidArgument");
-  EXPECT_EQ(db->list({.owner = "alice", .limit = 0}).error().code, "InvalidArgument");
+            meta::Errc::InvalidArgument);
+  EXPECT_EQ(db->list({.owner = "alice", .limit = 0}).error().code, meta::Errc::InvalidArgument);
 }
 
 TEST_F(Listing, CursorWithAnOverflowingValueIsInvalidArgument) {
@@ -302,7 +302,7 @@ TEST_F(Listing, CursorWithAnOverflowingValueIsInvalidArgument) {
     return out;
   };
   for (const char* raw : {"u|33333333333333333333|01A", "t|-99999999999999999999|01A", "u|+5|01A", "u||01A"})
-    EXPECT_EQ(db->list({.owner = "alice", .cursor = hex(raw)}).error().code, "InvalidArgument") << raw;
+    EXPECT_EQ(db->list({.owner = "alice", .cursor = hex(raw)}).error().code, meta::Errc::InvalidArgument) << raw;
   EXPECT_TRUE(db->list({.owner = "alice", .cursor = hex("u|9223372036854775807|01A")}).ok());
 }
 
@@ -312,7 +312,7 @@ TEST_F(Sqlite, CommitUploadWritesPendingQueuesTheEventAndDropsTheIntentTogether)
   ASSERT_TRUE(db->put_upload_intent({"alice", "01A", "a.jpg", "image/jpeg", 5, "", 1, 2, "", 0}).ok());
   EXPECT_TRUE(db->commit_upload(record("01A", "10", ImageStatus::Pending), event("uploads/alice/01A", "10")).value());
   EXPECT_EQ(db->get("alice", "01A")->status, ImageStatus::Pending);
-  EXPECT_EQ(db->get_upload_intent("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get_upload_intent("alice", "01A").error().code, meta::Errc::NotFound);
   EXPECT_EQ(db->outbox_stats()->queued, 1);
 }
 
@@ -325,7 +325,7 @@ TEST_F(Sqlite, StaleCommitUploadQueuesNothing) {
 TEST_F(Sqlite, CommitDeleteRemovesAndQueuesTogether) {
   ASSERT_TRUE(db->apply(record("01A", "10")).ok());
   EXPECT_TRUE(db->commit_delete("alice", "01A", event("uploads/alice/01A", "11")).value());
-  EXPECT_EQ(db->get("alice", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->get("alice", "01A").error().code, meta::Errc::NotFound);
   EXPECT_EQ(db->outbox_stats()->queued, 1);
   EXPECT_FALSE(db->commit_delete("alice", "01A", event("uploads/alice/01A", "12")).value());
   EXPECT_EQ(db->outbox_stats()->queued, 1);

@@ -57,7 +57,7 @@ TEST_F(SqliteShares, RoundTripsByTokenHashAndOwner) {
 TEST_F(SqliteShares, AnotherOwnerSeesNothing) {
   ShareRecord s = share("01HZX00000000000000000000S1", "alice", 1000, 5000);
   ASSERT_TRUE(db->put(s).ok());
-  EXPECT_EQ(db->get("bob", s.share_id).error().code, "NotFound");
+  EXPECT_EQ(db->get("bob", s.share_id).error().code, meta::Errc::NotFound);
   EXPECT_TRUE(db->list("bob")->empty());
   auto removed = db->remove("bob", s.share_id);
   ASSERT_TRUE(removed.ok());
@@ -68,13 +68,13 @@ TEST_F(SqliteShares, AnotherOwnerSeesNothing) {
 TEST_F(SqliteShares, DuplicateTokenOrIdIsAConflict) {
   ShareRecord s = share("01HZX00000000000000000000S1", "alice", 1000, 5000);
   ASSERT_TRUE(db->put(s).ok());
-  EXPECT_EQ(db->put(s).error().code, "Conflict");
+  EXPECT_EQ(db->put(s).error().code, meta::Errc::Conflict);
   ShareRecord same_token = share("01HZX00000000000000000000S2", "alice", 1000, 5000);
   same_token.token_hash = s.token_hash;
-  EXPECT_EQ(db->put(same_token).error().code, "Conflict");
+  EXPECT_EQ(db->put(same_token).error().code, meta::Errc::Conflict);
   ShareRecord bad = s;
   bad.token_hash = "short";
-  EXPECT_EQ(db->put(bad).error().code, "InvalidArgument");
+  EXPECT_EQ(db->put(bad).error().code, meta::Errc::InvalidArgument);
 }
 
 TEST_F(SqliteShares, ListsNewestFirstAndRemoves) {
@@ -102,7 +102,7 @@ TEST_F(SqliteShares, ExpiredFindsOnlyThePast) {
   ASSERT_EQ(gone->size(), 2u);
   EXPECT_EQ((*gone)[0].share_id, "01HZX00000000000000000000S1");
   EXPECT_EQ(db->expired(3000, 1)->size(), 1u);
-  EXPECT_EQ(db->expired(3000, 0).error().code, "InvalidArgument");
+  EXPECT_EQ(db->expired(3000, 0).error().code, meta::Errc::InvalidArgument);
 }
 
 // The table lives beside the metadata store's in one file, and both open in either order.

@@ -87,17 +87,17 @@ TEST_F(Trash, TrashingTwiceKeepsTheFirstTime) {
 
 TEST_F(Trash, MissingOrAnotherOwnersImageIsNotFound) {
   ASSERT_TRUE(db->apply(image("alice", "01A", 1000)).value_or(false));
-  EXPECT_EQ(db->trash("bob", "01A", 5000).error().code, "NotFound");
-  EXPECT_EQ(db->trash("alice", "01Z", 5000).error().code, "NotFound");
+  EXPECT_EQ(db->trash("bob", "01A", 5000).error().code, meta::Errc::NotFound);
+  EXPECT_EQ(db->trash("alice", "01Z", 5000).error().code, meta::Errc::NotFound);
   ASSERT_TRUE(db->trash("alice", "01A", 5000).ok());
-  EXPECT_EQ(db->restore("bob", "01A").error().code, "NotFound");
+  EXPECT_EQ(db->restore("bob", "01A").error().code, meta::Errc::NotFound);
   EXPECT_TRUE(trashed("bob").empty());
   EXPECT_EQ(db->expired_trash(9000, 10)->size(), 1u);
 }
 
 TEST_F(Trash, RestoreBringsItBackAndOnlyATrashedImageCanBeRestored) {
   ASSERT_TRUE(db->apply(image("alice", "01A", 1000)).value_or(false));
-  EXPECT_EQ(db->restore("alice", "01A").error().code, "NotFound");  // not in the trash
+  EXPECT_EQ(db->restore("alice", "01A").error().code, meta::Errc::NotFound);  // not in the trash
   ASSERT_TRUE(db->trash("alice", "01A", 5000).ok());
   auto back = db->restore("alice", "01A");
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -137,7 +137,7 @@ TEST_F(Trash, ListingIsNewestTrashedFirstAndPaginates) {
     q.cursor = page->next_cursor;
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"01A", "01B", "01C", "01D", "01E"}));
-  EXPECT_EQ(db->list_trash({"alice", 2, "zz"}).error().code, "InvalidArgument");
+  EXPECT_EQ(db->list_trash({"alice", 2, "zz"}).error().code, meta::Errc::InvalidArgument);
   // A cursor of the image listing is not one of the trash's.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(db->apply(image("alice", "02" + std::to_string(i), 50 + i)).value_or(false));
   ImageQuery iq;
@@ -145,7 +145,7 @@ TEST_F(Trash, ListingIsNewestTrashedFirstAndPaginates) {
   iq.limit = 1;
   auto page = db->list(iq);
   ASSERT_FALSE(page->next_cursor.empty());
-  EXPECT_EQ(db->list_trash({"alice", 2, page->next_cursor}).error().code, "InvalidArgument");
+  EXPECT_EQ(db->list_trash({"alice", 2, page->next_cursor}).error().code, meta::Errc::InvalidArgument);
 }
 
 TEST_F(Trash, ExpiredTrashFindsOnlyImagesTrashedUpToTheCutoffOfEveryOwner) {

@@ -119,7 +119,7 @@ class StripCorpus : public ::testing::Test {
       for (Keep k : {Keep::AllButLocation, Keep::Nothing}) {
         auto r = strip_metadata(bytes, k);
         if (!r.ok()) {
-          c.error[k] = r.error().code + ": " + r.error().message;
+          c.error[k] = std::string(r.error().code_name()) + ": " + r.error().message;
           continue;
         }
         auto again = strip_metadata(*r, k);
