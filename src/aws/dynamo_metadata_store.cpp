@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kSequencerWidth = 48;
 constexpr size_t kMaxSearchText = 4096;
+constexpr size_t kMaxNameText = 1024;
 constexpr char kIntentPrefix[] = "intent#";
 constexpr int64_t kTakenOffset = 1000000000000000;  // 1e15 ms: keeps takenAt keys non-negative
 constexpr int kMaxQueryPages = 20;                  // per list() call; then a cursor to resume
@@ -161,6 +162,10 @@ Result<Json> record_to_item(const ImageRecord& r) {
   item["dispW"] = ddb::N(int64_t{r.display_width});
   item["dispH"] = ddb::N(int64_t{r.display_height});
   item["searchText"] = ddb::S(utf8_prefix(ascii_lower(r.search_text), kMaxSearchText));
+  // The file name's words alone, for apply_extraction(), which writes the metadata's words
+  // (searchWords, in place of searchText) without knowing the file name: an update
+  // expression cannot concatenate strings.
+  item["nameText"] = ddb::S(utf8_prefix(ascii_lower(r.filename), kMaxNameText));
   item["byUploaded"] = ddb::S(uploaded_key(r));
   item["byTaken"] = ddb::S(taken_key(r.taken_at_ms, r.image_id));
   if (!r.sha256.empty()) item["bySha256"] = ddb::S(ascii_lower(r.sha256) + "#" + r.image_id);
@@ -201,6 +206,11 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.model = ddb::get_s(item, "model").value_or("");
   r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
   r.search_text = ddb::get_s(item, "searchText").value_or("");
+  // apply_extraction() writes the metadata's words (searchWords) beside the file name's
+  // (nameText) instead of searchText.
+  if (!item.contains("searchText"))
+    r.search_text = store::combined_search_text(ddb::get_s(item, "nameText").value_or(""),
+                                                ddb::get_s(item, "searchWords").value_or(""));
   r.lat = ddb::get_d(item, "lat");
   r.lon = ddb::get_d(item, "lon");
   r.iso = ddb::get_d(item, "iso");
@@ -347,7 +357,7 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
   }
   // Optional attributes an older version of the record may have had.
   for (const char* name : {"takenAt", "bySha256", "metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal",
-                           "exposure"}) {
+                           "exposure", "searchWords"}) {
     if (item->contains(name)) continue;
     std::string k = std::to_string(n++);
     names["#a" + k] = name;
@@ -365,6 +375,80 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     return r.error();
   }
   return true;
+}
+
+// One UpdateItem that writes the extraction-owned attributes (store::merge_extraction) onto
+// the stored image item, never reading it first. Its condition is apply()'s for an existing
+// image item (#seq <= :seq: older, or the same version again), and it asks for the old item
+// when the condition fails (ReturnValuesOnConditionCheckFailure), which then tells the cases
+// apart without another request:
+//   no item, or a tombstone older than :seq      NoRecord (the caller writes the whole record)
+//   an image or tombstone at a newer sequencer   Stale (a tombstone at the same one, too: apply()'s rule)
+//   an image at or before :seq that the update could not finish alone: its content type is
+//     unknown (empty or application/octet-stream; merge_extraction fills it in) or it lacks
+//     nameText (written before this layout): merged with the returned old item and apply()ed.
+Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRecord& extracted) {
+  std::string op = "DynamoMetadataStore.apply_extraction " + extracted.owner + "/" + extracted.image_id;
+  if (extracted.status == ImageStatus::Pending) return make_error("InvalidArgument", op + ": status pending is no extraction");
+  auto item = record_to_item(extracted);  // checks owner, image id and sequencer; trims metadata
+  if (!item) return item.error();
+  const std::string seq = (*item)["seq"]["S"];
+  Json names{{"#kind", "kind"}, {"#seq", "seq"}, {"#nt", "nameText"}, {"#ct", "contentType"}};
+  Json values{{":image", ddb::S("image")}, {":seq", ddb::S(seq)}, {":empty", ddb::S("")}};
+  std::string set, remove;
+  int n = 0;
+  auto alias = [&](const std::string& attr) {
+    std::string k = "#a" + std::to_string(n++);
+    names[k] = attr;
+    return k;
+  };
+  auto set_attr = [&](const std::string& attr, const Json& value) {
+    std::string k = alias(attr);
+    std::string v = ":" + k.substr(1);
+    values[v] = value;
+    set += (set.empty() ? "SET " : ", ") + k + " = " + v;
+  };
+  auto remove_attr = [&](const std::string& attr) { remove += (remove.empty() ? " REMOVE " : ", ") + alias(attr); };
+  // What merge_extraction() writes, in record_to_item()'s form; optional ones are removed
+  // when the new extraction lacks them.
+  for (const char* attr : {"status", "error", "metadata", "format", "make", "model", "fmtKey", "makeKey", "modelKey",
+                           "hasGps", "dispW", "dispH", "byTaken", "sequencer", "seq", "updatedAt", "size", "etag"})
+    set_attr(attr, (*item)[attr]);
+  for (const char* attr : {"metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal", "exposure", "takenAt"}) {
+    if (item->contains(attr)) set_attr(attr, (*item)[attr]);
+    else remove_attr(attr);
+  }
+  set_attr("searchWords", (*item)["searchText"]);  // the metadata's words: see record_to_item
+  remove_attr("searchText");
+  std::string condition = "#kind = :image AND #seq <= :seq AND attribute_exists(#nt) AND #ct <> :empty";
+  if (!store::is_unknown_content_type(extracted.content_type)) {
+    // The extractor names the type: a stored unknown one must take it (merged below).
+    values[":octet"] = ddb::S("application/octet-stream");
+    condition += " AND #ct <> :octet";
+  }
+  Json req{{"TableName", table_},
+           {"Key", key_of(extracted.owner, extracted.image_id)},
+           {"UpdateExpression", set + remove},
+           {"ConditionExpression", condition},
+           {"ExpressionAttributeNames", names},
+           {"ExpressionAttributeValues", values},
+           {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}};
+  Json failure;
+  auto r = client_->call("UpdateItem", req, table_ + " " + extracted.owner + "/" + extracted.image_id, &failure);
+  if (r) return store::ApplyOutcome::Applied;
+  if (!is_conditional_failure(r.error())) return r.error();
+  // DynamoDB returns the old item with the failure when there is one; none: no item at all.
+  if (!failure.is_object() || !failure.contains("Item") || !failure["Item"].is_object()) return store::ApplyOutcome::NoRecord;
+  const Json& old = failure["Item"];
+  const std::string old_seq = ddb::get_s(old, "seq").value_or("");
+  if (ddb::get_s(old, "kind").value_or("") != "image") return old_seq >= seq ? store::ApplyOutcome::Stale : store::ApplyOutcome::NoRecord;
+  if (old_seq > seq) return store::ApplyOutcome::Stale;
+  auto stored = item_to_record(old);
+  if (!stored) return make_error(stored.error().code, op + ": " + stored.error().message);
+  store::merge_extraction(*stored, extracted);
+  auto written = apply(*stored);
+  if (!written) return written.error();
+  return *written ? store::ApplyOutcome::Applied : store::ApplyOutcome::Stale;
 }
 
 Result<bool> DynamoMetadataStore::set_preview(const std::string& owner, const std::string& image_id,
@@ -554,8 +638,10 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   }
   if (q.q && !q.q->empty()) {
     names["#q"] = "searchText";
+    names["#qn"] = "nameText";
+    names["#qw"] = "searchWords";
     values[":q"] = ddb::S(ascii_lower(*q.q));
-    filters.push_back("contains(#q, :q)");
+    filters.push_back("(contains(#q, :q) OR contains(#qn, :q) OR contains(#qw, :q))");
   }
 
   // Limit counts items read before the filter: read more when the query's own filters

@@ -16,6 +16,10 @@
 //   attribute_not_exists(imageId) OR seq < :seq
 //     OR (seq = :seq AND kind = "image" [AND status = "pending" when writing a pending record])
 // remove() writes the tombstone with attribute_not_exists(imageId) OR seq <= :seq.
+// apply_extraction() writes only the extraction's attributes onto an existing image item
+// with one UpdateItem under kind = "image" AND seq <= :seq (apply()'s rule for an image
+// item; the Lambda's common case costs that request alone), with
+// ReturnValuesOnConditionCheckFailure ALL_OLD telling "stale" from "no record yet".
 // A failed condition (ConditionalCheckFailedException) is "stale": false, not an error.
 //
 // Global secondary indexes (all with partition key `owner`):
@@ -35,7 +39,10 @@
 // neither attribute.
 // list() queries byUploaded or byTaken newest first; format/make/model (stored lowercased
 // in fmtKey/makeKey/modelKey), hasGps, status, q (contains on searchText) and the taken
-// range (a key condition on byTaken, a filter on byUploaded) narrow it.
+// range (a key condition on byTaken, a filter on byUploaded) narrow it. The text: apply()
+// writes searchText (file name and metadata words) and nameText (the file name's);
+// apply_extraction(), which does not know the file name, writes searchWords (the metadata's)
+// and removes searchText; q matches a substring of any of the three.
 //
 // Cursor: base64url of {"x": index, "k": {the ExclusiveStartKey: owner, imageId, index key}},
 // i.e. DynamoDB's LastEvaluatedKey made opaque; a cursor of another owner or sort order is
@@ -68,6 +75,7 @@ class DynamoMetadataStore final : public store::MetadataStore {
   Status remove_upload_intent(const std::string& owner, const std::string& image_id) override;
   Result<std::optional<std::string>> find_by_sha256(const std::string& owner, const std::string& sha256) override;
   Result<bool> apply(const store::ImageRecord& record) override;
+  Result<store::ApplyOutcome> apply_extraction(const store::ImageRecord& extracted) override;
   Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
   Result<store::ImageRecord> get(const std::string& owner, const std::string& image_id) override;
   Result<store::ImagePage> list(const store::ImageQuery& query) override;

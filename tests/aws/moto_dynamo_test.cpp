@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "../store/apply_extraction_cases.hpp"
 #include "aws/dynamo_metadata_store.hpp"
 #include "moto_server.hpp"
 
@@ -48,6 +49,63 @@ ImageRecord rec(const std::string& id, const std::string& seq, ImageStatus statu
   r.metadata_json = R"({"FileType":"JPEG"})";
   r.format = "JPEG";
   return r;
+}
+
+// apply_extraction: the cases both stores share (tests/store/apply_extraction_cases.hpp).
+namespace ax = imgmeta::testing::apply_extraction;
+TEST(MotoDynamo, ApplyExtractionKeepsTheUploadsFields) { ax::applied_keeps_the_uploads_fields(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionOfTheSameOrANewerVersion) { ax::same_or_newer_version_applies(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionOfAnOlderVersionIsStale) { ax::older_version_is_stale(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionWithoutARecord) { ax::no_record_and_tombstones(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionNamesAnUnknownContentType) {
+  ax::unknown_content_type_takes_the_extractors(*fresh_store(), kOwner);
+}
+TEST(MotoDynamo, ApplyExtractionClearsWhatItNoLongerFinds) {
+  ax::fields_the_new_extraction_lacks_are_cleared(*fresh_store(), kOwner);
+}
+TEST(MotoDynamo, ApplyExtractionRefusesAPendingStatus) { ax::pending_is_no_extraction(*fresh_store(), kOwner); }
+
+// The Lambda's common case is one UpdateItem, and so are stale and no-record answers (the
+// old item comes back with the failed condition).
+TEST(MotoDynamo, ApplyExtractionCostsOneRequest) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(ax::pending(kOwner, "01AF1", "10")).value_or(false));
+  auto requests = [&] { return s->client().client().stats().requests.load(); };
+  auto before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "20")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(requests() - before, 1u);
+  before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "15")), store::ApplyOutcome::Stale);
+  EXPECT_EQ(requests() - before, 1u);
+  before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF2", "15")), store::ApplyOutcome::NoRecord);
+  EXPECT_EQ(requests() - before, 1u);
+  // The preview function's attributes survive, as they survive apply().
+  store::PreviewState p;
+  p.status = store::PreviewStatus::Ready;
+  ASSERT_TRUE(s->set_preview(kOwner, "01AF1", "20", p).value_or(false));
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "20")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(s->get(kOwner, "01AF1")->preview.sequencer, "20");
+}
+
+// An item written before nameText existed: the extraction is merged with the old item that
+// the failed condition returns, so its file name stays searchable.
+TEST(MotoDynamo, ApplyExtractionOntoAnItemWithoutNameText) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(ax::pending(kOwner, "01AF3", "10")).value_or(false));
+  Json req{{"TableName", s->table()},
+           {"Key", {{"owner", ddb::S(kOwner)}, {"imageId", ddb::S("01AF3")}}},
+           {"UpdateExpression", "REMOVE nameText"}};
+  ASSERT_TRUE(s->client().call("UpdateItem", req).ok());
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF3", "20")), store::ApplyOutcome::Applied);
+  auto got = s->get(kOwner, "01AF3");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->search_text, "holiday photo.jpg png canon eos 40d ef 50mm");
+  EXPECT_EQ(got->status, ImageStatus::Ready);
+  EXPECT_EQ(ax::count(*s, kOwner, "holiday"), 1u);
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF3", "30")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(ax::count(*s, kOwner, "holiday"), 1u);
+  EXPECT_EQ(ax::count(*s, kOwner, "40d"), 1u);
 }
 
 TEST(MotoDynamo, ApplyWritesThenGetReadsBack) {
