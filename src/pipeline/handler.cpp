@@ -56,17 +56,15 @@ void append_words(std::string& out, const meta::Value* v) {
 // The whole record when the store has none to write the extraction onto (the S3 event
 // came before any record: the AWS shape's single PUT): the pending record of the upload
 // intent, else of the object alone, with the extraction merged in.
-Result<store::ImageRecord> record_from_intent(const ObjectKey& k, const EventRecord& event, const store::ObjectInfo& head,
+Result<store::ImageRecord> record_from_intent(const ObjectKey& k, const store::ObjectInfo& head,
                                               const store::ImageRecord& extracted, store::MetadataStore& metadata) {
   auto intent = metadata.get_upload_intent(k.owner, k.image_id);
   if (!intent && intent.error().code != "NotFound") return intent.error();
   store::UploadIntent from = intent ? std::move(intent).value() : store::UploadIntent{};
   from.owner = k.owner;
   from.image_id = k.image_id;
-  const int64_t now = store::now_ms();
-  store::ImageRecord r = pending_record(from, head, now);
-  r.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
-  if (r.uploaded_at_ms == 0) r.uploaded_at_ms = now;
+  store::ImageRecord r = pending_record(from, head, store::now_ms());
+  r.uploaded_at_ms = extracted.uploaded_at_ms;
   // The pending record names a type when the intent or the object did; an unnamed one
   // (application/octet-stream) is the extractor's to fill in.
   store::merge_extraction(r, extracted);
@@ -210,6 +208,9 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   record.etag = head.etag;
   record.sequencer = out.sequencer;
   record.updated_at_ms = store::now_ms();
+  // When the bytes landed: kept by a stored record; taken by one made from the intent.
+  record.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
+  if (record.uploaded_at_ms == 0) record.uploaded_at_ms = record.updated_at_ms;
 
   // (5) extract.
   if (head.size == 0) {
@@ -262,7 +263,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   }
   Action action = *applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale;
   if (*applied == store::ApplyOutcome::NoRecord) {
-    auto full = record_from_intent(*k, event, head, record, metadata);
+    auto full = record_from_intent(*k, head, record, metadata);
     if (!full) {
       out.store_time += since(t_store);
       return make_error(full.error().code, op + ": " + full.error().message);

@@ -279,7 +279,8 @@ struct UploadIntent {
 enum class ApplyOutcome {
   Applied,   // written onto the stored record
   Stale,     // a record or tombstone at a newer sequencer wins (nothing written)
-  NoRecord,  // no image record to write onto (none yet, or only an older tombstone):
+  NoRecord,  // no image record to write onto (none yet, or only an older tombstone, or an
+             // upload intent the store could not turn into the record in the same write):
              // the caller builds the whole record (upload intent + extraction) and apply()s it
 };
 
@@ -370,6 +371,9 @@ class MetadataStore {
   // the ordering rule of apply() (the stored sequencer at or before extracted.sequencer).
   // `extracted` carries owner, image_id and the fields merge_extraction names; its status
   // must not be pending ("InvalidArgument"). NoRecord leaves everything as it was.
+  // extracted.uploaded_at_ms is when the bytes landed (the event's time): a store that keeps
+  // the upload intent where the record goes (DynamoDB) turns it into the record in the same
+  // write, with that uploadedAt.
   virtual Result<ApplyOutcome> apply_extraction(const ImageRecord& extracted) = 0;
   // Deletes up to `sequencer` and leaves the tombstone. true when a record was deleted,
   // false when there was none or a newer one stays.
