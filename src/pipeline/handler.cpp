@@ -56,11 +56,10 @@ void append_words(std::string& out, const meta::Value* v) {
 // The whole record when the store has none to write the extraction onto (the S3 event
 // came before any record: the AWS shape's single PUT): the pending record of the upload
 // intent, else of the object alone, with the extraction merged in.
-Result<store::ImageRecord> record_from_intent(const ObjectKey& k, const store::ObjectInfo& head,
-                                              const store::ImageRecord& extracted, store::MetadataStore& metadata) {
-  auto intent = metadata.get_upload_intent(k.owner, k.image_id);
-  if (!intent && intent.error().code != "NotFound") return intent.error();
-  store::UploadIntent from = intent ? std::move(intent).value() : store::UploadIntent{};
+store::ImageRecord record_from_intent(const ObjectKey& k, const store::ObjectInfo& head,
+                                              const store::ImageRecord& extracted,
+                                              const std::optional<store::UploadIntent>& intent) {
+  store::UploadIntent from = intent ? *intent : store::UploadIntent{};
   from.owner = k.owner;
   from.image_id = k.image_id;
   store::ImageRecord r = pending_record(from, head, store::now_ms());
@@ -263,12 +262,28 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   }
   Action action = *applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale;
   if (*applied == store::ApplyOutcome::NoRecord) {
-    auto full = record_from_intent(*k, head, record, metadata);
-    if (!full) {
+    auto intent = metadata.get_upload_intent(k->owner, k->image_id);
+    if (!intent && intent.error().code != "NotFound") {
       out.store_time += since(t_store);
-      return make_error(full.error().code, op + ": " + full.error().message);
+      return make_error(intent.error().code, op + ": " + intent.error().message);
     }
-    auto written = metadata.apply(*full);
+    if (!intent) {
+      // Where the store keeps the intent on the record's item (DynamoDB), a concurrent
+      // delivery of the same event may have just turned it into the record: write onto that
+      // rather than over it with a record that never saw the intent.
+      applied = metadata.apply_extraction(record);
+      if (!applied) {
+        out.store_time += since(t_store);
+        return make_error(applied.error().code, op + ": " + applied.error().message);
+      }
+      if (*applied != store::ApplyOutcome::NoRecord) {
+        out.store_time += since(t_store);
+        return finish(*applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale);
+      }
+    }
+    store::ImageRecord full = record_from_intent(
+        *k, head, record, intent ? std::optional<store::UploadIntent>(*intent) : std::nullopt);
+    auto written = metadata.apply(full);
     if (!written) {
       out.store_time += since(t_store);
       return make_error(written.error().code, op + ": " + written.error().message);
