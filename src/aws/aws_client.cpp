@@ -158,7 +158,7 @@ std::chrono::milliseconds AwsClient::backoff(int attempt, bool throttled) const 
   return std::chrono::milliseconds(dist(rng));
 }
 
-Result<HttpResponse> AwsClient::call(const AwsRequest& req) {
+Result<HttpResponse> AwsClient::call(const AwsRequest& req, std::string* error_body) {
   std::string what = req.operation + (req.resource.empty() ? "" : " " + req.resource);
   int attempts = 0;
   Error last;
@@ -177,7 +177,10 @@ Result<HttpResponse> AwsClient::call(const AwsRequest& req) {
                                        (info.message.empty() ? "" : ": " + info.message));
       throttled = resp->status == 429 || is_throttling_code(info.code);
       bool retryable = throttled || resp->status >= 500 || is_transient_code(info.code);
-      if (!retryable) return last;
+      if (!retryable) {
+        if (error_body) *error_body = std::move(resp->body);
+        return last;
+      }
     } else {
       last = make_error(resp.error(), what + ": " + resp.error().message);
       if (resp.error().code == meta::Errc::ResponseTooLarge) return last;

@@ -73,7 +73,9 @@ class AwsClient {
 
   // Sends req; a 2xx/3xx response is returned, anything else becomes an Error whose code
   // is AWS's (or "NotFound"/"Forbidden"/... from the status when there is no body).
-  Result<HttpResponse> call(const AwsRequest& req);
+  // error_body, when given, receives the body of a final error answer (an HTTP status the
+  // call gives up on), e.g. the item DynamoDB returns with ConditionalCheckFailedException.
+  Result<HttpResponse> call(const AwsRequest& req, std::string* error_body = nullptr);
 
   // Sets the absolute time (ms since the epoch) after which no retry starts; 0 = none.
   // The Lambda sets it from Lambda-Runtime-Deadline-Ms for each invocation.

@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kSequencerWidth = 48;
 constexpr size_t kMaxSearchText = 4096;
+constexpr size_t kMaxNameText = 1024;
 constexpr char kIntentPrefix[] = "intent#";
 constexpr int64_t kTakenOffset = 1000000000000000;  // 1e15 ms: keeps takenAt keys non-negative
 constexpr int kMaxQueryPages = 20;                  // per list() call; then a cursor to resume
@@ -161,6 +162,10 @@ Result<Json> record_to_item(const ImageRecord& r) {
   item["dispW"] = ddb::N(int64_t{r.display_width});
   item["dispH"] = ddb::N(int64_t{r.display_height});
   item["searchText"] = ddb::S(utf8_prefix(ascii_lower(r.search_text), kMaxSearchText));
+  // The file name's words alone, for apply_extraction(), which writes the metadata's words
+  // (searchWords, in place of searchText) without knowing the file name: an update
+  // expression cannot concatenate strings.
+  item["nameText"] = ddb::S(utf8_prefix(ascii_lower(r.filename), kMaxNameText));
   item["byUploaded"] = ddb::S(uploaded_key(r));
   item["byTaken"] = ddb::S(taken_key(r.taken_at_ms, r.image_id));
   if (!r.sha256.empty()) item["bySha256"] = ddb::S(ascii_lower(r.sha256) + "#" + r.image_id);
@@ -201,6 +206,11 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.model = ddb::get_s(item, "model").value_or("");
   r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
   r.search_text = ddb::get_s(item, "searchText").value_or("");
+  // apply_extraction() writes the metadata's words (searchWords) beside the file name's
+  // (nameText) instead of searchText.
+  if (!item.contains("searchText"))
+    r.search_text = store::combined_search_text(ddb::get_s(item, "nameText").value_or(""),
+                                                ddb::get_s(item, "searchWords").value_or(""));
   r.lat = ddb::get_d(item, "lat");
   r.lon = ddb::get_d(item, "lon");
   r.iso = ddb::get_d(item, "iso");
@@ -251,12 +261,16 @@ Status DynamoMetadataStore::put_upload_intent(const store::UploadIntent& in) {
   std::string op = "DynamoMetadataStore.put_upload_intent " + in.owner + "/" + in.image_id;
   if (auto s = check_owner(op, in.owner); !s) return s.error();
   if (auto s = check_image_id(op, in.image_id); !s) return s.error();
-  Json item = key_of(in.owner, kIntentPrefix + in.image_id);
+  Json item = key_of(in.owner, in.image_id);
   item["kind"] = ddb::S("intent");
   item["filename"] = ddb::S(in.filename);
   item["contentType"] = ddb::S(in.content_type);
   item["size"] = ddb::N(in.size);
   item["sha256"] = ddb::S(ascii_lower(in.sha256));
+  // What the record takes over unchanged when apply_extraction() turns the intent into it
+  // (an update expression can copy no computed value): see the header.
+  item["nameText"] = ddb::S(utf8_prefix(ascii_lower(in.filename.empty() ? in.image_id : in.filename), kMaxNameText));
+  if (!in.sha256.empty()) item["bySha256"] = ddb::S(ascii_lower(in.sha256) + "#" + in.image_id);
   item["createdAt"] = ddb::N(in.created_at_ms);
   item["expiresAt"] = ddb::N(in.expires_at_ms);
   item["uploadId"] = ddb::S(in.multipart_upload_id);
@@ -276,11 +290,19 @@ Status DynamoMetadataStore::put_upload_intent(const store::UploadIntent& in) {
 Result<store::UploadIntent> DynamoMetadataStore::get_upload_intent(const std::string& owner, const std::string& image_id) {
   std::string op = "DynamoMetadataStore.get_upload_intent " + owner + "/" + image_id;
   if (auto s = check_owner(op, owner); !s) return s.error();
-  Json req{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}, {"ConsistentRead", true}};
-  auto r = client_->call("GetItem", req, table_);
-  if (!r) return r.error();
-  if (!r->contains("Item")) return make_error(meta::Errc::NotFound, op + ": no such upload intent");
-  const Json& item = (*r)["Item"];
+  if (auto s = check_image_id(op, image_id); !s) return make_error(meta::Errc::NotFound, op + ": no such upload intent");
+  Json item;
+  // On the image's item; intents written before that layout live at "intent#<imageId>".
+  for (const std::string& sort_key : {image_id, kIntentPrefix + image_id}) {
+    Json req{{"TableName", table_}, {"Key", key_of(owner, sort_key)}, {"ConsistentRead", true}};
+    auto r = client_->call("GetItem", req, table_);
+    if (!r) return r.error();
+    if (r->contains("Item") && ddb::get_s((*r)["Item"], "kind").value_or("") == "intent") {
+      item = (*r)["Item"];
+      break;
+    }
+  }
+  if (item.is_null()) return make_error(meta::Errc::NotFound, op + ": no such upload intent");
   store::UploadIntent in;
   in.owner = owner;
   in.image_id = image_id;
@@ -298,9 +320,18 @@ Result<store::UploadIntent> DynamoMetadataStore::get_upload_intent(const std::st
 Status DynamoMetadataStore::remove_upload_intent(const std::string& owner, const std::string& image_id) {
   std::string op = "DynamoMetadataStore.remove_upload_intent " + owner + "/" + image_id;
   if (auto s = check_owner(op, owner); !s) return s.error();
-  Json req{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}};
+  if (auto s = check_image_id(op, image_id); !s) return meta::ok_status();
+  // Only while it is an intent: the same item may hold the record by now.
+  Json req{{"TableName", table_},
+           {"Key", key_of(owner, image_id)},
+           {"ConditionExpression", "#kind = :intent"},
+           {"ExpressionAttributeNames", {{"#kind", "kind"}}},
+           {"ExpressionAttributeValues", {{":intent", ddb::S("intent")}}}};
   auto r = client_->call("DeleteItem", req, table_);
-  if (!r) return r.error();
+  if (!r && !is_conditional_failure(r.error())) return r.error();
+  Json legacy{{"TableName", table_}, {"Key", key_of(owner, kIntentPrefix + image_id)}};
+  auto l = client_->call("DeleteItem", legacy, table_);
+  if (!l) return l.error();
   return meta::ok_status();
 }
 
@@ -313,12 +344,26 @@ Result<std::optional<std::string>> DynamoMetadataStore::find_by_sha256(const std
            {"KeyConditionExpression", "#o = :o AND begins_with(#k, :h)"},
            {"ExpressionAttributeNames", {{"#o", "owner"}, {"#k", "bySha256"}}},
            {"ExpressionAttributeValues", {{":o", ddb::S(owner)}, {":h", ddb::S(ascii_lower(sha256) + "#")}}},
-           {"Limit", 1}};
+           {"Limit", 10}};
   auto r = client_->call("Query", req, table_);
   if (!r) return r.error();
   const Json& items = (*r)["Items"];
-  if (!items.is_array() || items.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(ddb::get_s(items[0], "imageId").value_or(""));
+  if (!items.is_array()) return std::optional<std::string>();
+  // The index (keys only) holds upload intents too: an image id counts once it is a record.
+  for (const auto& hit : items) {
+    std::string id = ddb::get_s(hit, "imageId").value_or("");
+    if (id.empty()) continue;
+    Json get{{"TableName", table_},
+             {"Key", key_of(owner, id)},
+             {"ConsistentRead", true},
+             {"ProjectionExpression", "#kind"},
+             {"ExpressionAttributeNames", {{"#kind", "kind"}}}};
+    auto item = client_->call("GetItem", get, table_);
+    if (!item) return item.error();
+    if (item->contains("Item") && ddb::get_s((*item)["Item"], "kind").value_or("") == "image")
+      return std::optional<std::string>(id);
+  }
+  return std::optional<std::string>();
 }
 
 // An UpdateItem rather than a PutItem: the renditions' attributes (set_preview, written by
@@ -331,7 +376,7 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
   if (record.status == ImageStatus::Pending) same += " AND #status = :pending";
   same += ")";
   Json names{{"#id", "imageId"}, {"#seq", "seq"}, {"#kind", "kind"}};
-  Json values{{":seq", ddb::S(seq)}, {":image", ddb::S("image")}};
+  Json values{{":seq", ddb::S(seq)}, {":image", ddb::S("image")}, {":intent", ddb::S("intent")}};
   if (record.status == ImageStatus::Pending) {
     names["#status"] = "status";
     values[":pending"] = ddb::S("pending");
@@ -347,7 +392,7 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
   }
   // Optional attributes an older version of the record may have had.
   for (const char* name : {"takenAt", "bySha256", "metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal",
-                           "exposure"}) {
+                           "exposure", "searchWords", "createdAt", "expiresAt", "uploadId", "partSize", "ttl"}) {
     if (item->contains(name)) continue;
     std::string k = std::to_string(n++);
     names["#a" + k] = name;
@@ -356,7 +401,7 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
   Json req{{"TableName", table_},
            {"Key", key_of(record.owner, record.image_id)},
            {"UpdateExpression", set + remove},
-           {"ConditionExpression", "attribute_not_exists(#id) OR #seq < :seq OR " + same},
+           {"ConditionExpression", "attribute_not_exists(#id) OR #kind = :intent OR #seq < :seq OR " + same},
            {"ExpressionAttributeNames", names},
            {"ExpressionAttributeValues", values}};
   auto r = client_->call("UpdateItem", req, table_ + " " + record.owner + "/" + record.image_id);
@@ -365,6 +410,102 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     return r.error();
   }
   return true;
+}
+
+// One UpdateItem that writes the extraction-owned attributes (store::merge_extraction) onto
+// the stored image item, never reading it first. Its condition is apply()'s for an existing
+// image item (#seq <= :seq: older, or the same version again); an upload intent on the item
+// (put_upload_intent) becomes the record in the same write. It asks for the old item when
+// the condition fails (ReturnValuesOnConditionCheckFailure), which then tells the cases apart
+// without another request:
+//   no item, or a tombstone older than :seq      NoRecord (the caller writes the whole record)
+//   an intent the update could not finish (unnamed content type, no file name)   NoRecord
+//   an image or tombstone at a newer sequencer   Stale (a tombstone at the same one, too: apply()'s rule)
+//   an image at or before :seq that the update could not finish alone: its content type is
+//     unknown (empty or application/octet-stream; merge_extraction fills it in) or it lacks
+//     nameText (written before this layout): merged with the returned old item and apply()ed.
+Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRecord& extracted) {
+  std::string op = "DynamoMetadataStore.apply_extraction " + extracted.owner + "/" + extracted.image_id;
+  if (extracted.status == ImageStatus::Pending) return make_error(meta::Errc::InvalidArgument, op + ": status pending is no extraction");
+  ImageRecord landed = extracted;  // uploadedAt: used when an intent becomes the record
+  if (landed.uploaded_at_ms <= 0) landed.uploaded_at_ms = static_cast<int64_t>(unix_now_ms());
+  auto item = record_to_item(landed);  // checks owner, image id and sequencer; trims metadata
+  if (!item) return item.error();
+  const std::string seq = (*item)["seq"]["S"];
+  Json names{{"#kind", "kind"}, {"#seq", "seq"}, {"#nt", "nameText"}, {"#ct", "contentType"}};
+  Json values{{":image", ddb::S("image")}, {":seq", ddb::S(seq)}, {":empty", ddb::S("")}};
+  std::string set, remove;
+  int n = 0;
+  auto alias = [&](const std::string& attr) {
+    std::string k = "#a" + std::to_string(n++);
+    names[k] = attr;
+    return k;
+  };
+  auto set_attr = [&](const std::string& attr, const Json& value) {
+    std::string k = alias(attr);
+    std::string v = ":" + k.substr(1);
+    values[v] = value;
+    set += (set.empty() ? "SET " : ", ") + k + " = " + v;
+  };
+  auto remove_attr = [&](const std::string& attr) { remove += (remove.empty() ? " REMOVE " : ", ") + alias(attr); };
+  // What merge_extraction() writes, in record_to_item()'s form; optional ones are removed
+  // when the new extraction lacks them.
+  for (const char* attr : {"status", "error", "metadata", "format", "make", "model", "fmtKey", "makeKey", "modelKey",
+                           "hasGps", "dispW", "dispH", "byTaken", "sequencer", "seq", "updatedAt", "size", "etag"})
+    set_attr(attr, (*item)[attr]);
+  // An upload intent on the item becomes the record: it holds the upload's attributes
+  // (filename, contentType, sha256, bySha256, nameText) already; uploadedAt and its index key
+  // come from the extraction, and the intent's own attributes (and its TTL) go.
+  set_attr("kind", ddb::S("image"));
+  for (const char* attr : {"uploadedAt", "byUploaded"}) {
+    std::string k = alias(attr);
+    std::string v = ":" + k.substr(1);
+    values[v] = (*item)[attr];
+    set += ", " + k + " = if_not_exists(" + k + ", " + v + ")";
+  }
+  for (const char* attr : {"createdAt", "expiresAt", "uploadId", "partSize", "ttl"}) remove_attr(attr);
+  for (const char* attr : {"metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal", "exposure", "takenAt"}) {
+    if (item->contains(attr)) set_attr(attr, (*item)[attr]);
+    else remove_attr(attr);
+  }
+  set_attr("searchWords", (*item)["searchText"]);  // the metadata's words: see record_to_item
+  remove_attr("searchText");
+  names["#fn"] = "filename";
+  values[":intent"] = ddb::S("intent");
+  std::string condition =
+      "((#kind = :image AND #seq <= :seq) OR #kind = :intent) AND attribute_exists(#nt) AND #ct <> :empty AND #fn <> :empty";
+  if (!store::is_unknown_content_type(extracted.content_type)) {
+    // The extractor names the type: a stored unknown one must take it (merged below).
+    values[":octet"] = ddb::S("application/octet-stream");
+    condition += " AND #ct <> :octet";
+  }
+  Json req{{"TableName", table_},
+           {"Key", key_of(extracted.owner, extracted.image_id)},
+           {"UpdateExpression", set + remove},
+           {"ConditionExpression", condition},
+           {"ExpressionAttributeNames", names},
+           {"ExpressionAttributeValues", values},
+           {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}};
+  Json failure;
+  auto r = client_->call("UpdateItem", req, table_ + " " + extracted.owner + "/" + extracted.image_id, &failure);
+  if (r) return store::ApplyOutcome::Applied;
+  if (!is_conditional_failure(r.error())) return r.error();
+  // DynamoDB returns the old item with the failure when there is one; none: no item at all.
+  if (!failure.is_object() || !failure.contains("Item") || !failure["Item"].is_object()) return store::ApplyOutcome::NoRecord;
+  const Json& old = failure["Item"];
+  const std::string old_seq = ddb::get_s(old, "seq").value_or("");
+  const std::string old_kind = ddb::get_s(old, "kind").value_or("");
+  // An intent the update could not finish alone (an unnamed content type): the caller
+  // builds the record from it.
+  if (old_kind == "intent") return store::ApplyOutcome::NoRecord;
+  if (old_kind != "image") return old_seq >= seq ? store::ApplyOutcome::Stale : store::ApplyOutcome::NoRecord;
+  if (old_seq > seq) return store::ApplyOutcome::Stale;
+  auto stored = item_to_record(old);
+  if (!stored) return make_error(stored.error().code, op + ": " + stored.error().message);
+  store::merge_extraction(*stored, extracted);
+  auto written = apply(*stored);
+  if (!written) return written.error();
+  return *written ? store::ApplyOutcome::Applied : store::ApplyOutcome::Stale;
 }
 
 Result<bool> DynamoMetadataStore::set_preview(const std::string& owner, const std::string& image_id,
@@ -410,9 +551,9 @@ Result<bool> DynamoMetadataStore::remove(const std::string& owner, const std::st
   item["updatedAt"] = ddb::N(static_cast<int64_t>(unix_now_ms()));
   Json req{{"TableName", table_},
            {"Item", item},
-           {"ConditionExpression", "attribute_not_exists(#id) OR #seq <= :seq"},
-           {"ExpressionAttributeNames", {{"#id", "imageId"}, {"#seq", "seq"}}},
-           {"ExpressionAttributeValues", {{":seq", ddb::S(seq)}}},
+           {"ConditionExpression", "attribute_not_exists(#id) OR #kind = :intent OR #seq <= :seq"},
+           {"ExpressionAttributeNames", {{"#id", "imageId"}, {"#seq", "seq"}, {"#kind", "kind"}}},
+           {"ExpressionAttributeValues", {{":seq", ddb::S(seq)}, {":intent", ddb::S("intent")}}},
            {"ReturnValues", "ALL_OLD"}};
   auto r = client_->call("PutItem", req, table_ + " " + owner + "/" + image_id);
   if (!r) {
@@ -554,8 +695,10 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
   }
   if (q.q && !q.q->empty()) {
     names["#q"] = "searchText";
+    names["#qn"] = "nameText";
+    names["#qw"] = "searchWords";
     values[":q"] = ddb::S(ascii_lower(*q.q));
-    filters.push_back("contains(#q, :q)");
+    filters.push_back("(contains(#q, :q) OR contains(#qn, :q) OR contains(#qw, :q))");
   }
 
   // Limit counts items read before the filter: read more when the query's own filters

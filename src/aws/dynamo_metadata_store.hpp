@@ -8,23 +8,34 @@
 //   kind = "image"      the ImageRecord (attributes below)
 //   kind = "tombstone"  what remove() leaves: `seq`, `sequencer`, `updatedAt` (kept for good:
 //                       an older ObjectCreated arriving late must find it)
-//   kind = "intent"     an upload intent, sort key "intent#<imageId>", `ttl` = its expiry + 1 day
+//   kind = "intent"     an upload intent, on the image's own item (sort key imageId) until the
+//                       record replaces it, `ttl` = its expiry + 1 day. It carries what the
+//                       record keeps (filename, contentType, sha256, nameText, bySha256), so
+//                       that apply_extraction() turns it into the record with one UpdateItem:
+//                       the Lambda's common case (a single PUT, no record yet) costs that
+//                       request and the ranged GET. Intents written before this layout, at
+//                       sort key "intent#<imageId>", are still read and removed.
 //
 // Ordering: `seq` is the S3 sequencer uppercased and left-padded with '0' to 48 characters,
 // so DynamoDB's string comparison is S3's rule ("left-pad the shorter, then compare").
 // apply() writes with ConditionExpression
-//   attribute_not_exists(imageId) OR seq < :seq
+//   attribute_not_exists(imageId) OR kind = "intent" OR seq < :seq
 //     OR (seq = :seq AND kind = "image" [AND status = "pending" when writing a pending record])
-// remove() writes the tombstone with attribute_not_exists(imageId) OR seq <= :seq.
+// remove() writes the tombstone with attribute_not_exists(imageId) OR kind = "intent" OR seq <= :seq.
+// apply_extraction() writes only the extraction's attributes onto an existing image item
+// (or the intent item) with one UpdateItem under (kind = "image" AND seq <= :seq) OR kind =
+// "intent" (apply()'s rule for those items), with
+// ReturnValuesOnConditionCheckFailure ALL_OLD telling "stale" from "no record yet".
 // A failed condition (ConditionalCheckFailedException) is "stale": false, not an error.
 //
 // Global secondary indexes (all with partition key `owner`):
 //   byUploaded  sort key `byUploaded` = 13-digit uploadedAt ms + "#" + imageId     (ALL)
 //   byTaken     sort key `byTaken`    = "1" + 16-digit (takenAt ms + 1e15) + "#" + imageId,
 //                                       or "0#" + imageId without takenAt         (ALL)
-//   bySha256    sort key `bySha256`   = sha256 + "#" + imageId, when sha256 is known (KEYS_ONLY)
+//   bySha256    sort key `bySha256`   = sha256 + "#" + imageId, when sha256 is known (KEYS_ONLY;
+//                                       intents carry it too, so find_by_sha256 checks the kind)
 //   byTrashed   sort key `byTrashed`  = 13-digit trashedAt ms + "#" + imageId     (ALL)
-// Only image items carry these attributes, so tombstones and intents stay out of the indexes.
+// Only image items carry the others, so tombstones and intents stay out of the listings.
 //
 // The trash: trash() sets `trashedAt` (N) and `byTrashed` (if_not_exists: the first time
 // wins) with one UpdateItem; restore() removes both. byTrashed is a sparse index: it holds
@@ -35,7 +46,10 @@
 // neither attribute.
 // list() queries byUploaded or byTaken newest first; format/make/model (stored lowercased
 // in fmtKey/makeKey/modelKey), hasGps, status, q (contains on searchText) and the taken
-// range (a key condition on byTaken, a filter on byUploaded) narrow it.
+// range (a key condition on byTaken, a filter on byUploaded) narrow it. The text: apply()
+// writes searchText (file name and metadata words) and nameText (the file name's);
+// apply_extraction(), which does not know the file name, writes searchWords (the metadata's)
+// and removes searchText; q matches a substring of any of the three.
 //
 // Cursor: base64url of {"x": index, "k": {the ExclusiveStartKey: owner, imageId, index key}},
 // i.e. DynamoDB's LastEvaluatedKey made opaque; a cursor of another owner or sort order is
@@ -68,6 +82,7 @@ class DynamoMetadataStore final : public store::MetadataStore {
   Status remove_upload_intent(const std::string& owner, const std::string& image_id) override;
   Result<std::optional<std::string>> find_by_sha256(const std::string& owner, const std::string& sha256) override;
   Result<bool> apply(const store::ImageRecord& record) override;
+  Result<store::ApplyOutcome> apply_extraction(const store::ImageRecord& extracted) override;
   Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
   Result<store::ImageRecord> get(const std::string& owner, const std::string& image_id) override;
   Result<store::ImagePage> list(const store::ImageQuery& query) override;

@@ -27,6 +27,11 @@ DynamoClient::DynamoClient(ClientConfig config, std::shared_ptr<HttpClient> http
 }
 
 Result<Json> DynamoClient::call(const std::string& operation, const Json& request, const std::string& resource) {
+  return call(operation, request, resource, nullptr);
+}
+
+Result<Json> DynamoClient::call(const std::string& operation, const Json& request, const std::string& resource,
+                                Json* error_doc) {
   AwsRequest r;
   r.operation = "DynamoDB." + operation;
   r.resource = resource;
@@ -34,8 +39,16 @@ Result<Json> DynamoClient::call(const std::string& operation, const Json& reques
   r.path = "/";
   r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "DynamoDB_20120810." + operation}};
   r.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  auto resp = client_->call(r);
-  if (!resp) return resp.error();
+  std::string error_body;
+  if (error_doc) *error_doc = Json();
+  auto resp = client_->call(r, error_doc ? &error_body : nullptr);
+  if (!resp) {
+    if (error_doc) {
+      *error_doc = Json::parse(error_body, nullptr, false);
+      if (!error_doc->is_object()) *error_doc = Json();
+    }
+    return resp.error();
+  }
   auto doc = Json::parse(resp->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return make_error(meta::Errc::InvalidResponse, r.operation + " " + resource + ": response is not a JSON object");

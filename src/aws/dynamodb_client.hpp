@@ -23,6 +23,10 @@ class DynamoClient {
   // Any operation ("PutItem", "Query", "CreateTable", ...). resource names the table in
   // errors. AWS's error code (ConditionalCheckFailedException, ...) is the Error's code.
   Result<Json> call(const std::string& operation, const Json& request, const std::string& resource = "");
+  // The same; when the call fails with an answer from DynamoDB, *error_doc is that answer's
+  // JSON object (e.g. {"__type": ..., "Item": {...}} for a failed condition with
+  // ReturnValuesOnConditionCheckFailure ALL_OLD), else null.
+  Result<Json> call(const std::string& operation, const Json& request, const std::string& resource, Json* error_doc);
 
   AwsClient& client() { return *client_; }
 

@@ -1123,6 +1123,9 @@ ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const st
     // On S3 the record appears with the bucket's event; until then an upload whose bytes
     // have landed is shown as pending, so a client polling right after its PUT sees it.
     if (auto landed = landed_upload(p.subject, id)) rec = std::move(*landed);
+    // Where the store keeps the intent on the record's item (DynamoDB), the extraction may
+    // have turned it into the record between the two reads.
+    else rec = deps_.metadata->get(p.subject, id);
   }
   if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
   return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));

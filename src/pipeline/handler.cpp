@@ -53,39 +53,20 @@ void append_words(std::string& out, const meta::Value* v) {
     for (size_t i = 0; i < list->size() && i < 64; ++i) add((*list)[i]);
 }
 
-// Where the record comes from before extraction: the stored record (the upload's pending
-// one, or a previous extraction), else the pending record of the upload intent (the S3 event
-// came first), else of the object alone.
-Result<store::ImageRecord> base_record(const ObjectKey& k, const EventRecord& event, const store::ObjectInfo& head,
-                                       store::MetadataStore& metadata) {
-  store::ImageRecord r;
-  auto existing = metadata.get(k.owner, k.image_id);
-  if (existing) {
-    r = std::move(existing).value();
-    r.size = head.size;
-    r.etag = head.etag;
-  } else if (existing.error().code != meta::Errc::NotFound) {
-    return existing.error();
-  } else {
-    auto intent = metadata.get_upload_intent(k.owner, k.image_id);
-    if (!intent && intent.error().code != meta::Errc::NotFound) return intent.error();
-    store::UploadIntent from = intent ? std::move(intent).value() : store::UploadIntent{};
-    from.owner = k.owner;
-    from.image_id = k.image_id;
-    const int64_t now = store::now_ms();
-    r = pending_record(from, head, now);
-    r.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
-    if (r.uploaded_at_ms == 0) r.uploaded_at_ms = now;
-  }
-  // A re-extraction starts from scratch: no leftovers from the previous metadata.
-  r.metadata_json = "{}";
-  r.error.clear();
-  r.format.clear();
-  r.make.clear();
-  r.model.clear();
-  r.has_gps = false;
-  r.taken_at_ms.reset();
-  r.search_text = search_text(r.filename);
+// The whole record when the store has none to write the extraction onto (the S3 event
+// came before any record: the AWS shape's single PUT): the pending record of the upload
+// intent, else of the object alone, with the extraction merged in.
+store::ImageRecord record_from_intent(const ObjectKey& k, const store::ObjectInfo& head,
+                                              const store::ImageRecord& extracted,
+                                              const std::optional<store::UploadIntent>& intent) {
+  store::UploadIntent from = intent ? *intent : store::UploadIntent{};
+  from.owner = k.owner;
+  from.image_id = k.image_id;
+  store::ImageRecord r = pending_record(from, head, store::now_ms());
+  r.uploaded_at_ms = extracted.uploaded_at_ms;
+  // The pending record names a type when the intent or the object did; an unnamed one
+  // (application/octet-stream) is the extractor's to fill in.
+  store::merge_extraction(r, extracted);
   return r;
 }
 
@@ -216,15 +197,19 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   }
   out.object_size = head.size;
 
-  auto t_store = Clock::now();
-  auto base = base_record(*k, event, head, metadata);
-  out.store_time += since(t_store);
-  if (!base) return make_error(base.error().code, op + ": " + base.error().message);
-  store::ImageRecord record = std::move(base).value();
-  // A newer event decided this image already: skip the extraction (apply would refuse anyway).
-  if (!record.sequencer.empty() && compare_sequencers(record.sequencer, out.sequencer) > 0) return finish(Action::Stale);
+  // What the extraction decides (store::merge_extraction); the store keeps the rest of the
+  // record (file name, sha256, uploadedAt, ...). No file name here: search_text holds the
+  // metadata's words only, and the store puts the stored file name in front.
+  store::ImageRecord record;
+  record.owner = k->owner;
+  record.image_id = k->image_id;
+  record.size = head.size;
+  record.etag = head.etag;
   record.sequencer = out.sequencer;
   record.updated_at_ms = store::now_ms();
+  // When the bytes landed: kept by a stored record; taken by one made from the intent.
+  record.uploaded_at_ms = store::parse_iso8601_ms(event.event_time).value_or(head.last_modified_ms);
+  if (record.uploaded_at_ms == 0) record.uploaded_at_ms = record.updated_at_ms;
 
   // (5) extract.
   if (head.size == 0) {
@@ -256,25 +241,57 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
       record.error = md.error().message;
     }
   }
-  if (record.content_type.empty() || record.content_type == "application/octet-stream") {
-    if (record.status == store::ImageStatus::Ready) {
-      // The extractor's MIMEType, when neither the client nor the object said what it is.
-      auto j = nlohmann::json::parse(record.metadata_json, nullptr, false);
-      if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string() &&
-          is_accepted_content_type(j["MIMEType"].get<std::string>()))
-        record.content_type = canonical_content_type(j["MIMEType"].get<std::string>());
-    }
-    if (record.content_type.empty()) record.content_type = "application/octet-stream";
+  if (record.status == store::ImageStatus::Ready) {
+    // The extractor's MIMEType: the record takes it when neither the client nor the object
+    // said what it is (merge_extraction).
+    auto j = nlohmann::json::parse(record.metadata_json, nullptr, false);
+    if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string() &&
+        is_accepted_content_type(j["MIMEType"].get<std::string>()))
+      record.content_type = canonical_content_type(j["MIMEType"].get<std::string>());
   }
   out.status = record.status;
   out.error = record.error;
 
-  // (6) conditional write.
-  t_store = Clock::now();
-  auto applied = metadata.apply(record);
+  // (6) conditional write: onto the stored record (one write, no read first), or, when
+  // there is none yet, the whole record from the upload intent.
+  auto t_store = Clock::now();
+  auto applied = metadata.apply_extraction(record);
+  if (!applied) {
+    out.store_time += since(t_store);
+    return make_error(applied.error().code, op + ": " + applied.error().message);
+  }
+  Action action = *applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale;
+  if (*applied == store::ApplyOutcome::NoRecord) {
+    auto intent = metadata.get_upload_intent(k->owner, k->image_id);
+    if (!intent && intent.error().code != meta::Errc::NotFound) {
+      out.store_time += since(t_store);
+      return make_error(intent.error().code, op + ": " + intent.error().message);
+    }
+    if (!intent) {
+      // Where the store keeps the intent on the record's item (DynamoDB), a concurrent
+      // delivery of the same event may have just turned it into the record: write onto that
+      // rather than over it with a record that never saw the intent.
+      applied = metadata.apply_extraction(record);
+      if (!applied) {
+        out.store_time += since(t_store);
+        return make_error(applied.error().code, op + ": " + applied.error().message);
+      }
+      if (*applied != store::ApplyOutcome::NoRecord) {
+        out.store_time += since(t_store);
+        return finish(*applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale);
+      }
+    }
+    store::ImageRecord full = record_from_intent(
+        *k, head, record, intent ? std::optional<store::UploadIntent>(*intent) : std::nullopt);
+    auto written = metadata.apply(full);
+    if (!written) {
+      out.store_time += since(t_store);
+      return make_error(written.error().code, op + ": " + written.error().message);
+    }
+    action = *written ? Action::Extracted : Action::Stale;
+  }
   out.store_time += since(t_store);
-  if (!applied) return make_error(applied.error().code, op + ": " + applied.error().message);
-  return finish(*applied ? Action::Extracted : Action::Stale);
+  return finish(action);
 }
 
 bool mark_failed(const EventRecord& e, store::MetadataStore& metadata, const std::string& error) {

@@ -3,7 +3,9 @@
 // (s3metadataFetcher). DESIGN.md "One path for the data", steps (3)-(6).
 //
 // ObjectCreated:* -> HEAD + ranged reads through BlobStore::open (never the whole object),
-//   meta::extract, then MetadataStore::apply with the event's sequencer:
+//   meta::extract, then MetadataStore::apply_extraction with the event's sequencer (the
+//   extraction written onto the stored record without reading it; when there is none yet,
+//   the upload intent's pending record with the extraction merged in, through apply):
 //     ready        the extractor recognised the format (warnings stay in the metadata)
 //     unsupported  no known image format (or an empty object)
 //     failed       a recognised format whose header cannot be read, or an object over

@@ -272,6 +272,80 @@ struct UploadIntent {
   uint64_t part_size = 0;           // multipart: every part but the last
 };
 
+// --- writing an extraction onto an existing record (apply_extraction) ---
+// What an extraction owns of a record: everything the extractor and the object decide.
+// The rest (filename, sha256, uploadedAt, trashedAt, the renditions) belongs to the upload
+// and to other writers and is kept as stored.
+enum class ApplyOutcome {
+  Applied,   // written onto the stored record
+  Stale,     // a record or tombstone at a newer sequencer wins (nothing written)
+  NoRecord,  // no image record to write onto (none yet, or only an older tombstone, or an
+             // upload intent the store could not turn into the record in the same write):
+             // the caller builds the whole record (upload intent + extraction) and apply()s it
+};
+
+inline std::string_view to_string(ApplyOutcome o) {
+  switch (o) {
+    case ApplyOutcome::Applied: return "applied";
+    case ApplyOutcome::Stale: return "stale";
+    case ApplyOutcome::NoRecord: return "no record";
+  }
+  return "no record";
+}
+
+// The lowercase search text of a file name and the metadata's words (each already a
+// search text, or plain words: the result is lowercased), as the handler has always built it:
+// "<filename> <words>".
+inline std::string combined_search_text(std::string_view filename, std::string_view words) {
+  std::string out(filename);
+  if (!words.empty()) {
+    if (!out.empty()) out += ' ';
+    out += words;
+  }
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+inline bool is_unknown_content_type(std::string_view t) { return t.empty() || t == "application/octet-stream"; }
+
+// The one definition of what apply_extraction() writes, for the stores and the handler:
+// `base` (the stored record, or the pending record built from the upload intent) takes the
+// extraction-owned fields of `extracted`:
+//   status, error, metadata_json, format, make, model, has_gps, lat, lon, iso, f_number,
+//   focal_mm, exposure_s, display_width/height, taken_at_ms, sequencer, updated_at_ms,
+//   size, etag;
+//   search_text = combined_search_text(base.filename, extracted.search_text), where
+//     extracted.search_text holds the metadata's words only (no file name);
+//   content_type = extracted.content_type (the extractor's MIME type, "" when none) only
+//     when base's is unknown (empty or application/octet-stream); an unknown one that the
+//     extractor cannot name becomes application/octet-stream.
+inline void merge_extraction(ImageRecord& base, const ImageRecord& extracted) {
+  base.status = extracted.status;
+  base.error = extracted.error;
+  base.metadata_json = extracted.metadata_json.empty() ? "{}" : extracted.metadata_json;
+  base.format = extracted.format;
+  base.make = extracted.make;
+  base.model = extracted.model;
+  base.has_gps = extracted.has_gps;
+  base.lat = extracted.lat;
+  base.lon = extracted.lon;
+  base.iso = extracted.iso;
+  base.f_number = extracted.f_number;
+  base.focal_mm = extracted.focal_mm;
+  base.exposure_s = extracted.exposure_s;
+  base.display_width = extracted.display_width;
+  base.display_height = extracted.display_height;
+  base.taken_at_ms = extracted.taken_at_ms;
+  base.sequencer = extracted.sequencer;
+  base.updated_at_ms = extracted.updated_at_ms;
+  base.size = extracted.size;
+  base.etag = extracted.etag;
+  base.search_text = combined_search_text(base.filename, extracted.search_text);
+  if (is_unknown_content_type(base.content_type))
+    base.content_type = is_unknown_content_type(extracted.content_type) ? "application/octet-stream" : extracted.content_type;
+}
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -292,6 +366,15 @@ class MetadataStore {
   // The conditional write described at the top. Returns true when written, false when
   // stale (a newer record or tombstone wins); an Error only when storage fails.
   virtual Result<bool> apply(const ImageRecord& record) = 0;
+  // Writes an extraction's result onto the stored record without reading it first (one
+  // conditional write where the store allows): merge_extraction(stored, extracted), under
+  // the ordering rule of apply() (the stored sequencer at or before extracted.sequencer).
+  // `extracted` carries owner, image_id and the fields merge_extraction names; its status
+  // must not be pending ("InvalidArgument"). NoRecord leaves everything as it was.
+  // extracted.uploaded_at_ms is when the bytes landed (the event's time): a store that keeps
+  // the upload intent where the record goes (DynamoDB) turns it into the record in the same
+  // write, with that uploadedAt.
+  virtual Result<ApplyOutcome> apply_extraction(const ImageRecord& extracted) = 0;
   // Deletes up to `sequencer` and leaves the tombstone. true when a record was deleted,
   // false when there was none or a newer one stays.
   virtual Result<bool> remove(const std::string& owner, const std::string& image_id,

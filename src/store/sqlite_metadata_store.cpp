@@ -623,6 +623,37 @@ Result<bool> SqliteMetadataStore::apply(const ImageRecord& record) {
                             [&]() -> Result<bool> { return impl_->apply_locked(record); });
 }
 
+// One transaction: the stored row is read and rewritten under the lock, so the merge is
+// exact (file name and content type included). Like apply(), the rewrite clears the
+// renditions' columns (a new extraction is rendered again) and keeps trashed_at.
+Result<ApplyOutcome> SqliteMetadataStore::apply_extraction(const ImageRecord& extracted) {
+  std::string op = "apply extraction " + extracted.owner + "/" + extracted.image_id;
+  if (extracted.owner.empty() || extracted.image_id.empty())
+    return make_error(meta::Errc::InvalidArgument, op + ": empty owner or image id");
+  if (extracted.status == ImageStatus::Pending) return make_error(meta::Errc::InvalidArgument, op + ": status pending is no extraction");
+  if (extracted.sequencer.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty sequencer");
+  std::lock_guard lock(impl_->mu);
+  TRY(impl_->durability(false));
+  return impl_->transaction(op, [&]() -> Result<ApplyOutcome> {
+    {
+      auto s = TRY(impl_->prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, extracted.owner).bind(2, extracted.image_id);
+      if (TRY(impl_->step(s, op)) && compare_sequencers(s.text(0), extracted.sequencer) >= 0) return ApplyOutcome::Stale;
+    }
+    ImageRecord stored;
+    {
+      auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, extracted.owner).bind(2, extracted.image_id);
+      if (!TRY(impl_->step(s, op))) return ApplyOutcome::NoRecord;
+      stored = Impl::read_record(s);
+    }
+    if (compare_sequencers(stored.sequencer, extracted.sequencer) > 0) return ApplyOutcome::Stale;
+    merge_extraction(stored, extracted);
+    bool written = TRY(impl_->apply_locked(stored));
+    return written ? ApplyOutcome::Applied : ApplyOutcome::Stale;
+  });
+}
+
 Result<bool> SqliteMetadataStore::remove(const std::string& owner, const std::string& image_id,
                                          const std::string& sequencer) {
   std::lock_guard lock(impl_->mu);

@@ -81,6 +81,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Status remove_upload_intent(const std::string& owner, const std::string& image_id) override;
   Result<std::optional<std::string>> find_by_sha256(const std::string& owner, const std::string& sha256) override;
   Result<bool> apply(const ImageRecord& record) override;
+  Result<ApplyOutcome> apply_extraction(const ImageRecord& extracted) override;
   Result<bool> remove(const std::string& owner, const std::string& image_id, const std::string& sequencer) override;
   Result<ImageRecord> get(const std::string& owner, const std::string& image_id) override;
   Result<ImagePage> list(const ImageQuery& query) override;

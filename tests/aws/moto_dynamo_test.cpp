@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "../store/apply_extraction_cases.hpp"
 #include "aws/dynamo_metadata_store.hpp"
 #include "moto_server.hpp"
 
@@ -48,6 +49,162 @@ ImageRecord rec(const std::string& id, const std::string& seq, ImageStatus statu
   r.metadata_json = R"({"FileType":"JPEG"})";
   r.format = "JPEG";
   return r;
+}
+
+// apply_extraction: the cases both stores share (tests/store/apply_extraction_cases.hpp).
+namespace ax = imgmeta::testing::apply_extraction;
+TEST(MotoDynamo, ApplyExtractionKeepsTheUploadsFields) { ax::applied_keeps_the_uploads_fields(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionOfTheSameOrANewerVersion) { ax::same_or_newer_version_applies(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionOfAnOlderVersionIsStale) { ax::older_version_is_stale(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionWithoutARecord) { ax::no_record_and_tombstones(*fresh_store(), kOwner); }
+TEST(MotoDynamo, ApplyExtractionNamesAnUnknownContentType) {
+  ax::unknown_content_type_takes_the_extractors(*fresh_store(), kOwner);
+}
+TEST(MotoDynamo, ApplyExtractionClearsWhatItNoLongerFinds) {
+  ax::fields_the_new_extraction_lacks_are_cleared(*fresh_store(), kOwner);
+}
+TEST(MotoDynamo, ApplyExtractionRefusesAPendingStatus) { ax::pending_is_no_extraction(*fresh_store(), kOwner); }
+
+// The Lambda's common case is one UpdateItem, and so are stale and no-record answers (the
+// old item comes back with the failed condition).
+TEST(MotoDynamo, ApplyExtractionCostsOneRequest) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(ax::pending(kOwner, "01AF1", "10")).value_or(false));
+  auto requests = [&] { return s->client().client().stats().requests.load(); };
+  auto before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "20")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(requests() - before, 1u);
+  before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "15")), store::ApplyOutcome::Stale);
+  EXPECT_EQ(requests() - before, 1u);
+  before = requests();
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF2", "15")), store::ApplyOutcome::NoRecord);
+  EXPECT_EQ(requests() - before, 1u);
+  // The preview function's attributes survive, as they survive apply().
+  store::PreviewState p;
+  p.status = store::PreviewStatus::Ready;
+  ASSERT_TRUE(s->set_preview(kOwner, "01AF1", "20", p).value_or(false));
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF1", "20")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(s->get(kOwner, "01AF1")->preview.sequencer, "20");
+}
+
+Json raw_item(DynamoMetadataStore& s, const std::string& sort_key) {
+  Json req{{"TableName", s.table()}, {"Key", {{"owner", ddb::S(kOwner)}, {"imageId", ddb::S(sort_key)}}}, {"ConsistentRead", true}};
+  auto r = s.client().call("GetItem", req);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r && r->contains("Item") ? (*r)["Item"] : Json();
+}
+
+store::UploadIntent intent(const std::string& id, const std::string& content_type = "image/png") {
+  return store::UploadIntent{kOwner, id, "Beach Day.PNG", content_type, 1234, std::string(64, 'c'),
+                             1700000000000, 1700000900000, "", 0};
+}
+
+// The Lambda-first case (a single PUT: only the intent exists) is one UpdateItem too: the
+// intent lives on the image's item and becomes the record.
+TEST(MotoDynamo, AnIntentBecomesTheRecordInOneRequest) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->put_upload_intent(intent("01AG1")).ok());
+  EXPECT_FALSE(s->find_by_sha256(kOwner, std::string(64, 'c'))->has_value()) << "an intent is no duplicate";
+  auto e = ax::extraction(kOwner, "01AG1", "0C0F6F405D6ED209E1");
+  e.uploaded_at_ms = 1700000003000;
+  auto before = s->client().client().stats().requests.load();
+  EXPECT_EQ(*s->apply_extraction(e), store::ApplyOutcome::Applied);
+  EXPECT_EQ(s->client().client().stats().requests.load() - before, 1u);
+  auto got = s->get(kOwner, "01AG1");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->filename, "Beach Day.PNG");
+  EXPECT_EQ(got->content_type, "image/png");
+  EXPECT_EQ(got->sha256, std::string(64, 'c'));
+  EXPECT_EQ(got->uploaded_at_ms, 1700000003000);
+  EXPECT_EQ(got->size, 2000u);
+  EXPECT_EQ(got->status, ImageStatus::Ready);
+  EXPECT_EQ(got->search_text, "beach day.png png canon eos 40d ef 50mm");
+  Json item = raw_item(*s, "01AG1");
+  for (const char* gone : {"ttl", "createdAt", "expiresAt", "uploadId", "partSize"}) EXPECT_FALSE(item.contains(gone)) << gone;
+  EXPECT_EQ(ddb::get_s(item, "byUploaded").value_or(""), "1700000003000#01AG1");
+  EXPECT_EQ(s->find_by_sha256(kOwner, std::string(64, 'c'))->value_or(""), "01AG1");
+  EXPECT_EQ(ax::count(*s, kOwner, "beach"), 1u);
+  EXPECT_EQ(ax::count(*s, kOwner, "canon"), 1u);
+  EXPECT_EQ(s->get_upload_intent(kOwner, "01AG1").error().code, meta::Errc::NotFound);
+  ASSERT_TRUE(s->remove_upload_intent(kOwner, "01AG1").ok());
+  EXPECT_TRUE(s->get(kOwner, "01AG1").ok()) << "removing the intent leaves the record";
+  // Later extractions keep the upload's fields.
+  auto again = ax::extraction(kOwner, "01AG1", "0C0F6F405D6ED209F0");
+  again.uploaded_at_ms = 1800000000000;
+  EXPECT_EQ(*s->apply_extraction(again), store::ApplyOutcome::Applied);
+  EXPECT_EQ(s->get(kOwner, "01AG1")->uploaded_at_ms, 1700000003000);
+}
+
+// An intent whose type the browser could not name: the record is built by the caller.
+TEST(MotoDynamo, AnIntentOfAnUnnamedTypeIsLeftToTheCaller) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->put_upload_intent(intent("01AG2", "application/octet-stream")).ok());
+  auto e = ax::extraction(kOwner, "01AG2", "20");
+  EXPECT_EQ(*s->apply_extraction(e), store::ApplyOutcome::NoRecord);
+  auto in = s->get_upload_intent(kOwner, "01AG2");
+  ASSERT_TRUE(in.ok()) << "untouched";
+  // What the handler then writes (pending_record + merge_extraction) goes over the intent.
+  ImageRecord full = ax::pending(kOwner, "01AG2", "20");
+  full.content_type = in->content_type;
+  store::merge_extraction(full, e);
+  ASSERT_TRUE(s->apply(full).value_or(false));
+  EXPECT_EQ(s->get(kOwner, "01AG2")->content_type, "image/png");
+  EXPECT_FALSE(raw_item(*s, "01AG2").contains("ttl"));
+}
+
+// The API's multipart completion (a pending record at sequencer "0") and a delete both go
+// over an intent; an older create after the delete stays out.
+TEST(MotoDynamo, ApplyAndRemoveGoOverAnIntent) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->put_upload_intent(intent("01AG3")).ok());
+  auto pending = ax::pending(kOwner, "01AG3", "0");
+  ASSERT_TRUE(s->apply(pending).value_or(false));
+  EXPECT_EQ(s->get(kOwner, "01AG3")->status, ImageStatus::Pending);
+  EXPECT_FALSE(raw_item(*s, "01AG3").contains("ttl"));
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AG3", "20")), store::ApplyOutcome::Applied);
+
+  ASSERT_TRUE(s->put_upload_intent(intent("01AG4")).ok());
+  ASSERT_TRUE(s->remove(kOwner, "01AG4", "30").ok());
+  EXPECT_EQ(ddb::get_s(raw_item(*s, "01AG4"), "kind").value_or(""), "tombstone");
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AG4", "20")), store::ApplyOutcome::Stale);
+}
+
+// Intents written before they moved onto the image's item are still found and removed.
+TEST(MotoDynamo, IntentsAtTheOldKeyAreStillRead) {
+  auto s = fresh_store();
+  Json req{{"TableName", s->table()},
+           {"Item", {{"owner", ddb::S(kOwner)}, {"imageId", ddb::S("intent#01AG5")}, {"kind", ddb::S("intent")},
+                     {"filename", ddb::S("old.jpg")}, {"contentType", ddb::S("image/jpeg")}, {"size", ddb::N(int64_t{5})},
+                     {"sha256", ddb::S("")}, {"createdAt", ddb::N(int64_t{1})}, {"expiresAt", ddb::N(int64_t{2})},
+                     {"uploadId", ddb::S("")}, {"partSize", ddb::N(int64_t{0})}}}};
+  ASSERT_TRUE(s->client().call("PutItem", req).ok());
+  auto got = s->get_upload_intent(kOwner, "01AG5");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->filename, "old.jpg");
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AG5", "20")), store::ApplyOutcome::NoRecord);
+  ASSERT_TRUE(s->remove_upload_intent(kOwner, "01AG5").ok());
+  EXPECT_EQ(s->get_upload_intent(kOwner, "01AG5").error().code, meta::Errc::NotFound);
+}
+
+// An item written before nameText existed: the extraction is merged with the old item that
+// the failed condition returns, so its file name stays searchable.
+TEST(MotoDynamo, ApplyExtractionOntoAnItemWithoutNameText) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(ax::pending(kOwner, "01AF3", "10")).value_or(false));
+  Json req{{"TableName", s->table()},
+           {"Key", {{"owner", ddb::S(kOwner)}, {"imageId", ddb::S("01AF3")}}},
+           {"UpdateExpression", "REMOVE nameText"}};
+  ASSERT_TRUE(s->client().call("UpdateItem", req).ok());
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF3", "20")), store::ApplyOutcome::Applied);
+  auto got = s->get(kOwner, "01AF3");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->search_text, "holiday photo.jpg png canon eos 40d ef 50mm");
+  EXPECT_EQ(got->status, ImageStatus::Ready);
+  EXPECT_EQ(ax::count(*s, kOwner, "holiday"), 1u);
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF3", "30")), store::ApplyOutcome::Applied);
+  EXPECT_EQ(ax::count(*s, kOwner, "holiday"), 1u);
+  EXPECT_EQ(ax::count(*s, kOwner, "40d"), 1u);
 }
 
 TEST(MotoDynamo, ApplyWritesThenGetReadsBack) {

@@ -9,6 +9,10 @@ every `every`-th request is answered with a fault instead, cycling through:
 
 The request is read in full before the fault is chosen, so a faulted request never reaches
 moto: retrying it is what the client must do. Counts per fault kind are kept.
+
+With every=0 it only forwards and counts: `calls` lists every request as (service,
+operation), ("s3", "GET") or ("dynamodb", "UpdateItem"), and `connections` counts the TCP
+connections clients opened (a client that keeps its connections alive opens one).
 """
 
 import http.client
@@ -36,6 +40,8 @@ class FaultProxy:
         self.requests = 0
         self.forwarded = 0
         self.faults = {k: 0 for k in self.kinds}
+        self.calls = []
+        self.connections = 0
         self._lock = threading.Lock()
         proxy = self
 
@@ -45,11 +51,18 @@ class FaultProxy:
             def log_message(self, *args):
                 pass
 
+            def setup(self):
+                super().setup()
+                with proxy._lock:
+                    proxy.connections += 1
+
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                dynamo = "DynamoDB_" in (self.headers.get("X-Amz-Target") or "")
+                target = self.headers.get("X-Amz-Target") or ""
+                dynamo = "DynamoDB_" in target
                 with proxy._lock:
+                    proxy.calls.append(("dynamodb", target.rsplit(".", 1)[-1]) if dynamo else ("s3", self.command))
                     proxy.requests += 1
                     n = proxy.requests
                     kind = None

@@ -6,6 +6,7 @@ reordered and direct S3 events, deletes, a missing object, another bucket, and t
 """
 
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -200,6 +201,118 @@ class LambdaPipeline(unittest.TestCase):
         self.assertTrue(line["traceId"].startswith("Root=1-"))
         self.assertEqual(line["Function"], "s3metadataFetcher")
         self.assertGreater(line["TotalMs"], 0)
+
+    def put_intent(self, image_id, filename, data, legacy=False):
+        """The intent POST /api/uploads leaves (DynamoMetadataStore::put_upload_intent): on the
+        image's item, or, as written before that layout, at "intent#<imageId>"."""
+        digest = hashlib.sha256(data).hexdigest()
+        item = {"owner": {"S": OWNER}, "imageId": {"S": ("intent#" if legacy else "") + image_id},
+                "kind": {"S": "intent"}, "filename": {"S": filename}, "contentType": {"S": "image/png"},
+                "size": {"N": str(len(data))}, "sha256": {"S": digest}, "createdAt": {"N": "1700000000000"},
+                "expiresAt": {"N": "4102444800000"}, "uploadId": {"S": ""}, "partSize": {"N": "0"},
+                "ttl": {"N": "4102531200"}}
+        if not legacy:
+            item["nameText"] = {"S": filename.lower()}
+            item["bySha256"] = {"S": digest + "#" + image_id}
+        self.stack.ddb.put_item(TableName=TABLE, Item=item)
+        return digest
+
+    def test_requests_per_image(self):
+        """What one image costs in AWS requests, counted by a proxy in front of moto: one S3
+        GET and one DynamoDB UpdateItem, whether the upload intent is still all there is (the
+        Lambda-first case of a single PUT: the update turns it into the record) or the record
+        exists (a re-extraction, a redelivery, a stale event). The connection is opened once
+        and kept across invocations. An intent of the old layout costs its GetItems and a
+        second UpdateItem and still ends in the whole record."""
+        emulator = RuntimeEmulator().start()
+        proxy = FaultProxy(self.moto.port, every=0).start()
+        fn = LambdaProcess(emulator, {"_HANDLER": "extract", "AWS_ENDPOINT_URL": proxy.url,
+                                      "BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE})
+        try:
+            key, image_id = self.upload("png/exiftool_PNG.png", "image/png")
+            self.stack.drain()
+            data = corpus("png/exiftool_PNG.png")
+            digest = self.put_intent(image_id, "Beach Day.PNG", data)
+            head = self.stack.s3.head_object(Bucket=BUCKET, Key=key)
+            size, etag = head["ContentLength"], head["ETag"].strip('"')
+
+            def invoke(event_name, sequencer, key=key):
+                start = len(proxy.calls)
+                rec = powertools_record(event_name, key, size, etag, sequencer)
+                result = emulator.invoke({"Records": [rec]})
+                self.assertEqual(result.kind, "response", result.body)
+                line = fn.json_lines_where(lambda l: l.get("key") == key and l.get("sequencer") == sequencer)[-1]
+                return proxy.calls[start:], line["Outcome"]
+
+            s3_get, update = ("s3", "GET"), ("dynamodb", "UpdateItem")
+            # Lambda-first: the intent is all there is.
+            calls, outcome = invoke("ObjectCreated:Put", "0C0F6F405D6ED20B00")
+            self.assertEqual(outcome, "ready")
+            self.assertEqual(calls, [s3_get, update])
+            item = self.stack.item(OWNER, image_id)
+            self.assertEqual(item["status"]["S"], "ready")
+            self.assertEqual(item["filename"]["S"], "Beach Day.PNG")
+            self.assertEqual(item["contentType"]["S"], "image/png")
+            self.assertEqual(item["sha256"]["S"], digest)
+            self.assertEqual(int(item["size"]["N"]), len(data))
+            self.assertEqual(int(item["uploadedAt"]["N"]), 1567539447192)  # the event's eventTime
+            self.assertEqual(item["nameText"]["S"], "beach day.png")
+            self.assertTrue(item["searchWords"]["S"].startswith("png"), item["searchWords"])
+            self.assertEqual(item["format"]["S"], "PNG")
+            self.assertEqual(item["byUploaded"]["S"], "1567539447192#" + image_id)
+            self.assertEqual(item["bySha256"]["S"], digest + "#" + image_id)
+            for gone in ("ttl", "createdAt", "expiresAt", "uploadId", "partSize"):
+                self.assertNotIn(gone, item)
+
+            # The record exists: a re-extraction (CopyObject onto itself), then its redelivery.
+            connections = proxy.connections
+            for sequencer in ("0C0F6F405D6ED20C00", "0C0F6F405D6ED20C00"):
+                calls, outcome = invoke("ObjectCreated:Copy", sequencer)
+                self.assertEqual(outcome, "ready")
+                self.assertEqual(calls, [s3_get, update])
+            self.assertEqual(proxy.connections, connections, "the connection is kept between invocations")
+            item = self.stack.item(OWNER, image_id)
+            self.assertEqual(item["sequencer"]["S"], "0C0F6F405D6ED20C00")
+            self.assertEqual(item["filename"]["S"], "Beach Day.PNG")
+            self.assertEqual(item["sha256"]["S"], digest)
+            self.assertEqual(int(item["uploadedAt"]["N"]), 1567539447192)
+            self.assertEqual(item["contentType"]["S"], "image/png")
+            self.assertNotIn("searchText", item)
+            self.assertTrue(item["searchWords"]["S"].startswith("png"), item["searchWords"])
+            self.assertEqual(item["nameText"]["S"], "beach day.png")
+            # Searching still finds the file name and the metadata (the API's q filter).
+            for q in ("beach", "png"):
+                found = self.stack.ddb.query(
+                    TableName=TABLE, IndexName="byUploaded", KeyConditionExpression="#o = :o",
+                    FilterExpression="contains(searchText, :q) OR contains(nameText, :q) OR contains(searchWords, :q)",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":o": {"S": OWNER}, ":q": {"S": q}})["Items"]
+                self.assertIn(image_id, [i["imageId"]["S"] for i in found], q)
+
+            # An older event arriving late: the same two requests, nothing written.
+            calls, outcome = invoke("ObjectCreated:Put", "0C0F6F405D6ED20A00")
+            self.assertEqual(outcome, "stale")
+            self.assertEqual(calls, [s3_get, update])
+            self.assertEqual(self.stack.item(OWNER, image_id)["sequencer"]["S"], "0C0F6F405D6ED20C00")
+
+            # An intent of the old layout: the update finds no item, the intent is read (new
+            # place, then old), and the whole record is written.
+            old_key, old_id = self.upload("png/exiftool_PNG.png", "image/png")
+            self.stack.drain()
+            self.put_intent(old_id, "Old Layout.png", data, legacy=True)
+            calls, outcome = invoke("ObjectCreated:Put", "0C0F6F405D6ED20B00", key=old_key)
+            self.assertEqual(outcome, "ready")
+            get = ("dynamodb", "GetItem")
+            self.assertEqual(calls, [s3_get, update, get, get, update])
+            item = self.stack.item(OWNER, old_id)
+            self.assertEqual(item["filename"]["S"], "Old Layout.png")
+            self.assertEqual(item["sha256"]["S"], digest)
+            self.assertEqual(item["status"]["S"], "ready")
+            self.assertTrue(item["searchText"]["S"].startswith("old layout.png png"), item["searchText"])
+        finally:
+            fn.stop()
+            proxy.stop()
+            emulator.stop()
 
     def test_faults_between_lambda_and_aws_lose_nothing(self):
         emulator = RuntimeEmulator().start()

@@ -4,6 +4,7 @@
 
 #include "../store/temp_dir.hpp"
 #include "store/directory_blob_store.hpp"
+#include "pipeline/uploads.hpp"
 #include "store/sqlite_metadata_store.hpp"
 
 namespace imgmeta::pipeline {
@@ -255,6 +256,74 @@ TEST_F(Handler, MotoEventWithoutSequencerOrdersByEventTime) {
   earlier.event_time = "2026-11-24T23:14:49.755845";
   EXPECT_EQ(run(later).action, Action::Extracted);
   EXPECT_EQ(run(earlier).action, Action::Stale);
+}
+
+// A store where another delivery of the same event turns the upload intent into the record
+// right after this one's apply_extraction found none (DynamoDB keeps the intent on the
+// record's item, so the intent is then gone): the handler must write onto that record, not
+// over it with one built without the intent.
+class RacingStore final : public store::MetadataStore {
+ public:
+  explicit RacingStore(store::SqliteMetadataStore& inner) : in_(inner) {}
+  Status put_upload_intent(const store::UploadIntent& i) override { return in_.put_upload_intent(i); }
+  Result<store::UploadIntent> get_upload_intent(const std::string& o, const std::string& id) override {
+    return in_.get_upload_intent(o, id);
+  }
+  Status remove_upload_intent(const std::string& o, const std::string& id) override { return in_.remove_upload_intent(o, id); }
+  Result<std::optional<std::string>> find_by_sha256(const std::string& o, const std::string& h) override {
+    return in_.find_by_sha256(o, h);
+  }
+  Result<bool> apply(const store::ImageRecord& r) override { return in_.apply(r); }
+  Result<store::ApplyOutcome> apply_extraction(const store::ImageRecord& r) override {
+    if (raced_++ == 0) {
+      auto first = in_.apply_extraction(r);
+      EXPECT_EQ(first.value_or(store::ApplyOutcome::Applied), store::ApplyOutcome::NoRecord);
+      // The other delivery: the record from the intent, which goes.
+      auto intent = in_.get_upload_intent(r.owner, r.image_id);
+      EXPECT_TRUE(intent.ok());
+      store::ImageRecord full = pending_record(*intent, {}, 1);
+      store::merge_extraction(full, r);
+      EXPECT_TRUE(in_.apply(full).value_or(false));
+      EXPECT_TRUE(in_.remove_upload_intent(r.owner, r.image_id).ok());
+      return first;
+    }
+    return in_.apply_extraction(r);
+  }
+  Result<bool> remove(const std::string& o, const std::string& id, const std::string& s) override {
+    return in_.remove(o, id, s);
+  }
+  Result<store::ImageRecord> get(const std::string& o, const std::string& id) override { return in_.get(o, id); }
+  Result<store::ImagePage> list(const store::ImageQuery& q) override { return in_.list(q); }
+  Result<bool> set_preview(const std::string& o, const std::string& id, const std::string& s,
+                           const store::PreviewState& p) override {
+    return in_.set_preview(o, id, s, p);
+  }
+  Result<store::ImageRecord> trash(const std::string& o, const std::string& id, int64_t at) override {
+    return in_.trash(o, id, at);
+  }
+  Result<store::ImageRecord> restore(const std::string& o, const std::string& id) override { return in_.restore(o, id); }
+  Result<store::ImagePage> list_trash(const store::TrashQuery& q) override { return in_.list_trash(q); }
+  Result<std::vector<store::TrashedImage>> expired_trash(int64_t cutoff, int limit) override {
+    return in_.expired_trash(cutoff, limit);
+  }
+
+ private:
+  store::SqliteMetadataStore& in_;
+  int raced_ = 0;
+};
+
+TEST_F(Handler, AnIntentTurnedIntoTheRecordMeanwhileIsWrittenOntoNotOver) {
+  put(kKey, corpus("jpeg/ianare_Canon_40D.jpg"));
+  intend("Beach.jpg");
+  RacingStore racing(*db);
+  auto o = handle(created("10"), *blobs, racing, options);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->action, Action::Extracted);
+  auto r = stored();
+  EXPECT_EQ(r.filename, "Beach.jpg") << "not the image id of a record built without the intent";
+  EXPECT_EQ(r.status, ImageStatus::Ready);
+  EXPECT_EQ(r.make, "Canon");
+  EXPECT_NE(r.search_text.find("beach.jpg jpeg canon"), std::string::npos) << r.search_text;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "apply_extraction_cases.hpp"
 #include "store/time.hpp"
 #include "temp_dir.hpp"
 
@@ -55,6 +56,30 @@ TEST(Sequencers, CompareAfterLeftPaddingWithZeros) {
   EXPECT_EQ(compare_sequencers("00643717f9f8b85354", "643717F9F8B85354"), 0);
   EXPECT_LT(compare_sequencers("", "1"), 0);
   EXPECT_EQ(sequencer_sort_key("a1"), "000000000000000000000000000000A1");
+}
+
+// apply_extraction: the cases both stores share (apply_extraction_cases.hpp).
+namespace ax = imgmeta::testing::apply_extraction;
+TEST_F(Sqlite, ApplyExtractionKeepsTheUploadsFields) { ax::applied_keeps_the_uploads_fields(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionOfTheSameOrANewerVersion) { ax::same_or_newer_version_applies(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionOfAnOlderVersionIsStale) { ax::older_version_is_stale(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionWithoutARecord) { ax::no_record_and_tombstones(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionNamesAnUnknownContentType) { ax::unknown_content_type_takes_the_extractors(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionClearsWhatItNoLongerFinds) { ax::fields_the_new_extraction_lacks_are_cleared(*db, "alice"); }
+TEST_F(Sqlite, ApplyExtractionRefusesAPendingStatus) { ax::pending_is_no_extraction(*db, "alice"); }
+
+// As apply() does here: a new extraction is rendered again.
+TEST_F(Sqlite, ApplyExtractionClearsTheRenditions) {
+  ASSERT_TRUE(db->apply(ax::pending("alice", "01AEA", "10")).value_or(false));
+  ASSERT_EQ(*db->apply_extraction(ax::extraction("alice", "01AEA", "10")), ApplyOutcome::Applied);
+  PreviewState p;
+  p.status = PreviewStatus::Ready;
+  p.sequencer = "10";
+  ASSERT_TRUE(db->set_preview("alice", "01AEA", "10", p).value_or(false));
+  ASSERT_EQ(db->preview_backlog(10)->size(), 0u);
+  ASSERT_EQ(*db->apply_extraction(ax::extraction("alice", "01AEA", "10")), ApplyOutcome::Applied);
+  EXPECT_TRUE(db->get("alice", "01AEA")->preview.sequencer.empty());
+  EXPECT_EQ(db->preview_backlog(10)->size(), 1u);
 }
 
 TEST_F(Sqlite, AppliedRecordReadsBackWithEveryField) {
