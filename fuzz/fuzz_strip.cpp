@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "strip/strip.hpp"
@@ -15,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (Keep keep : {Keep::AllButLocation, Keep::Nothing}) {
     auto once = imgmeta::strip::strip_metadata(in, keep);
     if (!once.ok()) {
-      if (once.error().code != meta::Errc::Malformed && once.error().code != meta::Errc::Unsupported) {
-        std::fprintf(stderr, "unexpected error code %s\n", once.error().code.c_str());
+      if (once.error().code != imgmeta::meta::Errc::Malformed && once.error().code != imgmeta::meta::Errc::Unsupported) {
+        std::fprintf(stderr, "unexpected error code %s\n", std::string(once.error().code_name()).c_str());
         std::abort();
       }
       continue;

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     }
     auto r = (*renderer)->render(*source, options);
     if (!r.ok()) {
-      std::printf("error %s %s: %s\n", r.error().code.c_str(), files[n].c_str(), r.error().message.c_str());
+      std::printf("error %s %s: %s\n", std::string(r.error().code_name()).c_str(), files[n].c_str(), r.error().message.c_str());
       ++failures;
       continue;
     }
