@@ -501,7 +501,7 @@ Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRec
   if (old_kind != "image") return old_seq >= seq ? store::ApplyOutcome::Stale : store::ApplyOutcome::NoRecord;
   if (old_seq > seq) return store::ApplyOutcome::Stale;
   auto stored = item_to_record(old);
-  if (!stored) return make_error(stored.error().code, op + ": " + stored.error().message);
+  if (!stored) return make_error(stored.error(), op + ": " + stored.error().message);
   store::merge_extraction(*stored, extracted);
   auto written = apply(*stored);
   if (!written) return written.error();

@@ -244,7 +244,7 @@ meta::Result<ApiReply> ApiSession::call(const std::string& method, const std::st
       std::lock_guard lock(mu_);
       // Another job may have refreshed already while this one waited.
       if (generation == token_generation_) {
-        if (auto st = refresh_locked(); !st) return make_error(st.error().code, "the session expired and signing in again failed: " + st.error().message);
+        if (auto st = refresh_locked(); !st) return make_error(st.error(), "the session expired and signing in again failed: " + st.error().message);
       }
       continue;
     }

@@ -88,7 +88,7 @@ Status RuntimeClient::post(const std::string& path, const std::string& body, con
     if (attempt > 0) std::this_thread::sleep_for(options_.post_backoff * (1 << (attempt - 1)));
     auto resp = http_->send(req);
     if (!resp) {
-      last = make_error(resp.error().code, "Runtime API POST " + path + ": " + resp.error().message);
+      last = make_error(resp.error(), "Runtime API POST " + path + ": " + resp.error().message);
       continue;  // transport failure: retry
     }
     if (resp->status == 202 || resp->status == 200) return meta::ok_status();

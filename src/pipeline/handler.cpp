@@ -154,7 +154,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   auto remove_up_to_event = [&](Action when_removed) -> Result<Outcome> {
     auto t = Clock::now();
     auto removed = metadata.remove(k->owner, k->image_id, out.sequencer);
-    if (!removed) return make_error(removed.error().code, op + ": " + removed.error().message);
+    if (!removed) return make_error(removed.error(), op + ": " + removed.error().message);
     Action action = when_removed;
     if (!*removed) {
       // Nothing deleted: either already gone (the local DELETE removes the record in its own
@@ -181,7 +181,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
   out.head_time = since(t_head);
   if (!opened) {
     if (opened.error().code == meta::Errc::NotFound) return remove_up_to_event(Action::Missing);
-    return make_error(opened.error().code, op + ": " + opened.error().message);
+    return make_error(opened.error(), op + ": " + opened.error().message);
   }
   std::unique_ptr<meta::Source> source = std::move(opened).value();
   store::ObjectInfo head;
@@ -193,7 +193,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
     auto info = blobs.head(event.key);
     if (info) head = *info;
     else if (info.error().code == meta::Errc::NotFound) return remove_up_to_event(Action::Missing);
-    else return make_error(info.error().code, op + ": " + info.error().message);
+    else return make_error(info.error(), op + ": " + info.error().message);
   }
   out.object_size = head.size;
 
@@ -226,13 +226,17 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
     out.extract_time = since(t_extract);
     if (watched.io_error()) {
       // The bytes could not be read (disk, network): retry rather than blame the file.
-      return make_error(watched.io_error()->code, op + ": reading the object: " + watched.io_error()->message);
+      return make_error(*watched.io_error(), op + ": reading the object: " + watched.io_error()->message);
     }
     if (md) {
       out.bytes_read = md->bytes_read;
       out.source_reads = md->source_reads;
       fill_from_metadata(*md, record);
       record.status = store::ImageStatus::Ready;
+      // The extractor's MIMEType: the record takes it when neither the client nor the object
+      // said what it is (merge_extraction).
+      if (const std::string* mime = md->get_string("MIMEType"); mime && is_accepted_content_type(*mime))
+        record.content_type = canonical_content_type(*mime);
     } else if (is_unknown_format(md.error())) {
       record.status = store::ImageStatus::Unsupported;
       record.error = "not a supported image format";
@@ -241,41 +245,28 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
       record.error = md.error().message;
     }
   }
-  if (record.status == store::ImageStatus::Ready) {
-    // The extractor's MIMEType: the record takes it when neither the client nor the object
-    // said what it is (merge_extraction).
-    auto j = nlohmann::json::parse(record.metadata_json, nullptr, false);
-    if (j.is_object() && j.contains("MIMEType") && j["MIMEType"].is_string() &&
-        is_accepted_content_type(j["MIMEType"].get<std::string>()))
-      record.content_type = canonical_content_type(j["MIMEType"].get<std::string>());
-  }
   out.status = record.status;
   out.error = record.error;
 
   // (6) conditional write: onto the stored record (one write, no read first), or, when
   // there is none yet, the whole record from the upload intent.
   auto t_store = Clock::now();
-  auto applied = metadata.apply_extraction(record);
-  if (!applied) {
+  auto store_failed = [&](const Error& e) -> Result<Outcome> {
     out.store_time += since(t_store);
-    return make_error(applied.error().code, op + ": " + applied.error().message);
-  }
+    return make_error(e, op + ": " + e.message);
+  };
+  auto applied = metadata.apply_extraction(record);
+  if (!applied) return store_failed(applied.error());
   Action action = *applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale;
   if (*applied == store::ApplyOutcome::NoRecord) {
     auto intent = metadata.get_upload_intent(k->owner, k->image_id);
-    if (!intent && intent.error().code != meta::Errc::NotFound) {
-      out.store_time += since(t_store);
-      return make_error(intent.error().code, op + ": " + intent.error().message);
-    }
+    if (!intent && intent.error().code != meta::Errc::NotFound) return store_failed(intent.error());
     if (!intent) {
       // Where the store keeps the intent on the record's item (DynamoDB), a concurrent
       // delivery of the same event may have just turned it into the record: write onto that
       // rather than over it with a record that never saw the intent.
       applied = metadata.apply_extraction(record);
-      if (!applied) {
-        out.store_time += since(t_store);
-        return make_error(applied.error().code, op + ": " + applied.error().message);
-      }
+      if (!applied) return store_failed(applied.error());
       if (*applied != store::ApplyOutcome::NoRecord) {
         out.store_time += since(t_store);
         return finish(*applied == store::ApplyOutcome::Applied ? Action::Extracted : Action::Stale);
@@ -284,10 +275,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
     store::ImageRecord full = record_from_intent(
         *k, head, record, intent ? std::optional<store::UploadIntent>(*intent) : std::nullopt);
     auto written = metadata.apply(full);
-    if (!written) {
-      out.store_time += since(t_store);
-      return make_error(written.error().code, op + ": " + written.error().message);
-    }
+    if (!written) return store_failed(written.error());
     action = *written ? Action::Extracted : Action::Stale;
   }
   out.store_time += since(t_store);

@@ -805,7 +805,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   auto info = writer->commit();
   if (!info) {
     if (info.error().code == meta::Errc::BadDigest) TRY(abort_multipart(key, upload_id));
-    return make_error(info.error().code, op + ": " + info.error().message);
+    return make_error(info.error(), op + ": " + info.error().message);
   }
   TRY(abort_multipart(key, upload_id));  // the parts are joined: drop them
   return info;

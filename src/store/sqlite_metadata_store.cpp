@@ -836,7 +836,7 @@ std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<
     if (!one.ok()) (void)impl_->exec("ROLLBACK TO upload");
     (void)impl_->exec("RELEASE upload");
     results.push_back(one.ok() ? std::move(one)
-                               : Result<bool>(make_error(one.error().code, "commit upload " + record.owner + "/" +
+                               : Result<bool>(make_error(one.error(), "commit upload " + record.owner + "/" +
                                                                                record.image_id + ": " + one.error().message)));
   }
   if (auto s = impl_->exec("COMMIT"); !s) {
