@@ -33,10 +33,13 @@ run_one() {  # run_one TARGET: one target's smoke run; prints one line (and the 
        -artifact_prefix=build/fuzz/artifacts/"$name"- "$work" $(seeds_for "$name") >build/fuzz/$name.log 2>&1; then
     echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' build/fuzz/$name.log | tail -1 | grep -o '[0-9]*$' || echo '?') runs)"
   else
-    echo "fuzz $name: FAILED, see build/fuzz/$name.log"; tail -40 build/fuzz/$name.log; return 1
+    echo "fuzz $name: FAILED, see build/fuzz/$name.log"; tail -40 build/fuzz/$name.log
+    echo "$name" >>build/fuzz/failed.txt
+    return 1
   fi
 }
 # One target per core at a time.
+rm -f build/fuzz/failed.txt build/fuzz/report.txt
 jobs=$(nproc)
 status=0
 pids=()
@@ -50,4 +53,15 @@ for f in build/fuzz/fuzz/fuzz_*; do
   pids+=("$!")
 done
 for p in "${pids[@]}"; do wait "$p" || status=1; done
+# What failed, again at the end, with each input that crashed small enough to quote, so a CI
+# log's last lines are enough to reproduce it (base64 -d > input; build/fuzz/fuzz/TARGET input).
+if [ -s build/fuzz/failed.txt ]; then
+  for name in $(sort build/fuzz/failed.txt); do
+    echo "fuzz $name failed: $(grep -m1 -E '^==[0-9]+==ERROR|^SUMMARY|^==[0-9]+== ERROR' build/fuzz/$name.log || echo 'see its log')"
+    for a in build/fuzz/artifacts/"$name"-*; do
+      [ -f "$a" ] || continue
+      if [ "$(stat -c %s "$a")" -le 3000 ]; then echo "  input $(basename "$a"): $(base64 -w0 "$a")"; else echo "  input $(basename "$a"): $(stat -c %s "$a") bytes"; fi
+    done
+  done | tee build/fuzz/report.txt
+fi
 exit $status

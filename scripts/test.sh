@@ -33,6 +33,7 @@ for preset in dev asan; do
   f=build/$preset/Testing/Temporary/LastTestsFailed.log
   [[ " ${failed_names[*]} " == *"tests ($preset)"* && -s $f ]] && echo "failed tests ($preset): $(cut -d: -f2 "$f" | tr '\n' ' ')"
 done
+[[ " ${failed_names[*]} " == *"fuzz smoke"* && -s build/fuzz/report.txt ]] && cat build/fuzz/report.txt
 ((failed)) && echo "failed stages: ${failed_names[*]}"
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
