@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "meta/cursor.hpp"
 #include "meta/formats.hpp"
 #include "meta/isobmff_boxes.hpp"
 
@@ -63,57 +64,6 @@ constexpr size_t kMaxRefsPerItem = 256;      // iref targets kept per item and t
 constexpr size_t kMaxBrands = 64;            // compatible brands reported
 constexpr size_t kMaxMetadataItems = 4;      // Exif or XMP items parsed
 constexpr uint32_t kMaxDerivationHops = 8;   // dimg chain followed for the coded image
-
-// Sequential reads inside one box payload held in memory; errors name the box and position.
-class Cursor {
- public:
-  Cursor(ByteView bytes, std::string what, size_t pos = 0) : b_(bytes), what_(std::move(what)), pos_(pos) {}
-  size_t pos() const { return pos_; }
-  size_t left() const { return pos_ <= b_.size() ? b_.size() - pos_ : 0; }
-  Result<uint8_t> u8() { return take<uint8_t>(1); }
-  Result<uint16_t> u16() { return take<uint16_t>(2); }
-  Result<uint32_t> u32() { return take<uint32_t>(4); }
-  Result<uint64_t> u64() { return take<uint64_t>(8); }
-  // An unsigned integer of 0, 4 or 8 bytes (iloc's variable field sizes); 0 bytes reads 0.
-  Result<uint64_t> uint(unsigned bytes) {
-    if (bytes == 0) return uint64_t{0};
-    if (bytes == 4) return uint64_t{TRY(u32())};
-    if (bytes == 8) return u64();
-    return error("field size " + std::to_string(bytes) + " is not 0, 4 or 8");
-  }
-  // A NUL-terminated string; an unterminated one runs to the end of the payload.
-  std::string cstring() {
-    std::string_view rest = b_.chars(pos_, left());
-    size_t n = rest.find('\0');
-    if (n == std::string_view::npos) {
-      pos_ = b_.size();
-      return std::string(rest);
-    }
-    pos_ += n + 1;
-    return std::string(rest.substr(0, n));
-  }
-  Status skip(size_t n) {
-    if (n > left()) return error("skip of " + std::to_string(n) + " bytes");
-    pos_ += n;
-    return ok_status();
-  }
-  Error error(const std::string& why) const {
-    return make_error(what_ + ": " + why + " at byte " + std::to_string(pos_) + " of " + std::to_string(b_.size()));
-  }
-
- private:
-  template <class T>
-  Result<T> take(size_t n) {
-    if (n > left()) return error("truncated " + std::to_string(n * 8) + "-bit field");
-    T v = 0;
-    for (size_t i = 0; i < n; ++i) v = static_cast<T>((v << 8) | b_[pos_ + i]);
-    pos_ += n;
-    return v;
-  }
-  ByteView b_;
-  std::string what_;
-  size_t pos_;
-};
 
 struct Extent {
   uint64_t offset = 0;
@@ -753,7 +703,7 @@ class IsobmffParser {
         return make_error(what + ": more than " + std::to_string(cap) + " bytes");
       uint64_t file_off = in_idat ? m.idat_offset + off : off;
       ByteView v = TRY(r_.view(file_off, static_cast<size_t>(len)));
-      data.bytes.insert(data.bytes.end(), v.data(), v.data() + v.size());
+      data.bytes.insert(data.bytes.end(), v.span().begin(), v.span().end());
       data.pieces.push_back({file_off, len});
     }
     return data;
@@ -1098,7 +1048,7 @@ class IsobmffParser {
     static constexpr uint8_t kCanonUuid[16] = {0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0,
                                                0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48};
     ByteView type = TRY(r_.view(uuid.payload_offset() - 16, 16));
-    if (!std::equal(type.data(), type.data() + 16, kCanonUuid)) return ok_status();
+    if (!std::ranges::equal(type.span(), kCanonUuid)) return ok_status();
     for (uint64_t pos = uuid.payload_offset(); pos < uuid.end();) {
       BoxHeader box = TRY(next_box(r_, pos, uuid.end()));
       pos = box.end();
