@@ -109,8 +109,7 @@ struct MetaBox {
   std::optional<uint32_t> primary;
   std::vector<Item> items;
   std::unordered_map<uint32_t, size_t> by_id;
-  std::vector<uint8_t> ipco;  // the ipco payload; Property::payload views into it
-  bool has_ipco = false;
+  bool has_ipco = false;  // Property::payload views into the first ipco's payload
   std::vector<Property> properties;
   bool has_idat = false;
   uint64_t idat_offset = 0;  // payload, in the file
@@ -266,12 +265,12 @@ class IsobmffParser {
     return bmff::read_box_header(src, pos, end);
   }
 
-  // A box payload copied out of the file, at most max_value_bytes.
-  Result<std::vector<uint8_t>> load(const BoxHeader& box) {
+  // A box payload, at most max_value_bytes.
+  Result<ByteView> load(const BoxHeader& box) {
     if (box.payload_size() > ctx_.limits().max_value_bytes)
       return make_error(bmff::box_name(box) + ": payload of " + std::to_string(box.payload_size()) +
                         " bytes exceeds the limit of " + std::to_string(ctx_.limits().max_value_bytes));
-    return r_.bytes(box.payload_offset(), static_cast<size_t>(box.payload_size()));
+    return r_.view(box.payload_offset(), static_cast<size_t>(box.payload_size()));
   }
 
   // 14496-12 4.3 FileTypeBox: major_brand, minor_version, compatible_brands[].
@@ -353,15 +352,14 @@ class IsobmffParser {
     if (box.type != kHdlr && box.type != kPitm && box.type != kIinf && box.type != kIloc && box.type != kIprp &&
         box.type != kIref)
       return ok_status();  // dinf, grpl, free, ...: nothing reported from them
-    std::vector<uint8_t> bytes = TRY(load(box));
-    ByteView p(bytes);
+    ByteView p = TRY(load(box));
     std::string what = bmff::box_name(box);
     if (box.type == kHdlr) return parse_hdlr(p, what, m);
     if (box.type == kPitm) return parse_pitm(p, what, m);
     if (box.type == kIinf) return parse_iinf(p, box, m);
     if (box.type == kIloc) return parse_iloc(p, what, m);
     if (box.type == kIref) return parse_iref(p, box, m);
-    return parse_iprp(std::move(bytes), box, m);
+    return parse_iprp(p, box, m);
   }
 
   // 14496-12 8.4.3 HandlerBox: pre_defined, handler_type, reserved[3], name.
@@ -529,8 +527,7 @@ class IsobmffParser {
   }
 
   // 14496-12 8.11.14 ItemPropertiesBox: one ItemPropertyContainerBox, then ipma boxes.
-  Status parse_iprp(std::vector<uint8_t> bytes, const BoxHeader& box, MetaBox& m) {
-    ByteView p(bytes);
+  Status parse_iprp(ByteView p, const BoxHeader& box, MetaBox& m) {
     std::string what = bmff::box_name(box);
     std::optional<BoxHeader> ipco;
     std::vector<BoxHeader> ipmas;
@@ -541,11 +538,8 @@ class IsobmffParser {
       if (child.type == kIpma) ipmas.push_back(child);
     }
     if (ipco && !m.has_ipco) {
-      // Keep the ipco payload: the properties are views into it.
       m.has_ipco = true;
-      m.ipco.assign(bytes.begin() + static_cast<std::ptrdiff_t>(ipco->payload_offset()),
-                    bytes.begin() + static_cast<std::ptrdiff_t>(ipco->end()));
-      ByteView props(m.ipco);
+      const ByteView props = TRY(p.sub(ipco->payload_offset(), ipco->payload_size()));
       const uint64_t base = box.payload_offset() + ipco->payload_offset();
       for (uint64_t pos = 0; pos < props.size();) {
         auto prop = next_box(props, pos, props.size());
@@ -1065,7 +1059,7 @@ class IsobmffParser {
         md_.warn("ISOBMFF: " + bytes.error().message);
         continue;
       }
-      parse_exif(ByteView(*bytes), box.payload_offset(), ctx_, root);
+      parse_exif(*bytes, box.payload_offset(), ctx_, root);
     }
     return ok_status();
   }

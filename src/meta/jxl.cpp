@@ -303,8 +303,7 @@ class ContainerParser {
     exif_done_ = true;
     if (box.payload_size() > ctx_.limits().max_value_bytes)
       return make_error("JXL: " + bmff::box_name(box) + ": larger than " + std::to_string(ctx_.limits().max_value_bytes) + " bytes");
-    std::vector<uint8_t> bytes = TRY(r_.bytes(box.payload_offset(), static_cast<size_t>(box.payload_size())));
-    ByteView p(bytes);
+    ByteView p = TRY(r_.view(box.payload_offset(), static_cast<size_t>(box.payload_size())));
     uint32_t offset = TRY(p.u32(0, Endian::Big));
     if (offset > p.size() - 4) return make_error("JXL: " + bmff::box_name(box) + ": TIFF header offset past the box");
     ByteView tiff = TRY(p.tail(4 + uint64_t{offset}));
