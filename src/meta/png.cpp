@@ -125,7 +125,7 @@ Value join_numbers(const std::vector<uint32_t>& v) {
   return s;
 }
 
-std::string_view as_chars(ByteView v) { return {reinterpret_cast<const char*>(v.data()), v.size()}; }
+std::string_view as_chars(ByteView v) { return v.chars(0, v.size()); }
 
 // ExifTool's PNG TextualData table: keywords with a name of their own.
 struct TextTag {

@@ -221,7 +221,7 @@ void WebpParser::on_metadata(const std::string& fourcc, uint64_t data, uint32_t 
   if (fourcc == "ICCP") {
     parse_icc(block, ctx_);
   } else if (fourcc == "XMP ") {
-    parse_xmp(std::string_view(reinterpret_cast<const char*>(block.data()), block.size()), ctx_);
+    parse_xmp(block.chars(0, block.size()), ctx_);
   } else {
     // The specification wants the TIFF header first; some writers put JPEG's "Exif\0\0" before it.
     uint64_t tiff_offset = data;
