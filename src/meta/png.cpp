@@ -51,10 +51,11 @@ constexpr uint32_t kACTL = fourcc("acTL"), kFDAT = fourcc("fdAT");
 constexpr Endian kBE = Endian::Big;
 
 // 5.4 Chunk naming conventions: four ASCII letters (false when v ends before them).
+// Called at every offset of a tail window, so it stays inline: no Result per byte.
 bool is_chunk_type(ByteView v, size_t at) {
-  auto type = v.sub(at, 4);
-  if (!type) return false;
-  for (uint8_t c : type->span()) {
+  if (!v.has(at, 4)) return false;
+  for (size_t i = at; i < at + 4; ++i) {
+    const uint8_t c = v[i];
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
   }
   return true;
