@@ -8,9 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
-#include <vector>
 
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
@@ -35,11 +33,7 @@ constexpr uint32_t kLcsCalibratedRgb = 0;
 constexpr uint32_t kProfileLinked = 0x4C494E4B;    // 'LINK'
 constexpr uint32_t kProfileEmbedded = 0x4D424544;  // 'MBED'
 
-uint32_t le32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-int32_t le32s(const uint8_t* p) { return static_cast<int32_t>(le32(p)); }
+constexpr Endian kLE = Endian::Little;
 
 // The FourCC of a little-endian 32-bit code, most significant byte first: 'sRGB', 'Win '.
 std::string fourcc_of(uint32_t v) {
@@ -49,14 +43,14 @@ std::string fourcc_of(uint32_t v) {
 }
 
 // Fields shared by BITMAPINFOHEADER and everything after it (offsets from the DIB header).
-void info_fields(ByteView h, uint32_t header_size, Metadata& md) {
-  md.set("ImageWidth", int64_t{le32(h.data() + 4)});
+Status info_fields(ByteView h, uint32_t header_size, Metadata& md) {
+  md.set("ImageWidth", int64_t{TRY(h.u32(4, kLE))});
   // biHeight: negative for top-down bitmaps; ExifTool shows its absolute value.
-  md.set("ImageHeight", std::abs(int64_t{le32s(h.data() + 8)}));
-  md.set("Planes", int64_t{le16(h.data() + 12)});
-  md.set("BitDepth", int64_t{le16(h.data() + 14)});
-  if (header_size < 24) return;
-  const uint32_t compression = le32(h.data() + 16);
+  md.set("ImageHeight", std::abs(int64_t{TRY(h.i32(8, kLE))}));
+  md.set("Planes", int64_t{TRY(h.u16(12, kLE))});
+  md.set("BitDepth", int64_t{TRY(h.u16(14, kLE))});
+  if (header_size < 24) return ok_status();
+  const uint32_t compression = TRY(h.u32(16, kLE));
   // BI_RGB (0) .. BI_PNG (5) and the CMYK codes are small numbers; anything above 256 is a
   // FourCC, which ExifTool shows as text.
   if (compression > 256) {
@@ -67,12 +61,13 @@ void info_fields(ByteView h, uint32_t header_size, Metadata& md) {
   } else {
     md.set("Compression", int64_t{compression});
   }
-  if (header_size < kInfoHeader) return;
-  md.set("ImageLength", int64_t{le32(h.data() + 20)});
-  md.set("PixelsPerMeterX", int64_t{le32(h.data() + 24)});
-  md.set("PixelsPerMeterY", int64_t{le32(h.data() + 28)});
-  md.set("NumColors", int64_t{le32(h.data() + 32)});
-  md.set("NumImportantColors", int64_t{le32(h.data() + 36)});
+  if (header_size < kInfoHeader) return ok_status();
+  md.set("ImageLength", int64_t{TRY(h.u32(20, kLE))});
+  md.set("PixelsPerMeterX", int64_t{TRY(h.u32(24, kLE))});
+  md.set("PixelsPerMeterY", int64_t{TRY(h.u32(28, kLE))});
+  md.set("NumColors", int64_t{TRY(h.u32(32, kLE))});
+  md.set("NumImportantColors", int64_t{TRY(h.u32(36, kLE))});
+  return ok_status();
 }
 
 class BmpParser {
@@ -81,7 +76,7 @@ class BmpParser {
   Status parse();
 
  private:
-  void windows_fields(ByteView h);
+  Status windows_fields(ByteView h);
   void profile(uint32_t cs_type, uint32_t offset, uint32_t size);
 
   Context& ctx_;
@@ -93,41 +88,38 @@ Status BmpParser::parse() {
   // Only the parts of the header this parser knows, and no more than the file holds.
   const size_t want = std::min<uint32_t>(header_size_, kV5Header);
   const size_t avail = static_cast<size_t>(std::min<uint64_t>(want, ctx_.reader.size() - kFileHeaderSize));
-  // A copy: reading the profile later may invalidate a view into the Reader.
-  const std::vector<uint8_t> header = TRY(ctx_.reader.bytes(kFileHeaderSize, avail));
-  const ByteView h(header);
+  const ByteView h = TRY(ctx_.reader.view(kFileHeaderSize, avail));
   const bool short_file = h.size() < want;
   if (short_file) md_.warn("BMP: the " + std::to_string(header_size_) + "-byte DIB header is cut short by the end of the file");
   md_.set("BMPVersion", int64_t{header_size_});
   if (header_size_ == kCoreHeader) {
     // BITMAPCOREHEADER: 16-bit width, height, planes, bit count.
     if (h.size() < kCoreHeader) return ok_status();
-    md_.set("ImageWidth", int64_t{le16(h.data() + 4)});
-    md_.set("ImageHeight", int64_t{le16(h.data() + 6)});
-    md_.set("Planes", int64_t{le16(h.data() + 8)});
-    md_.set("BitDepth", int64_t{le16(h.data() + 10)});
+    md_.set("ImageWidth", int64_t{TRY(h.u16(4, kLE))});
+    md_.set("ImageHeight", int64_t{TRY(h.u16(6, kLE))});
+    md_.set("Planes", int64_t{TRY(h.u16(8, kLE))});
+    md_.set("BitDepth", int64_t{TRY(h.u16(10, kLE))});
     return ok_status();
   }
   if (h.size() < kOs2ShortHeader) return ok_status();
   // BITMAPINFOHEADER2 (OS/2 2.x) shares the first 40 bytes of BITMAPINFOHEADER, 32-bit
   // width and height included. (ExifTool 12.57 reads them as 16-bit fields.)
-  info_fields(h, static_cast<uint32_t>(h.size()), md_);
+  TRY(info_fields(h, static_cast<uint32_t>(h.size()), md_));
   if (header_size_ == kOs2ShortHeader || header_size_ == kOs2Header) return ok_status();
-  windows_fields(h);
-  return ok_status();
+  return windows_fields(h);
 }
 
 // BITMAPV2/V3INFOHEADER masks, BITMAPV4HEADER colour space, BITMAPV5HEADER intent and profile.
-void BmpParser::windows_fields(ByteView h) {
+Status BmpParser::windows_fields(ByteView h) {
   const size_t n = h.size();
-  if (n >= 44) md_.set("RedMask", int64_t{le32(h.data() + 40)});
-  if (n >= 48) md_.set("GreenMask", int64_t{le32(h.data() + 44)});
-  if (n >= kV2Header) md_.set("BlueMask", int64_t{le32(h.data() + 48)});
-  if (n >= kV3Header) md_.set("AlphaMask", int64_t{le32(h.data() + 52)});
-  if (n < 60) return;
+  if (n >= 44) md_.set("RedMask", int64_t{TRY(h.u32(40, kLE))});
+  if (n >= 48) md_.set("GreenMask", int64_t{TRY(h.u32(44, kLE))});
+  if (n >= kV2Header) md_.set("BlueMask", int64_t{TRY(h.u32(48, kLE))});
+  if (n >= kV3Header) md_.set("AlphaMask", int64_t{TRY(h.u32(52, kLE))});
+  if (n < 60) return ok_status();
   // bV4CSType: LCS_CALIBRATED_RGB (0), or a FourCC: 'sRGB', 'Win ', 'LINK', 'MBED'. ExifTool
   // shows a code with a zero byte as a number and the others as text.
-  const uint32_t cs_type = le32(h.data() + 56);
+  const uint32_t cs_type = TRY(h.u32(56, kLE));
   const bool has_zero_byte = h[56] == 0 || h[57] == 0 || h[58] == 0 || h[59] == 0;
   if (has_zero_byte)
     md_.set("ColorSpace", int64_t{cs_type});
@@ -142,7 +134,7 @@ void BmpParser::windows_fields(ByteView h) {
       std::string xyz;
       for (size_t k = 0; k < 3; ++k) {
         if (k) xyz += ' ';
-        xyz += perl_number(le32(h.data() + at + 4 * k) / 1073741824.0);
+        xyz += perl_number(TRY(h.u32(at + 4 * k, kLE)) / 1073741824.0);
       }
       md_.set(kEndpoints[i], xyz);
     }
@@ -151,18 +143,19 @@ void BmpParser::windows_fields(ByteView h) {
     for (size_t i = 0; i < 3; ++i) {
       const size_t at = 96 + 4 * i;
       if (n < at + 4) break;
-      const double g = le32(h.data() + at) / 65536.0;
+      const double g = TRY(h.u32(at, kLE)) / 65536.0;
       md_.set(kGammas[i], static_cast<double>(static_cast<int64_t>(g * 1e5 + 0.5)) / 1e5);
     }
   }
-  if (n < kV4Header + 4) return;
-  md_.set("RenderingIntent", int64_t{le32(h.data() + kV4Header)});  // bV5Intent, the first V5 field
-  if (n < kV5Header || (cs_type != kProfileLinked && cs_type != kProfileEmbedded)) return;
-  const uint32_t offset = le32(h.data() + 112);  // bV5ProfileData, from the DIB header's start
-  const uint32_t size = le32(h.data() + 116);    // bV5ProfileSize
+  if (n < kV4Header + 4) return ok_status();
+  md_.set("RenderingIntent", int64_t{TRY(h.u32(kV4Header, kLE))});  // bV5Intent, the first V5 field
+  if (n < kV5Header || (cs_type != kProfileLinked && cs_type != kProfileEmbedded)) return ok_status();
+  const uint32_t offset = TRY(h.u32(112, kLE));  // bV5ProfileData, from the DIB header's start
+  const uint32_t size = TRY(h.u32(116, kLE));    // bV5ProfileSize
   md_.set("ProfileDataOffset", int64_t{offset});
   md_.set("ProfileSize", int64_t{size});
   profile(cs_type, offset, size);
+  return ok_status();
 }
 
 // BITMAPV5HEADER: an embedded ICC profile, or the file name of a linked one (Latin-1, NUL
@@ -175,18 +168,17 @@ void BmpParser::profile(uint32_t cs_type, uint32_t offset, uint32_t size) {
     return;
   }
   const uint64_t at = kFileHeaderSize + uint64_t{offset};
-  // A copy: the ICC parser may read through the same Reader, which would invalidate a view.
-  auto bytes = ctx_.reader.bytes(at, size);
+  auto bytes = ctx_.reader.view(at, size);
   if (!bytes) {
     md_.warn("Error loading profile data: " + bytes.error().message);
     return;
   }
   if (cs_type == kProfileEmbedded) {
-    parse_icc(ByteView(*bytes), ctx_);
+    parse_icc(*bytes, ctx_);
     return;
   }
   std::string name;
-  for (uint8_t c : *bytes) {
+  for (uint8_t c : bytes->span()) {
     if (c == 0) break;
     if (c < 0x80) {
       name += static_cast<char>(c);
@@ -206,7 +198,7 @@ Status parse_bmp(Context& ctx) {
   ByteView h = TRY(ctx.reader.view_upto(0, kFileHeaderSize + 4));
   if (h.size() < kFileHeaderSize + 4 || h[0] != 'B' || h[1] != 'M')
     return make_error("BMP: file header and DIB header size need 18 bytes, starting \"BM\"");
-  const uint32_t header_size = le32(h.data() + kFileHeaderSize);
+  const uint32_t header_size = TRY(h.u32(kFileHeaderSize, kLE));
   if (header_size != kCoreHeader && header_size != kOs2ShortHeader &&
       (header_size < kInfoHeader || header_size >= kMaxHeader))
     return make_error("BMP: DIB header size " + std::to_string(header_size) + " at offset 14 is no known header version");

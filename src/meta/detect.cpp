@@ -1,14 +1,13 @@
 // Container detection by magic bytes; the file name is never consulted.
-#include <cstring>
+#include <string_view>
 
 #include "meta/formats.hpp"
 
 namespace imgmeta::meta {
 namespace {
 
-bool starts(ByteView h, const char* magic, size_t n, size_t at = 0) {
-  return h.has(at, n) && std::memcmp(h.data() + at, magic, n) == 0;
-}
+// The magic is given with its length: several contain NUL bytes.
+bool starts(ByteView h, const char* magic, size_t n, size_t at = 0) { return h.equals_at(at, std::string_view(magic, n)); }
 
 }  // namespace
 

@@ -130,13 +130,11 @@ Value single_number(ByteView v, uint16_t type, Endian e) {
 
 // ExifTool's "string" format: the text up to the first NUL.
 std::string ascii_text(ByteView v) {
-  if (v.empty()) return {};  // count 0: no bytes, and data() may be null (memchr must not see it)
-  const auto* p = reinterpret_cast<const char*>(v.data());
-  const void* nul = std::memchr(p, 0, v.size());
-  return std::string(p, nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : v.size());
+  const std::string_view all = v.chars(0, v.size());
+  return std::string(all.substr(0, all.find('\0')));
 }
 
-std::string raw_text(ByteView v) { return v.empty() ? std::string() : std::string(reinterpret_cast<const char*>(v.data()), v.size()); }
+std::string raw_text(ByteView v) { return std::string(v.chars(0, v.size())); }
 
 // The value of a field with ExifTool's default handling; nullopt for binary data.
 std::optional<Value> plain_value(const TiffEntry& e, ByteView v, Endian end) {
@@ -431,13 +429,7 @@ class TiffDecoder {
       return;
     }
     if (v->empty()) return;
-    // Views into a file's Reader die at its next read; the block parsers may read on.
-    std::vector<uint8_t> copy;
-    ByteView block = *v;
-    if (o_.container == TiffContainer::TiffFile) {
-      copy.assign(v->data(), v->data() + v->size());
-      block = ByteView(copy);
-    }
+    const ByteView block = *v;
     switch (e.tag) {
       case kTagXmp: parse_xmp(block.chars(0, block.size()), ctx_); break;
       case kTagIptc: parse_iptc(block, ctx_); break;

@@ -109,7 +109,7 @@ Result<uint64_t> GifParser::sub_blocks(uint64_t pos, std::string* collect, bool 
       } else {
         ByteView v = TRY(r_.view(pos + 1, size));
         if (keep_sizes) collect->push_back(static_cast<char>(size));
-        collect->append(reinterpret_cast<const char*>(v.data()), v.size());
+        collect->append(v.chars(0, v.size()));
       }
     }
     if (uint64_t{size} + 1 > r_.size() - pos) return make_error("data sub-block at " + hex_offset(pos) + " runs past the end");
@@ -179,7 +179,7 @@ Result<uint64_t> GifParser::application(uint64_t pos) {
   const uint8_t size = TRY(r_.u8(pos));
   if (size != 11) return sub_blocks(pos);
   ByteView idv = TRY(r_.view(pos + 1, 11));
-  const std::string id(reinterpret_cast<const char*>(idv.data()), 11);
+  const std::string id(idv.chars(0, 11));
   const uint64_t data = pos + 12;
   if (id == "NETSCAPE2.0" || id == "ANIMEXTS1.0") {
     // Netscape looping extension: sub-block [1, loop count (little-endian u16)]; 0 = forever.
@@ -270,7 +270,7 @@ Status parse_gif(Context& ctx) {
   // 17. Header: "GIF" and the version "87a" or "89a". 18. Logical Screen Descriptor: width,
   // height (little-endian), packed fields, background color index, pixel aspect ratio.
   ByteView h = TRY(ctx.reader.view_upto(0, 13));
-  if (h.size() < 13 || std::memcmp(h.data(), "GIF8", 4) != 0 || (h[4] != '7' && h[4] != '9') || h[5] != 'a')
+  if (h.size() < 13 || !h.starts_with("GIF8") || (h[4] != '7' && h[4] != '9') || h[5] != 'a')
     return make_error("GIF: header and logical screen descriptor need 13 bytes, starting \"GIF87a\" or \"GIF89a\"");
   Metadata& md = ctx.md;
   md.set("FileType", std::string("GIF"));

@@ -16,10 +16,7 @@ constexpr uint64_t kEntrySize = 16;
 constexpr uint16_t kIcon = 1;
 constexpr uint16_t kCursor = 2;
 
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-uint32_t le32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
+constexpr Endian kLE = Endian::Little;
 
 }  // namespace
 
@@ -27,9 +24,9 @@ Status parse_ico(Context& ctx) {
   ByteView h = TRY(ctx.reader.view_upto(0, kDirHeaderSize));
   if (h.size() < kDirHeaderSize) return make_error("ICO: the 6-byte ICONDIR header is cut short");
   // ICONDIR: idReserved (0), idType (1 icon, 2 cursor), idCount.
-  const uint16_t reserved = le16(h.data());
-  const uint16_t type = le16(h.data() + 2);
-  const uint16_t count = le16(h.data() + 4);
+  const uint16_t reserved = TRY(h.u16(0, kLE));
+  const uint16_t type = TRY(h.u16(2, kLE));
+  const uint16_t count = TRY(h.u16(4, kLE));
   if (reserved != 0 || (type != kIcon && type != kCursor))
     return make_error("ICO: ICONDIR reserved word " + std::to_string(reserved) + " and type " + std::to_string(type) +
                       " are not an icon or cursor directory");
@@ -56,9 +53,9 @@ Status parse_ico(Context& ctx) {
   md.set("ImageWidth", int64_t{e[0] == 0 ? 256 : e[0]});
   md.set("ImageHeight", int64_t{e[1] == 0 ? 256 : e[1]});
   md.set("NumColors", int64_t{e[2]});
-  md.set(icon ? "ColorPlanes" : "HotspotX", int64_t{le16(e.data() + 4)});
-  md.set(icon ? "BitsPerPixel" : "HotspotY", int64_t{le16(e.data() + 6)});
-  md.set("ImageLength", int64_t{le32(e.data() + 8)});
+  md.set(icon ? "ColorPlanes" : "HotspotX", int64_t{TRY(e.u16(4, kLE))});
+  md.set(icon ? "BitsPerPixel" : "HotspotY", int64_t{TRY(e.u16(6, kLE))});
+  md.set("ImageLength", int64_t{TRY(e.u32(8, kLE))});
   return ok_status();
 }
 

@@ -255,7 +255,7 @@ void parse_iptc(ByteView iim, Context& ctx) {
     // IIM 1.5.1: tag marker, record number, dataset number, data field octet count.
     if (iim[pos] != kTagMarker) {
       // Padding after the last dataset is common; anything else is worth a word.
-      bool padding = std::all_of(iim.data() + pos, iim.data() + iim.size(), [](uint8_t b) { return b == 0; });
+      bool padding = std::ranges::all_of(iim.span().subspan(pos), [](uint8_t b) { return b == 0; });
       if (!padding) md.warn("IPTC: no tag marker at offset " + std::to_string(pos) + "; the rest is ignored");
       break;
     }

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "meta/cursor.hpp"
 #include "meta/formats.hpp"
 #include "meta/isobmff_boxes.hpp"
 
@@ -63,57 +64,6 @@ constexpr size_t kMaxRefsPerItem = 256;      // iref targets kept per item and t
 constexpr size_t kMaxBrands = 64;            // compatible brands reported
 constexpr size_t kMaxMetadataItems = 4;      // Exif or XMP items parsed
 constexpr uint32_t kMaxDerivationHops = 8;   // dimg chain followed for the coded image
-
-// Sequential reads inside one box payload held in memory; errors name the box and position.
-class Cursor {
- public:
-  Cursor(ByteView bytes, std::string what, size_t pos = 0) : b_(bytes), what_(std::move(what)), pos_(pos) {}
-  size_t pos() const { return pos_; }
-  size_t left() const { return pos_ <= b_.size() ? b_.size() - pos_ : 0; }
-  Result<uint8_t> u8() { return take<uint8_t>(1); }
-  Result<uint16_t> u16() { return take<uint16_t>(2); }
-  Result<uint32_t> u32() { return take<uint32_t>(4); }
-  Result<uint64_t> u64() { return take<uint64_t>(8); }
-  // An unsigned integer of 0, 4 or 8 bytes (iloc's variable field sizes); 0 bytes reads 0.
-  Result<uint64_t> uint(unsigned bytes) {
-    if (bytes == 0) return uint64_t{0};
-    if (bytes == 4) return uint64_t{TRY(u32())};
-    if (bytes == 8) return u64();
-    return error("field size " + std::to_string(bytes) + " is not 0, 4 or 8");
-  }
-  // A NUL-terminated string; an unterminated one runs to the end of the payload.
-  std::string cstring() {
-    std::string_view rest = b_.chars(pos_, left());
-    size_t n = rest.find('\0');
-    if (n == std::string_view::npos) {
-      pos_ = b_.size();
-      return std::string(rest);
-    }
-    pos_ += n + 1;
-    return std::string(rest.substr(0, n));
-  }
-  Status skip(size_t n) {
-    if (n > left()) return error("skip of " + std::to_string(n) + " bytes");
-    pos_ += n;
-    return ok_status();
-  }
-  Error error(const std::string& why) const {
-    return make_error(what_ + ": " + why + " at byte " + std::to_string(pos_) + " of " + std::to_string(b_.size()));
-  }
-
- private:
-  template <class T>
-  Result<T> take(size_t n) {
-    if (n > left()) return error("truncated " + std::to_string(n * 8) + "-bit field");
-    T v = 0;
-    for (size_t i = 0; i < n; ++i) v = static_cast<T>((v << 8) | b_[pos_ + i]);
-    pos_ += n;
-    return v;
-  }
-  ByteView b_;
-  std::string what_;
-  size_t pos_;
-};
 
 struct Extent {
   uint64_t offset = 0;
@@ -159,8 +109,7 @@ struct MetaBox {
   std::optional<uint32_t> primary;
   std::vector<Item> items;
   std::unordered_map<uint32_t, size_t> by_id;
-  std::vector<uint8_t> ipco;  // the ipco payload; Property::payload views into it
-  bool has_ipco = false;
+  bool has_ipco = false;  // Property::payload views into the first ipco's payload
   std::vector<Property> properties;
   bool has_idat = false;
   uint64_t idat_offset = 0;  // payload, in the file
@@ -316,12 +265,12 @@ class IsobmffParser {
     return bmff::read_box_header(src, pos, end);
   }
 
-  // A box payload copied out of the file, at most max_value_bytes.
-  Result<std::vector<uint8_t>> load(const BoxHeader& box) {
+  // A box payload, at most max_value_bytes.
+  Result<ByteView> load(const BoxHeader& box) {
     if (box.payload_size() > ctx_.limits().max_value_bytes)
       return make_error(bmff::box_name(box) + ": payload of " + std::to_string(box.payload_size()) +
                         " bytes exceeds the limit of " + std::to_string(ctx_.limits().max_value_bytes));
-    return r_.bytes(box.payload_offset(), static_cast<size_t>(box.payload_size()));
+    return r_.view(box.payload_offset(), static_cast<size_t>(box.payload_size()));
   }
 
   // 14496-12 4.3 FileTypeBox: major_brand, minor_version, compatible_brands[].
@@ -403,15 +352,14 @@ class IsobmffParser {
     if (box.type != kHdlr && box.type != kPitm && box.type != kIinf && box.type != kIloc && box.type != kIprp &&
         box.type != kIref)
       return ok_status();  // dinf, grpl, free, ...: nothing reported from them
-    std::vector<uint8_t> bytes = TRY(load(box));
-    ByteView p(bytes);
+    ByteView p = TRY(load(box));
     std::string what = bmff::box_name(box);
     if (box.type == kHdlr) return parse_hdlr(p, what, m);
     if (box.type == kPitm) return parse_pitm(p, what, m);
     if (box.type == kIinf) return parse_iinf(p, box, m);
     if (box.type == kIloc) return parse_iloc(p, what, m);
     if (box.type == kIref) return parse_iref(p, box, m);
-    return parse_iprp(std::move(bytes), box, m);
+    return parse_iprp(p, box, m);
   }
 
   // 14496-12 8.4.3 HandlerBox: pre_defined, handler_type, reserved[3], name.
@@ -579,8 +527,7 @@ class IsobmffParser {
   }
 
   // 14496-12 8.11.14 ItemPropertiesBox: one ItemPropertyContainerBox, then ipma boxes.
-  Status parse_iprp(std::vector<uint8_t> bytes, const BoxHeader& box, MetaBox& m) {
-    ByteView p(bytes);
+  Status parse_iprp(ByteView p, const BoxHeader& box, MetaBox& m) {
     std::string what = bmff::box_name(box);
     std::optional<BoxHeader> ipco;
     std::vector<BoxHeader> ipmas;
@@ -591,11 +538,8 @@ class IsobmffParser {
       if (child.type == kIpma) ipmas.push_back(child);
     }
     if (ipco && !m.has_ipco) {
-      // Keep the ipco payload: the properties are views into it.
       m.has_ipco = true;
-      m.ipco.assign(bytes.begin() + static_cast<std::ptrdiff_t>(ipco->payload_offset()),
-                    bytes.begin() + static_cast<std::ptrdiff_t>(ipco->end()));
-      ByteView props(m.ipco);
+      const ByteView props = TRY(p.sub(ipco->payload_offset(), ipco->payload_size()));
       const uint64_t base = box.payload_offset() + ipco->payload_offset();
       for (uint64_t pos = 0; pos < props.size();) {
         auto prop = next_box(props, pos, props.size());
@@ -753,7 +697,7 @@ class IsobmffParser {
         return make_error(what + ": more than " + std::to_string(cap) + " bytes");
       uint64_t file_off = in_idat ? m.idat_offset + off : off;
       ByteView v = TRY(r_.view(file_off, static_cast<size_t>(len)));
-      data.bytes.insert(data.bytes.end(), v.data(), v.data() + v.size());
+      data.bytes.insert(data.bytes.end(), v.span().begin(), v.span().end());
       data.pieces.push_back({file_off, len});
     }
     return data;
@@ -1098,7 +1042,7 @@ class IsobmffParser {
     static constexpr uint8_t kCanonUuid[16] = {0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0,
                                                0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48};
     ByteView type = TRY(r_.view(uuid.payload_offset() - 16, 16));
-    if (!std::equal(type.data(), type.data() + 16, kCanonUuid)) return ok_status();
+    if (!std::ranges::equal(type.span(), kCanonUuid)) return ok_status();
     for (uint64_t pos = uuid.payload_offset(); pos < uuid.end();) {
       BoxHeader box = TRY(next_box(r_, pos, uuid.end()));
       pos = box.end();
@@ -1115,7 +1059,7 @@ class IsobmffParser {
         md_.warn("ISOBMFF: " + bytes.error().message);
         continue;
       }
-      parse_exif(ByteView(*bytes), box.payload_offset(), ctx_, root);
+      parse_exif(*bytes, box.payload_offset(), ctx_, root);
     }
     return ok_status();
   }

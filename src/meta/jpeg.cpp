@@ -6,7 +6,6 @@
 // The walk stops at the first SOS: the entropy-coded data after it is never read, so a
 // JPEG costs only its header segments.
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,10 +38,6 @@ constexpr std::string_view kAdobeSig{"Adobe", 5};
 constexpr uint64_t kMaxSkip = 64 * 1024;
 // Extended XMP packets with different GUIDs kept at once.
 constexpr size_t kMaxXmpGuids = 4;
-
-bool starts_with(ByteView v, std::string_view sig) {
-  return v.size() >= sig.size() && std::memcmp(v.data(), sig.data(), sig.size()) == 0;
-}
 
 // T.81 B.1.1.3: SOF0-3, 5-7, 9-11, 13-15 (C4 is DHT, C8 JPG, CC DAC).
 bool is_sof(uint8_t m) { return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC; }
@@ -116,10 +111,9 @@ class JpegParser {
   // Photoshop), earlier or later in the file, wins. So it is set last, as a default.
   bool have_jfif_ = false;
   int64_t jfif_unit_ = 0, jfif_x_ = 0, jfif_y_ = 0;
-  std::vector<uint8_t> exif_;
   // The four bytes after the last segment read (normally the next marker and its length).
   uint8_t ahead_[4] = {};
-  uint64_t ahead_pos_ = UINT64_MAX;       // the EXIF block, copied: parse_exif may read again
+  uint64_t ahead_pos_ = UINT64_MAX;
   std::vector<uint8_t> photoshop_;  // consecutive APP13 Photoshop segments, joined
   bool photoshop_pending_ = false;
   IccChunks icc_;
@@ -243,11 +237,11 @@ void JpegParser::segment(uint8_t marker, uint64_t pos, uint16_t length) {
     return;
   }
   if (view->size() == payload_len + sizeof ahead_) {
-    std::memcpy(ahead_, view->data() + payload_len, sizeof ahead_);
+    std::ranges::copy(view->span().subspan(payload_len), ahead_);
     ahead_pos_ = payload_pos + payload_len;
   }
   ByteView p = view->sub(0, payload_len).value_or(ByteView());
-  if (marker == kAPP13 && starts_with(p, kPhotoshopSig)) photoshop = true;
+  if (marker == kAPP13 && p.starts_with(kPhotoshopSig)) photoshop = true;
   if (photoshop_pending_ && !photoshop) flush_photoshop();
 
   if (is_sof(marker)) {
@@ -260,7 +254,8 @@ void JpegParser::segment(uint8_t marker, uint64_t pos, uint16_t length) {
     app2(payload_pos, p);
   } else if (photoshop) {
     // Photoshop splits a long resource list over consecutive APP13 segments; join them.
-    photoshop_.insert(photoshop_.end(), p.data() + kPhotoshopSig.size(), p.data() + p.size());
+    const auto resources = p.span().subspan(kPhotoshopSig.size());
+    photoshop_.insert(photoshop_.end(), resources.begin(), resources.end());
     photoshop_pending_ = true;
     if (photoshop_.size() > ctx_.limits().max_value_bytes) {
       md_.warn("JPEG: Photoshop APP13 data exceeds " + std::to_string(ctx_.limits().max_value_bytes) + " bytes; ignored");
@@ -313,7 +308,7 @@ void JpegParser::sof(uint8_t marker, ByteView p) {
 
 // JFIF 1.02: identifier, version (major, minor), units, Xdensity, Ydensity, thumbnail size.
 void JpegParser::jfif(ByteView p) {
-  if (!starts_with(p, kJfifSig) || p.size() < 12) return;
+  if (!p.starts_with(kJfifSig) || p.size() < 12) return;
   md_.set("JFIFVersion", std::to_string(p[5]) + " " + std::to_string(p[6]));
   have_jfif_ = true;
   jfif_unit_ = p[7];
@@ -322,16 +317,14 @@ void JpegParser::jfif(ByteView p) {
 }
 
 void JpegParser::app1(uint64_t payload_pos, ByteView p) {
-  if (starts_with(p, kExifSig) && p.size() >= kExifHeader) {
-    // EXIF 2.32 4.5.4: "Exif\0\0" then a TIFF structure. Copied, because parse_exif may read
-    // the file again, which ends the Reader view's life.
-    exif_.assign(p.data() + kExifHeader, p.data() + p.size());
-    parse_exif(ByteView(exif_), payload_pos + kExifHeader, ctx_);
-  } else if (starts_with(p, kXmpSig)) {
+  if (p.starts_with(kExifSig) && p.size() >= kExifHeader) {
+    // EXIF 2.32 4.5.4: "Exif\0\0" then a TIFF structure.
+    parse_exif(ByteView(p.span().subspan(kExifHeader)), payload_pos + kExifHeader, ctx_);
+  } else if (p.starts_with(kXmpSig)) {
     // XMP part 3 1.1.3: the namespace URI, NUL, then the packet (at most 65502 bytes).
     std::string_view xml = p.chars(kXmpSig.size(), p.size() - kXmpSig.size());
     parse_xmp(xml, ctx_);
-  } else if (starts_with(p, kXmpExtSig)) {
+  } else if (p.starts_with(kXmpExtSig)) {
     xmp_extension(p);
   }
 }
@@ -365,13 +358,13 @@ void JpegParser::xmp_extension(ByteView p) {
     md_.warn("JPEG: extended XMP chunk with GUID " + guid + " disagrees on the full length");
     return;
   }
-  std::memcpy(it->data.data() + offset, p.data() + kHeader, static_cast<size_t>(len));
+  std::ranges::copy(p.span().subspan(kHeader), it->data.begin() + offset);
   it->pieces.emplace_back(offset, static_cast<uint32_t>(len));
 }
 
 void JpegParser::app2(uint64_t payload_pos, ByteView p) {
-  if (starts_with(p, kIccSig)) icc_chunk(p);
-  else if (starts_with(p, kMpfSig)) mpf(payload_pos + kMpfSig.size(), p.tail(kMpfSig.size()).value_or(ByteView()));
+  if (p.starts_with(kIccSig)) icc_chunk(p);
+  else if (p.starts_with(kMpfSig)) mpf(payload_pos + kMpfSig.size(), p.tail(kMpfSig.size()).value_or(ByteView()));
 }
 
 // ICC.1:2010 annex B.4: "ICC_PROFILE\0", sequence number (1-based), count, profile bytes.
@@ -418,7 +411,7 @@ void JpegParser::icc_chunk(ByteView p) {
   }
   icc_.seen[i] = true;
   icc_.total += data.size();
-  icc_.parts[i].assign(data.data(), data.data() + data.size());
+  icc_.parts[i].assign(data.span().begin(), data.span().end());
 }
 
 // CIPA DC-007 5.2: "MPF\0", then a TIFF-structured MP Index IFD. Offsets are from the TIFF
@@ -473,7 +466,7 @@ void JpegParser::mpf(uint64_t base, ByteView t) {
 // Adobe APP14 (Adobe TN 5116, "Supporting the DCT Filters in PostScript Level 2" 18):
 // "Adobe", DCTEncodeVersion, flags0, flags1, color transform.
 void JpegParser::adobe(ByteView p) {
-  if (!starts_with(p, kAdobeSig) || p.size() < 12) return;
+  if (!p.starts_with(kAdobeSig) || p.size() < 12) return;
   md_.set("DCTEncodeVersion", int64_t{p.u16(5, Endian::Big).value_or(0)});
   md_.set("APP14Flags0", int64_t{p.u16(7, Endian::Big).value_or(0)});
   md_.set("APP14Flags1", int64_t{p.u16(9, Endian::Big).value_or(0)});

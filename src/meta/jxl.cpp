@@ -22,7 +22,7 @@ using bmff::fourcc;
 
 // 18181-1 section 9.1 / 18181-2 section 9.1: the two ways a JPEG XL file starts.
 constexpr uint8_t kCodestreamSignature[] = {0xFF, 0x0A};
-constexpr uint8_t kContainerSignature[] = {0, 0, 0, 0x0C, 'J', 'X', 'L', ' ', 0x0D, 0x0A, 0x87, 0x0A};
+constexpr std::string_view kContainerSignature("\0\0\0\x0CJXL \r\n\x87\n", 12);
 
 constexpr uint32_t kFtyp = fourcc("ftyp"), kJxlc = fourcc("jxlc"), kJxlp = fourcc("jxlp"),
                    kExif = fourcc("Exif"), kXml = fourcc("xml "), kBrob = fourcc("brob");
@@ -215,7 +215,7 @@ class ContainerParser {
     // 18181-2 9.1: the signature box, then ftyp, then the others in any order.
     bool last_part = false;
     bool codestream_done = false;
-    for (uint64_t pos = sizeof kContainerSignature; pos < r_.size();) {
+    for (uint64_t pos = kContainerSignature.size(); pos < r_.size();) {
       if (boxes_left_-- == 0) {
         md_.warn("JXL: more than " + std::to_string(ctx_.limits().max_segments) + " boxes");
         break;
@@ -280,7 +280,7 @@ class ContainerParser {
     if (skip > box.payload_size()) return make_error("JXL: " + bmff::box_name(box) + ": too short");
     uint64_t want = std::min<uint64_t>(box.payload_size() - skip, kCodestreamHead - head_.size());
     ByteView v = TRY(r_.view(box.payload_offset() + skip, static_cast<size_t>(want)));
-    head_.insert(head_.end(), v.data(), v.data() + v.size());
+    head_.insert(head_.end(), v.span().begin(), v.span().end());
     return ok_status();
   }
 
@@ -303,8 +303,7 @@ class ContainerParser {
     exif_done_ = true;
     if (box.payload_size() > ctx_.limits().max_value_bytes)
       return make_error("JXL: " + bmff::box_name(box) + ": larger than " + std::to_string(ctx_.limits().max_value_bytes) + " bytes");
-    std::vector<uint8_t> bytes = TRY(r_.bytes(box.payload_offset(), static_cast<size_t>(box.payload_size())));
-    ByteView p(bytes);
+    ByteView p = TRY(r_.view(box.payload_offset(), static_cast<size_t>(box.payload_size())));
     uint32_t offset = TRY(p.u32(0, Endian::Big));
     if (offset > p.size() - 4) return make_error("JXL: " + bmff::box_name(box) + ": TIFF header offset past the box");
     ByteView tiff = TRY(p.tail(4 + uint64_t{offset}));
@@ -318,8 +317,8 @@ class ContainerParser {
     xmp_done_ = true;
     if (box.payload_size() > ctx_.limits().max_value_bytes)
       return make_error("JXL: " + bmff::box_name(box) + ": larger than " + std::to_string(ctx_.limits().max_value_bytes) + " bytes");
-    std::vector<uint8_t> bytes = TRY(r_.bytes(box.payload_offset(), static_cast<size_t>(box.payload_size())));
-    parse_xmp(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), ctx_);
+    ByteView bytes = TRY(r_.view(box.payload_offset(), static_cast<size_t>(box.payload_size())));
+    parse_xmp(bytes.chars(0, bytes.size()), ctx_);
     return ok_status();
   }
 
@@ -346,16 +345,14 @@ class ContainerParser {
 }  // namespace
 
 Status parse_jxl(Context& ctx) {
-  ByteView head = TRY(ctx.reader.view_upto(0, sizeof kContainerSignature));
-  if (head.size() == sizeof kContainerSignature &&
-      std::memcmp(head.data(), kContainerSignature, sizeof kContainerSignature) == 0) {
+  ByteView head = TRY(ctx.reader.view_upto(0, kContainerSignature.size()));
+  if (head.starts_with(kContainerSignature)) {
     ContainerParser parser(ctx);
     return parser.run();
   }
   // A bare codestream: ExifTool calls it "JXL Codestream".
   ByteView start = TRY(ctx.reader.view_upto(0, kCodestreamHead));
-  std::vector<uint8_t> bytes(start.data(), start.data() + start.size());
-  CodestreamInfo info = TRY(read_codestream_head(ByteView(bytes), ctx.md));
+  CodestreamInfo info = TRY(read_codestream_head(start, ctx.md));
   set_file_type(ctx.md, "JXL Codestream");
   report_codestream(info, ctx.md);
   return ok_status();

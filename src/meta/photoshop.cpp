@@ -12,13 +12,13 @@
 namespace imgmeta::meta {
 namespace {
 
-std::string hex_string(const uint8_t* p, size_t n) {
+std::string hex_string(ByteView v) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string s;
-  s.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    s += kDigits[p[i] >> 4];
-    s += kDigits[p[i] & 0xF];
+  s.reserve(2 * v.size());
+  for (uint8_t b : v.span()) {
+    s += kDigits[b >> 4];
+    s += kDigits[b & 0xF];
   }
   return s;
 }
@@ -127,7 +127,7 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
       parse_xmp(d.chars(0, d.size()), ctx);
       return;
     case 0x0425:  // IPTCDigest: MD5 of the IPTC block when Photoshop last wrote it
-      if (d.size() == 16) md.set("IPTCDigest", hex_string(d.data(), d.size()));
+      if (d.size() == 16) md.set("IPTCDigest", hex_string(d));
       return;
     case 0x0428: {  // PixelAspectRatio: version, then an IEEE double
       auto bits = d.u64(4, Endian::Big);
@@ -170,18 +170,19 @@ void parse_photoshop_irb(ByteView irb, Context& ctx) {
       return;
     }
     uint16_t id = irb.u16(pos + 4, Endian::Big).value_or(0);
+    auto id_text = [&] { return hex_string(ByteView(irb.span().subspan(pos + 4, 2))); };  // has(pos, 12) above
     // Name: a Pascal string, padded so that length byte and text are an even count.
     size_t name_len = irb[pos + 6];
     size_t at = pos + 6 + ((1 + name_len + 1) & ~size_t{1});
     auto size = irb.u32(at, Endian::Big);
     if (!size) {
-      ctx.md.warn("Photoshop: resource 0x" + hex_string(irb.data() + pos + 4, 2) + " at offset " + std::to_string(pos) +
+      ctx.md.warn("Photoshop: resource 0x" + id_text() + " at offset " + std::to_string(pos) +
                   ": name runs past the end");
       return;
     }
     auto data = irb.sub(at + 4, *size);
     if (!data) {
-      ctx.md.warn("Photoshop: resource 0x" + hex_string(irb.data() + pos + 4, 2) + " at offset " + std::to_string(pos) +
+      ctx.md.warn("Photoshop: resource 0x" + id_text() + " at offset " + std::to_string(pos) +
                   ": size " + std::to_string(*size) + " runs past the end");
       return;
     }

@@ -8,7 +8,6 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <regex>
 #include <string>
@@ -22,7 +21,7 @@ namespace imgmeta::meta {
 namespace {
 
 // 5.2 PNG signature.
-constexpr std::array<uint8_t, 8> kSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+constexpr std::string_view kSignature("\x89PNG\r\n\x1A\n", 8);
 // 5.3 Chunk layout: length (4), type (4), data (length), CRC (4). Lengths are at most 2^31-1.
 constexpr uint64_t kChunkHeaderSize = 8;
 constexpr uint64_t kCrcSize = 4;
@@ -49,15 +48,14 @@ constexpr uint32_t kTEXT = fourcc("tEXt"), kZTXT = fourcc("zTXt"), kITXT = fourc
 constexpr uint32_t kBKGD = fourcc("bKGD"), kPHYS = fourcc("pHYs"), kEXIF = fourcc("eXIf"), kTIME = fourcc("tIME");
 constexpr uint32_t kACTL = fourcc("acTL"), kFDAT = fourcc("fdAT");
 
-uint32_t be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+constexpr Endian kBE = Endian::Big;
 
-// 5.4 Chunk naming conventions: four ASCII letters.
-bool is_chunk_type(const uint8_t* p) {
-  for (int i = 0; i < 4; ++i) {
-    uint8_t c = p[i];
+// 5.4 Chunk naming conventions: four ASCII letters (false when v ends before them).
+// Called at every offset of a tail window, so it stays inline: no Result per byte.
+bool is_chunk_type(ByteView v, size_t at) {
+  if (!v.has(at, 4)) return false;
+  for (size_t i = at; i < at + 4; ++i) {
+    const uint8_t c = v[i];
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
   }
   return true;
@@ -128,7 +126,7 @@ Value join_numbers(const std::vector<uint32_t>& v) {
   return s;
 }
 
-std::string_view as_chars(ByteView v) { return {reinterpret_cast<const char*>(v.data()), v.size()}; }
+std::string_view as_chars(ByteView v) { return v.chars(0, v.size()); }
 
 // ExifTool's PNG TextualData table: keywords with a name of their own.
 struct TextTag {
@@ -284,7 +282,7 @@ const RawProfileKind* find_raw_profile(std::string_view keyword) {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 bool starts_with_tiff_header(ByteView v) {
-  return v.size() >= 4 && (std::memcmp(v.data(), "II*\0", 4) == 0 || std::memcmp(v.data(), "MM\0*", 4) == 0);
+  return v.starts_with(std::string_view("II*\0", 4)) || v.starts_with(std::string_view("MM\0*", 4));
 }
 
 class PngParser {
@@ -307,13 +305,14 @@ class PngParser {
 
   bool needs_data(uint32_t type) const;
   void read_and_handle(uint32_t type, uint64_t data_offset, uint32_t length);
-  void handle(uint32_t type, ByteView data, uint64_t data_offset);
+  Status handle(uint32_t type, ByteView data, uint64_t data_offset);
+  void handle_or_warn(uint32_t type, ByteView data, uint64_t data_offset);
   bool scan_tail(uint64_t from);
   std::optional<std::vector<ChunkRef>> find_chain(ByteView tail, uint64_t tail_offset);
 
-  void on_ihdr(ByteView d);
-  void on_trns(ByteView d);
-  void on_chrm(ByteView d);
+  Status on_ihdr(ByteView d);
+  Status on_trns(ByteView d);
+  Status on_chrm(ByteView d);
   void on_iccp(ByteView d, uint64_t offset);
   void on_text(uint32_t type, ByteView d, uint64_t offset);
   void on_exif(ByteView d, uint64_t offset);
@@ -377,8 +376,12 @@ void PngParser::walk() {
       md_.warn("PNG chunk header at " + hex_offset(pos) + ": " + header.error().message);
       return;
     }
-    const uint32_t length = be32(header->data());
-    const uint32_t type = be32(header->data() + 4);
+    auto length_field = header->u32(0, kBE), type_field = header->u32(4, kBE);
+    if (!length_field || !type_field) {
+      md_.warn("PNG chunk header at " + hex_offset(pos) + ": cut short");
+      return;
+    }
+    const uint32_t length = *length_field, type = *type_field;
     if (first) {
       // 5.6: IHDR shall be first.
       if (type != kIHDR) md_.warn("PNG image did not start with IHDR");
@@ -432,15 +435,13 @@ void PngParser::read_and_handle(uint32_t type, uint64_t data_offset, uint32_t le
              "-byte limit; skipped");
     return;
   }
-  // A copy: the embedded-block parsers may read through the same Reader, which would
-  // invalidate a view.
-  auto bytes = r_.bytes(data_offset, length);
+  auto bytes = r_.view(data_offset, length);
   if (!bytes) {
     md_.warn("PNG " + type_name(type) + " chunk at " + hex_offset(data_offset - kChunkHeaderSize) + ": " +
              bytes.error().message);
     return;
   }
-  handle(type, ByteView(*bytes), data_offset);
+  handle_or_warn(type, *bytes, data_offset);
 }
 
 // Reads growing windows at the end of the file and looks for the chunk chain that ends at
@@ -452,9 +453,9 @@ bool PngParser::scan_tail(uint64_t from) {
     const uint64_t avail = size - from;
     const uint64_t n = std::min(window, avail);
     const uint64_t start = size - n;
-    auto tail = r_.bytes(start, static_cast<size_t>(n));
+    auto tail = r_.view(start, static_cast<size_t>(n));
     if (!tail) return false;
-    auto chain = find_chain(ByteView(*tail), start);
+    auto chain = find_chain(*tail, start);
     if (chain && !chain->empty() && is_image_data(chain->front().type)) {
       for (const ChunkRef& c : *chain) {
         if (c.type == kIEND) {
@@ -471,7 +472,7 @@ bool PngParser::scan_tail(uint64_t from) {
                    ": " + std::to_string(c.length) + " bytes exceed the limit; skipped");
           continue;
         }
-        handle(c.type, ByteView(std::span<const uint8_t>(*tail).subspan(c.buffer_offset, c.length)), c.data_offset);
+        handle_or_warn(c.type, ByteView(tail->span().subspan(c.buffer_offset, c.length)), c.data_offset);
       }
       return true;
     }
@@ -490,34 +491,42 @@ std::optional<std::vector<PngParser::ChunkRef>> PngParser::find_chain(ByteView t
   const size_t n = t.size();
   const uint64_t overhead = kChunkHeaderSize + kCrcSize;
   if (n < overhead) return std::nullopt;
-  const uint8_t* b = t.data();
   size_t steps_left = 4 * 1024 + n / 8;
   int crc_chains = 0;
   for (size_t p = 0; p + overhead <= n; ++p) {
-    if (!is_chunk_type(b + p + 4)) continue;
+    if (!is_chunk_type(t, p + 4)) continue;
     // Follow the lengths from p to IEND, or to a malformed header.
     bool reaches_end = false;
     for (size_t q = p;;) {
       if (steps_left-- == 0) return std::nullopt;
-      if (n - q < overhead || !is_chunk_type(b + q + 4)) break;
-      const uint32_t len = be32(b + q);
-      if (len > n - q - overhead) break;
-      if (be32(b + q + 4) == kIEND) {
-        reaches_end = len == 0;
+      if (n - q < overhead || !is_chunk_type(t, q + 4)) break;
+      auto len = t.u32(q, kBE);
+      auto type = t.u32(q + 4, kBE);
+      if (!len || !type || *len > n - q - overhead) break;
+      if (*type == kIEND) {
+        reaches_end = *len == 0;
         break;
       }
-      q += overhead + len;
+      q += overhead + *len;
     }
     if (!reaches_end) continue;
     if (++crc_chains > kMaxTailCrcChains) return std::nullopt;
     std::vector<ChunkRef> chain;
     bool crc_ok = true;
     for (size_t c = p;;) {
-      const uint32_t len = be32(b + c);
-      const uint32_t type = be32(b + c + 4);
+      // The chain was followed above, so these reads succeed; a failed one ends it all the same.
+      auto len_r = t.u32(c, kBE);
+      auto type_r = t.u32(c + 4, kBE);
+      if (!len_r || !type_r) {
+        crc_ok = false;
+        break;
+      }
+      const uint32_t len = *len_r, type = *type_r;
       if (!is_image_data(type)) {
-        const uLong crc = crc32(crc32(0L, Z_NULL, 0), b + c + 4, static_cast<uInt>(len + 4));
-        if (crc != be32(b + c + 8 + len)) {
+        auto covered = t.sub(c + 4, uint64_t{len} + 4);  // type and data (5.3)
+        auto stored = t.u32(c + 8 + uint64_t{len}, kBE);
+        if (!covered || !stored ||
+            crc32(crc32(0L, Z_NULL, 0), covered->data(), static_cast<uInt>(covered->size())) != *stored) {
           crc_ok = false;
           break;
         }
@@ -531,7 +540,14 @@ std::optional<std::vector<PngParser::ChunkRef>> PngParser::find_chain(ByteView t
   return std::nullopt;
 }
 
-void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
+// The fields handlers read are checked against the chunk's size first, so a failed read is a
+// bug rather than a bad file; it is reported, not fatal, like any other bad chunk.
+void PngParser::handle_or_warn(uint32_t type, ByteView d, uint64_t offset) {
+  if (Status s = handle(type, d, offset); !s)
+    md_.warn("PNG " + type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize) + ": " + s.error().message);
+}
+
+Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
   auto too_short = [&](size_t need) {
     if (d.size() >= need) return false;
     md_.warn("PNG " + type_name(type) + " chunk at " + hex_offset(offset - kChunkHeaderSize) + ": " +
@@ -545,25 +561,25 @@ void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
   }
   switch (type) {
     case kIHDR:
-      if (!too_short(13)) on_ihdr(d);
+      if (!too_short(13)) TRY(on_ihdr(d));
       break;
     case kPLTE:  // 11.2.2: ExifTool lists up to one entry, and the size of anything longer
       if (d.size() <= 3) {
-        std::vector<uint32_t> v(d.data(), d.data() + d.size());
+        std::vector<uint32_t> v(d.span().begin(), d.span().end());
         if (!v.empty()) md_.set("Palette", join_numbers(v));
       } else {
         md_.set("Palette", binary_placeholder(d.size()));
       }
       break;
     case kTRNS:
-      on_trns(d);
+      TRY(on_trns(d));
       break;
     case kCHRM:
-      if (!too_short(32)) on_chrm(d);
+      if (!too_short(32)) TRY(on_chrm(d));
       break;
     case kGAMA:  // 11.3.2.2: gamma times 100000; ExifTool shows the decoding gamma, 1/g
       if (!too_short(4)) {
-        const uint32_t g = be32(d.data());
+        const uint32_t g = TRY(d.u32(0, kBE));
         if (g == 0)
           md_.set("Gamma", int64_t{0});
         else
@@ -574,7 +590,7 @@ void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
       on_iccp(d, offset);
       break;
     case kSBIT: {  // 11.3.2.4
-      std::vector<uint32_t> bits(d.data(), d.data() + d.size());
+      std::vector<uint32_t> bits(d.span().begin(), d.span().end());
       if (!bits.empty()) md_.set("SignificantBits", join_numbers(bits));
       break;
     }
@@ -599,15 +615,15 @@ void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
       if (d.size() < 2) {
         for (size_t i = 0; i < d.size(); ++i) v.push_back(d[i]);
       } else {
-        for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(be16(d.data() + i));
+        for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(TRY(d.u16(i, kBE)));
       }
       if (!v.empty()) md_.set("BackgroundColor", join_numbers(v));
       break;
     }
     case kPHYS:  // 11.3.4.3
       if (!too_short(9)) {
-        md_.set("PixelsPerUnitX", int64_t{be32(d.data())});
-        md_.set("PixelsPerUnitY", int64_t{be32(d.data() + 4)});
+        md_.set("PixelsPerUnitX", int64_t{TRY(d.u32(0, kBE))});
+        md_.set("PixelsPerUnitY", int64_t{TRY(d.u32(4, kBE))});
         md_.set("PixelUnits", int64_t{d[8]});
       }
       break;
@@ -617,7 +633,7 @@ void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
     case kTIME:  // 11.3.5.1: year (2), month, day, hour, minute, second
       if (!too_short(7)) {
         char buf[40];
-        std::snprintf(buf, sizeof buf, "%.4u:%.2u:%.2u %.2u:%.2u:%.2u", unsigned{be16(d.data())}, unsigned{d[2]},
+        std::snprintf(buf, sizeof buf, "%.4u:%.2u:%.2u %.2u:%.2u:%.2u", unsigned{TRY(d.u16(0, kBE))}, unsigned{d[2]},
                       unsigned{d[3]}, unsigned{d[4]}, unsigned{d[5]}, unsigned{d[6]});
         md_.set("ModifyDate", std::string(buf));
       }
@@ -627,48 +643,52 @@ void PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
         animated_ = true;
         md_.set("FileType", std::string("APNG"));
         md_.set("MIMEType", std::string("image/apng"));
-        md_.set("AnimationFrames", int64_t{be32(d.data())});
-        md_.set("AnimationPlays", int64_t{be32(d.data() + 4)});
+        md_.set("AnimationFrames", int64_t{TRY(d.u32(0, kBE))});
+        md_.set("AnimationPlays", int64_t{TRY(d.u32(4, kBE))});
       }
       break;
     default:
       break;
   }
+  return ok_status();
 }
 
 // 11.2.1 IHDR: width, height, bit depth, colour type, compression, filter, interlace.
-void PngParser::on_ihdr(ByteView d) {
-  md_.set("ImageWidth", int64_t{be32(d.data())});
-  md_.set("ImageHeight", int64_t{be32(d.data() + 4)});
+Status PngParser::on_ihdr(ByteView d) {
+  md_.set("ImageWidth", int64_t{TRY(d.u32(0, kBE))});
+  md_.set("ImageHeight", int64_t{TRY(d.u32(4, kBE))});
   md_.set("BitDepth", int64_t{d[8]});
   md_.set("ColorType", int64_t{d[9]});
   md_.set("Compression", int64_t{d[10]});
   md_.set("Filter", int64_t{d[11]});
   md_.set("Interlace", int64_t{d[12]});
   color_type_ = d[9];
+  return ok_status();
 }
 
 // 11.3.1.1 tRNS: alpha per palette entry (colour type 3) or one grey / RGB sample (0, 2).
-void PngParser::on_trns(ByteView d) {
+Status PngParser::on_trns(ByteView d) {
   has_trns_ = true;
   if (d.size() > 6) {
     md_.set("Transparency", binary_placeholder(d.size()));
-    return;
+    return ok_status();
   }
   std::vector<uint32_t> v;
   if (color_type_ == 3) {
     for (size_t i = 0; i < d.size(); ++i) v.push_back(d[i]);
   } else {
-    for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(be16(d.data() + i));
+    for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(TRY(d.u16(i, kBE)));
   }
   if (!v.empty()) md_.set("Transparency", join_numbers(v));
+  return ok_status();
 }
 
 // 11.3.2.1 cHRM: eight values times 100000.
-void PngParser::on_chrm(ByteView d) {
+Status PngParser::on_chrm(ByteView d) {
   static constexpr std::string_view kNames[] = {"WhitePointX", "WhitePointY", "RedX",   "RedY",
                                                 "GreenX",      "GreenY",      "BlueX",  "BlueY"};
-  for (size_t i = 0; i < 8; ++i) md_.set(kNames[i], static_cast<double>(be32(d.data() + 4 * i)) / 100000.0);
+  for (size_t i = 0; i < 8; ++i) md_.set(kNames[i], static_cast<double>(TRY(d.u32(4 * i, kBE))) / 100000.0);
+  return ok_status();
 }
 
 std::optional<Inflated> PngParser::inflate(ByteView compressed, uint64_t cap, const std::string& what) {
@@ -868,7 +888,7 @@ void PngParser::raw_profile(const RawProfileKind& kind, std::string_view text) {
 void PngParser::on_exif(ByteView d, uint64_t offset) {
   ByteView tiff = d;
   uint64_t tiff_offset = offset;
-  if (d.size() >= 6 && std::memcmp(d.data(), "Exif\0\0", 6) == 0) {
+  if (d.starts_with(std::string_view("Exif\0\0", 6))) {
     md_.warn("Improper \"Exif00\" header in EXIF chunk");
     tiff = ByteView(d.span().subspan(6));
     tiff_offset += 6;
@@ -889,7 +909,7 @@ void PngParser::finish() {
 
 Status parse_png(Context& ctx) {
   ByteView head = TRY(ctx.reader.view_upto(0, kSignature.size()));
-  if (head.size() < kSignature.size() || std::memcmp(head.data(), kSignature.data(), kSignature.size()) != 0)
+  if (!head.starts_with(kSignature))
     return make_error("PNG: the 8-byte signature (5.2) is missing");
   ctx.md.set("FileType", std::string("PNG"));
   ctx.md.set("FileTypeExtension", std::string("PNG"));

@@ -178,11 +178,11 @@ void parse_raf_directory(Context& ctx, uint64_t start, RafState& st) {
     uint16_t tag = head->u16(0, Endian::Big).value_or(0);
     uint16_t len = head->u16(2, Endian::Big).value_or(0);
     pos += 4;
-    auto value = r.bytes(pos, len);  // copied: raf_entry may outlive the next read
+    auto value = r.view(pos, len);
     if (!value)
       return md.warn("RAF: directory at " + std::to_string(start) + ": entry 0x" + std::to_string(tag) + " cut off");
     pos += len;
-    raf_entry(tag, ByteView(*value), st, md, model.empty() ? nullptr : &model);
+    raf_entry(tag, *value, st, md, model.empty() ? nullptr : &model);
   }
 }
 

@@ -13,13 +13,14 @@ std::string range_text(uint64_t offset, uint64_t len, uint64_t size) {
          " exceeds size " + std::to_string(size);
 }
 
+// The n-byte unsigned integer at p (n <= sizeof(T)).
 template <class T>
-T decode(const uint8_t* p, Endian e) {
+T decode(const uint8_t* p, Endian e, size_t n = sizeof(T)) {
   T v = 0;
   if (e == Endian::Big) {
-    for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | p[i]);
+    for (size_t i = 0; i < n; ++i) v = static_cast<T>((v << 8) | p[i]);
   } else {
-    for (size_t i = sizeof(T); i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
+    for (size_t i = n; i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
   }
   return v;
 }
@@ -46,9 +47,18 @@ Result<uint16_t> ByteView::u16(uint64_t offset, Endian e) const {
   return decode<uint16_t>(b_.data() + offset, e);
 }
 
+Result<uint32_t> ByteView::u24(uint64_t offset, Endian e) const {
+  if (!has(offset, 3)) return make_error(range_text(offset, 3, b_.size()));
+  return decode<uint32_t>(b_.data() + offset, e, 3);
+}
+
 Result<uint32_t> ByteView::u32(uint64_t offset, Endian e) const {
   if (!has(offset, 4)) return make_error(range_text(offset, 4, b_.size()));
   return decode<uint32_t>(b_.data() + offset, e);
+}
+
+Result<int32_t> ByteView::i32(uint64_t offset, Endian e) const {
+  return static_cast<int32_t>(TRY(u32(offset, e)));
 }
 
 Result<uint64_t> ByteView::u64(uint64_t offset, Endian e) const {
@@ -60,6 +70,11 @@ std::string_view ByteView::chars(size_t offset, size_t len) const {
   if (offset >= b_.size()) return {};
   len = std::min(len, b_.size() - offset);
   return {reinterpret_cast<const char*>(b_.data() + offset), len};
+}
+
+bool ByteView::equals_at(uint64_t offset, std::string_view bytes) const {
+  if (!has(offset, bytes.size())) return false;
+  return bytes.empty() || std::memcmp(b_.data() + offset, bytes.data(), bytes.size()) == 0;
 }
 
 Reader::Reader(Source& source, uint64_t byte_budget)

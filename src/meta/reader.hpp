@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <span>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -33,9 +34,15 @@ class ByteView {
   Result<ByteView> tail(uint64_t offset) const;
   Result<uint8_t> u8(uint64_t offset) const;
   Result<uint16_t> u16(uint64_t offset, Endian e) const;
+  Result<uint32_t> u24(uint64_t offset, Endian e) const;  // WebP's VP8X and ANMF sizes
   Result<uint32_t> u32(uint64_t offset, Endian e) const;
+  Result<int32_t> i32(uint64_t offset, Endian e) const;   // two's complement (BMP's height)
   Result<uint64_t> u64(uint64_t offset, Endian e) const;
   std::string_view chars(size_t offset, size_t len) const;  // clamped, never fails
+  // True when the bytes at offset are `bytes`; false when they differ or lie outside the view
+  // (magic numbers and signatures, which a short input simply does not have).
+  bool equals_at(uint64_t offset, std::string_view bytes) const;
+  bool starts_with(std::string_view bytes) const { return equals_at(0, bytes); }
 
  private:
   std::span<const uint8_t> b_;

@@ -1,8 +1,6 @@
 // TIFF files (TIFF 6.0), BigTIFF, and the TIFF-based raw formats (DNG, CR2, NEF/NRW, ARW,
 // ORF, RW2, PEF, SRW). Reads the header, then only IFDs and the tag values it reports;
 // never strip or tile data.
-#include <array>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -35,8 +33,7 @@ constexpr FileKind kDcr{"DCR", "DCR", "image/x-kodak-dcr"};
 constexpr FileKind kKdc{"KDC", "KDC", "image/x-kodak-kdc"};
 
 // Panasonic RW2/RWL: 16 bytes after the 8-byte header (ExifTool's check).
-constexpr uint8_t kRw2Magic[16] = {0x88, 0xe7, 0x74, 0xd8, 0xf8, 0x25, 0x1d, 0x4d,
-                                   0x94, 0x7a, 0x6e, 0x77, 0x82, 0x2b, 0x5d, 0x6a};
+constexpr std::string_view kRw2Magic("\x88\xe7\x74\xd8\xf8\x25\x1d\x4d\x94\x7a\x6e\x77\x82\x2b\x5d\x6a", 16);
 
 void set_kind(Metadata& md, const FileKind& kind) {
   md.set("FileType", std::string(kind.type));
@@ -79,14 +76,7 @@ const FileKind* raw_kind(const TiffFacts& facts, const Metadata& md) {
 }  // namespace
 
 Status parse_tiff(Context& ctx) {
-  std::array<uint8_t, 32> head_bytes{};
-  size_t head_size = 0;
-  {
-    ByteView head = TRY(ctx.reader.view_upto(0, head_bytes.size()));
-    head_size = head.size();
-    std::memcpy(head_bytes.data(), head.data(), head_size);
-  }
-  ByteView head(std::span<const uint8_t>(head_bytes.data(), head_size));
+  const ByteView head = TRY(ctx.reader.view_upto(0, 32));
   auto header = parse_tiff_header(head);
   if (!header) return make_error("TIFF: " + header.error().message);
 
@@ -100,10 +90,10 @@ Status parse_tiff(Context& ctx) {
   } else if (header->magic == 0x4f52 || header->magic == 0x5352) {
     kind = &kOrf;  // "IIRO", "IIRS", "MMOR"
   } else if (header->magic == 0x55) {
-    bool rw2 = header->first_ifd >= 0x18 && head.has(8, 16) && std::memcmp(head.data() + 8, kRw2Magic, 16) == 0;
+    bool rw2 = header->first_ifd >= 0x18 && head.equals_at(8, kRw2Magic);
     kind = rw2 ? &kRw2 : &kPanasonicRaw;
     options.panasonic_raw = true;
-  } else if (header->first_ifd >= 16 && head.has(8, 4) && std::memcmp(head.data() + 8, "CR\x02\0", 4) == 0) {
+  } else if (header->first_ifd >= 16 && head.equals_at(8, std::string_view("CR\x02\0", 4))) {
     kind = &kCr2;  // Canon CR2: "CR", major version 2, minor 0, after the TIFF header
     options.canon_cr2 = true;
   }

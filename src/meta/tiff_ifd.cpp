@@ -18,15 +18,13 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
+// The T at `at`, through the view's checked reads.
 template <class T>
-T load(const uint8_t* p, Endian e) {
-  T v = 0;
-  if (e == Endian::Big) {
-    for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | p[i]);
-  } else {
-    for (size_t i = sizeof(T); i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
-  }
-  return v;
+Result<T> load(ByteView v, uint64_t at, Endian e) {
+  if constexpr (sizeof(T) == 1) return v.u8(at);
+  else if constexpr (sizeof(T) == 2) return v.u16(at, e);
+  else if constexpr (sizeof(T) == 4) return v.u32(at, e);
+  else return v.u64(at, e);
 }
 
 // Element `index` of `size` bytes; zero when outside the view (callers size their views from
@@ -35,8 +33,7 @@ template <class T>
 T element(ByteView v, uint64_t index, uint64_t stride, uint64_t within, Endian e) {
   if (stride == 0 || index > (v.size() / stride)) return 0;
   uint64_t at = index * stride + within;
-  if (!v.has(at, sizeof(T))) return 0;
-  return load<T>(v.data() + at, e);
+  return load<T>(v, at, e).value_or(0);
 }
 
 }  // namespace
@@ -161,15 +158,16 @@ bool IfdWalker::read_ifd(uint64_t offset, std::string_view name, Ifd& out) {
     md_.warn(where() + ": " + table.error().message);
     return false;
   }
-  // Copy the entries out: the view dies at the next read and values are read later.
+  // The table holds count * entry_size bytes, so these reads succeed.
+  const ByteView t = *table;
+  const Endian en = header_.endian;
   out.entries.reserve(static_cast<size_t>(count));
-  const uint8_t* p = table->data();
   uint32_t bad = 0;
-  for (uint64_t i = 0; i < count; ++i, p += entry_size) {
+  for (uint64_t i = 0, p = 0; i < count; ++i, p += entry_size) {
     TiffEntry e;
-    e.tag = load<uint16_t>(p, header_.endian);
-    e.type = load<uint16_t>(p + 2, header_.endian);
-    e.count = header_.big ? load<uint64_t>(p + 4, header_.endian) : load<uint32_t>(p + 4, header_.endian);
+    e.tag = load<uint16_t>(t, p, en).value_or(0);
+    e.type = load<uint16_t>(t, p + 2, en).value_or(0);
+    e.count = header_.big ? load<uint64_t>(t, p + 4, en).value_or(0) : load<uint32_t>(t, p + 4, en).value_or(0);
     const uint64_t value_field = first_entry + i * entry_size + (header_.big ? 12 : 8);
     const uint32_t type_size = tiff_type_size(e.type);
     auto problem = [&](const std::string& why) {
@@ -187,8 +185,8 @@ bool IfdWalker::read_ifd(uint64_t offset, std::string_view name, Ifd& out) {
         e.value_pos = value_field;
         e.usable = true;
       } else {
-        uint64_t value_offset = header_.big ? load<uint64_t>(p + 12, header_.endian)
-                                            : load<uint32_t>(p + 8, header_.endian);
+        uint64_t value_offset = header_.big ? load<uint64_t>(t, p + 12, en).value_or(0)
+                                            : load<uint32_t>(t, p + 8, en).value_or(0);
         uint64_t at = 0;
         if (!absolute(value_offset, at) || !reader_.has(at, e.size)) {
           problem("value of " + std::to_string(e.size) + " bytes at offset " + hex(value_offset) +

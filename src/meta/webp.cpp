@@ -6,7 +6,6 @@
 // hop per chunk, and the image data itself is never fetched.
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -24,19 +23,18 @@ std::string hex_offset(uint64_t v) {
   return buf;
 }
 
-uint32_t le24(const uint8_t* p) { return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16); }
-uint32_t le32(const uint8_t* p) { return le24(p) | (uint32_t{p[3]} << 24); }
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+constexpr Endian kLE = Endian::Little;
 
-std::string fourcc_text(const uint8_t* p) {
+// The FourCC at the start of v, non-printing bytes (and any beyond v's end) shown as '?'.
+std::string fourcc_text(ByteView v) {
   std::string s(4, '?');
-  for (size_t i = 0; i < 4; ++i)
-    if (p[i] >= 0x20 && p[i] < 0x7F) s[i] = static_cast<char>(p[i]);
+  for (size_t i = 0; i < 4 && i < v.size(); ++i)
+    if (v[i] >= 0x20 && v[i] < 0x7F) s[i] = static_cast<char>(v[i]);
   return s;
 }
 
 bool starts_with_tiff_header(ByteView v) {
-  return v.size() >= 4 && (std::memcmp(v.data(), "II*\0", 4) == 0 || std::memcmp(v.data(), "MM\0*", 4) == 0);
+  return v.starts_with(std::string_view("II*\0", 4)) || v.starts_with(std::string_view("MM\0*", 4));
 }
 
 class WebpParser {
@@ -50,12 +48,12 @@ class WebpParser {
   Result<ByteView> head(uint64_t data, uint32_t length, size_t n) {
     return r_.view_upto(data, std::min<size_t>(n, length));
   }
-  void on_vp8(ByteView d);
-  void on_vp8l(ByteView d);
-  void on_vp8x(ByteView d);
-  void on_anim(ByteView d);
-  void on_anmf(ByteView d);
-  void on_alph(ByteView d);
+  Status on_vp8(ByteView d);
+  Status on_vp8l(ByteView d);
+  Status on_vp8x(ByteView d);
+  Status on_anim(ByteView d);
+  Status on_anmf(ByteView d);
+  Status on_alph(ByteView d);
   void on_metadata(const std::string& fourcc, uint64_t data, uint32_t length);
 
   Context& ctx_;
@@ -88,19 +86,20 @@ void WebpParser::walk() {
       md_.warn("WebP chunk header at " + hex_offset(pos) + ": " + header.error().message);
       return;
     }
-    const std::string fourcc = fourcc_text(header->data());
-    const uint32_t length = le32(header->data() + 4);
+    const std::string fourcc = fourcc_text(*header);
+    auto length_field = header->u32(4, kLE);
+    if (!length_field) {
+      md_.warn("WebP chunk header at " + hex_offset(pos) + ": " + length_field.error().message);
+      return;
+    }
+    const uint32_t length = *length_field;
     const uint64_t data = pos + kChunkHeaderSize;
     const bool truncated = length > size - data;
 
     Status handled = ok_status();
-    auto with_head = [&](size_t n, void (WebpParser::*on)(ByteView)) {
+    auto with_head = [&](size_t n, Status (WebpParser::*on)(ByteView)) {
       auto d = head(data, length, n);
-      if (!d) {
-        handled = d.error();
-        return;
-      }
-      (this->*on)(*d);
+      handled = d ? (this->*on)(*d) : Status(d.error());
     };
     if (fourcc == "VP8 ") with_head(10, &WebpParser::on_vp8);
     else if (fourcc == "VP8L") with_head(5, &WebpParser::on_vp8l);
@@ -124,80 +123,86 @@ void WebpParser::walk() {
 
 // RFC 6386 9.1: a 3-byte frame tag (bit 0: 0 for a key frame; bits 1-3: version), then for
 // key frames the start code 9d 01 2a and two 16-bit fields: 14 bits of size, 2 of scale.
-void WebpParser::on_vp8(ByteView d) {
+Status WebpParser::on_vp8(ByteView d) {
   if (d.size() < 10 || d[3] != 0x9D || d[4] != 0x01 || d[5] != 0x2A) {
     md_.warn("WebP VP8 chunk: no key frame start code");
-    return;
+    return ok_status();
   }
   md_.set("VP8Version", int64_t{(d[0] >> 1) & 0x07});
-  const uint16_t w = le16(d.data() + 6);
-  const uint16_t h = le16(d.data() + 8);
+  const uint16_t w = TRY(d.u16(6, kLE));
+  const uint16_t h = TRY(d.u16(8, kLE));
   // The VP8X canvas size, when there is one, wins (ExifTool gives these priority 0).
   md_.set_default("ImageWidth", int64_t{w & 0x3FFF});
   md_.set("HorizontalScale", int64_t{w >> 14});
   md_.set_default("ImageHeight", int64_t{h & 0x3FFF});
   md_.set("VerticalScale", int64_t{h >> 14});
+  return ok_status();
 }
 
 // Lossless bitstream, "RIFF Header": signature 0x2f, then 14 bits width - 1, 14 bits
 // height - 1, 1 bit alpha_is_used, 3 bits version (least significant bits first).
-void WebpParser::on_vp8l(ByteView d) {
+Status WebpParser::on_vp8l(ByteView d) {
   if (d.size() < 5 || d[0] != 0x2F) {
     md_.warn("WebP VP8L chunk: no lossless signature");
-    return;
+    return ok_status();
   }
-  const uint32_t bits = le32(d.data() + 1);
+  const uint32_t bits = TRY(d.u32(1, kLE));
   md_.set_default("ImageWidth", int64_t{(bits & 0x3FFF) + 1});
   md_.set_default("ImageHeight", int64_t{((bits >> 14) & 0x3FFF) + 1});
   if ((bits >> 28) & 1) alpha_ = true;
+  return ok_status();
 }
 
 // "Extended File Format", VP8X: flags (Reserved 2, ICC 1, Alpha 1, EXIF 1, XMP 1, Animation
 // 1, Reserved 1; most significant first), 24 reserved bits, canvas width - 1 and height - 1
 // (24 bits each).
-void WebpParser::on_vp8x(ByteView d) {
+Status WebpParser::on_vp8x(ByteView d) {
   if (d.size() < 10) {
     md_.warn("WebP VP8X chunk: " + std::to_string(d.size()) + " bytes, expected 10");
-    return;
+    return ok_status();
   }
   md_.set("FileType", std::string("Extended WEBP"));
-  md_.set("WebP_Flags", int64_t{le32(d.data())});
-  md_.set("ImageWidth", int64_t{le24(d.data() + 4)} + 1);
-  md_.set("ImageHeight", int64_t{le24(d.data() + 7)} + 1);
+  md_.set("WebP_Flags", int64_t{TRY(d.u32(0, kLE))});
+  md_.set("ImageWidth", int64_t{TRY(d.u24(4, kLE))} + 1);
+  md_.set("ImageHeight", int64_t{TRY(d.u24(7, kLE))} + 1);
   if (d[0] & 0x10) alpha_ = true;
+  return ok_status();
 }
 
 // ANIM: background color (bytes in Blue, Green, Red, Alpha order) and loop count (0 = forever).
-void WebpParser::on_anim(ByteView d) {
-  if (d.size() < 6) return;
+Status WebpParser::on_anim(ByteView d) {
+  if (d.size() < 6) return ok_status();
   md_.set("BackgroundColor", std::to_string(d[0]) + " " + std::to_string(d[1]) + " " + std::to_string(d[2]) + " " +
                                  std::to_string(d[3]));
-  md_.set("AnimationLoopCount", int64_t{le16(d.data() + 4)});
+  md_.set("AnimationLoopCount", int64_t{TRY(d.u16(4, kLE))});
+  return ok_status();
 }
 
 // ANMF: frame X, Y, width - 1, height - 1 (24 bits each), duration in milliseconds (24 bits),
 // flags; the frame's own chunks follow and are not read.
-void WebpParser::on_anmf(ByteView d) {
-  if (d.size() < 16) return;
+Status WebpParser::on_anmf(ByteView d) {
+  if (d.size() < 16) return ok_status();
   if (frames_ >= ctx_.limits().max_frames) {
     if (frames_ == ctx_.limits().max_frames) md_.warn("WebP: stopped counting frames at " + std::to_string(frames_));
     frames_ = ctx_.limits().max_frames + 1;
-    return;
+    return ok_status();
   }
   ++frames_;
-  duration_ms_ += le24(d.data() + 12);
+  duration_ms_ += TRY(d.u24(12, kLE));
+  return ok_status();
 }
 
 // ALPH: one header byte: Reserved 2 bits, Preprocessing 2, Filtering method 2, Compression 2
 // (most significant first). ExifTool 12.57 reads all three from the low two bits; this follows
 // the specification.
-void WebpParser::on_alph(ByteView d) {
-  if (d.empty() || alph_seen_) return;
+Status WebpParser::on_alph(ByteView d) {
+  if (d.empty() || alph_seen_) return ok_status();
   alph_seen_ = true;
   alpha_ = true;
   md_.set("AlphaPreprocessing", int64_t{(d[0] >> 4) & 0x03});
   md_.set("AlphaFiltering", int64_t{(d[0] >> 2) & 0x03});
   md_.set("AlphaCompression", int64_t{d[0] & 0x03});
+  return ok_status();
 }
 
 // "Color Profile" (ICCP) and "Metadata" (EXIF, XMP) chunks: whole blocks for their parsers.
@@ -207,21 +212,20 @@ void WebpParser::on_metadata(const std::string& fourcc, uint64_t data, uint32_t 
              std::to_string(ctx_.limits().max_value_bytes) + "-byte limit; skipped");
     return;
   }
-  // A copy: the block parsers may read through the same Reader, which would invalidate a view.
-  auto bytes = r_.bytes(data, length);
+  auto bytes = r_.view(data, length);
   if (!bytes) {
     md_.warn("WebP " + fourcc + " chunk: " + bytes.error().message);
     return;
   }
-  ByteView block(*bytes);
+  ByteView block = *bytes;
   if (fourcc == "ICCP") {
     parse_icc(block, ctx_);
   } else if (fourcc == "XMP ") {
-    parse_xmp(std::string_view(reinterpret_cast<const char*>(block.data()), block.size()), ctx_);
+    parse_xmp(block.chars(0, block.size()), ctx_);
   } else {
     // The specification wants the TIFF header first; some writers put JPEG's "Exif\0\0" before it.
     uint64_t tiff_offset = data;
-    if (block.size() >= 6 && std::memcmp(block.data(), "Exif\0\0", 6) == 0) {
+    if (block.starts_with(std::string_view("Exif\0\0", 6))) {
       md_.warn("[minor] Improper EXIF header");
       block = ByteView(block.span().subspan(6));
       tiff_offset += 6;
@@ -248,7 +252,7 @@ void WebpParser::finish() {
 // "RIFF File Format", "WebP File Header": "RIFF", file size - 8 (little-endian), "WEBP".
 Status parse_webp(Context& ctx) {
   ByteView h = TRY(ctx.reader.view_upto(0, kRiffHeaderSize));
-  if (h.size() < kRiffHeaderSize || std::memcmp(h.data(), "RIFF", 4) != 0 || std::memcmp(h.data() + 8, "WEBP", 4) != 0)
+  if (!h.starts_with("RIFF") || !h.equals_at(8, "WEBP"))
     return make_error("WebP: the 12-byte RIFF header with form type WEBP is missing");
   ctx.md.set("FileType", std::string("WEBP"));
   ctx.md.set("FileTypeExtension", std::string("WEBP"));
