@@ -10,6 +10,7 @@
 
 #include "auth/base64url.hpp"
 #include "auth/sodium_init.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::auth {
 namespace {
@@ -39,11 +40,8 @@ CREATE INDEX IF NOT EXISTS refresh_tokens_expiry ON refresh_tokens(expires_at_ms
 // Used refresh tokens are kept this long past their expiry so reuse is still detected.
 constexpr int64_t kKeepExpiredMs = 24 * 3600 * 1000;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+// User names are matched without regard to ASCII case.
+std::string lower(std::string_view s) { return meta::ascii_lower(s); }
 
 // A ULID (https://github.com/ulid/spec): 48-bit time, 80 random bits, Crockford base32.
 std::string new_user_id(int64_t now_ms) {

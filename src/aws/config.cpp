@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "meta/ascii.hpp"
+
 namespace imgmeta::aws {
 
 using meta::make_error;
@@ -43,9 +45,7 @@ std::string env_suffix(const std::string& service) {
 
 bool truthy(const std::optional<std::string>& v) {
   if (!v) return false;
-  std::string s = *v;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s == "true" || s == "1";
+  return meta::iequals(*v, "true") || *v == "1";
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ IniFile parse_ini(std::string_view text) {
     if (eq == std::string::npos) continue;
     std::string key = trim(std::string_view(line).substr(0, eq));
     std::string value = trim(std::string_view(line).substr(eq + 1));
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    key = meta::ascii_lower(key);
     if (indented && !parent.empty()) {
       ini[section][parent + "." + key] = value;
       continue;

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "meta/ascii.hpp"
+
 namespace imgmeta::aws {
 
 Sha256 sha256(std::string_view data) {
@@ -21,15 +23,7 @@ Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-std::string hex(const uint8_t* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
-  }
-  return out;
-}
+std::string hex(const uint8_t* data, size_t size) { return meta::hex_lower(std::span(data, size)); }
 
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "aws/digest.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::aws {
 
@@ -22,11 +23,7 @@ constexpr int64_t kTakenOffset = 1000000000000000;  // 1e15 ms: keeps takenAt ke
 constexpr int kMaxQueryPages = 20;                  // per list() call; then a cursor to resume
 constexpr int64_t kIntentGraceS = 24 * 3600;
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using meta::ascii_lower;
 
 std::string pad_number(int64_t v, int width) {
   char buf[32];

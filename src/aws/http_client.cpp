@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "meta/ascii.hpp"
+
 namespace imgmeta::aws {
 
 using meta::make_error;
@@ -108,9 +110,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
     std::string line = h.name + ": " + h.value;
     if (h.value.empty()) line = h.name + ";";  // curl's syntax for an empty header
     headers = curl_slist_append(headers, line.c_str());
-    std::string lower = h.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == "content-type") has_content_type = true;
+    if (meta::iequals(h.name, "content-type")) has_content_type = true;
   }
   // Headers curl would add on its own are left out: they are not signed, and "Expect:
   // 100-continue" costs a round trip on every PUT.

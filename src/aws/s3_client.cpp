@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "aws/xml.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::aws {
 
@@ -243,9 +244,7 @@ Result<S3Presigned> S3Client::presign(const std::string& method, const std::stri
   out.method = method;
   out.url = ep.origin() + req.path + "?" + req.query;
   for (auto& h : req.headers) {
-    std::string lower = h.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower != "host" && lower != "content-length") out.headers.push_back(std::move(h));
+    if (!meta::iequals(h.name, "host") && !meta::iequals(h.name, "content-length")) out.headers.push_back(std::move(h));
   }
   out.expires_at_s = now + options.expires_s;
   return out;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "aws/digest.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::aws {
 
@@ -17,17 +18,7 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr int64_t kMaxPresignExpires = 7 * 24 * 3600;  // S3: at most 604800 seconds
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using meta::iequals;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -148,20 +139,7 @@ SigningConfig SigningConfig::json_service(std::string service, std::string regio
 }
 
 std::string uri_encode(std::string_view s, bool encode_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return meta::percent_encode(s, [&](char c) { return meta::is_unreserved(c) || (c == '/' && !encode_slash); });
 }
 
 std::string uri_decode(std::string_view s) {
@@ -241,7 +219,7 @@ std::string canonical_query(std::string_view wire_query) {
 std::pair<std::string, std::string> canonical_headers(const Headers& headers) {
   std::map<std::string, std::string> merged;  // sorted by lowercase name
   for (const auto& h : headers) {
-    std::string name = lower(h.name);
+    std::string name = meta::ascii_lower(h.name);
     std::string value = trim_all(h.value);
     auto [it, inserted] = merged.try_emplace(name, value);
     if (!inserted) it->second.append(",").append(value);

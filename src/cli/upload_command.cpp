@@ -24,6 +24,7 @@
 #include "cli/upload_journal.hpp"
 #include "cli/upload_progress.hpp"
 #include "cli/upload_put.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::cli {
 namespace {
@@ -68,21 +69,7 @@ extern "C" void on_interrupt(int sig) {
 // sequence in a file name could rewrite the terminal) are shown as '?'.
 std::string shown(std::string_view text) { return clean_text(text, '?'); }
 
-std::string percent_encode(const std::string& s) {
-  static const char* hexdigits = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hexdigits[c >> 4]);
-      out.push_back(hexdigits[c & 15]);
-    }
-  }
-  return out;
-}
+std::string percent_encode(std::string_view s) { return meta::percent_encode(s, meta::is_unreserved); }
 
 std::string json_string(const json& j, const char* key) {
   if (!j.is_object()) return {};

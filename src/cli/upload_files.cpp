@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "meta/ascii.hpp"
 #include "meta/formats.hpp"
 
 namespace imgmeta::cli {
@@ -229,13 +230,7 @@ meta::Result<std::string> sha256_file(const std::string& path, const std::functi
   std::array<uint8_t, 32> digest{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
-  static const char* hexdigits = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : digest) {
-    out.push_back(hexdigits[b >> 4]);
-    out.push_back(hexdigits[b & 15]);
-  }
-  return out;
+  return meta::hex_lower(digest);
 }
 
 }  // namespace imgmeta::cli

@@ -12,6 +12,7 @@
 #include "http/export_rows.hpp"
 #include "http/image_json.hpp"
 #include "http/share_api.hpp"
+#include "meta/ascii.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/preview_step.hpp"
 #include "pipeline/ulid.hpp"
@@ -20,19 +21,12 @@
 namespace imgmeta::http {
 
 std::string content_disposition(std::string_view type, std::string_view filename) {
-  std::string ascii, encoded;
+  std::string ascii;
   for (char ch : filename) {
     const auto c = static_cast<unsigned char>(ch);
     ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
   }
+  const std::string encoded = meta::percent_encode(filename, [](char c) { return c != '~' && meta::is_unreserved(c); });
   if (ascii.empty()) ascii = "image";
   return std::string(type) + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
@@ -45,17 +39,7 @@ using nlohmann::ordered_json;
 constexpr int kMaxPageLimit = 100;
 constexpr size_t kMaxFilter = 256;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
+using meta::iequals;
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
@@ -253,9 +237,8 @@ ApiResponse facets_response(store::MetadataStore& metadata, const std::string& o
 }  // namespace
 
 bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
-    return std::tolower(x) < std::tolower(y);
-  });
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) { return meta::ascii_lower(x) < meta::ascii_lower(y); });
 }
 
 const std::string* ApiRequest::header(const std::string& name) const {
@@ -879,7 +862,7 @@ std::optional<ApiResponse> parse_filters(const ApiRequest& r, store::ImageQuery&
   if (!text_filter("format", q.format) || !text_filter("make", q.make) || !text_filter("model", q.model) ||
       !text_filter("lens", q.lens) || !text_filter("q", q.q))
     return bad_request("filters are at most 256 characters");
-  if (q.q) q.q = lower(*q.q);
+  if (q.q) q.q = meta::ascii_lower(*q.q);
   if (const auto* v = r.param("takenFrom"); v && !v->empty()) {
     q.taken_from_ms = parse_taken(*v, false);
     if (!q.taken_from_ms) return bad_request("\"takenFrom\" must be YYYY-MM-DD or an ISO 8601 date-time");

@@ -26,6 +26,7 @@
 #include "http/request_pool.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
+#include "meta/ascii.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/uploads.hpp"
 #include "pipeline/ulid.hpp"
@@ -60,11 +61,7 @@ constexpr std::string_view kTooManyConnections =
     "Content-Length: 97\r\n\r\n"
     "{\"error\":{\"code\":\"TooManyConnections\",\"message\":\"the server has too many open connections\"}}\n\n";
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using meta::iequals;
 
 // A request as the handlers see it, on whichever thread runs them.
 struct Request {

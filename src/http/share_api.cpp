@@ -9,6 +9,7 @@
 
 #include "auth/base64url.hpp"
 #include "auth/sodium_init.hpp"
+#include "meta/ascii.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/preview_step.hpp"
 #include "pipeline/ulid.hpp"
@@ -39,11 +40,7 @@ ApiResponse storage_error(const meta::Error& e) {
   return r;
 }
 
-bool icontains(std::string_view haystack, std::string_view needle) {
-  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         }) != haystack.end();
-}
+using meta::icontains;
 
 // Location fields that do not say GPS: IPTC IIM 2:90-2:101 and the XMP properties holding
 // the same (photoshop:City, Iptc4xmpCore:Location, ...), and ExifTool's composite GPS ones.
@@ -94,13 +91,7 @@ std::string share_key(const std::string& share_id, std::string_view part) { retu
 std::string share_token_hash(std::string_view token) {
   std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
   crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
+  return meta::hex_lower(digest);
 }
 
 ordered_json share_metadata(const ordered_json& metadata, bool include_location, bool include_metadata) {

@@ -6,6 +6,8 @@
 #include <climits>
 #include <cstdlib>
 
+#include "meta/ascii.hpp"
+
 namespace imgmeta::http {
 
 std::string content_type_for(std::string_view path) {
@@ -57,17 +59,13 @@ std::optional<StaticFile> StaticFiles::stat_file(const std::string& path, std::s
 }
 
 bool accepts_encoding(std::string_view header, std::string_view coding) {
-  auto lower = [](std::string_view s) {
-    std::string out;
-    for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
+  using meta::ascii_lower;
   auto trim = [](std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
   };
-  const std::string want = lower(coding);
+  const std::string want = ascii_lower(coding);
   bool star = false, named = false, named_ok = false;
   size_t i = 0;
   while (i <= header.size()) {
@@ -79,7 +77,7 @@ bool accepts_encoding(std::string_view header, std::string_view coding) {
     std::string_view name = trim(item.substr(0, item.find(';')));
     bool ok = true;  // a weight of 0 means "not acceptable"
     if (size_t q = item.find(';'); q != std::string_view::npos) {
-      std::string params = lower(item.substr(q + 1));
+      std::string params = ascii_lower(item.substr(q + 1));
       if (size_t at = params.find("q="); at != std::string::npos) {
         std::string_view v = trim(std::string_view(params).substr(at + 2));
         ok = false;
@@ -89,7 +87,7 @@ bool accepts_encoding(std::string_view header, std::string_view coding) {
         }
       }
     }
-    std::string n = lower(name);
+    std::string n = ascii_lower(name);
     if (n == want) {
       named = true;
       named_ok = ok;

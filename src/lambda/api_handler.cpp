@@ -7,6 +7,7 @@
 #include "aws/digest.hpp"
 #include "aws/sigv4.hpp"
 #include "lambda/log.hpp"
+#include "meta/ascii.hpp"
 
 namespace imgmeta::lambda {
 
@@ -113,9 +114,7 @@ json event_response(const http::ApiResponse& resp, size_t max_body_bytes) {
   json headers = json::object();
   json cookies = json::array();
   for (const auto& [name, value] : resp.headers) {
-    std::string lower = name;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "set-cookie") {
+    if (meta::iequals(name, "set-cookie")) {
       cookies.push_back(value);
       continue;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "meta/ascii.hpp"
 #include "meta/text_value.hpp"
 
 namespace imgmeta::pipeline {
@@ -21,12 +22,7 @@ constexpr std::string_view kAcceptedTypes[] = {
 
 constexpr std::string_view kOctetStream = "application/octet-stream";
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using meta::ascii_lower;
 
 bool is_hex64(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {

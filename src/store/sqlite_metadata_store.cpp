@@ -8,6 +8,7 @@
 #include <mutex>
 #include <variant>
 
+#include "meta/ascii.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::store {
@@ -191,16 +192,6 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
-std::string hex_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 std::optional<std::string> hex_decode(std::string_view s) {
   if (s.size() % 2 != 0 || s.size() > 1024) return std::nullopt;
@@ -226,7 +217,7 @@ struct Cursor {
 };
 
 std::string encode_cursor(const Cursor& c) {
-  return hex_encode(std::string(1, c.sort) + "|" + (c.value ? std::to_string(*c.value) : "n") + "|" + c.image_id);
+  return meta::hex_lower(std::string(1, c.sort) + "|" + (c.value ? std::to_string(*c.value) : "n") + "|" + c.image_id);
 }
 
 std::optional<Cursor> decode_cursor(std::string_view text) {
