@@ -15,6 +15,7 @@
 
 #include "aws/digest.hpp"
 #include "aws/sigv4.hpp"
+#include "meta/ascii.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::store {
@@ -49,9 +50,7 @@ bool is_hex(std::string_view s) {
 
 std::string strip_quotes(std::string_view s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return meta::ascii_lower(s);
 }
 
 Status mkdirs(const std::string& path) {
@@ -250,9 +249,14 @@ class FileWriter final : public BlobWriter {
 
   static Result<std::unique_ptr<FileWriter>> create(Target target) {
     auto [dir, name] = split_path(target.final_path);
-    TRY(mkdirs(dir));
     std::string tmp = dir + "/" + std::string(kTempPrefix) + random_hex(8);
+    // The directory usually exists (one per owner): create it only when the open says it
+    // does not, rather than a mkdir per level on every upload.
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+      TRY(mkdirs(dir));
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd < 0) return make_error("put " + target.label + ": create " + tmp + ": " + errno_text(errno));
     return std::unique_ptr<FileWriter>(new FileWriter(std::move(target), std::move(dir), std::move(tmp), fd));
   }
