@@ -14,7 +14,7 @@
 
 namespace imgmeta::meta {
 
-inline constexpr std::array<FieldInfo, 562> kFieldTable = {{
+inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     // clang-format off
     // System
     {"FileSize", "System", ValueKind::Integer},
@@ -612,6 +612,12 @@ inline constexpr std::array<FieldInfo, 562> kFieldTable = {{
     {"JpgFromRawLength", "SubIFD2", ValueKind::Integer},
     // XMP-aux
     {"ApproximateFocusDistance", "XMP-aux", ValueKind::Number},
+    // XMP properties the service reads for its search text (pipeline/handler.cpp); the XMP
+    // parser sets them by name, which finds these ids
+    {"Creator", "XMP-dc", ValueKind::Any},
+    {"Subject", "XMP-dc", ValueKind::Any},
+    {"Country", "XMP-photoshop", ValueKind::Text},
+    {"State", "XMP-photoshop", ValueKind::Text},
     // clang-format on
 }};
 
