@@ -35,7 +35,7 @@ std::string lower(std::string_view s) {
 const std::map<std::string, std::set<std::string>>& oracle_names() {
   static const auto names = [] {
     std::map<std::string, std::set<std::string>> out;
-    for (const fs::path dir : {kShared / "corpus-oracle", kShared / "raw" / "oracle"}) {
+    for (const fs::path& dir : {kShared / "corpus-oracle", kShared / "raw" / "oracle"}) {
       if (!fs::is_directory(dir)) continue;
       for (const auto& e : fs::recursive_directory_iterator(dir)) {
         const std::string file = e.path().filename().string();
@@ -57,7 +57,7 @@ const std::map<std::string, std::set<std::string>>& oracle_names() {
 // Every file the CLI is compared over: the corpus and the camera-raw files.
 std::vector<fs::path> image_files() {
   std::vector<fs::path> out;
-  for (const fs::path dir : {kShared / "corpus", kShared / "raw" / "corpus"}) {
+  for (const fs::path& dir : {kShared / "corpus", kShared / "raw" / "corpus"}) {
     if (!fs::is_directory(dir)) continue;
     for (const auto& e : fs::recursive_directory_iterator(dir)) {
       const auto ext = e.path().extension();
