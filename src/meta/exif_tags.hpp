@@ -37,23 +37,12 @@ enum class TagConv : uint8_t {
 struct TagInfo {
   constexpr TagInfo(uint16_t id, FieldId f, TagConv c, bool p0)
       : tag(id), field(f), name(field_name(f)), conv(c), priority0(p0) {}
-  // A name as text: found in the registry (by the compiler for a constexpr TagInfo), or
-  // kDynamicField. For code that has not moved to ids yet.
-  constexpr TagInfo(uint16_t id, std::string_view text, TagConv c, bool p0)
-      : tag(id), field(registered_or_dynamic(text)), name(text), conv(c), priority0(p0) {}
 
   uint16_t tag;
   FieldId field;
   std::string_view name;  // field_name(field), for messages
   TagConv conv;
   bool priority0;  // ExifTool "Priority => 0": the first value wins, except from the priority IFD
-
- private:
-  static constexpr FieldId registered_or_dynamic(std::string_view text) {
-    for (size_t i = 0; i < kFieldCount; ++i)
-      if (kFieldTable[i].name == text) return FieldId{static_cast<uint16_t>(i)};
-    return kDynamicField;
-  }
 };
 
 // ExifTool's Exif::Main table, used for IFD0, IFD1, SubIFDs, the Exif IFD and the Interop IFD.
