@@ -55,7 +55,7 @@ bool tag_text(ByteView t, std::string& out) {
 // multiLocalizedUnicodeType (ICC.1:2010 10.15) as ExifTool reports it: one field per
 // record, the en-US record (or one with no valid language code) under the tag's own name,
 // the others under "<name>-<language>-<COUNTRY>" (ProfileDescriptionML-de-DE).
-void set_mluc(ByteView t, std::string_view name, Metadata& md) {
+void set_mluc(ByteView t, FieldId name, Metadata& md) {
   if (t.size() < 28) return;
   uint32_t count = t.u32(8, Endian::Big).value_or(0);
   uint32_t record_size = t.u32(12, Endian::Big).value_or(0);
@@ -65,11 +65,11 @@ void set_mluc(ByteView t, std::string_view name, Metadata& md) {
     if (!t.has(at, record_size)) break;
     std::string_view lang = t.chars(static_cast<size_t>(at), 4);
     auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    std::string field(name);
+    std::string localised;  // the other languages' names come from the file: dynamic fields
     if (lang.size() == 4 && letter(lang[0]) && letter(lang[1]) && letter(lang[2]) && letter(lang[3])) {
       std::string code{static_cast<char>(lang[0] | 0x20), static_cast<char>(lang[1] | 0x20), '-',
                        static_cast<char>(lang[2] & ~0x20), static_cast<char>(lang[3] & ~0x20)};
-      if (code != "en-US") field += "-" + code;
+      if (code != "en-US") localised = std::string(field_name(name)) + "-" + code;
     }
     uint32_t len = t.u32(static_cast<size_t>(at) + 4, Endian::Big).value_or(0);
     uint32_t off = t.u32(static_cast<size_t>(at) + 8, Endian::Big).value_or(0);
@@ -90,7 +90,8 @@ void set_mluc(ByteView t, std::string_view name, Metadata& md) {
       if (u == 0) break;
       append_utf8(out, u);
     }
-    md.set(field, json_typed(std::move(out)));
+    if (localised.empty()) md.set(name, json_typed(std::move(out)));
+    else md.set(localised, json_typed(std::move(out)));
   }
 }
 
@@ -149,17 +150,19 @@ void parse_icc(ByteView p, Context& ctx) {
     std::string text;
     // 9.2: the tags below, ExifTool's names.
     struct TextTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr TextTag kText[] = {{"desc", "ProfileDescription"}, {"cprt", "ProfileCopyright"},
-                                        {"dmnd", "DeviceMfgDesc"},      {"dmdd", "DeviceModelDesc"},
-                                        {"vued", "ViewingCondDesc"},    {"dscm", "ProfileDescriptionML"}};
+    static constexpr TextTag kText[] = {{"desc", "ProfileDescription"_f}, {"cprt", "ProfileCopyright"_f},
+                                        {"dmnd", "DeviceMfgDesc"_f},      {"dmdd", "DeviceModelDesc"_f},
+                                        {"vued", "ViewingCondDesc"_f},    {"dscm", "ProfileDescriptionML"_f}};
     struct XyzTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr XyzTag kXyz[] = {{"wtpt", "MediaWhitePoint"},   {"bkpt", "MediaBlackPoint"},
-                                      {"rXYZ", "RedMatrixColumn"},   {"gXYZ", "GreenMatrixColumn"},
-                                      {"bXYZ", "BlueMatrixColumn"},  {"lumi", "Luminance"}};
+    static constexpr XyzTag kXyz[] = {{"wtpt", "MediaWhitePoint"_f},   {"bkpt", "MediaBlackPoint"_f},
+                                      {"rXYZ", "RedMatrixColumn"_f},   {"gXYZ", "GreenMatrixColumn"_f},
+                                      {"bXYZ", "BlueMatrixColumn"_f},  {"lumi", "Luminance"_f}};
     bool done = false;
     for (const auto& tt : kText) {
       if (sig == tt.sig) {
@@ -197,15 +200,16 @@ void parse_icc(ByteView p, Context& ctx) {
     if (sig == "chad" && t.chars(0, 4) == "sf32" && t.size() >= 8 + 36) md.set("ChromaticAdaptation"_f, xyz_text(t, 8, 9));
     // Curves and lookup tables: ExifTool reports them by size only.
     struct BinaryTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr BinaryTag kBinary[] = {{"rTRC", "RedTRC"}, {"gTRC", "GreenTRC"}, {"bTRC", "BlueTRC"},
-                                            {"kTRC", "GrayTRC"}, {"A2B0", "AToB0"},   {"A2B1", "AToB1"},
-                                            {"A2B2", "AToB2"},   {"B2A0", "BToA0"},   {"B2A1", "BToA1"},
-                                            {"B2A2", "BToA2"},   {"gamt", "Gamut"},
+    static constexpr BinaryTag kBinary[] = {{"rTRC", "RedTRC"_f}, {"gTRC", "GreenTRC"_f}, {"bTRC", "BlueTRC"_f},
+                                            {"kTRC", "GrayTRC"_f}, {"A2B0", "AToB0"_f},   {"A2B1", "AToB1"_f},
+                                            {"A2B2", "AToB2"_f},   {"B2A0", "BToA0"_f},   {"B2A1", "BToA1"_f},
+                                            {"B2A2", "BToA2"_f},   {"gamt", "Gamut"_f},
                                             // Apple's display profiles
-                                            {"vcgt", "VideoCardGamma"}, {"ndin", "NativeDisplayInfo"},
-                                            {"mmod", "MakeAndModel"}};
+                                            {"vcgt", "VideoCardGamma"_f}, {"ndin", "NativeDisplayInfo"_f},
+                                            {"mmod", "MakeAndModel"_f}};
     for (const auto& bt : kBinary)
       if (sig == bt.sig) md.set(bt.name, "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)");
   }
