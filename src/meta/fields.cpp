@@ -1,35 +1,24 @@
 #include "meta/fields.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cstdint>
 
 namespace imgmeta::meta {
 namespace {
 
-// The table's ids ordered by name, sorted once by the compiler; names must be unique for a
-// name to have one id.
-constexpr auto kByName = [] {
-  std::array<uint16_t, kFieldCount> ids{};
-  for (size_t i = 0; i < kFieldCount; ++i) ids[i] = static_cast<uint16_t>(i);
-  std::sort(ids.begin(), ids.end(), [](uint16_t a, uint16_t b) { return kFieldTable[a].name < kFieldTable[b].name; });
-  return ids;
-}();
-
-constexpr bool names_unique() {
+// field_position's binary search needs the rows in name order, each name once.
+constexpr bool sorted_and_unique() {
   for (size_t i = 1; i < kFieldCount; ++i)
-    if (kFieldTable[kByName[i - 1]].name == kFieldTable[kByName[i]].name) return false;
+    if (!(kFieldTable[i - 1].name < kFieldTable[i].name)) return false;
   return true;
 }
-static_assert(names_unique(), "a field name appears twice in kFieldTable");
+static_assert(sorted_and_unique(), "kFieldTable must be sorted by name, each name once");
 
 }  // namespace
 
 std::optional<FieldId> find_field(std::string_view name) {
-  auto it = std::lower_bound(kByName.begin(), kByName.end(), name,
-                             [](uint16_t id, std::string_view n) { return kFieldTable[id].name < n; });
-  if (it == kByName.end() || kFieldTable[*it].name != name) return std::nullopt;
-  return FieldId{*it};
+  const size_t at = field_position(name);
+  if (at == kFieldCount) return std::nullopt;
+  return FieldId{static_cast<uint16_t>(at)};
 }
 
 namespace detail {

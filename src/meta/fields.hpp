@@ -19,7 +19,20 @@ static_assert(kFieldCount < UINT16_MAX, "FieldId holds an index below UINT16_MAX
 constexpr const FieldInfo& field_info(FieldId id) { return kFieldTable[id.index]; }
 constexpr std::string_view field_name(FieldId id) { return kFieldTable[id.index].name; }
 
-// The registered field with this name, if any (a binary search over the names).
+// The position of `name` in the sorted table, or kFieldCount: a binary search, run by the
+// compiler for literals (cheap enough for hundreds per translation unit) and at run time
+// for names given as text.
+constexpr size_t field_position(std::string_view name) {
+  size_t lo = 0, hi = kFieldCount;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (kFieldTable[mid].name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < kFieldCount && kFieldTable[lo].name == name ? lo : kFieldCount;
+}
+
+// The registered field with this name, if any.
 std::optional<FieldId> find_field(std::string_view name);
 
 namespace detail {
@@ -29,14 +42,10 @@ void field_name_not_in_registry();
 }  // namespace detail
 
 inline namespace field_literals {
-// A linear scan, done by the compiler: a few hundred comparisons per literal, most of them
-// ending at the first character, cost less than sorting the table in every translation unit.
 consteval FieldId operator""_f(const char* s, size_t n) {
-  const std::string_view name(s, n);
-  for (size_t i = 0; i < kFieldCount; ++i)
-    if (kFieldTable[i].name == name) return FieldId{static_cast<uint16_t>(i)};
-  detail::field_name_not_in_registry();
-  return FieldId{0};
+  const size_t at = field_position(std::string_view(s, n));
+  if (at == kFieldCount) detail::field_name_not_in_registry();
+  return FieldId{static_cast<uint16_t>(at)};
 }
 }  // namespace field_literals
 
