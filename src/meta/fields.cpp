@@ -21,8 +21,4 @@ std::optional<FieldId> find_field(std::string_view name) {
   return FieldId{static_cast<uint16_t>(at)};
 }
 
-namespace detail {
-void field_name_not_in_registry() {}
-}  // namespace detail
-
 }  // namespace imgmeta::meta

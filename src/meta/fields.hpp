@@ -36,15 +36,27 @@ constexpr size_t field_position(std::string_view name) {
 std::optional<FieldId> find_field(std::string_view name);
 
 namespace detail {
-// Not constexpr on purpose: the compile-time lookup below calls it for a name missing from
-// the table, which makes "Maek"_f an error that names this function.
-void field_name_not_in_registry();
+// A string literal as a template argument, so that "Make"_f is a template instantiated for
+// its name.
+template <size_t N>
+struct FieldLiteral {
+  char chars[N];
+  constexpr FieldLiteral(const char (&s)[N]) {  // NOLINT: implicit, from the literal
+    for (size_t i = 0; i < N; ++i) chars[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+};
 }  // namespace detail
 
 inline namespace field_literals {
-consteval FieldId operator""_f(const char* s, size_t n) {
-  const size_t at = field_position(std::string_view(s, n));
-  if (at == kFieldCount) detail::field_name_not_in_registry();
+// The lookup initialises a constexpr variable, so the compiler always does it, and a name
+// missing from the table fails the static_assert. (A consteval operator""_f would say the
+// same more briefly, but clang 14 leaves such calls inside templates to run time, where a
+// consteval function has no body to link.)
+template <detail::FieldLiteral Name>
+constexpr FieldId operator""_f() {
+  constexpr size_t at = field_position(Name.view());
+  static_assert(at < kFieldCount, "not a field name in the registry (meta/field_table.hpp)");
   return FieldId{static_cast<uint16_t>(at)};
 }
 }  // namespace field_literals
