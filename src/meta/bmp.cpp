@@ -44,11 +44,11 @@ std::string fourcc_of(uint32_t v) {
 
 // Fields shared by BITMAPINFOHEADER and everything after it (offsets from the DIB header).
 Status info_fields(ByteView h, uint32_t header_size, Metadata& md) {
-  md.set("ImageWidth", int64_t{TRY(h.u32(4, kLE))});
+  md.set("ImageWidth"_f, int64_t{TRY(h.u32(4, kLE))});
   // biHeight: negative for top-down bitmaps; ExifTool shows its absolute value.
-  md.set("ImageHeight", std::abs(int64_t{TRY(h.i32(8, kLE))}));
-  md.set("Planes", int64_t{TRY(h.u16(12, kLE))});
-  md.set("BitDepth", int64_t{TRY(h.u16(14, kLE))});
+  md.set("ImageHeight"_f, std::abs(int64_t{TRY(h.i32(8, kLE))}));
+  md.set("Planes"_f, int64_t{TRY(h.u16(12, kLE))});
+  md.set("BitDepth"_f, int64_t{TRY(h.u16(14, kLE))});
   if (header_size < 24) return ok_status();
   const uint32_t compression = TRY(h.u32(16, kLE));
   // BI_RGB (0) .. BI_PNG (5) and the CMYK codes are small numbers; anything above 256 is a
@@ -57,16 +57,16 @@ Status info_fields(ByteView h, uint32_t header_size, Metadata& md) {
     std::string code;
     for (size_t i = 0; i < 4; ++i) code += static_cast<char>(h[16 + i]);
     while (!code.empty() && (code.back() == ' ' || code.back() == '\0')) code.pop_back();
-    md.set("Compression", code);
+    md.set("Compression"_f, code);
   } else {
-    md.set("Compression", int64_t{compression});
+    md.set("Compression"_f, int64_t{compression});
   }
   if (header_size < kInfoHeader) return ok_status();
-  md.set("ImageLength", int64_t{TRY(h.u32(20, kLE))});
-  md.set("PixelsPerMeterX", int64_t{TRY(h.u32(24, kLE))});
-  md.set("PixelsPerMeterY", int64_t{TRY(h.u32(28, kLE))});
-  md.set("NumColors", int64_t{TRY(h.u32(32, kLE))});
-  md.set("NumImportantColors", int64_t{TRY(h.u32(36, kLE))});
+  md.set("ImageLength"_f, int64_t{TRY(h.u32(20, kLE))});
+  md.set("PixelsPerMeterX"_f, int64_t{TRY(h.u32(24, kLE))});
+  md.set("PixelsPerMeterY"_f, int64_t{TRY(h.u32(28, kLE))});
+  md.set("NumColors"_f, int64_t{TRY(h.u32(32, kLE))});
+  md.set("NumImportantColors"_f, int64_t{TRY(h.u32(36, kLE))});
   return ok_status();
 }
 
@@ -91,14 +91,14 @@ Status BmpParser::parse() {
   const ByteView h = TRY(ctx_.reader.view(kFileHeaderSize, avail));
   const bool short_file = h.size() < want;
   if (short_file) md_.warn("BMP: the " + std::to_string(header_size_) + "-byte DIB header is cut short by the end of the file");
-  md_.set("BMPVersion", int64_t{header_size_});
+  md_.set("BMPVersion"_f, int64_t{header_size_});
   if (header_size_ == kCoreHeader) {
     // BITMAPCOREHEADER: 16-bit width, height, planes, bit count.
     if (h.size() < kCoreHeader) return ok_status();
-    md_.set("ImageWidth", int64_t{TRY(h.u16(4, kLE))});
-    md_.set("ImageHeight", int64_t{TRY(h.u16(6, kLE))});
-    md_.set("Planes", int64_t{TRY(h.u16(8, kLE))});
-    md_.set("BitDepth", int64_t{TRY(h.u16(10, kLE))});
+    md_.set("ImageWidth"_f, int64_t{TRY(h.u16(4, kLE))});
+    md_.set("ImageHeight"_f, int64_t{TRY(h.u16(6, kLE))});
+    md_.set("Planes"_f, int64_t{TRY(h.u16(8, kLE))});
+    md_.set("BitDepth"_f, int64_t{TRY(h.u16(10, kLE))});
     return ok_status();
   }
   if (h.size() < kOs2ShortHeader) return ok_status();
@@ -112,22 +112,22 @@ Status BmpParser::parse() {
 // BITMAPV2/V3INFOHEADER masks, BITMAPV4HEADER colour space, BITMAPV5HEADER intent and profile.
 Status BmpParser::windows_fields(ByteView h) {
   const size_t n = h.size();
-  if (n >= 44) md_.set("RedMask", int64_t{TRY(h.u32(40, kLE))});
-  if (n >= 48) md_.set("GreenMask", int64_t{TRY(h.u32(44, kLE))});
-  if (n >= kV2Header) md_.set("BlueMask", int64_t{TRY(h.u32(48, kLE))});
-  if (n >= kV3Header) md_.set("AlphaMask", int64_t{TRY(h.u32(52, kLE))});
+  if (n >= 44) md_.set("RedMask"_f, int64_t{TRY(h.u32(40, kLE))});
+  if (n >= 48) md_.set("GreenMask"_f, int64_t{TRY(h.u32(44, kLE))});
+  if (n >= kV2Header) md_.set("BlueMask"_f, int64_t{TRY(h.u32(48, kLE))});
+  if (n >= kV3Header) md_.set("AlphaMask"_f, int64_t{TRY(h.u32(52, kLE))});
   if (n < 60) return ok_status();
   // bV4CSType: LCS_CALIBRATED_RGB (0), or a FourCC: 'sRGB', 'Win ', 'LINK', 'MBED'. ExifTool
   // shows a code with a zero byte as a number and the others as text.
   const uint32_t cs_type = TRY(h.u32(56, kLE));
   const bool has_zero_byte = h[56] == 0 || h[57] == 0 || h[58] == 0 || h[59] == 0;
   if (has_zero_byte)
-    md_.set("ColorSpace", int64_t{cs_type});
+    md_.set("ColorSpace"_f, int64_t{cs_type});
   else
-    md_.set("ColorSpace", fourcc_of(cs_type));
+    md_.set("ColorSpace"_f, fourcc_of(cs_type));
   if (cs_type == kLcsCalibratedRgb) {
     // bV4Endpoints: three CIEXYZ triples of FXPT2DOT30 (2.30 fixed point) values.
-    static constexpr std::string_view kEndpoints[] = {"RedEndpoint", "GreenEndpoint", "BlueEndpoint"};
+    static constexpr FieldId kEndpoints[] = {"RedEndpoint"_f, "GreenEndpoint"_f, "BlueEndpoint"_f};
     for (size_t i = 0; i < 3; ++i) {
       const size_t at = 60 + 12 * i;
       if (n < at + 12) break;
@@ -139,7 +139,7 @@ Status BmpParser::windows_fields(ByteView h) {
       md_.set(kEndpoints[i], xyz);
     }
     // bV4GammaRed/Green/Blue: 16.16 fixed point, shown to five decimals as ExifTool does.
-    static constexpr std::string_view kGammas[] = {"GammaRed", "GammaGreen", "GammaBlue"};
+    static constexpr FieldId kGammas[] = {"GammaRed"_f, "GammaGreen"_f, "GammaBlue"_f};
     for (size_t i = 0; i < 3; ++i) {
       const size_t at = 96 + 4 * i;
       if (n < at + 4) break;
@@ -148,12 +148,12 @@ Status BmpParser::windows_fields(ByteView h) {
     }
   }
   if (n < kV4Header + 4) return ok_status();
-  md_.set("RenderingIntent", int64_t{TRY(h.u32(kV4Header, kLE))});  // bV5Intent, the first V5 field
+  md_.set("RenderingIntent"_f, int64_t{TRY(h.u32(kV4Header, kLE))});  // bV5Intent, the first V5 field
   if (n < kV5Header || (cs_type != kProfileLinked && cs_type != kProfileEmbedded)) return ok_status();
   const uint32_t offset = TRY(h.u32(112, kLE));  // bV5ProfileData, from the DIB header's start
   const uint32_t size = TRY(h.u32(116, kLE));    // bV5ProfileSize
-  md_.set("ProfileDataOffset", int64_t{offset});
-  md_.set("ProfileSize", int64_t{size});
+  md_.set("ProfileDataOffset"_f, int64_t{offset});
+  md_.set("ProfileSize"_f, int64_t{size});
   profile(cs_type, offset, size);
   return ok_status();
 }
@@ -187,7 +187,7 @@ void BmpParser::profile(uint32_t cs_type, uint32_t offset, uint32_t size) {
       name += static_cast<char>(0x80 | (c & 0x3F));
     }
   }
-  md_.set("LinkedProfileName", name);
+  md_.set("LinkedProfileName"_f, name);
 }
 
 }  // namespace
@@ -202,9 +202,9 @@ Status parse_bmp(Context& ctx) {
   if (header_size != kCoreHeader && header_size != kOs2ShortHeader &&
       (header_size < kInfoHeader || header_size >= kMaxHeader))
     return make_error("BMP: DIB header size " + std::to_string(header_size) + " at offset 14 is no known header version");
-  ctx.md.set("FileType", std::string("BMP"));
-  ctx.md.set("FileTypeExtension", std::string("BMP"));
-  ctx.md.set("MIMEType", std::string("image/bmp"));
+  ctx.md.set("FileType"_f, std::string("BMP"));
+  ctx.md.set("FileTypeExtension"_f, std::string("BMP"));
+  ctx.md.set("MIMEType"_f, std::string("image/bmp"));
   return BmpParser(ctx, header_size).parse();
 }
 

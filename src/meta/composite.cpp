@@ -82,10 +82,10 @@ int64_t epoch_seconds(const LocalTime& t) {
 // seconds since the epoch: ExifTool's GPSDateTime when a parser made it, else the two stamps.
 std::optional<int64_t> gps_utc_seconds(const Metadata& md) {
   std::string joined;
-  const std::string* text = md.get_string("GPSDateTime");
+  const std::string* text = md.get_string("GPSDateTime"_f);
   if (!text) {
-    const std::string* date = md.get_string("GPSDateStamp");
-    const std::string* time = md.get_string("GPSTimeStamp");
+    const std::string* date = md.get_string("GPSDateStamp"_f);
+    const std::string* time = md.get_string("GPSTimeStamp"_f);
     if (!date || !time) return std::nullopt;
     joined = *date + " " + *time;
     text = &joined;
@@ -134,33 +134,36 @@ std::optional<int> zone_from_gps(GpsClock& gps, int64_t local_seconds) {
 // (EXIF 2.32 section 4.6.6); the plain OffsetTime belongs to ModifyDate only. Without an
 // offset, the zone may come from the GPS clock (zone_from_gps). <date>TimeZoneSource names
 // where the zone came from: the offset tag, "GPSDateTime", or "none".
-void add_utc(Metadata& md, GpsClock& gps, const char* date_field, const char* offset_field, const char* subsec_field) {
-  const std::string* date = md.get_string(date_field);
+struct UtcFields {
+  FieldId date, offset, subsec;  // read
+  FieldId zone, zone_source, utc;  // written: <date>TimeZone, <date>TimeZoneSource, <date>UTC
+};
+
+void add_utc(Metadata& md, GpsClock& gps, const UtcFields& f) {
+  const std::string* date = md.get_string(f.date);
   if (!date) return;
   std::optional<int> offset;
   auto t = parse_exif_date(*date, offset);
   if (!t) return;
-  const std::string source_field = std::string(date_field) + "TimeZoneSource";
-  std::string source = offset_field;  // an inline XMP zone plays the offset tag's part
-  if (!offset) offset = parse_offset(md.get_string(offset_field));
+  std::string source(field_name(f.offset));  // an inline XMP zone plays the offset tag's part
+  if (!offset) offset = parse_offset(md.get_string(f.offset));
   if (!offset) {
     offset = zone_from_gps(gps, epoch_seconds(*t));
     source = "GPSDateTime";
   }
-  std::string zone_field = std::string(date_field) + "TimeZone";
   if (!offset) {
-    md.set(zone_field, std::string("local"));  // no offset recorded: wall-clock time, zone unknown
-    md.set(source_field, std::string("none"));
+    md.set(f.zone, std::string("local"));  // no offset recorded: wall-clock time, zone unknown
+    md.set(f.zone_source, std::string("none"));
     return;
   }
-  md.set(zone_field, format_offset(*offset));
-  md.set(source_field, std::move(source));
+  md.set(f.zone, format_offset(*offset));
+  md.set(f.zone_source, std::move(source));
   int64_t secs = epoch_seconds(*t) - int64_t{*offset} * 60;
   int y, mo, d;
   civil_from_days(secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, y, mo, d);
   int64_t sod = secs - days_from_civil(y, mo, d) * 86400;
   std::string frac;
-  if (const std::string* sub = md.get_string(subsec_field)) {
+  if (const std::string* sub = md.get_string(f.subsec)) {
     for (char c : *sub) {
       if (c < '0' || c > '9' || frac.size() >= 9) break;
       frac += c;
@@ -170,18 +173,18 @@ void add_utc(Metadata& md, GpsClock& gps, const char* date_field, const char* of
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", y, mo, d, static_cast<int>(sod / 3600),
                 static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60), frac.c_str());
-  md.set(std::string(date_field) + "UTC", std::string(buf));
+  md.set(f.utc, std::string(buf));
 }
 
 // Width and height as shown: EXIF orientations 5-8 (EXIF 2.32 section 4.6.4 A, Orientation)
 // swap the axes. HEIF/AVIF parsers set these themselves from irot/imir.
 void add_display_size(Metadata& md) {
   double w = 0, h = 0, orientation = 1;
-  if (md.has("DisplayWidth") || !md.get_number("ImageWidth", w) || !md.get_number("ImageHeight", h)) return;
-  md.get_number("Orientation", orientation);
+  if (md.has("DisplayWidth"_f) || !md.get_number("ImageWidth"_f, w) || !md.get_number("ImageHeight"_f, h)) return;
+  md.get_number("Orientation"_f, orientation);
   bool swap = orientation >= 5 && orientation <= 8;
-  md.set("DisplayWidth", static_cast<int64_t>(swap ? h : w));
-  md.set("DisplayHeight", static_cast<int64_t>(swap ? w : h));
+  md.set("DisplayWidth"_f, static_cast<int64_t>(swap ? h : w));
+  md.set("DisplayHeight"_f, static_cast<int64_t>(swap ? w : h));
 }
 
 }  // namespace
@@ -191,8 +194,10 @@ void add_composite_fields(Context& ctx) {
   add_exiftool_composites(ctx);
   add_display_size(md);
   GpsClock gps{md};
-  add_utc(md, gps, "DateTimeOriginal", "OffsetTimeOriginal", "SubSecTimeOriginal");
-  add_utc(md, gps, "CreateDate", "OffsetTimeDigitized", "SubSecTimeDigitized");
+  add_utc(md, gps, {"DateTimeOriginal"_f, "OffsetTimeOriginal"_f, "SubSecTimeOriginal"_f, "DateTimeOriginalTimeZone"_f,
+                    "DateTimeOriginalTimeZoneSource"_f, "DateTimeOriginalUTC"_f});
+  add_utc(md, gps, {"CreateDate"_f, "OffsetTimeDigitized"_f, "SubSecTimeDigitized"_f, "CreateDateTimeZone"_f,
+                    "CreateDateTimeZoneSource"_f, "CreateDateUTC"_f});
 }
 
 }  // namespace imgmeta::meta

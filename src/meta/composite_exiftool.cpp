@@ -4,12 +4,14 @@
 // CalcSensorDiag in Canon.pm). Maker-note inputs (BulbDuration, FocusDistance,
 // FocalPlaneDiagonal, CanonImageWidth, LensType...) are not read, so the composites that
 // depend on them are left out or computed from the EXIF inputs alone.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,141 +23,13 @@
 namespace imgmeta::meta {
 namespace {
 
-// The fields these formulas read and write, found in one pass over the field list: the
-// composites look up some 60 names per file, and an array slot is cheaper than hashing a name.
-// Indices (not pointers) into md.fields, so appending keeps them valid.
-class Fields {
- public:
-  explicit Fields(Metadata& md) : md_(md) {
-    at_.fill(kAbsent);
-    for (size_t i = 0; i < md.fields.size(); ++i)
-      if (auto s = slot(md.fields[i].name)) at_[*s] = i;
-  }
-  const Value* get(std::string_view name) const {
-    auto s = slot(name);
-    if (!s) return md_.get(name);
-    return at_[*s] == kAbsent ? nullptr : &md_.fields[at_[*s]].value;
-  }
-  bool has(std::string_view name) const { return get(name) != nullptr; }
-  // Whether any white-balance level field is present (most files have none).
-  bool any_white_balance() const {
-    for (size_t i = 0; i < kSlots; ++i)
-      if (at_[i] != kAbsent && (kNames[i].starts_with("WB_") || kNames[i].starts_with("WBR") ||
-                                 kNames[i].starts_with("WBG") || kNames[i].starts_with("WBB")))
-        return true;
-    return false;
-  }
-  const std::string* get_string(std::string_view name) const {
-    const Value* v = get(name);
-    return v ? std::get_if<std::string>(v) : nullptr;
-  }
-  bool get_number(std::string_view name, double& out) const {
-    const Value* v = get(name);
-    if (!v) return false;
-    if (auto* i = std::get_if<int64_t>(v)) out = static_cast<double>(*i);
-    else if (auto* d = std::get_if<double>(v)) out = *d;
-    else return false;
-    return true;
-  }
-  void set(std::string_view name, Value value) {
-    auto s = slot(name);
-    md_.set(name, std::move(value));  // replaces in place, or appends
-    if (s && at_[*s] == kAbsent) at_[*s] = md_.fields.size() - 1;
-  }
-  void set_default(std::string_view name, Value value) {
-    if (!has(name)) set(name, std::move(value));
-  }
-
- private:
-  static constexpr std::string_view kNames[] = {
-    "ImageWidth",
-    "ImageHeight",
-    "ExifImageWidth",
-    "ExifImageHeight",
-    "RawImageCroppedSize",
-    "FileType",
-    "ImageSize",
-    "Megapixels",
-    "ExposureTime",
-    "ShutterSpeedValue",
-    "FNumber",
-    "ApertureValue",
-    "ISO",
-    "FocalLength",
-    "FocalLengthIn35mmFormat",
-    "Make",
-    "FocalPlaneResolutionUnit",
-    "FocalPlaneXResolution",
-    "FocalPlaneYResolution",
-    "FocusDistance",
-    "SubjectDistance",
-    "ObjectDistance",
-    "ApproximateFocusDistance",
-    "DateTimeOriginal",
-    "SubSecTimeOriginal",
-    "OffsetTimeOriginal",
-    "CreateDate",
-    "SubSecTimeDigitized",
-    "OffsetTimeDigitized",
-    "ModifyDate",
-    "SubSecTime",
-    "OffsetTime",
-    "GPSLatitude",
-    "GPSLongitude",
-    "LensID",
-    "LensModel",
-    "Lens",
-    "WB_RGGBLevels",
-    "WB_RGBGLevels",
-    "WB_RBGGLevels",
-    "WB_GRBGLevels",
-    "WB_GRGBLevels",
-    "WB_GBRGLevels",
-    "WB_RGBLevels",
-    "WB_GRBLevels",
-    "WB_RBLevels",
-    "WBRedLevel",
-    "WBGreenLevel",
-    "WBBlueLevel",
-    "DateCreated",
-    "TimeCreated",
-    "DateTimeCreated",
-    "DigitalCreationDate",
-    "DigitalCreationTime",
-    "DigitalCreationDateTime",
-    "ShutterSpeed",
-    "Aperture",
-    "LightValue",
-    "ScaleFactor35efl",
-    "FocalLength35efl",
-    "CircleOfConfusion",
-    "FOV",
-    "HyperfocalDistance",
-    "DOF",
-    "SubSecDateTimeOriginal",
-    "SubSecCreateDate",
-    "SubSecModifyDate",
-    "GPSPosition",
-    "RedBalance",
-    "BlueBalance"};
-  static constexpr size_t kSlots = std::size(kNames);
-  static constexpr size_t kAbsent = SIZE_MAX;
-  // Names grouped by first letter: a field name is compared with the few names sharing it
-  // (a hash of every name costs more than the scans it replaces).
-  static std::optional<size_t> slot(std::string_view name) {
-    static const auto by_first = [] {
-      std::array<std::vector<uint8_t>, 128> groups;
-      for (size_t i = 0; i < kSlots; ++i) groups[static_cast<unsigned char>(kNames[i][0])].push_back(static_cast<uint8_t>(i));
-      return groups;
-    }();
-    if (name.empty() || static_cast<unsigned char>(name[0]) >= 128) return std::nullopt;
-    for (uint8_t i : by_first[static_cast<unsigned char>(name[0])])
-      if (kNames[i] == name) return i;
-    return std::nullopt;
-  }
-  Metadata& md_;
-  std::array<size_t, kSlots> at_;
-};
+// Whether any white-balance levels field is present (most files have none).
+bool any_white_balance(const Metadata& md) {
+  static constexpr FieldId kLevels[] = {"WB_RGGBLevels"_f, "WB_RGBGLevels"_f, "WB_RBGGLevels"_f, "WB_GRBGLevels"_f,
+                                        "WB_GRGBLevels"_f, "WB_GBRGLevels"_f, "WB_RGBLevels"_f,  "WB_GRBLevels"_f,
+                                        "WB_RBLevels"_f,   "WBRedLevel"_f,    "WBGreenLevel"_f,  "WBBlueLevel"_f};
+  return std::any_of(std::begin(kLevels), std::end(kLevels), [&](FieldId id) { return md.has(id); });
+}
 
 // Perl's ToFloat: the first decimal number in the value's text, or nothing.
 std::optional<double> to_float(const Value* v) {
@@ -185,7 +59,7 @@ std::optional<double> to_float(const Value* v) {
   return std::nullopt;
 }
 
-std::optional<double> number(const Fields& md, std::string_view name) { return to_float(md.get(name)); }
+std::optional<double> number(const Metadata& md, FieldId name) { return to_float(md.get(name)); }
 
 // Perl truth: undef, 0, "" and "0" are false.
 bool truthy(const Value* v) {
@@ -198,25 +72,25 @@ bool truthy(const Value* v) {
 }
 
 // ShutterSpeed: ExposureTime, else ShutterSpeedValue (BulbDuration is a maker-note tag).
-void add_shutter_speed(Fields& md) {
-  const Value* v = md.get("ExposureTime");
-  if (!v) v = md.get("ShutterSpeedValue");
-  if (v) md.set_default("ShutterSpeed", Value(*v));
+void add_shutter_speed(Metadata& md) {
+  const Value* v = md.get("ExposureTime"_f);
+  if (!v) v = md.get("ShutterSpeedValue"_f);
+  if (v) md.set_default("ShutterSpeed"_f, Value(*v));
 }
 
 // Aperture: FNumber, else ApertureValue, when either is true in Perl's sense.
-void add_aperture(Fields& md) {
-  const Value* f = md.get("FNumber");
-  const Value* a = md.get("ApertureValue");
-  if (truthy(f)) md.set_default("Aperture", Value(*f));
-  else if (truthy(a)) md.set_default("Aperture", Value(*a));
+void add_aperture(Metadata& md) {
+  const Value* f = md.get("FNumber"_f);
+  const Value* a = md.get("ApertureValue"_f);
+  if (truthy(f)) md.set_default("Aperture"_f, Value(*f));
+  else if (truthy(a)) md.set_default("Aperture"_f, Value(*a));
 }
 
 // LightValue = log2(Aperture^2 * 100 / (ShutterSpeed * ISO)), every input > 0 (CalculateLV).
-void add_light_value(Fields& md) {
-  auto a = number(md, "Aperture"), t = number(md, "ShutterSpeed"), iso = number(md, "ISO");
+void add_light_value(Metadata& md) {
+  auto a = number(md, "Aperture"_f), t = number(md, "ShutterSpeed"_f), iso = number(md, "ISO"_f);
   if (!a || !t || !iso || *a <= 0 || *t <= 0 || *iso <= 0) return;
-  md.set_default("LightValue", std::log(*a * *a * 100 / (*t * *iso)) / std::log(2.0));
+  md.set_default("LightValue"_f, std::log(*a * *a * 100 / (*t * *iso)) / std::log(2.0));
 }
 
 // Canon's sensor diagonal from FocalPlaneX/YResolution (Canon.pm CalcSensorDiag): the
@@ -234,25 +108,25 @@ std::optional<double> canon_sensor_diagonal(const CompositeFacts& f) {
 // ScaleFactor35efl (Exif.pm CalcScaleFactor35efl): from the 35 mm focal length when there
 // is one, else from the sensor diagonal, else from the focal-plane resolution and the
 // image size.
-std::optional<double> scale_factor_35efl(const Fields& md, const CompositeFacts& facts) {
-  auto focal = number(md, "FocalLength"), foc35 = number(md, "FocalLengthIn35mmFormat");
+std::optional<double> scale_factor_35efl(const Metadata& md, const CompositeFacts& facts) {
+  auto focal = number(md, "FocalLength"_f), foc35 = number(md, "FocalLengthIn35mmFormat"_f);
   if (focal && *focal != 0 && foc35 && *foc35 != 0) return *foc35 / *focal;
   std::optional<double> diag;
-  const std::string* make = md.get_string("Make");
+  const std::string* make = md.get_string("Make"_f);
   if (make && *make == "Canon") diag = canon_sensor_diagonal(facts);
   if (!diag) {
     // FocalPlaneResolutionUnit: 3 = cm, 4 = mm, 5 = um; anything else counts as inches.
     double units = 25.4;
-    if (auto u = number(md, "FocalPlaneResolutionUnit")) {
+    if (auto u = number(md, "FocalPlaneResolutionUnit"_f)) {
       if (*u == 3) units = 10;
       else if (*u == 4) units = 1;
       else if (*u == 5) units = 0.001;
     }
-    auto x_res = number(md, "FocalPlaneXResolution");
+    auto x_res = number(md, "FocalPlaneXResolution"_f);
     if (!x_res || *x_res == 0) return std::nullopt;
-    auto y_res = number(md, "FocalPlaneYResolution");
+    auto y_res = number(md, "FocalPlaneYResolution"_f);
     if (!y_res || *y_res == 0) y_res = x_res;
-    static constexpr const char* kSizes[][2] = {{"ExifImageWidth", "ExifImageHeight"}, {"ImageWidth", "ImageHeight"}};
+    static constexpr FieldId kSizes[][2] = {{"ExifImageWidth"_f, "ExifImageHeight"_f}, {"ImageWidth"_f, "ImageHeight"_f}};
     std::optional<double> w, h;
     for (const auto& pair : kSizes) {
       auto pw = number(md, pair[0]), ph = number(md, pair[1]);
@@ -273,36 +147,36 @@ std::optional<double> scale_factor_35efl(const Fields& md, const CompositeFacts&
 }
 
 // The distance DOF is computed for, in metres, as ExifTool picks it; nullopt when none.
-std::optional<double> focus_distance(const Fields& md) {
-  if (md.has("FocusDistance")) {
-    auto d = number(md, "FocusDistance").value_or(0);
+std::optional<double> focus_distance(const Metadata& md) {
+  if (md.has("FocusDistance"_f)) {
+    auto d = number(md, "FocusDistance"_f).value_or(0);
     return d == 0 ? 1e10 : d;  // 0 is infinity
   }
-  for (const char* name : {"SubjectDistance", "ObjectDistance", "ApproximateFocusDistance"})
+  for (FieldId name : {"SubjectDistance"_f, "ObjectDistance"_f, "ApproximateFocusDistance"_f})
     if (auto d = number(md, name); d && *d != 0) return d;
   // Perl's `$a || $b || $c` yields the last value even when it is 0; only undef means none.
-  return number(md, "ApproximateFocusDistance");
+  return number(md, "ApproximateFocusDistance"_f);
 }
 
-void add_lens_composites(Fields& md, const CompositeFacts& facts) {
-  if (!md.has("FocalLength") && !md.has("FocalPlaneXResolution")) return;  // nothing to compute
-  auto focal = number(md, "FocalLength");
+void add_lens_composites(Metadata& md, const CompositeFacts& facts) {
+  if (!md.has("FocalLength"_f) && !md.has("FocalPlaneXResolution"_f)) return;  // nothing to compute
+  auto focal = number(md, "FocalLength"_f);
   auto scale = scale_factor_35efl(md, facts);
-  if (scale) md.set_default("ScaleFactor35efl", *scale);
+  if (scale) md.set_default("ScaleFactor35efl"_f, *scale);
   // FocalLength35efl requires only FocalLength: without a scale factor it is FocalLength.
   // Later formulas read ScaleFactor35efl and CircleOfConfusion back through ToFloat.
   const double scale_read = scale ? round_sig15(*scale) : 0;
-  if (md.has("FocalLength")) md.set_default("FocalLength35efl", focal.value_or(0) * (scale_read != 0 ? scale_read : 1));
+  if (md.has("FocalLength"_f)) md.set_default("FocalLength35efl"_f, focal.value_or(0) * (scale_read != 0 ? scale_read : 1));
   if (!scale || *scale == 0) return;
   const double coc_exact = std::sqrt(24.0 * 24 + 36 * 36) / (*scale * 1440);
-  md.set_default("CircleOfConfusion", coc_exact);
+  md.set_default("CircleOfConfusion"_f, coc_exact);
   const double coc = round_sig15(coc_exact);
-  const bool has_focal = md.has("FocalLength");
+  const bool has_focal = md.has("FocalLength"_f);
   const double f = focal.value_or(0);
   // FOV for the long side, rectilinear lens; a focus distance corrects it and adds the width
   // of the field at that distance.
   if (has_focal && f != 0) {
-    auto d = number(md, "FocusDistance");
+    auto d = number(md, "FocusDistance"_f);
     double corr = 1;
     if (d && *d != 0) {
       double dd = 1000 * *d - f;
@@ -311,29 +185,29 @@ void add_lens_composites(Fields& md, const CompositeFacts& facts) {
     double fd2 = std::atan2(36, 2 * f * scale_read * corr);
     double fov = fd2 * 360 / 3.14159;
     if (d && *d > 0 && *d < 10000)
-      md.set_default("FOV", perl_number(fov) + " " + perl_number(2 * *d * std::sin(fd2) / std::cos(fd2)));
+      md.set_default("FOV"_f, perl_number(fov) + " " + perl_number(2 * *d * std::sin(fd2) / std::cos(fd2)));
     else
-      md.set_default("FOV", fov);
+      md.set_default("FOV"_f, fov);
   }
-  if (!has_focal || !md.has("Aperture")) return;
-  const double aperture = number(md, "Aperture").value_or(0);
-  if (aperture == 0 || coc == 0) md.set_default("HyperfocalDistance", std::string("inf"));
-  else md.set_default("HyperfocalDistance", f * f / (aperture * coc * 1000));
+  if (!has_focal || !md.has("Aperture"_f)) return;
+  const double aperture = number(md, "Aperture"_f).value_or(0);
+  if (aperture == 0 || coc == 0) md.set_default("HyperfocalDistance"_f, std::string("inf"));
+  else md.set_default("HyperfocalDistance"_f, f * f / (aperture * coc * 1000));
   auto distance = focus_distance(md);
   if (!distance) return;
   if (f == 0) {
-    md.set_default("DOF", int64_t{0});
+    md.set_default("DOF"_f, int64_t{0});
     return;
   }
   double t = aperture * coc * (*distance * 1000 - f) / (f * f);
   double near = *distance / (1 + t), far = *distance / (1 - t);
   if (far < 0) far = 0;  // 0 means infinity
-  md.set_default("DOF", perl_number(near) + " " + perl_number(far));
+  md.set_default("DOF"_f, perl_number(near) + " " + perl_number(far));
 }
 
 // SubSecDateTimeOriginal and friends: the EXIF date with its sub-seconds and zone.
-void add_subsec_date(Fields& md, const char* composite, const char* date_field, const char* subsec_field,
-                     const char* offset_field) {
+void add_subsec_date(Metadata& md, FieldId composite, FieldId date_field, FieldId subsec_field,
+                     FieldId offset_field) {
   const std::string* date = md.get_string(date_field);
   if (!date) return;
   std::optional<std::string> v;
@@ -372,9 +246,9 @@ void add_subsec_date(Fields& md, const char* composite, const char* date_field, 
 }
 
 // GPSPosition: "lat lon", as Perl joins the two numbers.
-void add_gps_position(Fields& md) {
-  const Value* lat = md.get("GPSLatitude");
-  const Value* lon = md.get("GPSLongitude");
+void add_gps_position(Metadata& md) {
+  const Value* lat = md.get("GPSLatitude"_f);
+  const Value* lon = md.get("GPSLongitude"_f);
   if (!lat || !lon) return;
   auto text = [](const Value* v) -> std::string {
     if (auto* s = std::get_if<std::string>(v)) return *s;
@@ -383,18 +257,18 @@ void add_gps_position(Fields& md) {
   };
   std::string a = text(lat), b = text(lon);
   if (a.empty() && b.empty()) return;
-  md.set_default("GPSPosition", a + " " + b);
+  md.set_default("GPSPosition"_f, a + " " + b);
 }
 
 // LensID when no maker note's LensType decides it ("LensID-2" in Exif.pm): LensModel, or
 // else Lens, when it looks like a lens name ("mm" or "<digit>/F"); not when XMP-aux:LensID
 // and Make are both present.
-void add_lens_id(Fields& md, const CompositeFacts& facts) {
-  if (md.has("LensID")) return;
+void add_lens_id(Metadata& md, const CompositeFacts& facts) {
+  if (md.has("LensID"_f)) return;
   // The makers whose maker notes carry a LensType: ExifTool's own LensID composite then
   // names the lens from its lens table, which we do not have.
   if (facts.maker_note) {
-    const std::string* make = md.get_string("Make");
+    const std::string* make = md.get_string("Make"_f);
     static constexpr std::string_view kLensTypeMakers[] = {"Canon", "NIKON", "Nikon", "PENTAX", "Pentax", "RICOH",
                                                            "SONY", "Sony", "Minolta", "KONICA", "OLYMPUS", "OM Digital",
                                                            "SAMSUNG", "SIGMA", "LEICA", "Leica", "Panasonic"};
@@ -409,10 +283,10 @@ void add_lens_id(Fields& md, const CompositeFacts& facts) {
       if ((*s)[i] >= '0' && (*s)[i] <= '9' && (*s)[i + 1] == '/' && (*s)[i + 2] == 'F') return true;
     return false;
   };
-  const std::string* model = md.get_string("LensModel");
-  const std::string* lens = md.get_string("Lens");
-  if (looks_like_lens(model)) md.set("LensID", *model);
-  else if (looks_like_lens(lens)) md.set("LensID", *lens);
+  const std::string* model = md.get_string("LensModel"_f);
+  const std::string* lens = md.get_string("Lens"_f);
+  if (looks_like_lens(model)) md.set("LensID"_f, *model);
+  else if (looks_like_lens(lens)) md.set("LensID"_f, *lens);
 }
 
 // The numbers of a space-separated list ("384 601 384 515"), or of a number list value.
@@ -438,16 +312,16 @@ std::vector<double> levels_of(const Value* v) {
 
 // RedBalance and BlueBalance (Exif.pm RedBlueBalance): red or blue level over green, from
 // the first white-balance levels tag present, whatever order its components are in.
-void add_red_blue_balance(Fields& md) {
-  if (!md.any_white_balance()) return;
+void add_red_blue_balance(Metadata& md) {
+  if (!any_white_balance(md)) return;
   struct Order {
-    const char* name;
+    FieldId name;
     int r, g1, g2, b;  // component indices; a green index of 256 means "green is 256"
   };
   static constexpr Order kOrders[] = {
-      {"WB_RGGBLevels", 0, 1, 2, 3}, {"WB_RGBGLevels", 0, 1, 3, 2}, {"WB_RBGGLevels", 0, 2, 3, 1},
-      {"WB_GRBGLevels", 1, 0, 3, 2}, {"WB_GRGBLevels", 1, 0, 2, 3}, {"WB_GBRGLevels", 2, 3, 0, 1},
-      {"WB_RGBLevels", 0, 1, 1, 2},  {"WB_GRBLevels", 1, 0, 0, 2},  {"WB_RBLevels", 0, 256, 256, 1}};
+      {"WB_RGGBLevels"_f, 0, 1, 2, 3}, {"WB_RGBGLevels"_f, 0, 1, 3, 2}, {"WB_RBGGLevels"_f, 0, 2, 3, 1},
+      {"WB_GRBGLevels"_f, 1, 0, 3, 2}, {"WB_GRGBLevels"_f, 1, 0, 2, 3}, {"WB_GBRGLevels"_f, 2, 3, 0, 1},
+      {"WB_RGBLevels"_f, 0, 1, 1, 2},  {"WB_GRBLevels"_f, 1, 0, 0, 2},  {"WB_RBLevels"_f, 0, 256, 256, 1}};
   for (int blue = 0; blue < 2; ++blue) {
     std::optional<double> value;
     for (const auto& o : kOrders) {
@@ -472,30 +346,30 @@ void add_red_blue_balance(Fields& md) {
       break;
     }
     if (!value) {
-      auto c = number(md, blue ? "WBBlueLevel" : "WBRedLevel"), g = number(md, "WBGreenLevel");
+      auto c = number(md, blue ? "WBBlueLevel"_f : "WBRedLevel"_f), g = number(md, "WBGreenLevel"_f);
       if (c && g && *c != 0 && *g != 0) value = *c / *g;
     }
-    if (value) md.set_default(blue ? "BlueBalance" : "RedBalance", *value);
+    if (value) md.set_default(blue ? "BlueBalance"_f : "RedBalance"_f, *value);
   }
 }
 
 // ImageSize prefers FujiFilm's RawImageCroppedSize, then ExifImageWidth/Height for Canon's
 // TIFF-based raws, then ImageWidth/Height; Megapixels follows it.
-void add_image_size(Fields& md) {
-  if (const Value* cropped = md.get("RawImageCroppedSize"); truthy(cropped))
-    if (auto* s = std::get_if<std::string>(cropped)) md.set("ImageSize", *s);
-  const std::string* type = md.get_string("FileType");
-  auto ew = number(md, "ExifImageWidth"), eh = number(md, "ExifImageHeight");
-  if (!md.get("RawImageCroppedSize") && type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
-    md.set("ImageSize", perl_number(*ew) + " " + perl_number(*eh));
+void add_image_size(Metadata& md) {
+  if (const Value* cropped = md.get("RawImageCroppedSize"_f); truthy(cropped))
+    if (auto* s = std::get_if<std::string>(cropped)) md.set("ImageSize"_f, *s);
+  const std::string* type = md.get_string("FileType"_f);
+  auto ew = number(md, "ExifImageWidth"_f), eh = number(md, "ExifImageHeight"_f);
+  if (!md.get("RawImageCroppedSize"_f) && type && *type == "CR2" && ew && eh && *ew != 0 && *eh != 0)
+    md.set("ImageSize"_f, perl_number(*ew) + " " + perl_number(*eh));
   double w = 0, h = 0;
-  if (!md.has("ImageSize") && md.get_number("ImageWidth", w) && md.get_number("ImageHeight", h)) {
+  if (!md.has("ImageSize"_f) && md.get_number("ImageWidth"_f, w) && md.get_number("ImageHeight"_f, h)) {
     auto text = [](double x) {
       return x == std::floor(x) && std::fabs(x) < 1e15 ? std::to_string(static_cast<int64_t>(x)) : perl_number(x);
     };
-    md.set("ImageSize", text(w) + " " + text(h));
+    md.set("ImageSize"_f, text(w) + " " + text(h));
   }
-  const std::string* size = md.get_string("ImageSize");
+  const std::string* size = md.get_string("ImageSize"_f);
   if (!size) return;
   double dims[2];
   int found = 0;
@@ -509,37 +383,37 @@ void add_image_size(Fields& md) {
     dims[found++] = std::strtod(size->substr(i, j - i).c_str(), nullptr);
     i = j;
   }
-  if (found == 2) md.set_default("Megapixels", dims[0] * dims[1] / 1e6);
+  if (found == 2) md.set_default("Megapixels"_f, dims[0] * dims[1] / 1e6);
 }
 
 // DateTimeOriginal when no EXIF/XMP one was read: IPTC's (or XMP's) DateCreated and
 // TimeCreated (Exif.pm's Composite DateTimeOriginal), and IPTC.pm's DigitalCreationDateTime.
-void add_created_dates(Fields& md) {
-  const std::string* date = md.get_string("DateCreated");
-  const std::string* time = md.get_string("TimeCreated");
-  if (!md.has("DateTimeOriginal") && date && time && !date->empty() && !time->empty()) {
-    const std::string* joined = md.get_string("DateTimeCreated");
-    if (joined && joined->find(' ') != std::string::npos) md.set("DateTimeOriginal", *joined);
-    else md.set("DateTimeOriginal", *date + " " + *time);
+void add_created_dates(Metadata& md) {
+  const std::string* date = md.get_string("DateCreated"_f);
+  const std::string* time = md.get_string("TimeCreated"_f);
+  if (!md.has("DateTimeOriginal"_f) && date && time && !date->empty() && !time->empty()) {
+    const std::string* joined = md.get_string("DateTimeCreated"_f);
+    if (joined && joined->find(' ') != std::string::npos) md.set("DateTimeOriginal"_f, *joined);
+    else md.set("DateTimeOriginal"_f, *date + " " + *time);
   }
-  const std::string* digital_date = md.get_string("DigitalCreationDate");
-  const std::string* digital_time = md.get_string("DigitalCreationTime");
-  if (digital_date && digital_time) md.set_default("DigitalCreationDateTime", *digital_date + " " + *digital_time);
+  const std::string* digital_date = md.get_string("DigitalCreationDate"_f);
+  const std::string* digital_time = md.get_string("DigitalCreationTime"_f);
+  if (digital_date && digital_time) md.set_default("DigitalCreationDateTime"_f, *digital_date + " " + *digital_time);
 }
 
 }  // namespace
 
 void add_exiftool_composites(Context& ctx) {
-  Fields md(ctx.md);
+  Metadata& md = ctx.md;
   add_created_dates(md);
   add_image_size(md);
   add_shutter_speed(md);
   add_aperture(md);
   add_light_value(md);
   add_lens_composites(md, ctx.facts);
-  add_subsec_date(md, "SubSecDateTimeOriginal", "DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal");
-  add_subsec_date(md, "SubSecCreateDate", "CreateDate", "SubSecTimeDigitized", "OffsetTimeDigitized");
-  add_subsec_date(md, "SubSecModifyDate", "ModifyDate", "SubSecTime", "OffsetTime");
+  add_subsec_date(md, "SubSecDateTimeOriginal"_f, "DateTimeOriginal"_f, "SubSecTimeOriginal"_f, "OffsetTimeOriginal"_f);
+  add_subsec_date(md, "SubSecCreateDate"_f, "CreateDate"_f, "SubSecTimeDigitized"_f, "OffsetTimeDigitized"_f);
+  add_subsec_date(md, "SubSecModifyDate"_f, "ModifyDate"_f, "SubSecTime"_f, "OffsetTime"_f);
   add_gps_position(md);
   add_lens_id(md, ctx.facts);
   add_red_blue_balance(md);

@@ -451,7 +451,7 @@ class TiffDecoder {
       md_.warn("PrintIM: entry count exceeds the block");
       return;
     }
-    md_.set("PrintIMVersion", json_typed(std::string(block.chars(8, 4))));
+    md_.set("PrintIMVersion"_f, json_typed(std::string(block.chars(8, 4))));
   }
 
   void entry(const TiffEntry& e, Dir& dir) {
@@ -500,7 +500,7 @@ class TiffDecoder {
       value += o_.file_offset;
     }
     if (value > static_cast<uint64_t>(INT64_MAX)) return;
-    md_.set(e.tag == kTagJpegInterchangeFormat ? "ThumbnailOffset" : "ThumbnailLength", static_cast<int64_t>(value));
+    md_.set(e.tag == kTagJpegInterchangeFormat ? "ThumbnailOffset"_f : "ThumbnailLength"_f, static_cast<int64_t>(value));
     (e.tag == kTagJpegInterchangeFormat ? thumbnail_offset_ : thumbnail_length_) = value;
   }
 
@@ -508,7 +508,7 @@ class TiffDecoder {
   void finish_thumbnail() {
     if (!thumbnail_offset_ || !thumbnail_length_ || *thumbnail_length_ == 0) return;
     uint64_t relative = *thumbnail_offset_ - o_.file_offset;
-    if (w_.in_data(relative, *thumbnail_length_)) md_.set("ThumbnailImage", binary_data(*thumbnail_length_));
+    if (w_.in_data(relative, *thumbnail_length_)) md_.set("ThumbnailImage"_f, binary_data(*thumbnail_length_));
   }
 
   void convert(const TagInfo& t, const TiffEntry& e, Dir& dir) {
@@ -559,7 +559,7 @@ class TiffDecoder {
         if (!decode_exif_text(v, end, text, charset))
           md_.warn("EXIF " + std::string(t.name) + ": invalid character code, shown as stored");
         if (e.tag == kTagUserComment && dir.table == Table::Exif && !charset.empty())
-          store(TagInfo{e.tag, "UserCommentCharset", TagConv::Plain, false}, Value(charset), dir);
+          store(TagInfo{e.tag, "UserCommentCharset"_f, TagConv::Plain, false}, Value(charset), dir);
         value = Value(std::move(text));
         break;
       }
@@ -642,14 +642,14 @@ class TiffDecoder {
     if (!tiff_type_is_integer(e.type) || e.count == 0 || e.count > kMaxOffsetValues) return;
     if (o_.container == TiffContainer::ExifBlock && dir.name == "IFD2") return;  // Leica preview
     const bool offsets = t.conv == TagConv::FileOffset;
-    std::string_view name = t.name;
+    FieldId name = t.field;
     bool strips = t.tag == 0x0111 || t.tag == 0x0117;
     if (strips && ((o_.canon_cr2 && dir.name == "IFD0") ||
                    (o_.jpeg_strips_are_previews && dir.compression == 7 && !(dir.has_subfile && dir.subfile == 0)))) {
-      if (dir.name == "SubIFD2") name = offsets ? "JpgFromRawStart" : "JpgFromRawLength";
-      else name = offsets ? "PreviewImageStart" : "PreviewImageLength";
+      if (dir.name == "SubIFD2") name = offsets ? "JpgFromRawStart"_f : "JpgFromRawLength"_f;
+      else name = offsets ? "PreviewImageStart"_f : "PreviewImageLength"_f;
     }
-    if (name != t.name && e.count > kMaxListValues) return;
+    if (name != t.field && e.count > kMaxListValues) return;
     const uint64_t add = offsets ? o_.file_offset : 0;
     std::string text;
     for (uint64_t i = 0; i < e.count; ++i) {
@@ -659,7 +659,7 @@ class TiffDecoder {
       append_uint(text, x + add);
     }
     // ExifTool shows long strip lists as binary data, giving the length of their text.
-    if (name == t.name && text.size() > kMaxOffsetText) text = binary_data(text.size());
+    if (name == t.field && text.size() > kMaxOffsetText) text = binary_data(text.size());
     store(TagInfo{t.tag, name, TagConv::Plain, false}, e.count == 1 ? number_from_text(text) : Value(std::move(text)),
           dir);
   }
@@ -711,7 +711,7 @@ class TiffDecoder {
   void store(const TagInfo& t, Value value, const Dir& dir) {
     if (dir.table == Table::Exif && o_.container == TiffContainer::ExifBlock) {
       if (dir.name == "IFD1" || t.tag == kTagImageWidth || t.tag == kTagImageHeight) {
-        md_.set_default(t.name, std::move(value));
+        md_.set_default(t.field, std::move(value));
         return;
       }
     }
@@ -720,16 +720,16 @@ class TiffDecoder {
       if (seen && dir.name != priority_dir_) return;
       if (!seen) priority0_seen_.push_back(t.tag);
     }
-    md_.set(t.name, std::move(value));
+    md_.set(t.field, std::move(value));
   }
 
   // EXIF 2.32 4.6.6: latitude and longitude signed by their references, altitude by its
   // reference (1 = below sea level), and ExifTool's GPSDateTime from the date and time stamps.
   void finish_gps() {
-    static constexpr TagInfo kLatitude{0x0002, "GPSLatitude", TagConv::Plain, false};
-    static constexpr TagInfo kLongitude{0x0004, "GPSLongitude", TagConv::Plain, false};
-    static constexpr TagInfo kAltitude{0x0006, "GPSAltitude", TagConv::Plain, false};
-    static constexpr TagInfo kDateTime{0x001d, "GPSDateTime", TagConv::Plain, false};
+    static constexpr TagInfo kLatitude{0x0002, "GPSLatitude"_f, TagConv::Plain, false};
+    static constexpr TagInfo kLongitude{0x0004, "GPSLongitude"_f, TagConv::Plain, false};
+    static constexpr TagInfo kAltitude{0x0006, "GPSAltitude"_f, TagConv::Plain, false};
+    static constexpr TagInfo kDateTime{0x001d, "GPSDateTime"_f, TagConv::Plain, false};
     Dir dir{"GPS", Table::Gps, 0};
     auto starts = [](const std::string& s, char c) {
       return !s.empty() && (s[0] == c || s[0] == static_cast<char>(c + ('a' - 'A')));
@@ -751,10 +751,10 @@ class TiffDecoder {
   // Panasonic RW2: the image size is the sensor area inside the borders (ExifTool composite).
   void finish_panasonic() {
     double top = 0, left = 0, bottom = 0, right = 0;
-    if (md_.get_number("SensorLeftBorder", left) && md_.get_number("SensorRightBorder", right))
-      md_.set("ImageWidth", number_value(right - left));
-    if (md_.get_number("SensorTopBorder", top) && md_.get_number("SensorBottomBorder", bottom))
-      md_.set("ImageHeight", number_value(bottom - top));
+    if (md_.get_number("SensorLeftBorder"_f, left) && md_.get_number("SensorRightBorder"_f, right))
+      md_.set("ImageWidth"_f, number_value(right - left));
+    if (md_.get_number("SensorTopBorder"_f, top) && md_.get_number("SensorBottomBorder"_f, bottom))
+      md_.set("ImageHeight"_f, number_value(bottom - top));
   }
 
   IfdWalker& w_;
@@ -831,7 +831,7 @@ void parse_exif(ByteView tiff, uint64_t file_offset, Context& ctx, ExifRoot root
   MemorySource source(tiff.span());
   Reader reader(source, ctx.limits().max_bytes_read);
   IfdWalker walker(reader, 0, *header, ctx.limits(), ctx.md);
-  if (!header->big) ctx.md.set("ExifByteOrder", header->endian == Endian::Little ? "II" : "MM");
+  if (!header->big) ctx.md.set("ExifByteOrder"_f, header->endian == Endian::Little ? "II" : "MM");
   TiffDecodeOptions options;
   options.container = TiffContainer::ExifBlock;
   options.file_offset = file_offset;

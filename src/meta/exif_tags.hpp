@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "meta/formats.hpp"
+#include "meta/metadata.hpp"
 #include "meta/tiff_ifd.hpp"
 
 namespace imgmeta::meta {
@@ -34,8 +35,12 @@ enum class TagConv : uint8_t {
 };
 
 struct TagInfo {
+  constexpr TagInfo(uint16_t id, FieldId f, TagConv c, bool p0)
+      : tag(id), field(f), name(field_name(f)), conv(c), priority0(p0) {}
+
   uint16_t tag;
-  std::string_view name;
+  FieldId field;
+  std::string_view name;  // field_name(field), for messages
   TagConv conv;
   bool priority0;  // ExifTool "Priority => 0": the first value wins, except from the priority IFD
 };

@@ -153,7 +153,7 @@ Result<uint64_t> GifParser::extension(uint64_t pos) {
       std::string text;
       uint64_t next = TRY(sub_blocks(body, comment_seen_ ? nullptr : &text));
       if (!comment_seen_ && !text.empty()) {
-        md_.set("Comment", decode_text(text));
+        md_.set("Comment"_f, decode_text(text));
         comment_seen_ = true;
       }
       return next;
@@ -163,7 +163,7 @@ Result<uint64_t> GifParser::extension(uint64_t pos) {
       const uint8_t size = TRY(r_.u8(body));
       std::string text;
       uint64_t next = TRY(sub_blocks(body + 1 + size, &text));
-      if (!text.empty()) md_.set("Text", decode_text(text));
+      if (!text.empty()) md_.set("Text"_f, decode_text(text));
       return next;
     }
     case kApplicationLabel:
@@ -186,8 +186,8 @@ Result<uint64_t> GifParser::application(uint64_t pos) {
     ByteView d = TRY(r_.view_upto(data, 4));
     if (d.size() == 4 && d[0] >= 3 && d[1] == 1) {
       const int64_t loops = d[2] | (d[3] << 8);
-      md_.set("AnimationIterations", loops);
-      md_.set("LoopCount", loops);
+      md_.set("AnimationIterations"_f, loops);
+      md_.set("LoopCount"_f, loops);
     }
     return sub_blocks(data);
   }
@@ -258,10 +258,10 @@ void GifParser::walk(uint64_t pos) {
 }
 
 void GifParser::finish() {
-  if (transparent_ >= 0) md_.set("TransparentColor", int64_t{transparent_});
+  if (transparent_ >= 0) md_.set("TransparentColor"_f, int64_t{transparent_});
   // ExifTool reports these only for animations.
-  if (frames_ > 1) md_.set("FrameCount", static_cast<int64_t>(frames_));
-  if (delay_ > 0) md_.set("Duration", static_cast<double>(delay_) / 100.0);
+  if (frames_ > 1) md_.set("FrameCount"_f, static_cast<int64_t>(frames_));
+  if (delay_ > 0) md_.set("Duration"_f, static_cast<double>(delay_) / 100.0);
 }
 
 }  // namespace
@@ -273,19 +273,19 @@ Status parse_gif(Context& ctx) {
   if (h.size() < 13 || !h.starts_with("GIF8") || (h[4] != '7' && h[4] != '9') || h[5] != 'a')
     return make_error("GIF: header and logical screen descriptor need 13 bytes, starting \"GIF87a\" or \"GIF89a\"");
   Metadata& md = ctx.md;
-  md.set("FileType", std::string("GIF"));
-  md.set("FileTypeExtension", std::string("GIF"));
-  md.set("MIMEType", std::string("image/gif"));
-  md.set("GIFVersion", std::string(h.chars(3, 3)));
-  md.set("ImageWidth", int64_t{h[6] | (h[7] << 8)});
-  md.set("ImageHeight", int64_t{h[8] | (h[9] << 8)});
+  md.set("FileType"_f, std::string("GIF"));
+  md.set("FileTypeExtension"_f, std::string("GIF"));
+  md.set("MIMEType"_f, std::string("image/gif"));
+  md.set("GIFVersion"_f, std::string(h.chars(3, 3)));
+  md.set("ImageWidth"_f, int64_t{h[6] | (h[7] << 8)});
+  md.set("ImageHeight"_f, int64_t{h[8] | (h[9] << 8)});
   const uint8_t packed = h[10];
-  md.set("HasColorMap", int64_t{packed >> 7});
-  md.set("ColorResolutionDepth", int64_t{((packed >> 4) & 0x07) + 1});
-  md.set("BitsPerPixel", int64_t{(packed & 0x07) + 1});
-  md.set("BackgroundColor", int64_t{h[11]});
+  md.set("HasColorMap"_f, int64_t{packed >> 7});
+  md.set("ColorResolutionDepth"_f, int64_t{((packed >> 4) & 0x07) + 1});
+  md.set("BitsPerPixel"_f, int64_t{(packed & 0x07) + 1});
+  md.set("BackgroundColor"_f, int64_t{h[11]});
   // 18: aspect ratio = (value + 15) / 64, 0 = not given.
-  if (h[12] != 0) md.set("PixelAspectRatio", (h[12] + 15) / 64.0);
+  if (h[12] != 0) md.set("PixelAspectRatio"_f, (h[12] + 15) / 64.0);
 
   uint64_t pos = 13;
   // 19. Global Color Table: 3 * 2^(size+1) bytes.

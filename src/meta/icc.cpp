@@ -55,7 +55,7 @@ bool tag_text(ByteView t, std::string& out) {
 // multiLocalizedUnicodeType (ICC.1:2010 10.15) as ExifTool reports it: one field per
 // record, the en-US record (or one with no valid language code) under the tag's own name,
 // the others under "<name>-<language>-<COUNTRY>" (ProfileDescriptionML-de-DE).
-void set_mluc(ByteView t, std::string_view name, Metadata& md) {
+void set_mluc(ByteView t, FieldId name, Metadata& md) {
   if (t.size() < 28) return;
   uint32_t count = t.u32(8, Endian::Big).value_or(0);
   uint32_t record_size = t.u32(12, Endian::Big).value_or(0);
@@ -65,11 +65,11 @@ void set_mluc(ByteView t, std::string_view name, Metadata& md) {
     if (!t.has(at, record_size)) break;
     std::string_view lang = t.chars(static_cast<size_t>(at), 4);
     auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    std::string field(name);
+    std::string localised;  // the other languages' names come from the file: dynamic fields
     if (lang.size() == 4 && letter(lang[0]) && letter(lang[1]) && letter(lang[2]) && letter(lang[3])) {
       std::string code{static_cast<char>(lang[0] | 0x20), static_cast<char>(lang[1] | 0x20), '-',
                        static_cast<char>(lang[2] & ~0x20), static_cast<char>(lang[3] & ~0x20)};
-      if (code != "en-US") field += "-" + code;
+      if (code != "en-US") localised = std::string(field_name(name)) + "-" + code;
     }
     uint32_t len = t.u32(static_cast<size_t>(at) + 4, Endian::Big).value_or(0);
     uint32_t off = t.u32(static_cast<size_t>(at) + 8, Endian::Big).value_or(0);
@@ -90,7 +90,8 @@ void set_mluc(ByteView t, std::string_view name, Metadata& md) {
       if (u == 0) break;
       append_utf8(out, u);
     }
-    md.set(field, json_typed(std::move(out)));
+    if (localised.empty()) md.set(name, json_typed(std::move(out)));
+    else md.set(localised, json_typed(std::move(out)));
   }
 }
 
@@ -103,33 +104,33 @@ void parse_icc(ByteView p, Context& ctx) {
     return;
   }
   // ICC.1:2010 7.2 profile header.
-  md.set("ProfileCMMType", signature(p, 4));
-  md.set("ProfileVersion", int64_t{static_cast<int16_t>(p.u16(8, Endian::Big).value_or(0))});
-  md.set("ProfileClass", signature(p, 12));
-  md.set("ColorSpaceData", signature(p, 16));
-  md.set("ProfileConnectionSpace", signature(p, 20));
+  md.set("ProfileCMMType"_f, signature(p, 4));
+  md.set("ProfileVersion"_f, int64_t{static_cast<int16_t>(p.u16(8, Endian::Big).value_or(0))});
+  md.set("ProfileClass"_f, signature(p, 12));
+  md.set("ColorSpaceData"_f, signature(p, 16));
+  md.set("ProfileConnectionSpace"_f, signature(p, 20));
   {
     // 7.2.8 dateTimeNumber (4.2): year, month, day, hours, minutes, seconds.
     uint16_t v[6];
     for (size_t i = 0; i < 6; ++i) v[i] = p.u16(24 + 2 * i, Endian::Big).value_or(0);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%04u:%02u:%02u %02u:%02u:%02u", v[0], v[1], v[2], v[3], v[4], v[5]);
-    md.set("ProfileDateTime", std::string(buf));
+    md.set("ProfileDateTime"_f, std::string(buf));
   }
-  md.set("ProfileFileSignature", signature(p, 36));
-  md.set("PrimaryPlatform", signature(p, 40));
-  md.set("CMMFlags", int64_t{p.u32(44, Endian::Big).value_or(0)});
-  md.set("DeviceManufacturer", signature(p, 48));
-  md.set("DeviceModel", signature(p, 52));
-  md.set("DeviceAttributes", std::to_string(p.u32(56, Endian::Big).value_or(0)) + " " +
+  md.set("ProfileFileSignature"_f, signature(p, 36));
+  md.set("PrimaryPlatform"_f, signature(p, 40));
+  md.set("CMMFlags"_f, int64_t{p.u32(44, Endian::Big).value_or(0)});
+  md.set("DeviceManufacturer"_f, signature(p, 48));
+  md.set("DeviceModel"_f, signature(p, 52));
+  md.set("DeviceAttributes"_f, std::to_string(p.u32(56, Endian::Big).value_or(0)) + " " +
                                  std::to_string(p.u32(60, Endian::Big).value_or(0)));
-  md.set("RenderingIntent", int64_t{p.u32(64, Endian::Big).value_or(0)});
-  md.set("ConnectionSpaceIlluminant", xyz_text(p, 68, 3));
-  md.set("ProfileCreator", signature(p, 80));
+  md.set("RenderingIntent"_f, int64_t{p.u32(64, Endian::Big).value_or(0)});
+  md.set("ConnectionSpaceIlluminant"_f, xyz_text(p, 68, 3));
+  md.set("ProfileCreator"_f, signature(p, 80));
   {
     std::string id;
     for (size_t i = 0; i < 16; ++i) id += (i ? " " : "") + std::to_string(p[84 + i]);
-    md.set("ProfileID", id);
+    md.set("ProfileID"_f, id);
   }
 
   // 7.3 tag table: a count, then (signature, offset, size) per tag; offsets from the start.
@@ -149,17 +150,19 @@ void parse_icc(ByteView p, Context& ctx) {
     std::string text;
     // 9.2: the tags below, ExifTool's names.
     struct TextTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr TextTag kText[] = {{"desc", "ProfileDescription"}, {"cprt", "ProfileCopyright"},
-                                        {"dmnd", "DeviceMfgDesc"},      {"dmdd", "DeviceModelDesc"},
-                                        {"vued", "ViewingCondDesc"},    {"dscm", "ProfileDescriptionML"}};
+    static constexpr TextTag kText[] = {{"desc", "ProfileDescription"_f}, {"cprt", "ProfileCopyright"_f},
+                                        {"dmnd", "DeviceMfgDesc"_f},      {"dmdd", "DeviceModelDesc"_f},
+                                        {"vued", "ViewingCondDesc"_f},    {"dscm", "ProfileDescriptionML"_f}};
     struct XyzTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr XyzTag kXyz[] = {{"wtpt", "MediaWhitePoint"},   {"bkpt", "MediaBlackPoint"},
-                                      {"rXYZ", "RedMatrixColumn"},   {"gXYZ", "GreenMatrixColumn"},
-                                      {"bXYZ", "BlueMatrixColumn"},  {"lumi", "Luminance"}};
+    static constexpr XyzTag kXyz[] = {{"wtpt", "MediaWhitePoint"_f},   {"bkpt", "MediaBlackPoint"_f},
+                                      {"rXYZ", "RedMatrixColumn"_f},   {"gXYZ", "GreenMatrixColumn"_f},
+                                      {"bXYZ", "BlueMatrixColumn"_f},  {"lumi", "Luminance"_f}};
     bool done = false;
     for (const auto& tt : kText) {
       if (sig == tt.sig) {
@@ -178,34 +181,35 @@ void parse_icc(ByteView p, Context& ctx) {
       }
     }
     // 10.23 signatureType: 'sig ', reserved, a signature.
-    if (sig == "tech" && t.chars(0, 4) == "sig " && t.size() >= 12) md.set("Technology", signature(t, 8));
+    if (sig == "tech" && t.chars(0, 4) == "sig " && t.size() >= 12) md.set("Technology"_f, signature(t, 8));
     // 10.14 measurementType: observer, backing XYZ, geometry, flare (u16Fixed16), illuminant.
     if (sig == "meas" && t.chars(0, 4) == "meas" && t.size() >= 36) {
-      md.set("MeasurementObserver", int64_t{t.u32(8, Endian::Big).value_or(0)});
-      md.set("MeasurementBacking", xyz_text(t, 12, 3));
-      md.set("MeasurementGeometry", int64_t{t.u32(24, Endian::Big).value_or(0)});
-      md.set("MeasurementFlare", std::round(t.u32(28, Endian::Big).value_or(0) / 65536.0 * 1e5) / 1e5);
-      md.set("MeasurementIlluminant", int64_t{t.u32(32, Endian::Big).value_or(0)});
+      md.set("MeasurementObserver"_f, int64_t{t.u32(8, Endian::Big).value_or(0)});
+      md.set("MeasurementBacking"_f, xyz_text(t, 12, 3));
+      md.set("MeasurementGeometry"_f, int64_t{t.u32(24, Endian::Big).value_or(0)});
+      md.set("MeasurementFlare"_f, std::round(t.u32(28, Endian::Big).value_or(0) / 65536.0 * 1e5) / 1e5);
+      md.set("MeasurementIlluminant"_f, int64_t{t.u32(32, Endian::Big).value_or(0)});
     }
     // 10.30 viewingConditionsType: illuminant XYZ, surround XYZ, illuminant type.
     if (sig == "view" && t.chars(0, 4) == "view" && t.size() >= 36) {
-      md.set("ViewingCondIlluminant", xyz_text(t, 8, 3));
-      md.set("ViewingCondSurround", xyz_text(t, 20, 3));
-      md.set("ViewingCondIlluminantType", int64_t{t.u32(32, Endian::Big).value_or(0)});
+      md.set("ViewingCondIlluminant"_f, xyz_text(t, 8, 3));
+      md.set("ViewingCondSurround"_f, xyz_text(t, 20, 3));
+      md.set("ViewingCondIlluminantType"_f, int64_t{t.u32(32, Endian::Big).value_or(0)});
     }
     // 9.2.13 chromaticAdaptationTag: an s15Fixed16ArrayType (10.22) of nine numbers.
-    if (sig == "chad" && t.chars(0, 4) == "sf32" && t.size() >= 8 + 36) md.set("ChromaticAdaptation", xyz_text(t, 8, 9));
+    if (sig == "chad" && t.chars(0, 4) == "sf32" && t.size() >= 8 + 36) md.set("ChromaticAdaptation"_f, xyz_text(t, 8, 9));
     // Curves and lookup tables: ExifTool reports them by size only.
     struct BinaryTag {
-      std::string_view sig, name;
+      std::string_view sig;
+      FieldId name;
     };
-    static constexpr BinaryTag kBinary[] = {{"rTRC", "RedTRC"}, {"gTRC", "GreenTRC"}, {"bTRC", "BlueTRC"},
-                                            {"kTRC", "GrayTRC"}, {"A2B0", "AToB0"},   {"A2B1", "AToB1"},
-                                            {"A2B2", "AToB2"},   {"B2A0", "BToA0"},   {"B2A1", "BToA1"},
-                                            {"B2A2", "BToA2"},   {"gamt", "Gamut"},
+    static constexpr BinaryTag kBinary[] = {{"rTRC", "RedTRC"_f}, {"gTRC", "GreenTRC"_f}, {"bTRC", "BlueTRC"_f},
+                                            {"kTRC", "GrayTRC"_f}, {"A2B0", "AToB0"_f},   {"A2B1", "AToB1"_f},
+                                            {"A2B2", "AToB2"_f},   {"B2A0", "BToA0"_f},   {"B2A1", "BToA1"_f},
+                                            {"B2A2", "BToA2"_f},   {"gamt", "Gamut"_f},
                                             // Apple's display profiles
-                                            {"vcgt", "VideoCardGamma"}, {"ndin", "NativeDisplayInfo"},
-                                            {"mmod", "MakeAndModel"}};
+                                            {"vcgt", "VideoCardGamma"_f}, {"ndin", "NativeDisplayInfo"_f},
+                                            {"mmod", "MakeAndModel"_f}};
     for (const auto& bt : kBinary)
       if (sig == bt.sig) md.set(bt.name, "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)");
   }

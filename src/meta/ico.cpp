@@ -32,10 +32,10 @@ Status parse_ico(Context& ctx) {
                       " are not an icon or cursor directory");
   Metadata& md = ctx.md;
   const bool icon = type == kIcon;
-  md.set("FileType", std::string(icon ? "ICO" : "CUR"));
-  md.set("FileTypeExtension", std::string(icon ? "ICO" : "CUR"));
-  md.set("MIMEType", std::string(icon ? "image/x-icon" : "image/x-cursor"));
-  md.set("ImageCount", int64_t{count});
+  md.set("FileType"_f, std::string(icon ? "ICO" : "CUR"));
+  md.set("FileTypeExtension"_f, std::string(icon ? "ICO" : "CUR"));
+  md.set("MIMEType"_f, std::string(icon ? "image/x-icon" : "image/x-cursor"));
+  md.set("ImageCount"_f, int64_t{count});
   if (count == 0) {
     md.warn("ICO: the directory lists no images");
     return ok_status();
@@ -50,12 +50,12 @@ Status parse_ico(Context& ctx) {
   const ByteView e = *entry;
   // ICONDIRENTRY: bWidth, bHeight (0 means 256), bColorCount, bReserved, then wPlanes and
   // wBitCount for icons, or the hotspot's X and Y for cursors, dwBytesInRes, dwImageOffset.
-  md.set("ImageWidth", int64_t{e[0] == 0 ? 256 : e[0]});
-  md.set("ImageHeight", int64_t{e[1] == 0 ? 256 : e[1]});
-  md.set("NumColors", int64_t{e[2]});
-  md.set(icon ? "ColorPlanes" : "HotspotX", int64_t{TRY(e.u16(4, kLE))});
-  md.set(icon ? "BitsPerPixel" : "HotspotY", int64_t{TRY(e.u16(6, kLE))});
-  md.set("ImageLength", int64_t{TRY(e.u32(8, kLE))});
+  md.set("ImageWidth"_f, int64_t{e[0] == 0 ? 256 : e[0]});
+  md.set("ImageHeight"_f, int64_t{e[1] == 0 ? 256 : e[1]});
+  md.set("NumColors"_f, int64_t{e[2]});
+  md.set(icon ? "ColorPlanes"_f : "HotspotX"_f, int64_t{TRY(e.u16(4, kLE))});
+  md.set(icon ? "BitsPerPixel"_f : "HotspotY"_f, int64_t{TRY(e.u16(6, kLE))});
+  md.set("ImageLength"_f, int64_t{TRY(e.u32(8, kLE))});
   return ok_status();
 }
 

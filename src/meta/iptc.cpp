@@ -247,7 +247,7 @@ struct Collected {
 
 void parse_iptc(ByteView iim, Context& ctx) {
   Metadata& md = ctx.md;
-  md.set("CurrentIPTCDigest", md5_hex(iim));
+  md.set("CurrentIPTCDigest"_f, md5_hex(iim));
   std::vector<Collected> found;
   bool utf8 = false;  // IIM 1:90 says ISO 2022 "ESC % G": UTF-8
   size_t pos = 0;
@@ -331,7 +331,7 @@ void parse_iptc(ByteView iim, Context& ctx) {
     if (c.values.size() == 1) md.set(c.set->name, json_typed(std::move(c.values.front())));
     else md.set(c.set->name, std::move(c.values));
   }
-  if (!created.empty()) md.set("DateTimeCreated", std::move(created));
+  if (!created.empty()) md.set("DateTimeCreated"_f, std::move(created));
 }
 
 }  // namespace imgmeta::meta

@@ -233,8 +233,8 @@ class IsobmffParser {
       if (box->type == kMoov && !moov) moov = *box;
       if (box->type == kMdat) {
         // ExifTool's MediaDataSize/MediaDataOffset: the payload of the last 'mdat'.
-        md_.set("MediaDataSize", static_cast<int64_t>(box->payload_size()));
-        md_.set("MediaDataOffset", static_cast<int64_t>(box->payload_offset()));
+        md_.set("MediaDataSize"_f, static_cast<int64_t>(box->payload_size()));
+        md_.set("MediaDataOffset"_f, static_cast<int64_t>(box->payload_offset()));
       }
       pos = box->end();
     }
@@ -304,14 +304,14 @@ class IsobmffParser {
     std::string mime = "video/mp4";
     for (const auto& tm : kTypeMimes)
       if (type == tm.type) mime = tm.mime;
-    md_.set("FileType", type);
-    md_.set("FileTypeExtension", type);
-    md_.set("MIMEType", mime);
-    md_.set("MajorBrand", major_raw);
+    md_.set("FileType"_f, type);
+    md_.set("FileTypeExtension"_f, type);
+    md_.set("MIMEType"_f, mime);
+    md_.set("MajorBrand"_f, major_raw);
     char version[32];
     std::snprintf(version, sizeof version, "%x.%x.%x", minor >> 16, (minor >> 8) & 0xFF, minor & 0xFF);
-    md_.set("MinorVersion", std::string(version));
-    md_.set("CompatibleBrands", std::move(brands));
+    md_.set("MinorVersion"_f, std::string(version));
+    md_.set("CompatibleBrands"_f, std::move(brands));
     return ok_status();
   }
 
@@ -597,16 +597,16 @@ class IsobmffParser {
 
   void report(MetaBox& m) {
     if (m.has_handler) {
-      md_.set("HandlerType", bmff::fourcc_raw(m.handler));
+      md_.set("HandlerType"_f, bmff::fourcc_raw(m.handler));
       // ExifTool: a leading length byte marks a Pascal string.
       std::string name = m.handler_name;
       if (!name.empty() && static_cast<unsigned char>(name[0]) < 0x20 &&
           size_t{static_cast<unsigned char>(name[0])} < name.size())
         name = name.substr(1, static_cast<unsigned char>(name[0]));
-      if (!name.empty()) md_.set("HandlerDescription", name);
+      if (!name.empty()) md_.set("HandlerDescription"_f, name);
       if (m.handler != fourcc("pict")) md_.warn("ISOBMFF: 'meta' handler is '" + fourcc_text(m.handler) + "', not 'pict'");
     }
-    if (m.primary) md_.set("PrimaryItemReference", static_cast<int64_t>(*m.primary));
+    if (m.primary) md_.set("PrimaryItemReference"_f, static_cast<int64_t>(*m.primary));
     report_idat(m);
 
     const Item* primary = m.primary ? m.find(*m.primary) : nullptr;
@@ -630,7 +630,7 @@ class IsobmffParser {
     if (!v) return;
     std::vector<int64_t> values;
     for (size_t i = 0; i + 2 <= v->size(); i += 2) values.push_back(v->u16(i, Endian::Big).value_or(0));
-    if (!values.empty()) md_.set("MetaImageSize", join_numbers(values));
+    if (!values.empty()) md_.set("MetaImageSize"_f, join_numbers(values));
   }
 
   void check_associations(const MetaBox& m) {
@@ -781,7 +781,7 @@ class IsobmffParser {
       const bool main_pass = pass == 0;
       for (size_t i = 0; i < n; ++i) {
         if (static_cast<bool>(main[i]) != main_pass) continue;
-        auto put = [&](std::string_view name, Value v) {
+        auto put = [&](FieldId name, Value v) {
           if (main_pass) md_.set(name, std::move(v));
           else md_.set_default(name, std::move(v));
         };
@@ -802,24 +802,24 @@ class IsobmffParser {
       if (p.size() < 12 || u32(0) != 0) return;
       std::vector<int64_t> dims;
       for (size_t at = 4; at + 4 <= p.size(); at += 4) dims.push_back(u32(at));
-      put("ImageSpatialExtent", join_numbers(dims));
+      put("ImageSpatialExtent"_f, join_numbers(dims));
     } else if (prop.type == kIrot) {
       // 23008-12 6.5.10: 6 reserved bits, angle (2 bits) in anti-clockwise quarter turns.
-      if (p.size() >= 1) put("Rotation", (u8(0) & 3) * 90);
+      if (p.size() >= 1) put("Rotation"_f, (u8(0) & 3) * 90);
     } else if (prop.type == kPixi) {
       // 23008-12 6.5.6: FullBox, num_channels, bits_per_channel[num_channels].
       if (p.size() < 5 || u32(0) != 0) return;
       std::vector<int64_t> bits;
       for (size_t at = 5; at < p.size() && bits.size() < static_cast<size_t>(u8(4)); ++at) bits.push_back(u8(at));
-      if (bits.size() == 1) put("ImagePixelDepth", bits[0]);
-      else if (!bits.empty()) put("ImagePixelDepth", join_numbers(bits));
+      if (bits.size() == 1) put("ImagePixelDepth"_f, bits[0]);
+      else if (!bits.empty()) put("ImagePixelDepth"_f, join_numbers(bits));
     } else if (prop.type == kAuxC) {
       // 23008-12 6.5.8: FullBox, aux_type (NUL-terminated URN), aux_subtype.
       std::string_view rest = p.chars(4, p.size());
-      if (p.size() > 4) put("AuxiliaryImageType", std::string(rest.substr(0, rest.find('\0'))));
+      if (p.size() > 4) put("AuxiliaryImageType"_f, std::string(rest.substr(0, rest.find('\0'))));
     } else if (prop.type == kPasp) {
       // 14496-12 12.1.4: hSpacing, vSpacing.
-      if (p.size() >= 8) put("PixelAspectRatio", join_numbers({u32(0), u32(4)}));
+      if (p.size() >= 8) put("PixelAspectRatio"_f, join_numbers({u32(0), u32(4)}));
     } else if (prop.type == kClap) {
       // 14496-12 12.1.4: width, height, horizOff, vertOff, each numerator/denominator. ExifTool
       // reads signed 32-bit pairs to the end of the box; so do we, up to a sane count.
@@ -831,46 +831,46 @@ class IsobmffParser {
         if (!out.empty()) out += ' ';
         out += d == 0 ? (n == 0 ? "undef" : "inf") : format_number(static_cast<double>(n) / d);
       }
-      put("CleanAperture", out);
+      put("CleanAperture"_f, out);
     } else if (prop.type == kColr) {
       // 14496-12 12.1.5: colour_type 'nclx' (primaries, transfer, matrix, full_range_flag),
       // 'rICC'/'prof' (an ICC profile, reported by report_icc), or QuickTime's 'nclc'.
       std::string_view kind = p.chars(0, 4);
       if (kind == "prof" || kind == "rICC" || p.size() < 4) return;
-      put("ColorProfiles", std::string(kind));
-      if (p.has(4, 2)) put("ColorPrimaries", u16(4));
-      if (p.has(6, 2)) put("TransferCharacteristics", u16(6));
-      if (p.has(8, 2)) put("MatrixCoefficients", u16(8));
-      if (kind == "nclx" && p.has(10, 1)) put("VideoFullRangeFlag", u8(10) >> 7);
+      put("ColorProfiles"_f, std::string(kind));
+      if (p.has(4, 2)) put("ColorPrimaries"_f, u16(4));
+      if (p.has(6, 2)) put("TransferCharacteristics"_f, u16(6));
+      if (p.has(8, 2)) put("MatrixCoefficients"_f, u16(8));
+      if (kind == "nclx" && p.has(10, 1)) put("VideoFullRangeFlag"_f, u8(10) >> 7);
     } else if (prop.type == kHvcC) {
       // 14496-15 8.3.3.1 HEVCDecoderConfigurationRecord.
-      if (p.has(0, 1)) put("HEVCConfigurationVersion", u8(0));
+      if (p.has(0, 1)) put("HEVCConfigurationVersion"_f, u8(0));
       if (p.has(1, 1)) {
-        put("GeneralProfileSpace", u8(1) >> 6);
-        put("GeneralTierFlag", (u8(1) >> 5) & 1);
-        put("GeneralProfileIDC", u8(1) & 0x1F);
+        put("GeneralProfileSpace"_f, u8(1) >> 6);
+        put("GeneralTierFlag"_f, (u8(1) >> 5) & 1);
+        put("GeneralProfileIDC"_f, u8(1) & 0x1F);
       }
-      if (p.has(2, 4)) put("GenProfileCompatibilityFlags", u32(2));
-      if (p.has(6, 6)) put("ConstraintIndicatorFlags", join_numbers({u8(6), u8(7), u8(8), u8(9), u8(10), u8(11)}));
-      if (p.has(12, 1)) put("GeneralLevelIDC", u8(12));
-      if (p.has(13, 2)) put("MinSpatialSegmentationIDC", u16(13) & 0x0FFF);
-      if (p.has(15, 1)) put("ParallelismType", u8(15) & 3);
-      if (p.has(16, 1)) put("ChromaFormat", u8(16) & 3);
-      if (p.has(17, 1)) put("BitDepthLuma", (u8(17) & 7) + 8);
-      if (p.has(18, 1)) put("BitDepthChroma", (u8(18) & 7) + 8);
-      if (p.has(19, 2)) put("AverageFrameRate", number_value(static_cast<double>(u16(19)) / 256));
+      if (p.has(2, 4)) put("GenProfileCompatibilityFlags"_f, u32(2));
+      if (p.has(6, 6)) put("ConstraintIndicatorFlags"_f, join_numbers({u8(6), u8(7), u8(8), u8(9), u8(10), u8(11)}));
+      if (p.has(12, 1)) put("GeneralLevelIDC"_f, u8(12));
+      if (p.has(13, 2)) put("MinSpatialSegmentationIDC"_f, u16(13) & 0x0FFF);
+      if (p.has(15, 1)) put("ParallelismType"_f, u8(15) & 3);
+      if (p.has(16, 1)) put("ChromaFormat"_f, u8(16) & 3);
+      if (p.has(17, 1)) put("BitDepthLuma"_f, (u8(17) & 7) + 8);
+      if (p.has(18, 1)) put("BitDepthChroma"_f, (u8(18) & 7) + 8);
+      if (p.has(19, 2)) put("AverageFrameRate"_f, number_value(static_cast<double>(u16(19)) / 256));
       if (p.has(21, 1)) {
-        put("ConstantFrameRate", u8(21) >> 6);
-        put("NumTemporalLayers", (u8(21) >> 3) & 7);
-        put("TemporalIDNested", (u8(21) >> 2) & 1);
+        put("ConstantFrameRate"_f, u8(21) >> 6);
+        put("NumTemporalLayers"_f, (u8(21) >> 3) & 7);
+        put("TemporalIDNested"_f, (u8(21) >> 2) & 1);
       }
     } else if (prop.type == kAv1C) {
       // AV1-ISOBMFF 2.3.3: marker, version; seq_profile, seq_level_idx_0; seq_tier_0,
       // high_bitdepth, twelve_bit, monochrome, chroma_subsampling_x/y, chroma_sample_position.
-      if (p.has(0, 1)) put("AV1ConfigurationVersion", u8(0) & 0x7F);
+      if (p.has(0, 1)) put("AV1ConfigurationVersion"_f, u8(0) & 0x7F);
       if (p.has(2, 1)) {
-        put("ChromaFormat", (u8(2) >> 2) & 7);  // monochrome, subsampling_x, subsampling_y
-        put("ChromaSamplePosition", u8(2) & 3);
+        put("ChromaFormat"_f, (u8(2) >> 2) & 7);  // monochrome, subsampling_x, subsampling_y
+        put("ChromaSamplePosition"_f, u8(2) & 3);
       }
     }
   }
@@ -949,8 +949,8 @@ class IsobmffParser {
     if (ispe && ispe->payload.size() >= 12) {
       width = ispe->payload.u32(4, Endian::Big).value_or(0);
       height = ispe->payload.u32(8, Endian::Big).value_or(0);
-      md_.set("ImageWidth", static_cast<int64_t>(width));
-      md_.set("ImageHeight", static_cast<int64_t>(height));
+      md_.set("ImageWidth"_f, static_cast<int64_t>(width));
+      md_.set("ImageHeight"_f, static_cast<int64_t>(height));
     } else {
       md_.warn("ISOBMFF: primary item " + std::to_string(primary.id) + " has no 'ispe'");
     }
@@ -965,14 +965,14 @@ class IsobmffParser {
         if (p->type == kIrot && p->payload.size() >= 1 && (p->payload[0] & 1)) std::swap(width, height);
         if (p->type == kClap) apply_clap(*p, width, height);
       }
-      md_.set("DisplayWidth", static_cast<int64_t>(width));
-      md_.set("DisplayHeight", static_cast<int64_t>(height));
+      md_.set("DisplayWidth"_f, static_cast<int64_t>(width));
+      md_.set("DisplayHeight"_f, static_cast<int64_t>(height));
     }
 
     const Item* coded = coded_item(m, primary);
     auto depth = bit_depth(m, primary);
     if (!depth && coded) depth = bit_depth(m, *coded);
-    if (depth) md_.set("BitDepth", *depth);
+    if (depth) md_.set("BitDepth"_f, *depth);
 
     // AVIF 1.1 section 4 / 23008-12 6.5.8: an auxiliary image with an alpha aux_type that
     // names the primary with 'auxl'.
@@ -984,7 +984,7 @@ class IsobmffParser {
       std::string_view urn = aux->payload.chars(4, aux->payload.size());
       if (has_alpha_urn(urn.substr(0, urn.find('\0')))) alpha = true;
     }
-    md_.set("HasAlpha", alpha);
+    md_.set("HasAlpha"_f, alpha);
   }
 
   // 14496-12 12.1.4.1: the clean aperture's width and height replace the image's (a crop).
@@ -1027,10 +1027,10 @@ class IsobmffParser {
       if (visual && !chosen) chosen = t;
     }
     if (!chosen) return ok_status();
-    if (chosen->samples) md_.set("FrameCount", static_cast<int64_t>(*chosen->samples));
+    if (chosen->samples) md_.set("FrameCount"_f, static_cast<int64_t>(*chosen->samples));
     if (chosen->width && chosen->height) {
-      md_.set_default("ImageWidth", static_cast<int64_t>(chosen->width));
-      md_.set_default("ImageHeight", static_cast<int64_t>(chosen->height));
+      md_.set_default("ImageWidth"_f, static_cast<int64_t>(chosen->width));
+      md_.set_default("ImageHeight"_f, static_cast<int64_t>(chosen->height));
     }
     return ok_status();
   }

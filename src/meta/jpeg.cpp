@@ -125,9 +125,9 @@ Status JpegParser::run() {
   // T.81 B.2.1: a compressed image starts with SOI.
   ByteView head = TRY(r_.view_upto(0, 2));
   if (head.size() < 2 || head[0] != 0xFF || head[1] != kSOI) return make_error("JPEG: no SOI marker at offset 0");
-  md_.set("FileType", std::string("JPEG"));
-  md_.set("FileTypeExtension", std::string("JPG"));
-  md_.set("MIMEType", std::string("image/jpeg"));
+  md_.set("FileType"_f, std::string("JPEG"));
+  md_.set("FileTypeExtension"_f, std::string("JPG"));
+  md_.set("MIMEType"_f, std::string("image/jpeg"));
 
   uint64_t pos = 2;
   const uint64_t size = r_.size();
@@ -265,7 +265,7 @@ void JpegParser::segment(uint8_t marker, uint64_t pos, uint16_t length) {
   } else if (marker == kAPP14) {
     adobe(p);
   } else if (marker == kCOM) {
-    md_.set("Comment", std::string(p.chars(0, p.size())));
+    md_.set("Comment"_f, std::string(p.chars(0, p.size())));
   }
 }
 
@@ -281,11 +281,11 @@ void JpegParser::sof(uint8_t marker, ByteView p) {
   uint16_t width = static_cast<uint16_t>(p[3] << 8 | p[4]);
   uint8_t components = p[5];
   // The frame's size is the image's: it wins over EXIF's (set, not set_default).
-  md_.set("ImageWidth", int64_t{width});
-  md_.set("ImageHeight", int64_t{height});
-  md_.set("EncodingProcess", int64_t{marker - 0xC0});
-  md_.set("BitsPerSample", int64_t{precision});
-  md_.set("ColorComponents", int64_t{components});
+  md_.set("ImageWidth"_f, int64_t{width});
+  md_.set("ImageHeight"_f, int64_t{height});
+  md_.set("EncodingProcess"_f, int64_t{marker - 0xC0});
+  md_.set("BitsPerSample"_f, int64_t{precision});
+  md_.set("ColorComponents"_f, int64_t{components});
   // Chroma subsampling of a three-component (YCbCr) frame, as ExifTool reports it: the
   // largest over the smallest sampling factor, horizontally then vertically.
   if (components == 3 && p.size() >= 6 + 3u * 3) {
@@ -302,14 +302,14 @@ void JpegParser::sof(uint8_t marker, ByteView p) {
       vmin = std::min(vmin, vf);
       vmax = std::max(vmax, vf);
     }
-    if (hmin && vmin) md_.set("YCbCrSubSampling", perl_ratio(hmax, hmin) + " " + perl_ratio(vmax, vmin));
+    if (hmin && vmin) md_.set("YCbCrSubSampling"_f, perl_ratio(hmax, hmin) + " " + perl_ratio(vmax, vmin));
   }
 }
 
 // JFIF 1.02: identifier, version (major, minor), units, Xdensity, Ydensity, thumbnail size.
 void JpegParser::jfif(ByteView p) {
   if (!p.starts_with(kJfifSig) || p.size() < 12) return;
-  md_.set("JFIFVersion", std::to_string(p[5]) + " " + std::to_string(p[6]));
+  md_.set("JFIFVersion"_f, std::to_string(p[5]) + " " + std::to_string(p[6]));
   have_jfif_ = true;
   jfif_unit_ = p[7];
   jfif_x_ = p[8] << 8 | p[9];
@@ -434,10 +434,10 @@ void JpegParser::mpf(uint64_t base, ByteView t) {
     uint16_t tag = t.u16(at, e).value_or(0);
     uint32_t n = t.u32(at + 4, e).value_or(0);
     if (tag == 0xB000 && n == 4) {  // MPFVersion, UNDEFINED[4] inline
-      md_.set("MPFVersion", std::string(until_nul(t.chars(static_cast<size_t>(at + 8), 4))));
+      md_.set("MPFVersion"_f, std::string(until_nul(t.chars(static_cast<size_t>(at + 8), 4))));
     } else if (tag == 0xB001) {  // NumberOfImages, LONG
       images = t.u32(at + 8, e).value_or(0);
-      md_.set("NumberOfImages", int64_t{images});
+      md_.set("NumberOfImages"_f, int64_t{images});
     } else if (tag == 0xB002) {  // MPEntry, UNDEFINED[16 * images] at an offset
       uint32_t off = t.u32(at + 8, e).value_or(0);
       auto v = t.sub(off, n);
@@ -450,16 +450,16 @@ void JpegParser::mpf(uint64_t base, ByteView t) {
   for (size_t i = 0; i < n; ++i) {
     size_t at = 16 * i;
     uint32_t attr = entries.u32(at, e).value_or(0);
-    md_.set("MPImageFlags", int64_t{attr >> 27});
-    md_.set("MPImageFormat", int64_t{(attr >> 24) & 0x7});
-    md_.set("MPImageType", int64_t{attr & 0xFFFFFF});
-    md_.set("MPImageLength", int64_t{entries.u32(at + 4, e).value_or(0)});
+    md_.set("MPImageFlags"_f, int64_t{attr >> 27});
+    md_.set("MPImageFormat"_f, int64_t{(attr >> 24) & 0x7});
+    md_.set("MPImageType"_f, int64_t{attr & 0xFFFFFF});
+    md_.set("MPImageLength"_f, int64_t{entries.u32(at + 4, e).value_or(0)});
     // 0 is the first image (this file); other offsets are from the MPF header. ExifTool
     // reports them from the start of the file.
     uint32_t start = entries.u32(at + 8, e).value_or(0);
-    md_.set("MPImageStart", static_cast<int64_t>(start ? start + base : 0));
-    md_.set("DependentImage1EntryNumber", int64_t{entries.u16(at + 12, e).value_or(0)});
-    md_.set("DependentImage2EntryNumber", int64_t{entries.u16(at + 14, e).value_or(0)});
+    md_.set("MPImageStart"_f, static_cast<int64_t>(start ? start + base : 0));
+    md_.set("DependentImage1EntryNumber"_f, int64_t{entries.u16(at + 12, e).value_or(0)});
+    md_.set("DependentImage2EntryNumber"_f, int64_t{entries.u16(at + 14, e).value_or(0)});
   }
 }
 
@@ -467,10 +467,10 @@ void JpegParser::mpf(uint64_t base, ByteView t) {
 // "Adobe", DCTEncodeVersion, flags0, flags1, color transform.
 void JpegParser::adobe(ByteView p) {
   if (!p.starts_with(kAdobeSig) || p.size() < 12) return;
-  md_.set("DCTEncodeVersion", int64_t{p.u16(5, Endian::Big).value_or(0)});
-  md_.set("APP14Flags0", int64_t{p.u16(7, Endian::Big).value_or(0)});
-  md_.set("APP14Flags1", int64_t{p.u16(9, Endian::Big).value_or(0)});
-  md_.set("ColorTransform", int64_t{p[11]});
+  md_.set("DCTEncodeVersion"_f, int64_t{p.u16(5, Endian::Big).value_or(0)});
+  md_.set("APP14Flags0"_f, int64_t{p.u16(7, Endian::Big).value_or(0)});
+  md_.set("APP14Flags1"_f, int64_t{p.u16(9, Endian::Big).value_or(0)});
+  md_.set("ColorTransform"_f, int64_t{p[11]});
 }
 
 void JpegParser::flush_photoshop() {
@@ -496,7 +496,7 @@ void JpegParser::finish() {
   }
   // Extended XMP: only the packet the main XMP names (xmpNote:HasExtendedXMP) is read.
   if (!xmp_ext_.empty()) {
-    const std::string* want = md_.get_string("HasExtendedXMP");
+    const std::string* want = md_.get_string("HasExtendedXMP"_f);
     for (auto& x : xmp_ext_) {
       if (!want || *want != x.guid) continue;
       std::sort(x.pieces.begin(), x.pieces.end());
@@ -514,9 +514,9 @@ void JpegParser::finish() {
     }
   }
   if (have_jfif_) {
-    md_.set_default("ResolutionUnit", jfif_unit_);
-    md_.set_default("XResolution", jfif_x_);
-    md_.set_default("YResolution", jfif_y_);
+    md_.set_default("ResolutionUnit"_f, jfif_unit_);
+    md_.set_default("XResolution"_f, jfif_x_);
+    md_.set_default("YResolution"_f, jfif_y_);
   }
 }
 

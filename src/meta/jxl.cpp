@@ -189,21 +189,21 @@ Result<CodestreamInfo> read_codestream_head(ByteView head, Metadata& md) {
 }
 
 void report_codestream(const CodestreamInfo& info, Metadata& md) {
-  md.set("ImageWidth", static_cast<int64_t>(info.size.width));
-  md.set("ImageHeight", static_cast<int64_t>(info.size.height));
+  md.set("ImageWidth"_f, static_cast<int64_t>(info.size.width));
+  md.set("ImageHeight"_f, static_cast<int64_t>(info.size.height));
   // 18181-1 A.4.2: orientations 5 to 8 transpose the image; the decoder applies them, and
   // an Exif Orientation in the file does not count.
   const bool transposed = info.orientation >= 5;
-  md.set("DisplayWidth", static_cast<int64_t>(transposed ? info.size.height : info.size.width));
-  md.set("DisplayHeight", static_cast<int64_t>(transposed ? info.size.width : info.size.height));
-  md.set("BitDepth", static_cast<int64_t>(info.bit_depth));
-  md.set("HasAlpha", info.alpha);
+  md.set("DisplayWidth"_f, static_cast<int64_t>(transposed ? info.size.height : info.size.width));
+  md.set("DisplayHeight"_f, static_cast<int64_t>(transposed ? info.size.width : info.size.height));
+  md.set("BitDepth"_f, static_cast<int64_t>(info.bit_depth));
+  md.set("HasAlpha"_f, info.alpha);
 }
 
 void set_file_type(Metadata& md, const char* type) {
-  md.set("FileType", std::string(type));
-  md.set("FileTypeExtension", std::string("JXL"));
-  md.set("MIMEType", std::string("image/jxl"));
+  md.set("FileType"_f, std::string(type));
+  md.set("FileTypeExtension"_f, std::string("JXL"));
+  md.set("MIMEType"_f, std::string("image/jxl"));
 }
 
 class ContainerParser {
@@ -261,17 +261,17 @@ class ContainerParser {
     if (box.payload_size() < 8) return make_error("JXL: 'ftyp' shorter than 8 bytes");
     size_t want = static_cast<size_t>(std::min<uint64_t>(box.payload_size(), 8 + 4 * 64));
     ByteView p = TRY(r_.view(box.payload_offset(), want));
-    md_.set("MajorBrand", std::string(p.chars(0, 4)));
+    md_.set("MajorBrand"_f, std::string(p.chars(0, 4)));
     uint32_t minor = TRY(p.u32(4, Endian::Big));
     char version[32];
     std::snprintf(version, sizeof version, "%x.%x.%x", minor >> 16, (minor >> 8) & 0xFF, minor & 0xFF);
-    md_.set("MinorVersion", std::string(version));
+    md_.set("MinorVersion"_f, std::string(version));
     std::vector<std::string> brands;
     for (size_t at = 8; at + 4 <= p.size(); at += 4) {
       std::string b(p.chars(at, 4));
       if (b.find('\0') == std::string::npos) brands.push_back(std::move(b));
     }
-    md_.set("CompatibleBrands", std::move(brands));
+    md_.set("CompatibleBrands"_f, std::move(brands));
     return ok_status();
   }
 

@@ -37,6 +37,13 @@ void sanitize_value(Value& v) {
     for (auto& s : *list) sanitize_in_place(s);
 }
 
+bool number_of(const Value* v, double& out) {
+  if (!v) return false;
+  if (auto* i = std::get_if<int64_t>(v)) { out = static_cast<double>(*i); return true; }
+  if (auto* d = std::get_if<double>(v)) { out = *d; return true; }
+  return false;
+}
+
 }  // namespace
 
 std::string sanitize_text(std::string_view raw) {
@@ -57,7 +64,7 @@ std::string sanitize_text(std::string_view raw) {
   return out;
 }
 
-const Field* Metadata::find(std::string_view name) const {
+const Field* Metadata::find_dynamic(std::string_view name) const {
   if (index_.empty()) return nullptr;
   const size_t mask = index_.size() - 1;
   for (size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
@@ -74,22 +81,66 @@ void Metadata::insert_index(size_t position) {
   index_[i] = static_cast<uint32_t>(position + 1);
 }
 
+// After an erase moved positions: both indexes from `fields`.
 void Metadata::rebuild_index() {
   size_t size = 64;
   while (size < fields.size() * 2) size *= 2;
   index_.assign(size, 0);
-  for (size_t i = 0; i < fields.size(); ++i) insert_index(i);
+  slot_.fill(0);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].id == kDynamicField) insert_index(i);
+    else slot_[fields[i].id.index] = static_cast<uint32_t>(i + 1);
+  }
 }
 
-void Metadata::set(std::string_view name, Value value) {
+void Metadata::append(std::string name, FieldId id, Value value) {
+  fields.push_back(Field{std::move(name), std::move(value), id});
+  if (id != kDynamicField) {
+    slot_[id.index] = static_cast<uint32_t>(fields.size());
+  } else if (index_.empty() || fields.size() * 2 > index_.size()) {
+    rebuild_index();
+  } else {
+    insert_index(fields.size() - 1);
+  }
+}
+
+void Metadata::set(FieldId id, Value value) {
   sanitize_value(value);
-  if (const Field* f = find(name)) {
+  if (uint32_t at = slot_[id.index]) fields[at - 1].value = std::move(value);
+  else append(std::string(field_name(id)), id, std::move(value));
+}
+
+void Metadata::set_default(FieldId id, Value value) {
+  if (!has(id)) set(id, std::move(value));
+}
+
+const Value* Metadata::get(FieldId id) const {
+  uint32_t at = slot_[id.index];
+  return at ? &fields[at - 1].value : nullptr;
+}
+
+void Metadata::erase(FieldId id) {
+  if (uint32_t at = slot_[id.index]) {
+    fields.erase(fields.begin() + (at - 1));
+    rebuild_index();
+  }
+}
+
+const std::string* Metadata::get_string(FieldId id) const {
+  const Value* v = get(id);
+  return v ? std::get_if<std::string>(v) : nullptr;
+}
+
+bool Metadata::get_number(FieldId id, double& out) const { return number_of(get(id), out); }
+
+void Metadata::set(std::string_view name, Value value) {
+  if (auto id = find_field(name)) return set(*id, std::move(value));
+  sanitize_value(value);
+  if (const Field* f = find_dynamic(name)) {
     const_cast<Field*>(f)->value = std::move(value);
     return;
   }
-  fields.push_back(Field{std::string(name), std::move(value)});
-  if (index_.empty() || fields.size() * 2 > index_.size()) rebuild_index();
-  else insert_index(fields.size() - 1);
+  append(std::string(name), kDynamicField, std::move(value));
 }
 
 void Metadata::set_default(std::string_view name, Value value) {
@@ -97,11 +148,13 @@ void Metadata::set_default(std::string_view name, Value value) {
 }
 
 const Value* Metadata::get(std::string_view name) const {
-  const Field* f = find(name);
+  if (auto id = find_field(name)) return get(*id);
+  const Field* f = find_dynamic(name);
   return f ? &f->value : nullptr;
 }
 
 void Metadata::erase(std::string_view name) {
+  if (auto id = find_field(name)) return erase(*id);
   if (std::erase_if(fields, [&](const Field& f) { return f.name == name; }) > 0) rebuild_index();
 }
 
@@ -114,12 +167,6 @@ const std::string* Metadata::get_string(std::string_view name) const {
   return v ? std::get_if<std::string>(v) : nullptr;
 }
 
-bool Metadata::get_number(std::string_view name, double& out) const {
-  const Value* v = get(name);
-  if (!v) return false;
-  if (auto* i = std::get_if<int64_t>(v)) { out = static_cast<double>(*i); return true; }
-  if (auto* d = std::get_if<double>(v)) { out = *d; return true; }
-  return false;
-}
+bool Metadata::get_number(std::string_view name, double& out) const { return number_of(get(name), out); }
 
 }  // namespace imgmeta::meta

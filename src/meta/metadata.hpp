@@ -2,24 +2,31 @@
 // ExifTool's -n (numeric) value conventions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "meta/fields.hpp"
+
 namespace imgmeta::meta {
 
 using Value = std::variant<int64_t, double, bool, std::string, std::vector<std::string>, std::vector<double>>;
 
+// An id for a field not in the registry (a name from the file).
+inline constexpr FieldId kDynamicField{UINT16_MAX};
+
 struct Field {
   std::string name;
   Value value;
+  FieldId id = kDynamicField;  // the registry's id of `name`, kDynamicField when it has none
 };
 
 struct Metadata {
   // In insertion order. Read it freely; add, change and remove fields only through set,
-  // set_default and erase, which keep the name index below in step.
+  // set_default and erase, which keep the indexes below in step.
   std::vector<Field> fields;
   std::vector<std::string> warnings;   // unknown or unparsable parts, never fatal
   uint64_t bytes_read = 0;             // fetched from the source
@@ -28,23 +35,38 @@ struct Metadata {
 
   // Sets a field, replacing an earlier value. Strings are made valid UTF-8 (invalid bytes
   // become U+FFFD) and cut at a sane length: every string here comes from the file.
-  void set(std::string_view name, Value value);
+  void set(FieldId id, Value value);
   // Sets a field only when it has no value yet (lower-priority sources: XMP after EXIF).
+  void set_default(FieldId id, Value value);
+  const Value* get(FieldId id) const;
+  bool has(FieldId id) const { return get(id) != nullptr; }
+  void erase(FieldId id);
+  // Typed getters; nullopt-like fallbacks for absent or differently typed fields.
+  const std::string* get_string(FieldId id) const;
+  bool get_number(FieldId id, double& out) const;
+
+  // The same by name, for names only the file knows (XMP properties, PNG keywords...); a
+  // registered name given as a string finds its id first, so both ways see one field.
+  void set(std::string_view name, Value value);
   void set_default(std::string_view name, Value value);
   const Value* get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name) != nullptr; }
   void erase(std::string_view name);
-  void warn(std::string message);
-  // Typed getters; nullopt-like fallbacks for absent or differently typed fields.
   const std::string* get_string(std::string_view name) const;
   bool get_number(std::string_view name, double& out) const;
 
+  void warn(std::string message);
+
  private:
-  // Open addressing over the field names: position + 1 in `fields`, 0 for an empty slot; a
-  // power of two at least twice the field count, so a lookup costs a hash and a probe or two
-  // (the median JPEG has ~90 fields and each is looked up several times).
+  // Registered fields: position + 1 in `fields` by id, 0 when absent; a lookup is an array
+  // index (the median JPEG has ~90 fields and each is looked up several times).
+  std::array<uint32_t, kFieldCount> slot_{};
+  // Dynamic fields: open addressing over their names, position + 1 in `fields`, 0 for an
+  // empty slot; a power of two at least twice the field count, so a lookup costs a hash and
+  // a probe or two.
   std::vector<uint32_t> index_;
-  const Field* find(std::string_view name) const;
+  const Field* find_dynamic(std::string_view name) const;
+  void append(std::string name, FieldId id, Value value);
   void insert_index(size_t position);
   void rebuild_index();
 };

@@ -52,61 +52,61 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
     case 0x03ED:  // ResolutionInfo: hRes (16.16), hResUnit, widthUnit, vRes, vResUnit, heightUnit
       if (d.size() < 16) return;
       // EXIF's resolution is the file's own; Photoshop's fills in where there is none.
-      md.set_default("XResolution", round_sig15(d.u32(0, Endian::Big).value_or(0) / 65536.0));
-      md.set("DisplayedUnitsX", int64_t{d.u16(4, Endian::Big).value_or(0)});
-      md.set_default("YResolution", round_sig15(d.u32(8, Endian::Big).value_or(0) / 65536.0));
-      md.set("DisplayedUnitsY", int64_t{d.u16(12, Endian::Big).value_or(0)});
+      md.set_default("XResolution"_f, round_sig15(d.u32(0, Endian::Big).value_or(0) / 65536.0));
+      md.set("DisplayedUnitsX"_f, int64_t{d.u16(4, Endian::Big).value_or(0)});
+      md.set_default("YResolution"_f, round_sig15(d.u32(8, Endian::Big).value_or(0) / 65536.0));
+      md.set("DisplayedUnitsY"_f, int64_t{d.u16(12, Endian::Big).value_or(0)});
       return;
     case 0x0404:  // IPTC-NAA record
       parse_iptc(d, ctx);
       return;
     case 0x0406:  // JPEG quality: quality, format (ExifTool's raw -n values)
       if (d.size() < 4) return;
-      md.set("PhotoshopQuality", int64_t{static_cast<int16_t>(d.u16(0, Endian::Big).value_or(0))});
-      md.set("PhotoshopFormat", int64_t{d.u16(2, Endian::Big).value_or(0)});
+      md.set("PhotoshopQuality"_f, int64_t{static_cast<int16_t>(d.u16(0, Endian::Big).value_or(0))});
+      md.set("PhotoshopFormat"_f, int64_t{d.u16(2, Endian::Big).value_or(0)});
       return;
     case 0x040A:  // CopyrightFlag: one byte
-      if (d.size() >= 1) md.set("CopyrightFlag", int64_t{d[0]});
+      if (d.size() >= 1) md.set("CopyrightFlag"_f, int64_t{d[0]});
       return;
     case 0x040B:  // URL
-      md.set("URL", std::string(d.chars(0, d.size())));
+      md.set("URL"_f, std::string(d.chars(0, d.size())));
       return;
     case 0x040C:  // Thumbnail: a 28-byte header, then JFIF data (reported by size, as ExifTool does)
       if (d.size() > 28)
-        md.set("PhotoshopThumbnail", "(Binary data " + std::to_string(d.size() - 28) + " bytes, use -b option to extract)");
+        md.set("PhotoshopThumbnail"_f, "(Binary data " + std::to_string(d.size() - 28) + " bytes, use -b option to extract)");
       return;
     case 0x040D:  // GlobalAngle
-      if (d.size() >= 4) md.set("GlobalAngle", int64_t{d.u32(0, Endian::Big).value_or(0)});
+      if (d.size() >= 4) md.set("GlobalAngle"_f, int64_t{d.u32(0, Endian::Big).value_or(0)});
       return;
     case 0x040F:  // ICC profile
       parse_icc(d, ctx);
       return;
     case 0x0416:  // ICC_Untagged
-      if (d.size() >= 1) md.set("ICC_Untagged", int64_t{d[0]});
+      if (d.size() >= 1) md.set("ICC_Untagged"_f, int64_t{d[0]});
       return;
     case 0x0419:  // GlobalAltitude
-      if (d.size() >= 4) md.set("GlobalAltitude", int64_t{d.u32(0, Endian::Big).value_or(0)});
+      if (d.size() >= 4) md.set("GlobalAltitude"_f, int64_t{d.u32(0, Endian::Big).value_or(0)});
       return;
     case 0x041A: {  // Slices (version 6): bounds, group name, slice count
       if (d.u32(0, Endian::Big).value_or(0) != 6) return;
       std::string name;
       size_t n = unicode_string(d, 20, name);
       if (!n) return;
-      md.set("SlicesGroupName", json_typed(name));
-      if (auto count = d.u32(20 + n, Endian::Big)) md.set("NumSlices", int64_t{*count});
+      md.set("SlicesGroupName"_f, json_typed(name));
+      if (auto count = d.u32(20 + n, Endian::Big)) md.set("NumSlices"_f, int64_t{*count});
       return;
     }
     case 0x041E:  // URL_List: a count, then entries; ExifTool shows the empty list as []
-      if (d.u32(0, Endian::Big).value_or(1) == 0) md.set("URL_List", std::vector<std::string>{});
+      if (d.u32(0, Endian::Big).value_or(1) == 0) md.set("URL_List"_f, std::vector<std::string>{});
       return;
     case 0x0421: {  // VersionInfo: version, hasRealMergedData, writer name, reader name, file version
       if (d.size() < 5) return;
-      md.set("HasRealMergedData", int64_t{d[4]});
+      md.set("HasRealMergedData"_f, int64_t{d[4]});
       std::string s;
       size_t n = unicode_string(d, 5, s);
       if (!n) return;
-      md.set("WriterName", json_typed(s));
-      if (unicode_string(d, 5 + n, s)) md.set("ReaderName", json_typed(s));
+      md.set("WriterName"_f, json_typed(s));
+      if (unicode_string(d, 5 + n, s)) md.set("ReaderName"_f, json_typed(s));
       return;
     }
     case 0x0426: {  // PrintScaleInfo: style, x and y position (floats), scale (float)
@@ -118,16 +118,16 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
         return round_sig15(static_cast<double>(f));
       };
       auto text = [](double v) { return perl_number(v); };
-      md.set("PrintStyle", int64_t{d.u16(0, Endian::Big).value_or(0)});
-      md.set("PrintPosition", text(real(2)) + " " + text(real(6)));
-      md.set("PrintScale", real(10));
+      md.set("PrintStyle"_f, int64_t{d.u16(0, Endian::Big).value_or(0)});
+      md.set("PrintPosition"_f, text(real(2)) + " " + text(real(6)));
+      md.set("PrintScale"_f, real(10));
       return;
     }
     case 0x0424:  // XMP
       parse_xmp(d.chars(0, d.size()), ctx);
       return;
     case 0x0425:  // IPTCDigest: MD5 of the IPTC block when Photoshop last wrote it
-      if (d.size() == 16) md.set("IPTCDigest", hex_string(d));
+      if (d.size() == 16) md.set("IPTCDigest"_f, hex_string(d));
       return;
     case 0x0428: {  // PixelAspectRatio: version, then an IEEE double
       auto bits = d.u64(4, Endian::Big);
@@ -135,7 +135,7 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
       double ratio;
       uint64_t b = *bits;
       std::memcpy(&ratio, &b, sizeof ratio);
-      md.set("PixelAspectRatio", round_sig15(ratio));
+      md.set("PixelAspectRatio"_f, round_sig15(ratio));
       return;
     }
     default:

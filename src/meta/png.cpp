@@ -566,9 +566,9 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
     case kPLTE:  // 11.2.2: ExifTool lists up to one entry, and the size of anything longer
       if (d.size() <= 3) {
         std::vector<uint32_t> v(d.span().begin(), d.span().end());
-        if (!v.empty()) md_.set("Palette", join_numbers(v));
+        if (!v.empty()) md_.set("Palette"_f, join_numbers(v));
       } else {
-        md_.set("Palette", binary_placeholder(d.size()));
+        md_.set("Palette"_f, binary_placeholder(d.size()));
       }
       break;
     case kTRNS:
@@ -581,9 +581,9 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
       if (!too_short(4)) {
         const uint32_t g = TRY(d.u32(0, kBE));
         if (g == 0)
-          md_.set("Gamma", int64_t{0});
+          md_.set("Gamma"_f, int64_t{0});
         else
-          md_.set("Gamma", static_cast<double>(static_cast<int64_t>(1e9 / g + 0.5)) / 1e4);
+          md_.set("Gamma"_f, static_cast<double>(static_cast<int64_t>(1e9 / g + 0.5)) / 1e4);
       }
       break;
     case kICCP:
@@ -591,18 +591,18 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
       break;
     case kSBIT: {  // 11.3.2.4
       std::vector<uint32_t> bits(d.span().begin(), d.span().end());
-      if (!bits.empty()) md_.set("SignificantBits", join_numbers(bits));
+      if (!bits.empty()) md_.set("SignificantBits"_f, join_numbers(bits));
       break;
     }
     case kSRGB:  // 11.3.2.5
-      if (!too_short(1)) md_.set("SRGBRendering", int64_t{d[0]});
+      if (!too_short(1)) md_.set("SRGBRendering"_f, int64_t{d[0]});
       break;
     case kCICP:  // 11.3.2.6
       if (!too_short(4)) {
-        md_.set("ColorPrimaries", int64_t{d[0]});
-        md_.set("TransferCharacteristics", int64_t{d[1]});
-        md_.set("MatrixCoefficients", int64_t{d[2]});
-        md_.set("VideoFullRangeFlag", int64_t{d[3]});
+        md_.set("ColorPrimaries"_f, int64_t{d[0]});
+        md_.set("TransferCharacteristics"_f, int64_t{d[1]});
+        md_.set("MatrixCoefficients"_f, int64_t{d[2]});
+        md_.set("VideoFullRangeFlag"_f, int64_t{d[3]});
       }
       break;
     case kTEXT:
@@ -617,14 +617,14 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
       } else {
         for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(TRY(d.u16(i, kBE)));
       }
-      if (!v.empty()) md_.set("BackgroundColor", join_numbers(v));
+      if (!v.empty()) md_.set("BackgroundColor"_f, join_numbers(v));
       break;
     }
     case kPHYS:  // 11.3.4.3
       if (!too_short(9)) {
-        md_.set("PixelsPerUnitX", int64_t{TRY(d.u32(0, kBE))});
-        md_.set("PixelsPerUnitY", int64_t{TRY(d.u32(4, kBE))});
-        md_.set("PixelUnits", int64_t{d[8]});
+        md_.set("PixelsPerUnitX"_f, int64_t{TRY(d.u32(0, kBE))});
+        md_.set("PixelsPerUnitY"_f, int64_t{TRY(d.u32(4, kBE))});
+        md_.set("PixelUnits"_f, int64_t{d[8]});
       }
       break;
     case kEXIF:
@@ -635,16 +635,16 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
         char buf[40];
         std::snprintf(buf, sizeof buf, "%.4u:%.2u:%.2u %.2u:%.2u:%.2u", unsigned{TRY(d.u16(0, kBE))}, unsigned{d[2]},
                       unsigned{d[3]}, unsigned{d[4]}, unsigned{d[5]}, unsigned{d[6]});
-        md_.set("ModifyDate", std::string(buf));
+        md_.set("ModifyDate"_f, std::string(buf));
       }
       break;
     case kACTL:  // 11.3.6.1: num_frames, num_plays (0 = forever)
       if (!too_short(8)) {
         animated_ = true;
-        md_.set("FileType", std::string("APNG"));
-        md_.set("MIMEType", std::string("image/apng"));
-        md_.set("AnimationFrames", int64_t{TRY(d.u32(0, kBE))});
-        md_.set("AnimationPlays", int64_t{TRY(d.u32(4, kBE))});
+        md_.set("FileType"_f, std::string("APNG"));
+        md_.set("MIMEType"_f, std::string("image/apng"));
+        md_.set("AnimationFrames"_f, int64_t{TRY(d.u32(0, kBE))});
+        md_.set("AnimationPlays"_f, int64_t{TRY(d.u32(4, kBE))});
       }
       break;
     default:
@@ -655,13 +655,13 @@ Status PngParser::handle(uint32_t type, ByteView d, uint64_t offset) {
 
 // 11.2.1 IHDR: width, height, bit depth, colour type, compression, filter, interlace.
 Status PngParser::on_ihdr(ByteView d) {
-  md_.set("ImageWidth", int64_t{TRY(d.u32(0, kBE))});
-  md_.set("ImageHeight", int64_t{TRY(d.u32(4, kBE))});
-  md_.set("BitDepth", int64_t{d[8]});
-  md_.set("ColorType", int64_t{d[9]});
-  md_.set("Compression", int64_t{d[10]});
-  md_.set("Filter", int64_t{d[11]});
-  md_.set("Interlace", int64_t{d[12]});
+  md_.set("ImageWidth"_f, int64_t{TRY(d.u32(0, kBE))});
+  md_.set("ImageHeight"_f, int64_t{TRY(d.u32(4, kBE))});
+  md_.set("BitDepth"_f, int64_t{d[8]});
+  md_.set("ColorType"_f, int64_t{d[9]});
+  md_.set("Compression"_f, int64_t{d[10]});
+  md_.set("Filter"_f, int64_t{d[11]});
+  md_.set("Interlace"_f, int64_t{d[12]});
   color_type_ = d[9];
   return ok_status();
 }
@@ -670,7 +670,7 @@ Status PngParser::on_ihdr(ByteView d) {
 Status PngParser::on_trns(ByteView d) {
   has_trns_ = true;
   if (d.size() > 6) {
-    md_.set("Transparency", binary_placeholder(d.size()));
+    md_.set("Transparency"_f, binary_placeholder(d.size()));
     return ok_status();
   }
   std::vector<uint32_t> v;
@@ -679,14 +679,14 @@ Status PngParser::on_trns(ByteView d) {
   } else {
     for (size_t i = 0; i + 2 <= d.size(); i += 2) v.push_back(TRY(d.u16(i, kBE)));
   }
-  if (!v.empty()) md_.set("Transparency", join_numbers(v));
+  if (!v.empty()) md_.set("Transparency"_f, join_numbers(v));
   return ok_status();
 }
 
 // 11.3.2.1 cHRM: eight values times 100000.
 Status PngParser::on_chrm(ByteView d) {
-  static constexpr std::string_view kNames[] = {"WhitePointX", "WhitePointY", "RedX",   "RedY",
-                                                "GreenX",      "GreenY",      "BlueX",  "BlueY"};
+  static constexpr FieldId kNames[] = {"WhitePointX"_f, "WhitePointY"_f, "RedX"_f,   "RedY"_f,
+                                                "GreenX"_f,      "GreenY"_f,      "BlueX"_f,  "BlueY"_f};
   for (size_t i = 0; i < 8; ++i) md_.set(kNames[i], static_cast<double>(TRY(d.u32(4 * i, kBE))) / 100000.0);
   return ok_status();
 }
@@ -713,7 +713,7 @@ void PngParser::on_iccp(ByteView d, uint64_t offset) {
     md_.warn("PNG iCCP chunk at " + hex_offset(offset - kChunkHeaderSize) + ": no profile name terminator");
     return;
   }
-  if (nul > 0) md_.set("ProfileName", latin1_to_utf8(all.substr(0, nul)));
+  if (nul > 0) md_.set("ProfileName"_f, latin1_to_utf8(all.substr(0, nul)));
   if (d[nul + 1] != 0) {
     md_.warn("PNG iCCP: unknown compression method " + std::to_string(d[nul + 1]));
     return;
@@ -902,7 +902,7 @@ void PngParser::on_exif(ByteView d, uint64_t offset) {
 
 // HasAlpha (not an ExifTool field): an alpha channel (colour types 4 and 6) or a tRNS chunk.
 void PngParser::finish() {
-  if (color_type_ >= 0) md_.set("HasAlpha", color_type_ == 4 || color_type_ == 6 || has_trns_);
+  if (color_type_ >= 0) md_.set("HasAlpha"_f, color_type_ == 4 || color_type_ == 6 || has_trns_);
 }
 
 }  // namespace
@@ -911,9 +911,9 @@ Status parse_png(Context& ctx) {
   ByteView head = TRY(ctx.reader.view_upto(0, kSignature.size()));
   if (!head.starts_with(kSignature))
     return make_error("PNG: the 8-byte signature (5.2) is missing");
-  ctx.md.set("FileType", std::string("PNG"));
-  ctx.md.set("FileTypeExtension", std::string("PNG"));
-  ctx.md.set("MIMEType", std::string("image/png"));
+  ctx.md.set("FileType"_f, std::string("PNG"));
+  ctx.md.set("FileTypeExtension"_f, std::string("PNG"));
+  ctx.md.set("MIMEType"_f, std::string("image/png"));
   PngParser parser(ctx);
   parser.walk();
   parser.finish();

@@ -81,14 +81,14 @@ struct RafState {
 void raf_entry(uint16_t tag, ByteView v, RafState& st, Metadata& md, const std::string* model) {
   struct WbTag {
     uint16_t tag;
-    const char* name;
+    FieldId name;
   };
   static constexpr WbTag kWhiteBalance[] = {
-      {0x2000, "WB_GRGBLevelsAuto"},          {0x2100, "WB_GRGBLevelsDaylight"},
-      {0x2200, "WB_GRGBLevelsCloudy"},        {0x2300, "WB_GRGBLevelsDaylightFluor"},
-      {0x2301, "WB_GRGBLevelsDayWhiteFluor"}, {0x2302, "WB_GRGBLevelsWhiteFluorescent"},
-      {0x2310, "WB_GRGBLevelsWarmWhiteFluor"}, {0x2311, "WB_GRGBLevelsLivingRoomWarmWhiteFluor"},
-      {0x2400, "WB_GRGBLevelsTungsten"},      {0x2ff0, "WB_GRGBLevels"}};
+      {0x2000, "WB_GRGBLevelsAuto"_f},          {0x2100, "WB_GRGBLevelsDaylight"_f},
+      {0x2200, "WB_GRGBLevelsCloudy"_f},        {0x2300, "WB_GRGBLevelsDaylightFluor"_f},
+      {0x2301, "WB_GRGBLevelsDayWhiteFluor"_f}, {0x2302, "WB_GRGBLevelsWhiteFluorescent"_f},
+      {0x2310, "WB_GRGBLevelsWarmWhiteFluor"_f}, {0x2311, "WB_GRGBLevelsLivingRoomWarmWhiteFluor"_f},
+      {0x2400, "WB_GRGBLevelsTungsten"_f},      {0x2ff0, "WB_GRGBLevels"_f}};
   for (const auto& wb : kWhiteBalance) {
     if (tag != wb.tag) continue;
     auto values = u16s(v, 4);
@@ -101,19 +101,19 @@ void raf_entry(uint16_t tag, ByteView v, RafState& st, Metadata& md, const std::
     case 0x115: {  // RawImageAspectRatio
       auto values = u16s(v, 2);
       if (values.empty()) return;
-      const char* name = tag == 0x100 ? "RawImageFullSize" : tag == 0x111 ? "RawImageCroppedSize" : "RawImageAspectRatio";
+      FieldId name = tag == 0x100 ? "RawImageFullSize"_f : tag == 0x111 ? "RawImageCroppedSize"_f : "RawImageAspectRatio"_f;
       md.set_default(name, json_typed(joined(values, true)));
       return;
     }
     case 0x110: {  // RawImageCropTopLeft: top margin, then left
       auto values = u16s(v, 2);
-      if (!values.empty()) md.set_default("RawImageCropTopLeft", json_typed(joined(values, false)));
+      if (!values.empty()) md.set_default("RawImageCropTopLeft"_f, json_typed(joined(values, false)));
       return;
     }
     case 0x121: {  // RawImageSize
       auto values = u16s(v, 2);
       if (values.size() != 2) {
-        if (!values.empty()) md.set_default("RawImageSize", json_typed(joined(values, true)));
+        if (!values.empty()) md.set_default("RawImageSize"_f, json_typed(joined(values, true)));
         return;
       }
       double a = values[0], b = values[1];
@@ -131,31 +131,31 @@ void raf_entry(uint16_t tag, ByteView v, RafState& st, Metadata& md, const std::
       }
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.15g %.15g", w, h);
-      md.set_default("RawImageSize", std::string(buf));
+      md.set_default("RawImageSize"_f, std::string(buf));
       return;
     }
     case 0x130: {  // FujiLayout: bytes
       std::string s;
       for (size_t i = 0; i < v.size() && i < 64; ++i) s += (i ? " " : "") + std::to_string(v[i]);
       if (!v.empty()) st.fuji_layout = (v[0] & 0x80) != 0;
-      if (!s.empty()) md.set_default("FujiLayout", json_typed(s));
+      if (!s.empty()) md.set_default("FujiLayout"_f, json_typed(s));
       return;
     }
     case 0x131: {  // XTransLayout: 36 bytes
       if (v.size() < 36) return;
       std::string s;
       for (size_t i = 0; i < 36; ++i) s += (i ? " " : "") + std::to_string(v[i]);
-      md.set_default("XTransLayout", s);
+      md.set_default("XTransLayout"_f, s);
       return;
     }
     case 0x9200: {  // RelativeExposure: log2 of a signed rational
       auto r = srational(v);
-      if (r && *r > 0) md.set_default("RelativeExposure", std::log(*r) / std::log(2.0));
+      if (r && *r > 0) md.set_default("RelativeExposure"_f, std::log(*r) / std::log(2.0));
       return;
     }
     case 0x9650: {  // RawExposureBias
       auto r = srational(v);
-      if (r) md.set_default("RawExposureBias", *r);
+      if (r) md.set_default("RawExposureBias"_f, *r);
       return;
     }
     default: return;  // unknown, or RAFData (0xc000, maker-note-like camera data)
@@ -169,7 +169,7 @@ void parse_raf_directory(Context& ctx, uint64_t start, RafState& st) {
   if (!count) return md.warn("RAF: directory at " + std::to_string(start) + ": " + count.error().message);
   if (*count > kMaxEntries)
     return md.warn("RAF: directory at " + std::to_string(start) + ": " + std::to_string(*count) + " entries");
-  const std::string* model_ptr = md.get_string("Model");
+  const std::string* model_ptr = md.get_string("Model"_f);
   std::string model = model_ptr ? *model_ptr : "";
   uint64_t pos = start + 4;
   for (uint32_t i = 0; i < *count; ++i) {
@@ -221,14 +221,14 @@ Status parse_raf(Context& ctx) {
     ctx.facts = jpeg_ctx.facts;
     if (!s) md.warn("RAF: embedded JPEG: " + s.error().message);
     double thumbnail = 0;
-    if (md.get_number("ThumbnailOffset", thumbnail))
-      md.set("ThumbnailOffset", static_cast<int64_t>(thumbnail) + int64_t{jpeg_offset});
-    if (s) md.set("PreviewImage", binary_placeholder(jpeg_length));
+    if (md.get_number("ThumbnailOffset"_f, thumbnail))
+      md.set("ThumbnailOffset"_f, static_cast<int64_t>(thumbnail) + int64_t{jpeg_offset});
+    if (s) md.set("PreviewImage"_f, binary_placeholder(jpeg_length));
   }
-  md.set("FileType", std::string("RAF"));
-  md.set("FileTypeExtension", std::string("RAF"));
-  md.set("MIMEType", std::string("image/x-fujifilm-raf"));
-  md.set("RAFVersion", std::string(version));
+  md.set("FileType"_f, std::string("RAF"));
+  md.set("FileTypeExtension"_f, std::string("RAF"));
+  md.set("MIMEType"_f, std::string("image/x-fujifilm-raf"));
+  md.set("RAFVersion"_f, std::string(version));
 
   RafState st;
   for (uint64_t start : dir_starts)

@@ -36,9 +36,9 @@ constexpr FileKind kKdc{"KDC", "KDC", "image/x-kodak-kdc"};
 constexpr std::string_view kRw2Magic("\x88\xe7\x74\xd8\xf8\x25\x1d\x4d\x94\x7a\x6e\x77\x82\x2b\x5d\x6a", 16);
 
 void set_kind(Metadata& md, const FileKind& kind) {
-  md.set("FileType", std::string(kind.type));
-  md.set("FileTypeExtension", std::string(kind.extension));
-  md.set("MIMEType", std::string(kind.mime));
+  md.set("FileType"_f, std::string(kind.type));
+  md.set("FileTypeExtension"_f, std::string(kind.extension));
+  md.set("MIMEType"_f, std::string(kind.mime));
 }
 
 bool starts_with_ci(const std::string* s, std::string_view prefix) {
@@ -65,7 +65,7 @@ const FileKind* raw_kind(const TiffFacts& facts, const Metadata& md) {
     default: break;
   }
   if (!facts.cfa) return nullptr;
-  const std::string* make = md.get_string("Make");
+  const std::string* make = md.get_string("Make"_f);
   if (starts_with_ci(make, "NIKON")) return &kNef;
   if (starts_with_ci(make, "SONY")) return &kArw;
   if (starts_with_ci(make, "PENTAX") || starts_with_ci(make, "RICOH")) return &kPef;
@@ -99,7 +99,7 @@ Status parse_tiff(Context& ctx) {
   }
   options.jpeg_strips_are_previews = kind == &kTiff;
   set_kind(ctx.md, *kind);
-  if (!header->big) ctx.md.set("ExifByteOrder", header->endian == Endian::Little ? "II" : "MM");
+  if (!header->big) ctx.md.set("ExifByteOrder"_f, header->endian == Endian::Little ? "II" : "MM");
 
   IfdWalker walker(ctx.reader, 0, *header, ctx.limits(), ctx.md);
   TiffFacts facts = decode_tiff(walker, options, ctx);
@@ -115,9 +115,9 @@ Status parse_tiff(Context& ctx) {
 
   // ExifTool reports PageCount for multi-page documents only (SubfileType says so).
   if ((kind == &kTiff || kind == &kBigTiff) && facts.multi_page)
-    ctx.md.set("PageCount", static_cast<int64_t>(facts.page_count));
+    ctx.md.set("PageCount"_f, static_cast<int64_t>(facts.page_count));
   // The images in the IFD0 chain, whatever their SubfileType.
-  ctx.md.set("FrameCount", static_cast<int64_t>(facts.chain_ifds));
+  ctx.md.set("FrameCount"_f, static_cast<int64_t>(facts.chain_ifds));
   return ok_status();
 }
 

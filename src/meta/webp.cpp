@@ -128,14 +128,14 @@ Status WebpParser::on_vp8(ByteView d) {
     md_.warn("WebP VP8 chunk: no key frame start code");
     return ok_status();
   }
-  md_.set("VP8Version", int64_t{(d[0] >> 1) & 0x07});
+  md_.set("VP8Version"_f, int64_t{(d[0] >> 1) & 0x07});
   const uint16_t w = TRY(d.u16(6, kLE));
   const uint16_t h = TRY(d.u16(8, kLE));
   // The VP8X canvas size, when there is one, wins (ExifTool gives these priority 0).
-  md_.set_default("ImageWidth", int64_t{w & 0x3FFF});
-  md_.set("HorizontalScale", int64_t{w >> 14});
-  md_.set_default("ImageHeight", int64_t{h & 0x3FFF});
-  md_.set("VerticalScale", int64_t{h >> 14});
+  md_.set_default("ImageWidth"_f, int64_t{w & 0x3FFF});
+  md_.set("HorizontalScale"_f, int64_t{w >> 14});
+  md_.set_default("ImageHeight"_f, int64_t{h & 0x3FFF});
+  md_.set("VerticalScale"_f, int64_t{h >> 14});
   return ok_status();
 }
 
@@ -147,8 +147,8 @@ Status WebpParser::on_vp8l(ByteView d) {
     return ok_status();
   }
   const uint32_t bits = TRY(d.u32(1, kLE));
-  md_.set_default("ImageWidth", int64_t{(bits & 0x3FFF) + 1});
-  md_.set_default("ImageHeight", int64_t{((bits >> 14) & 0x3FFF) + 1});
+  md_.set_default("ImageWidth"_f, int64_t{(bits & 0x3FFF) + 1});
+  md_.set_default("ImageHeight"_f, int64_t{((bits >> 14) & 0x3FFF) + 1});
   if ((bits >> 28) & 1) alpha_ = true;
   return ok_status();
 }
@@ -161,10 +161,10 @@ Status WebpParser::on_vp8x(ByteView d) {
     md_.warn("WebP VP8X chunk: " + std::to_string(d.size()) + " bytes, expected 10");
     return ok_status();
   }
-  md_.set("FileType", std::string("Extended WEBP"));
-  md_.set("WebP_Flags", int64_t{TRY(d.u32(0, kLE))});
-  md_.set("ImageWidth", int64_t{TRY(d.u24(4, kLE))} + 1);
-  md_.set("ImageHeight", int64_t{TRY(d.u24(7, kLE))} + 1);
+  md_.set("FileType"_f, std::string("Extended WEBP"));
+  md_.set("WebP_Flags"_f, int64_t{TRY(d.u32(0, kLE))});
+  md_.set("ImageWidth"_f, int64_t{TRY(d.u24(4, kLE))} + 1);
+  md_.set("ImageHeight"_f, int64_t{TRY(d.u24(7, kLE))} + 1);
   if (d[0] & 0x10) alpha_ = true;
   return ok_status();
 }
@@ -172,9 +172,9 @@ Status WebpParser::on_vp8x(ByteView d) {
 // ANIM: background color (bytes in Blue, Green, Red, Alpha order) and loop count (0 = forever).
 Status WebpParser::on_anim(ByteView d) {
   if (d.size() < 6) return ok_status();
-  md_.set("BackgroundColor", std::to_string(d[0]) + " " + std::to_string(d[1]) + " " + std::to_string(d[2]) + " " +
+  md_.set("BackgroundColor"_f, std::to_string(d[0]) + " " + std::to_string(d[1]) + " " + std::to_string(d[2]) + " " +
                                  std::to_string(d[3]));
-  md_.set("AnimationLoopCount", int64_t{TRY(d.u16(4, kLE))});
+  md_.set("AnimationLoopCount"_f, int64_t{TRY(d.u16(4, kLE))});
   return ok_status();
 }
 
@@ -199,9 +199,9 @@ Status WebpParser::on_alph(ByteView d) {
   if (d.empty() || alph_seen_) return ok_status();
   alph_seen_ = true;
   alpha_ = true;
-  md_.set("AlphaPreprocessing", int64_t{(d[0] >> 4) & 0x03});
-  md_.set("AlphaFiltering", int64_t{(d[0] >> 2) & 0x03});
-  md_.set("AlphaCompression", int64_t{d[0] & 0x03});
+  md_.set("AlphaPreprocessing"_f, int64_t{(d[0] >> 4) & 0x03});
+  md_.set("AlphaFiltering"_f, int64_t{(d[0] >> 2) & 0x03});
+  md_.set("AlphaCompression"_f, int64_t{d[0] & 0x03});
   return ok_status();
 }
 
@@ -240,11 +240,11 @@ void WebpParser::on_metadata(const std::string& fourcc, uint64_t data, uint32_t 
 
 void WebpParser::finish() {
   if (frames_ > 0) {
-    md_.set("FrameCount", static_cast<int64_t>(std::min<uint64_t>(frames_, ctx_.limits().max_frames)));
-    md_.set("Duration", static_cast<double>(duration_ms_) / 1000.0);
+    md_.set("FrameCount"_f, static_cast<int64_t>(std::min<uint64_t>(frames_, ctx_.limits().max_frames)));
+    md_.set("Duration"_f, static_cast<double>(duration_ms_) / 1000.0);
   }
   // Not an ExifTool field: the VP8X alpha flag, the lossless alpha hint or an ALPH chunk.
-  md_.set("HasAlpha", alpha_);
+  md_.set("HasAlpha"_f, alpha_);
 }
 
 }  // namespace
@@ -254,9 +254,9 @@ Status parse_webp(Context& ctx) {
   ByteView h = TRY(ctx.reader.view_upto(0, kRiffHeaderSize));
   if (!h.starts_with("RIFF") || !h.equals_at(8, "WEBP"))
     return make_error("WebP: the 12-byte RIFF header with form type WEBP is missing");
-  ctx.md.set("FileType", std::string("WEBP"));
-  ctx.md.set("FileTypeExtension", std::string("WEBP"));
-  ctx.md.set("MIMEType", std::string("image/webp"));
+  ctx.md.set("FileType"_f, std::string("WEBP"));
+  ctx.md.set("FileTypeExtension"_f, std::string("WEBP"));
+  ctx.md.set("MIMEType"_f, std::string("image/webp"));
   WebpParser parser(ctx);
   parser.walk();
   parser.finish();

@@ -612,7 +612,7 @@ void XmpReader::emit() {
     if ((e.flags & kLowPriority) || container_owned(e.name)) md_.set_default(e.name, std::move(value));
     else md_.set(e.name, std::move(value));
   }
-  if (flash >= 0) md_.set_default("Flash", flash);
+  if (flash >= 0) md_.set_default("Flash"_f, flash);
 }
 
 void XmpReader::parse(std::string_view xml) {

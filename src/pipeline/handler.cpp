@@ -84,34 +84,35 @@ std::string_view to_string(Action action) {
 }
 
 void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
+  using namespace meta::field_literals;
   r.metadata_json = meta::to_json(md);
-  if (const std::string* s = md.get_string("FileType")) r.format = *s;
-  if (const std::string* s = md.get_string("Make")) r.make = *s;
-  if (const std::string* s = md.get_string("Model")) r.model = *s;
+  if (const std::string* s = md.get_string("FileType"_f)) r.format = *s;
+  if (const std::string* s = md.get_string("Make"_f)) r.make = *s;
+  if (const std::string* s = md.get_string("Model"_f)) r.model = *s;
   // A location is both coordinates, as finite numbers in range (an altitude alone is none).
   double lat = 0, lon = 0;
-  r.has_gps = md.get_number("GPSLatitude", lat) && md.get_number("GPSLongitude", lon) && std::isfinite(lat) &&
+  r.has_gps = md.get_number("GPSLatitude"_f, lat) && md.get_number("GPSLongitude"_f, lon) && std::isfinite(lat) &&
               std::isfinite(lon) && std::abs(lat) <= 90 && std::abs(lon) <= 180;
   r.lat = r.has_gps ? std::optional<double>(lat) : std::nullopt;
   r.lon = r.has_gps ? std::optional<double>(lon) : std::nullopt;
-  auto positive = [&](const char* name) -> std::optional<double> {
+  auto positive = [&](meta::FieldId name) -> std::optional<double> {
     double v = 0;
     if (md.get_number(name, v) && std::isfinite(v) && v > 0) return v;
     return std::nullopt;
   };
-  r.iso = positive("ISO");
-  r.f_number = positive("FNumber");
-  r.focal_mm = positive("FocalLength");
-  r.exposure_s = positive("ExposureTime");
+  r.iso = positive("ISO"_f);
+  r.f_number = positive("FNumber"_f);
+  r.focal_mm = positive("FocalLength"_f);
+  r.exposure_s = positive("ExposureTime"_f);
   double w = 0, h = 0;
-  if (md.get_number("DisplayWidth", w) && md.get_number("DisplayHeight", h) && w > 0 && h > 0 && w < 1e9 && h < 1e9) {
+  if (md.get_number("DisplayWidth"_f, w) && md.get_number("DisplayHeight"_f, h) && w > 0 && h > 0 && w < 1e9 && h < 1e9) {
     r.display_width = static_cast<int>(w);
     r.display_height = static_cast<int>(h);
   }
   // takenAt: the UTC instant when the file records an offset (composite DateTimeOriginalUTC),
   // else the wall-clock time read as UTC (EXIF dates without OffsetTime carry no zone).
   r.taken_at_ms.reset();
-  for (const char* name : {"DateTimeOriginalUTC", "CreateDateUTC", "DateTimeOriginal", "CreateDate"}) {
+  for (meta::FieldId name : {"DateTimeOriginalUTC"_f, "CreateDateUTC"_f, "DateTimeOriginal"_f, "CreateDate"_f}) {
     const std::string* s = md.get_string(name);
     if (!s || s->size() < 19) continue;
     std::string iso = *s;
@@ -126,10 +127,10 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
     }
   }
   std::string words = r.filename;
-  for (const char* name : {"FileType", "Make", "Model", "LensModel", "Software", "Artist", "Copyright",
-                           "ImageDescription", "Title", "Description", "Caption-Abstract", "Headline", "ObjectName",
-                           "Keywords", "Subject", "XPTitle", "XPSubject", "XPKeywords", "XPComment", "City", "State",
-                           "Country", "Sub-location", "Creator", "By-line"})
+  for (meta::FieldId name : {"FileType"_f, "Make"_f, "Model"_f, "LensModel"_f, "Software"_f, "Artist"_f, "Copyright"_f,
+                           "ImageDescription"_f, "Title"_f, "Description"_f, "Caption-Abstract"_f, "Headline"_f, "ObjectName"_f,
+                           "Keywords"_f, "Subject"_f, "XPTitle"_f, "XPSubject"_f, "XPKeywords"_f, "XPComment"_f, "City"_f, "State"_f,
+                           "Country"_f, "Sub-location"_f, "Creator"_f, "By-line"_f})
     append_words(words, md.get(name));
   r.search_text = search_text(words);
 }
