@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "meta/ascii.hpp"
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
 
@@ -199,14 +200,7 @@ class Md5 {
 std::string md5_hex(ByteView v) {
   Md5 md5;
   md5.update(v.data(), v.size());
-  auto digest = md5.digest();
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : digest) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 0xF];
-  }
-  return s;
+  return hex_lower(md5.digest());
 }
 
 const DataSet* find_dataset(uint8_t record, uint8_t number) {

@@ -6,22 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "meta/ascii.hpp"
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
 
 namespace imgmeta::meta {
 namespace {
 
-std::string hex_string(ByteView v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * v.size());
-  for (uint8_t b : v.span()) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 0xF];
-  }
-  return s;
-}
 
 // A Photoshop "Unicode string": a 4-byte count of UTF-16BE code units, then the units.
 // Returns the bytes consumed, or 0 when the string does not fit.
@@ -127,7 +118,7 @@ void resource(uint16_t id, ByteView d, Context& ctx) {
       parse_xmp(d.chars(0, d.size()), ctx);
       return;
     case 0x0425:  // IPTCDigest: MD5 of the IPTC block when Photoshop last wrote it
-      if (d.size() == 16) md.set("IPTCDigest"_f, hex_string(d));
+      if (d.size() == 16) md.set("IPTCDigest"_f, hex_lower(d.span()));
       return;
     case 0x0428: {  // PixelAspectRatio: version, then an IEEE double
       auto bits = d.u64(4, Endian::Big);
@@ -170,7 +161,7 @@ void parse_photoshop_irb(ByteView irb, Context& ctx) {
       return;
     }
     uint16_t id = irb.u16(pos + 4, Endian::Big).value_or(0);
-    auto id_text = [&] { return hex_string(ByteView(irb.span().subspan(pos + 4, 2))); };  // has(pos, 12) above
+    auto id_text = [&] { return hex_lower(irb.span().subspan(pos + 4, 2)); };  // has(pos, 12) above
     // Name: a Pascal string, padded so that length byte and text are an even count.
     size_t name_len = irb[pos + 6];
     size_t at = pos + 6 + ((1 + name_len + 1) & ~size_t{1});

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "meta/ascii.hpp"
 #include "meta/formats.hpp"
 #include "meta/inflate.hpp"
 
@@ -183,7 +184,7 @@ std::string standard_lang_case(std::string_view lang) {
   std::string s;
   for (char c : lang) {
     if (c == '_') c = '-';
-    s += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    s += ascii_lower(c);
   }
   auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
   auto is_word = [&](char c) { return is_lower(c) || (c >= '0' && c <= '9') || c == '_'; };
@@ -209,14 +210,14 @@ std::string convert_png_date(const std::string& text) {
       {"UT", "+00:00"},  {"GMT", "+00:00"}, {"UTC", "+00:00"}, {"Z", "+00:00"},  {"EST", "-05:00"},
       {"EDT", "-04:00"}, {"CST", "-06:00"}, {"CDT", "-05:00"}, {"MST", "-07:00"}, {"MDT", "-06:00"},
       {"PST", "-08:00"}, {"PDT", "-07:00"}};
-  const std::regex date(R"((\d+)\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s*(\d+)\s+(\d+):(\d{2})(:\d{2})?\s*(\S*))",
+  // Built once: a std::regex costs far more to compile than to run.
+  static const std::regex date(R"((\d+)\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s*(\d+)\s+(\d+):(\d{2})(:\d{2})?\s*(\S*))",
                         std::regex::icase);
   std::smatch m;
   if (!std::regex_search(text, m, date)) return text;
   static constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                                  "jul", "aug", "sep", "oct", "nov", "dec"};
-  std::string mon = m[2].str();
-  for (auto& c : mon) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string mon = ascii_lower(m[2].str());
   int month = 0;
   for (int i = 0; i < 12; ++i)
     if (mon == kMonths[i]) month = i + 1;
@@ -225,13 +226,11 @@ std::string convert_png_date(const std::string& text) {
   std::string tz = m[7].str();
   std::string zone;
   if (!tz.empty()) {
-    std::string upper = tz;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     for (const auto& [name, offset] : kZones)
-      if (upper == name) zone = offset;
+      if (iequals(tz, name)) zone = offset;
     if (zone.empty()) {
       std::smatch z;
-      const std::regex numeric(R"(^([-+]\d+):?(\d{2}))");
+      static const std::regex numeric(R"(^([-+]\d+):?(\d{2}))");
       if (!std::regex_search(tz, z, numeric)) return text;
       zone = z[1].str() + ":" + z[2].str();
     }
