@@ -2,6 +2,8 @@
 // embedded metadata blocks. Not part of the public API.
 #pragma once
 
+#include <charconv>
+#include <string>
 #include <string_view>
 
 #include "meta/extract.hpp"
@@ -56,6 +58,19 @@ void parse_xmp(std::string_view xml, Context& ctx);
 void parse_iptc(ByteView iim, Context& ctx);            // IPTC IIM records (record 2)
 void parse_photoshop_irb(ByteView irb, Context& ctx);    // Photoshop image resources (APP13, TIFF 34377)
 void parse_icc(ByteView profile, Context& ctx);          // ICC profile header and 'desc' tag
+
+// Small things several parsers need.
+// JPEG's APP1 identifier, which writers also put before a TIFF block in other containers.
+inline constexpr std::string_view kExifPrefix("Exif\0\0", 6);
+// A TIFF byte-order mark and magic number ("II*\0" or "MM\0*") at `at`.
+inline bool tiff_header_at(ByteView v, uint64_t at = 0) {
+  return v.equals_at(at, std::string_view("II*\0", 4)) || v.equals_at(at, std::string_view("MM\0*", 4));
+}
+// A file offset as warnings show it: "0x1a2b".
+inline std::string hex_offset(uint64_t v) {
+  char buf[20] = "0x";
+  return std::string(buf, std::to_chars(buf + 2, buf + sizeof buf, v, 16).ptr);
+}
 
 // Derived fields computed once every block is parsed: displayed size after orientation,
 // UTC timestamps from offsets, XMP fallbacks.

@@ -4,7 +4,6 @@
 // Frame count and total duration need every block, so the parser walks the whole file, but
 // only its block structure: each data sub-block is skipped by its length byte and never read.
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -23,12 +22,6 @@ constexpr uint8_t kCommentLabel = 0xFE;       // 24
 constexpr uint8_t kPlainTextLabel = 0x01;     // 25
 constexpr uint8_t kApplicationLabel = 0xFF;   // 26
 constexpr size_t kSkipWindow = 4096;
-
-std::string hex_offset(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // Comments and plain text are 7-bit ASCII by the spec (24, 25). Writers put UTF-8 there, and
 // older ones a single-byte code page: text that is not valid UTF-8 is read as Latin-1.

@@ -718,24 +718,20 @@ class IsobmffParser {
     auto data = read_item(m, item, ctx_.limits().max_value_bytes);
     if (!data) return md_.warn("ISOBMFF: Exif " + data.error().message);
     ByteView b(data->bytes);
-    auto is_tiff = [&](uint64_t at) {
-      return b.has(at, 4) && (b.chars(static_cast<size_t>(at), 4) == std::string_view("MM\0*", 4) ||
-                              b.chars(static_cast<size_t>(at), 4) == std::string_view("II*\0", 4));
-    };
     uint64_t start;
-    if (is_tiff(0)) {
+    if (tiff_header_at(b, 0)) {
       start = 0;  // no offset field (seen in the wild; ExifTool: "Missing Exif header")
-    } else if (b.chars(0, 6) == std::string_view("Exif\0\0", 6)) {
-      start = 6;  // ExifTool: "Missing Exif header size"
+    } else if (b.starts_with(kExifPrefix)) {
+      start = kExifPrefix.size();  // ExifTool: "Missing Exif header size"
     } else {
       auto offset = b.u32(0, Endian::Big);
       if (!offset || *offset > b.size() - 4) return md_.warn(what + ": TIFF header offset past the item's end");
       start = 4 + uint64_t{*offset};
       // Some writers count the "Exif\0\0" before the TIFF header, some do not.
-      if (!is_tiff(start) && is_tiff(start + 6) && b.chars(static_cast<size_t>(start), 6) == std::string_view("Exif\0\0", 6))
-        start += 6;
+      if (!tiff_header_at(b, start) && tiff_header_at(b, start + kExifPrefix.size()) && b.equals_at(start, kExifPrefix))
+        start += kExifPrefix.size();
     }
-    if (!is_tiff(start)) return md_.warn(what + ": no TIFF header at byte " + std::to_string(start));
+    if (!tiff_header_at(b, start)) return md_.warn(what + ": no TIFF header at byte " + std::to_string(start));
     auto tiff = b.tail(start);
     if (!tiff) return;
     parse_exif(*tiff, data->file_offset(start), ctx_);

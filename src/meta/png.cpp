@@ -77,12 +77,6 @@ std::string type_name(uint32_t type) {
   return s;
 }
 
-std::string hex_offset(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bool is_image_data(uint32_t type) { return type == kIDAT || type == kFDAT; }
 
 // 11.3.3.2: tEXt and zTXt hold Latin-1; Metadata wants UTF-8. NULs (not allowed in text, but
@@ -279,10 +273,6 @@ const RawProfileKind* find_raw_profile(std::string_view keyword) {
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-bool starts_with_tiff_header(ByteView v) {
-  return v.starts_with(std::string_view("II*\0", 4)) || v.starts_with(std::string_view("MM\0*", 4));
-}
 
 class PngParser {
  public:
@@ -684,8 +674,8 @@ Status PngParser::on_trns(ByteView d) {
 
 // 11.3.2.1 cHRM: eight values times 100000.
 Status PngParser::on_chrm(ByteView d) {
-  static constexpr FieldId kNames[] = {"WhitePointX"_f, "WhitePointY"_f, "RedX"_f,   "RedY"_f,
-                                                "GreenX"_f,      "GreenY"_f,      "BlueX"_f,  "BlueY"_f};
+  static constexpr FieldId kNames[] = {"WhitePointX"_f, "WhitePointY"_f, "RedX"_f,  "RedY"_f,
+                                       "GreenX"_f,      "GreenY"_f,      "BlueX"_f, "BlueY"_f};
   for (size_t i = 0; i < 8; ++i) md_.set(kNames[i], static_cast<double>(TRY(d.u32(4 * i, kBE))) / 100000.0);
   return ok_status();
 }
@@ -860,14 +850,13 @@ void PngParser::raw_profile(const RawProfileKind& kind, std::string_view text) {
   // The decoded block lives in no file position; 0 stands for "not in the file".
   constexpr uint64_t kNotInFile = 0;
   if (kind.name == "EXIF_Profile" || kind.name == "APP1_Profile") {
-    static constexpr std::string_view kExifHeader("Exif\0\0", 6);
     static constexpr std::string_view kXmpHeader("http://ns.adobe.com/xap/1.0/\0", 29);
     const std::string_view chars = as_chars(block);
-    if (chars.starts_with(kExifHeader)) {
-      parse_exif(ByteView(block.span().subspan(kExifHeader.size())), kNotInFile, ctx_);
+    if (chars.starts_with(kExifPrefix)) {
+      parse_exif(ByteView(block.span().subspan(kExifPrefix.size())), kNotInFile, ctx_);
     } else if (chars.starts_with(kXmpHeader)) {
       parse_xmp(chars.substr(kXmpHeader.size()), ctx_);
-    } else if (starts_with_tiff_header(block)) {
+    } else if (tiff_header_at(block)) {
       parse_exif(block, kNotInFile, ctx_);
     } else {
       md_.warn("Unknown raw profile '" + latin1_to_utf8(profile_type) + "'");
@@ -887,12 +876,12 @@ void PngParser::raw_profile(const RawProfileKind& kind, std::string_view text) {
 void PngParser::on_exif(ByteView d, uint64_t offset) {
   ByteView tiff = d;
   uint64_t tiff_offset = offset;
-  if (d.starts_with(std::string_view("Exif\0\0", 6))) {
+  if (d.starts_with(kExifPrefix)) {
     md_.warn("Improper \"Exif00\" header in EXIF chunk");
-    tiff = ByteView(d.span().subspan(6));
-    tiff_offset += 6;
+    tiff = ByteView(d.span().subspan(kExifPrefix.size()));
+    tiff_offset += kExifPrefix.size();
   }
-  if (!starts_with_tiff_header(tiff)) {
+  if (!tiff_header_at(tiff)) {
     md_.warn("Invalid eXIf chunk at " + hex_offset(offset - kChunkHeaderSize) + ": no TIFF byte-order mark");
     return;
   }

@@ -5,7 +5,6 @@
 // The parser reads each chunk header and, of the image chunks, only their first bytes: one
 // hop per chunk, and the image data itself is never fetched.
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -17,12 +16,6 @@ namespace {
 constexpr uint64_t kRiffHeaderSize = 12;   // "RIFF", size, "WEBP"
 constexpr uint64_t kChunkHeaderSize = 8;   // FourCC, little-endian size
 
-std::string hex_offset(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 constexpr Endian kLE = Endian::Little;
 
 // The FourCC at the start of v, non-printing bytes (and any beyond v's end) shown as '?'.
@@ -31,10 +24,6 @@ std::string fourcc_text(ByteView v) {
   for (size_t i = 0; i < 4 && i < v.size(); ++i)
     if (v[i] >= 0x20 && v[i] < 0x7F) s[i] = static_cast<char>(v[i]);
   return s;
-}
-
-bool starts_with_tiff_header(ByteView v) {
-  return v.starts_with(std::string_view("II*\0", 4)) || v.starts_with(std::string_view("MM\0*", 4));
 }
 
 class WebpParser {
@@ -225,12 +214,12 @@ void WebpParser::on_metadata(const std::string& fourcc, uint64_t data, uint32_t 
   } else {
     // The specification wants the TIFF header first; some writers put JPEG's "Exif\0\0" before it.
     uint64_t tiff_offset = data;
-    if (block.starts_with(std::string_view("Exif\0\0", 6))) {
+    if (block.starts_with(kExifPrefix)) {
       md_.warn("[minor] Improper EXIF header");
-      block = ByteView(block.span().subspan(6));
-      tiff_offset += 6;
+      block = ByteView(block.span().subspan(kExifPrefix.size()));
+      tiff_offset += kExifPrefix.size();
     }
-    if (!starts_with_tiff_header(block)) {
+    if (!tiff_header_at(block)) {
       md_.warn("WebP EXIF chunk at " + hex_offset(data - kChunkHeaderSize) + ": no TIFF byte-order mark");
       return;
     }

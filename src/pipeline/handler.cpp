@@ -12,6 +12,7 @@ namespace imgmeta::pipeline {
 namespace {
 
 using meta::make_error;
+using namespace meta::field_literals;
 using Clock = std::chrono::steady_clock;
 
 std::chrono::microseconds since(Clock::time_point start) {
@@ -84,7 +85,6 @@ std::string_view to_string(Action action) {
 }
 
 void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
-  using namespace meta::field_literals;
   r.metadata_json = meta::to_json(md);
   if (const std::string* s = md.get_string("FileType"_f)) r.format = *s;
   if (const std::string* s = md.get_string("Make"_f)) r.make = *s;
@@ -127,10 +127,11 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
     }
   }
   std::string words = r.filename;
-  for (meta::FieldId name : {"FileType"_f, "Make"_f, "Model"_f, "LensModel"_f, "Software"_f, "Artist"_f, "Copyright"_f,
-                           "ImageDescription"_f, "Title"_f, "Description"_f, "Caption-Abstract"_f, "Headline"_f, "ObjectName"_f,
-                           "Keywords"_f, "Subject"_f, "XPTitle"_f, "XPSubject"_f, "XPKeywords"_f, "XPComment"_f, "City"_f, "State"_f,
-                           "Country"_f, "Sub-location"_f, "Creator"_f, "By-line"_f})
+  for (meta::FieldId name :
+       {"FileType"_f, "Make"_f, "Model"_f, "LensModel"_f, "Software"_f, "Artist"_f, "Copyright"_f,
+        "ImageDescription"_f, "Title"_f, "Description"_f, "Caption-Abstract"_f, "Headline"_f, "ObjectName"_f,
+        "Keywords"_f, "Subject"_f, "XPTitle"_f, "XPSubject"_f, "XPKeywords"_f, "XPComment"_f, "City"_f, "State"_f,
+        "Country"_f, "Sub-location"_f, "Creator"_f, "By-line"_f})
     append_words(words, md.get(name));
   r.search_text = search_text(words);
 }
@@ -236,7 +237,7 @@ Result<Outcome> handle(const EventRecord& event, store::BlobStore& blobs, store:
       record.status = store::ImageStatus::Ready;
       // The extractor's MIMEType: the record takes it when neither the client nor the object
       // said what it is (merge_extraction).
-      if (const std::string* mime = md->get_string("MIMEType"); mime && is_accepted_content_type(*mime))
+      if (const std::string* mime = md->get_string("MIMEType"_f); mime && is_accepted_content_type(*mime))
         record.content_type = canonical_content_type(*mime);
     } else if (is_unknown_format(md.error())) {
       record.status = store::ImageStatus::Unsupported;
