@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "meta/base64_runs.hpp"
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
 
@@ -267,16 +268,6 @@ std::string binary_summary(uint64_t chars, uint64_t pad) {
   return "(Binary data " + std::to_string(bytes) + " bytes, use -b option to extract)";
 }
 
-std::string binary_summary(std::string_view base64) {
-  uint64_t chars = 0, pad = 0;
-  for (char c : base64) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-    ++chars;
-    if (c == '=') ++pad;
-  }
-  return binary_summary(chars, pad);
-}
-
 struct Entry {
   std::string name;
   uint8_t flags = 0;
@@ -342,12 +333,19 @@ class XmpReader {
   void node_attributes(const Frame& node, const XML_Char** attrs);
   void property_attributes(Frame& prop, const XML_Char** attrs);
   void add(const std::string& name, uint8_t flags, bool in_list, std::string value);
+  std::string value_of(std::string_view text) const { return runs_.restored(text); }
+  std::string binary_value_of(std::string_view base64) const {
+    uint64_t chars = 0, pad = 0;
+    runs_.count_base64(base64, chars, pad);
+    return binary_summary(chars, pad);
+  }
   void emit();
   int64_t flash_from_struct() const;
 
   Context& ctx_;
   Metadata& md_;
   XML_Parser parser_ = nullptr;
+  Base64Runs runs_;  // long base64 runs kept out of expat's way
   std::vector<Frame> stack_;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;
@@ -389,16 +387,16 @@ void XmpReader::node_attributes(const Frame& node, const XML_Char** attrs) {
     std::string_view value(attrs[i + 1]);
     bool rdf = q.ns == kRdfNs || (q.ns.empty() && q.local == "about");
     if (rdf && q.local == "about") {
-      if (node.name.empty() && !value.empty()) add("About", 0, false, std::string(value));
+      if (node.name.empty() && !value.empty()) add("About", 0, false, value_of(value));
       continue;
     }
     if (rdf || q.ns == kXmlNs || q.ns.empty()) continue;
     if (node.name.empty()) {
       uint8_t f = property_flags(q.ns, q.local);
-      add(property_name(q.ns, q.local), f, false, f & kBinary ? binary_summary(value) : std::string(value));
+      add(property_name(q.ns, q.local), f, false, f & kBinary ? binary_value_of(value) : value_of(value));
     } else {
       uint8_t f = static_cast<uint8_t>(node.flags | (is_date_name(q.local) ? kDate : 0));
-      add(node.name + field_name(q.local), f, node.in_list, std::string(value));
+      add(node.name + field_name(q.local), f, node.in_list, value_of(value));
     }
   }
 }
@@ -412,7 +410,7 @@ void XmpReader::property_attributes(Frame& prop, const XML_Char** attrs) {
     std::string_view value(attrs[i + 1]);
     if (q.ns == kRdfNs) {
       if (q.local == "resource") {
-        prop.text = value;
+        prop.text = value_of(value);
         prop.has_value = true;
       } else if (q.local == "parseType" && value == "Resource") {
         prop.fields = true;
@@ -422,7 +420,7 @@ void XmpReader::property_attributes(Frame& prop, const XML_Char** attrs) {
     } else if (!q.ns.empty()) {
       prop.has_children = true;
       uint8_t f = static_cast<uint8_t>(prop.flags | (is_date_name(q.local) ? kDate : 0));
-      add(prop.name + field_name(q.local), f, prop.in_list, std::string(value));
+      add(prop.name + field_name(q.local), f, prop.in_list, value_of(value));
     }
   }
 }
@@ -448,7 +446,7 @@ void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
           for (size_t i = 0; attrs[i] && attrs[i + 1]; i += 2) {
             QName a = split(attrs[i]);
             if (a.ns == kMetaNs && (a.local == "xmptk" || a.local == "xaptk"))
-              add("XMPToolkit", 0, false, std::string(attrs[i + 1]));
+              add("XMPToolkit", 0, false, value_of(attrs[i + 1]));
           }
       }
       break;
@@ -549,21 +547,14 @@ void XmpReader::text(const XML_Char* s, int len) {
   Frame& f = stack_.back();
   if (f.kind != Kind::Property && f.kind != Kind::Item) return;
   if (f.has_value || f.has_children) return;
-  if (f.flags & kBinary) {
-    for (int i = 0; i < len; ++i) {
-      char c = s[i];
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-      ++f.b64_chars;
-      if (c == '=') ++f.b64_pad;
-    }
-    return;
-  }
-  if (f.text.size() + static_cast<size_t>(len) > ctx_.limits().max_value_bytes) {
+  std::string_view piece(s, static_cast<size_t>(len));
+  if (f.flags & kBinary) return runs_.count_base64(piece, f.b64_chars, f.b64_pad);
+  if (f.text.size() + runs_.restored_size(piece) > ctx_.limits().max_value_bytes) {
     if (!text_capped_) md_.warn("XMP: value of " + f.name + " exceeds " + std::to_string(ctx_.limits().max_value_bytes) + " bytes; cut");
     text_capped_ = true;
     return;
   }
-  f.text.append(s, static_cast<size_t>(len));
+  runs_.append_restored(f.text, piece);
 }
 
 // ExifTool's Composite:Flash from the XMP-exif Flash struct, in the bits of EXIF 2.32
@@ -632,7 +623,9 @@ void XmpReader::parse(std::string_view xml) {
   XML_SetEntityDeclHandler(parser_, on_entity);
   XML_SetParamEntityParsing(parser_, XML_PARAM_ENTITY_PARSING_NEVER);
 
-  XML_Status status = XML_Parse(parser_, xml.data(), static_cast<int>(xml.size()), XML_TRUE);
+  std::string elided;
+  std::string_view packet = runs_.elide(xml, elided);
+  XML_Status status = XML_Parse(parser_, packet.data(), static_cast<int>(packet.size()), XML_TRUE);
   if (status == XML_STATUS_ERROR && !stopped_ && !root_closed_) {
     // Keep what was read before the error, as ExifTool does, and say where it broke.
     md_.warn("XMP: " + std::string(XML_ErrorString(XML_GetErrorCode(parser_))) + " at line " +

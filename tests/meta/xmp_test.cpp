@@ -227,6 +227,23 @@ TEST(Xmp, Base64DataIsReportedBySize) {
   EXPECT_EQ(text(md, "ImageData"), "(Binary data 7 bytes, use -b option to extract)");
 }
 
+// Depth maps and portrait images run to hundreds of kilobytes of base64; the reader keeps them
+// out of the XML parser (Base64Runs) and must report exactly what parsing them would.
+TEST(Xmp, LongBase64IsReportedBySizeAndOtherLongValuesWhole) {
+  std::string b64;
+  for (size_t i = 0; i < 40000; ++i) b64 += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 13) % 64];
+  Harness h;
+  auto& md = h.parse(packet("GImage:Data='" + b64 + "=' xmp:Label='" + b64 + "'",
+                            "<dc:description><rdf:Alt><rdf:li xml:lang='x-default'>" + b64 +
+                                "</rdf:li></rdf:Alt></dc:description>"));
+  EXPECT_EQ(text(md, "ImageData"), "(Binary data 29999 bytes, use -b option to extract)");
+  EXPECT_EQ(text(md, "Label"), b64);
+  EXPECT_EQ(text(md, "Description"), b64);
+  Harness element;
+  auto& md2 = element.parse(packet("", "<GImage:Data>" + b64 + "==</GImage:Data>"));
+  EXPECT_EQ(text(md2, "ImageData"), "(Binary data 29999 bytes, use -b option to extract)");
+}
+
 TEST(Xmp, ResourceAttributeGivesTheValue) {
   Harness h;
   auto& md = h.parse(packet("", "<xmpNote:HasExtendedXMP rdf:resource='ABCDEF0123456789ABCDEF0123456789'/>"));
