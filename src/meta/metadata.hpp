@@ -57,6 +57,16 @@ struct Metadata {
 
   void warn(std::string message);
 
+  // A name written in code goes through the registry ("Make"_f), where a misspelt one fails
+  // to compile; these keep a string literal from slipping into the by-name calls instead.
+  template <size_t N> void set(const char (&)[N], Value) = delete;
+  template <size_t N> void set_default(const char (&)[N], Value) = delete;
+  template <size_t N> const Value* get(const char (&)[N]) const = delete;
+  template <size_t N> bool has(const char (&)[N]) const = delete;
+  template <size_t N> void erase(const char (&)[N]) = delete;
+  template <size_t N> const std::string* get_string(const char (&)[N]) const = delete;
+  template <size_t N> bool get_number(const char (&)[N], double&) const = delete;
+
  private:
   // Registered fields: position + 1 in `fields` by id, 0 when absent; a lookup is an array
   // index (the median JPEG has ~90 fields and each is looked up several times).

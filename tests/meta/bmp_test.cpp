@@ -96,7 +96,7 @@ TEST(Bmp, InfoHeaderFields) {
   EXPECT_EQ(num(md, "PixelsPerMeterY"), 2834);
   EXPECT_EQ(num(md, "NumColors"), 2);
   EXPECT_EQ(num(md, "NumImportantColors"), 1);
-  EXPECT_FALSE(md.has("RedMask"));
+  EXPECT_FALSE(md.has("RedMask"_f));
   EXPECT_TRUE(md.warnings.empty());
 }
 
@@ -125,7 +125,7 @@ TEST(Bmp, CoreHeaderHasSixteenBitFields) {
   EXPECT_EQ(num(md, "ImageHeight"), 200);
   EXPECT_EQ(num(md, "Planes"), 1);
   EXPECT_EQ(num(md, "BitDepth"), 24);
-  EXPECT_FALSE(md.has("Compression"));
+  EXPECT_FALSE(md.has("Compression"_f));
 }
 
 TEST(Bmp, Os2InfoHeaderHasThirtyTwoBitSizes) {
@@ -133,7 +133,7 @@ TEST(Bmp, Os2InfoHeaderHasThirtyTwoBitSizes) {
   EXPECT_EQ(num(md, "BMPVersion"), 64);
   EXPECT_EQ(num(md, "ImageWidth"), 70000);
   EXPECT_EQ(num(md, "NumColors"), 2);
-  EXPECT_FALSE(md.has("RedMask"));
+  EXPECT_FALSE(md.has("RedMask"_f));
 }
 
 TEST(Bmp, Os2ShortHeaderStopsAfterTheBitCount) {
@@ -142,7 +142,7 @@ TEST(Bmp, Os2ShortHeaderStopsAfterTheBitCount) {
   Metadata md = extract_ok(bmp.b);
   EXPECT_EQ(num(md, "ImageWidth"), 640);
   EXPECT_EQ(num(md, "BitDepth"), 8);
-  EXPECT_FALSE(md.has("Compression"));
+  EXPECT_FALSE(md.has("Compression"_f));
 }
 
 TEST(Bmp, V3HeaderHasChannelMasks) {
@@ -153,7 +153,7 @@ TEST(Bmp, V3HeaderHasChannelMasks) {
   EXPECT_EQ(num(md, "GreenMask"), 0xFF00);
   EXPECT_EQ(num(md, "BlueMask"), 0xFF);
   EXPECT_EQ(num(md, "AlphaMask"), 0xFF0000);
-  EXPECT_FALSE(md.has("ColorSpace"));
+  EXPECT_FALSE(md.has("ColorSpace"_f));
 }
 
 TEST(Bmp, V4CalibratedColorSpaceHasEndpointsAndGamma) {
@@ -165,13 +165,13 @@ TEST(Bmp, V4CalibratedColorSpaceHasEndpointsAndGamma) {
   EXPECT_EQ(num(md, "BMPVersion"), 108);
   EXPECT_EQ(num(md, "ColorSpace"), 0);
   EXPECT_EQ(str(md, "RedEndpoint"), "0.639999999664724 0.330000000074506 0.0300000002607703");
-  EXPECT_TRUE(md.has("BlueEndpoint"));
+  EXPECT_TRUE(md.has("BlueEndpoint"_f));
   double gamma = 0;
-  ASSERT_TRUE(md.get_number("GammaRed", gamma));
+  ASSERT_TRUE(md.get_number("GammaRed"_f, gamma));
   EXPECT_DOUBLE_EQ(gamma, 0.45454);
-  ASSERT_TRUE(md.get_number("GammaBlue", gamma));
+  ASSERT_TRUE(md.get_number("GammaBlue"_f, gamma));
   EXPECT_DOUBLE_EQ(gamma, 1.0);
-  EXPECT_FALSE(md.has("RenderingIntent"));
+  EXPECT_FALSE(md.has("RenderingIntent"_f));
 }
 
 TEST(Bmp, V5SrgbColorSpaceIsText) {
@@ -180,8 +180,8 @@ TEST(Bmp, V5SrgbColorSpaceIsText) {
   Metadata md = extract_ok(bmp.b);
   EXPECT_EQ(str(md, "ColorSpace"), "sRGB");
   EXPECT_EQ(num(md, "RenderingIntent"), 4);
-  EXPECT_FALSE(md.has("RedEndpoint"));
-  EXPECT_FALSE(md.has("ProfileDataOffset"));
+  EXPECT_FALSE(md.has("RedEndpoint"_f));
+  EXPECT_FALSE(md.has("ProfileDataOffset"_f));
 }
 
 TEST(Bmp, V5LinkedProfileNameIsReadFromTheHeaderRelativeOffset) {
@@ -238,7 +238,7 @@ TEST(Bmp, HeaderCutShortKeepsWhatIsThere) {
   Metadata md = extract_ok(b);
   EXPECT_EQ(num(md, "ImageWidth"), 9);
   EXPECT_EQ(num(md, "Compression"), 0);
-  EXPECT_FALSE(md.has("PixelsPerMeterY"));
+  EXPECT_FALSE(md.has("PixelsPerMeterY"_f));
   EXPECT_TRUE(warned(md, "cut short"));
 }
 

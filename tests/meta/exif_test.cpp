@@ -12,6 +12,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 using testing::TiffBuilder;
 
 // Tag IDs used below (TIFF 6.0, EXIF 2.32).
@@ -359,7 +361,7 @@ TEST(ExifUserComment, UnknownCodeKeepsEverythingAndWarns) {
   std::string s = "XYZ12345text";
   Metadata md = user_comment(Endian::Little, std::vector<uint8_t>(s.begin(), s.end()));
   EXPECT_EQ(text(md, "UserComment"), "XYZ12345text");
-  EXPECT_FALSE(md.has("UserCommentCharset"));
+  EXPECT_FALSE(md.has("UserCommentCharset"_f));
   EXPECT_TRUE(warned(md, "UserComment"));
 }
 
@@ -497,7 +499,7 @@ TEST(Exif, ImageSizeYieldsToTheContainer) {
   auto block = b.build();
 
   Metadata from_header;
-  from_header.set("ImageWidth", int64_t{640});
+  from_header.set("ImageWidth"_f, int64_t{640});
   Metadata md = parse(block, 0, {}, std::move(from_header));
   EXPECT_EQ(number(md, "ImageWidth"), 640);
   EXPECT_EQ(number(md, "ImageHeight"), 3000);
@@ -508,7 +510,7 @@ TEST(Exif, ExifReplacesEarlierContainerValues) {
   auto ifd0 = b.add_ifd();
   b.rationals(ifd0, kXResolution, {{180, 1}});
   Metadata jfif;
-  jfif.set("XResolution", int64_t{72});
+  jfif.set("XResolution"_f, int64_t{72});
   Metadata md = parse(b.build(), 0, {}, std::move(jfif));
   EXPECT_EQ(number(md, "XResolution"), 180);
 }
@@ -537,7 +539,7 @@ TEST(Exif, BigTiffBlockIsRead) {
   Metadata md = parse(b.build());
   EXPECT_EQ(text(md, "Make"), "Phase One");
   EXPECT_EQ(text(md, "DateTimeOriginal"), "2020:01:02 03:04:05");
-  EXPECT_FALSE(md.has("ExifByteOrder"));
+  EXPECT_FALSE(md.has("ExifByteOrder"_f));
 }
 
 // --- Hostile structures ----------------------------------------------------------------------
@@ -582,7 +584,7 @@ TEST(ExifMalformed, ValueOffsetPastTheEndIsSkipped) {
   b.raw_field(ifd0, kModel, 2, 20, 0xFFFFFF00);
   b.ascii(ifd0, kMake, "Kept");
   Metadata md = parse(b.build());
-  EXPECT_FALSE(md.has("Model"));
+  EXPECT_FALSE(md.has("Model"_f));
   EXPECT_EQ(text(md, "Make"), "Kept");
   EXPECT_TRUE(warned(md, "is outside the data"));
 }
@@ -593,7 +595,7 @@ TEST(ExifMalformed, HugeCountIsOutsideTheData) {
   b.raw_field(ifd0, kReferenceBlackWhite, 5, 0xFFFFFFFF, 8);  // 32 GiB of rationals
   b.ascii(ifd0, kMake, "Kept");
   Metadata md = parse(b.build());
-  EXPECT_FALSE(md.has("ReferenceBlackWhite"));
+  EXPECT_FALSE(md.has("ReferenceBlackWhite"_f));
   EXPECT_EQ(text(md, "Make"), "Kept");
 }
 
@@ -603,7 +605,7 @@ TEST(ExifMalformed, CountTimesSizeOverflowIsSkipped) {
   b.raw_field(ifd0, kReferenceBlackWhite, 5, 0x2000000000000001ull, 16);  // * 8 wraps to 8
   b.ascii(ifd0, kMake, "Kept");
   Metadata md = parse(b.build());
-  EXPECT_FALSE(md.has("ReferenceBlackWhite"));
+  EXPECT_FALSE(md.has("ReferenceBlackWhite"_f));
   EXPECT_EQ(text(md, "Make"), "Kept");
   EXPECT_TRUE(warned(md, "overflows"));
 }
@@ -614,7 +616,7 @@ TEST(ExifMalformed, UnknownTypeIsSkippedWithAWarning) {
   b.raw(ifd0, kOrientation, 99, 1, {1, 0, 0, 0});
   b.ascii(ifd0, kMake, "Kept");
   Metadata md = parse(b.build());
-  EXPECT_FALSE(md.has("Orientation"));
+  EXPECT_FALSE(md.has("Orientation"_f));
   EXPECT_EQ(text(md, "Make"), "Kept");
   EXPECT_TRUE(warned(md, "unknown type 99"));
 }
@@ -632,7 +634,7 @@ TEST(ExifMalformed, NestingBeyondTheDepthLimitIsNotRead) {
   options.limits.max_depth = 1;  // IFD0 = 0, ExifIFD = 1, InteropIFD = 2
   Metadata md = parse(b.build(), 0, options);
   EXPECT_EQ(text(md, "DateTimeOriginal"), "2001:01:01 00:00:00");
-  EXPECT_FALSE(md.has("InteropIndex"));
+  EXPECT_FALSE(md.has("InteropIndex"_f));
   EXPECT_TRUE(warned(md, "nesting deeper than 1"));
 }
 
@@ -647,7 +649,7 @@ TEST(ExifMalformed, IfdCountIsCapped) {
   options.limits.max_ifds = 3;
   Metadata md = parse(b.build(), 0, options);
   EXPECT_EQ(text(md, "Make"), "First");
-  EXPECT_FALSE(md.has("Model"));
+  EXPECT_FALSE(md.has("Model"_f));
   EXPECT_TRUE(warned(md, "IFD limit of 3"));
 }
 
@@ -661,7 +663,7 @@ TEST(ExifMalformed, EntryCountIsCapped) {
   options.limits.max_ifd_entries = 4;
   Metadata md = parse(b.build(), 0, options);
   EXPECT_EQ(text(md, "Make"), "Early");
-  EXPECT_FALSE(md.has("Model"));
+  EXPECT_FALSE(md.has("Model"_f));
   EXPECT_TRUE(warned(md, "exceeds the limit of 4"));
 }
 
@@ -693,7 +695,7 @@ TEST(ExifMalformed, TooManyBadEntriesAbandonTheIfd) {
   for (uint16_t t = 0x1000; t < 0x1020; ++t) b.raw(ifd0, t, 77, 1, {0, 0, 0, 0});
   b.ascii(ifd0, kMake, "After the junk");
   Metadata md = parse(b.build());
-  EXPECT_FALSE(md.has("Make"));
+  EXPECT_FALSE(md.has("Make"_f));
   EXPECT_TRUE(warned(md, "too many bad entries"));
   EXPECT_LE(md.warnings.size(), 12u);
 }
@@ -737,14 +739,14 @@ TEST(ExifPrintIm, CountPastTheBlockOrWrongHeaderGivesNothing) {
   size_t ifd0 = b.add_ifd();
   b.bytes(ifd0, 0xc4a5, 7, print_im("0300", 0x2000, 1, Endian::Big));
   auto md = parse(b.build());
-  EXPECT_FALSE(md.has("PrintIMVersion"));
+  EXPECT_FALSE(md.has("PrintIMVersion"_f));
   EXPECT_TRUE(warned(md, "PrintIM"));
   TiffBuilder c(Endian::Big);
   ifd0 = c.add_ifd();
   auto not_print_im = print_im("0300", 0, 0, Endian::Big);
   not_print_im[0] = 'X';
   c.bytes(ifd0, 0xc4a5, 7, not_print_im);
-  EXPECT_FALSE(parse(c.build()).has("PrintIMVersion"));
+  EXPECT_FALSE(parse(c.build()).has("PrintIMVersion"_f));
 }
 
 }  // namespace

@@ -19,6 +19,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
@@ -170,21 +172,22 @@ TEST(FieldRegistry, CorpusFieldsAreRegistered) {
 TEST(FieldMetadata, ByIdAndByNameSeeOneField) {
   Metadata md;
   md.set("Make"_f, std::string("A"));
-  ASSERT_NE(md.get("Make"), nullptr);
-  EXPECT_EQ(*md.get_string("Make"), "A");
-  md.set("Make", std::string("B"));  // the string overload finds the id
+  const std::string make = "Make";  // a name as a file would give it
+  ASSERT_NE(md.get(make), nullptr);
+  EXPECT_EQ(*md.get_string(make), "A");
+  md.set(make, std::string("B"));  // the string overload finds the id
   EXPECT_EQ(*md.get_string("Make"_f), "B");
   ASSERT_EQ(md.fields.size(), 1u);
   EXPECT_EQ(md.fields[0].name, "Make");
   EXPECT_EQ(md.fields[0].id, "Make"_f);
 
-  md.set("XMPOnlyName", int64_t{7});  // dynamic: kept by name
+  md.set("XMPOnlyName"sv, int64_t{7});  // dynamic: kept by name
   EXPECT_EQ(md.fields[1].id, kDynamicField);
   double n = 0;
-  EXPECT_TRUE(md.get_number("XMPOnlyName", n));
+  EXPECT_TRUE(md.get_number("XMPOnlyName"sv, n));
   EXPECT_EQ(n, 7);
   md.set("ISO"_f, 3.5);
-  EXPECT_TRUE(md.get_number("ISO", n));
+  EXPECT_TRUE(md.get_number("ISO"sv, n));
   EXPECT_EQ(n, 3.5);
   EXPECT_FALSE(md.get_number("Make"_f, n));  // text is not a number
   EXPECT_EQ(md.get_string("ISO"_f), nullptr);
@@ -195,25 +198,25 @@ TEST(FieldMetadata, EraseAndSetDefaultById) {
   Metadata md;
   md.set_default("Model"_f, std::string("first"));
   md.set_default("Model"_f, std::string("second"));
-  md.set("Dynamic1", std::string("d"));
+  md.set("Dynamic1"sv, std::string("d"));
   md.set("Make"_f, std::string("m"));
   EXPECT_EQ(*md.get_string("Model"_f), "first");
 
   md.erase("Model"_f);  // positions after it move
   EXPECT_FALSE(md.has("Model"_f));
-  EXPECT_FALSE(md.has("Model"));
+  EXPECT_FALSE(md.has("Model"sv));
   ASSERT_EQ(md.fields.size(), 2u);
   EXPECT_EQ(*md.get_string("Make"_f), "m");
-  EXPECT_EQ(*md.get_string("Dynamic1"), "d");
+  EXPECT_EQ(*md.get_string("Dynamic1"sv), "d");
   md.erase("Model"_f);  // absent: nothing happens
-  md.erase("Dynamic1");
-  EXPECT_FALSE(md.has("Dynamic1"));
+  md.erase("Dynamic1"sv);
+  EXPECT_FALSE(md.has("Dynamic1"sv));
   EXPECT_EQ(*md.get_string("Make"_f), "m");
 
   md.set_default("Model"_f, std::string("again"));  // appended at the end
   ASSERT_EQ(md.fields.size(), 2u);
   EXPECT_EQ(md.fields[1].name, "Model");
-  md.erase("Make");
+  md.erase("Make"_f);
   EXPECT_EQ(md.fields[0].id, "Model"_f);
   EXPECT_EQ(*md.get_string("Model"_f), "again");
 }
@@ -221,20 +224,20 @@ TEST(FieldMetadata, EraseAndSetDefaultById) {
 TEST(FieldMetadata, CopiesKeepTheirOwnIndexes) {
   Metadata a;
   a.set("Make"_f, std::string("a"));
-  a.set("Dynamic", int64_t{1});
+  a.set("Dynamic"sv, int64_t{1});
   Metadata b = a;
   b.set("Make"_f, std::string("b"));
   b.set("Model"_f, std::string("m"));
-  b.erase("Dynamic");
+  b.erase("Dynamic"sv);
   EXPECT_EQ(*a.get_string("Make"_f), "a");
   EXPECT_FALSE(a.has("Model"_f));
-  EXPECT_TRUE(a.has("Dynamic"));
+  EXPECT_TRUE(a.has("Dynamic"sv));
   EXPECT_EQ(*b.get_string("Make"_f), "b");
-  EXPECT_EQ(*b.get_string("Model"), "m");
+  EXPECT_EQ(*b.get_string("Model"_f), "m");
   Metadata c;
   c = std::move(b);
   EXPECT_EQ(*c.get_string("Model"_f), "m");
-  EXPECT_FALSE(c.has("Dynamic"));
+  EXPECT_FALSE(c.has("Dynamic"sv));
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ TEST(Gif, ScreenDescriptorFields) {
   EXPECT_EQ(num(md, "BitsPerPixel"), 7);
   EXPECT_EQ(num(md, "BackgroundColor"), 7);
   double aspect = 0;
-  ASSERT_TRUE(md.get_number("PixelAspectRatio", aspect));
+  ASSERT_TRUE(md.get_number("PixelAspectRatio"_f, aspect));
   EXPECT_DOUBLE_EQ(aspect, 1.0);
   EXPECT_TRUE(md.warnings.empty());
 }
@@ -113,13 +113,13 @@ TEST(Gif, Version87aWithoutColorTable) {
   Metadata md = extract_ok(Gif(1, 1, 0x00, 0, 0, "87a").image().trailer().b);
   EXPECT_EQ(str(md, "GIFVersion"), "87a");
   EXPECT_EQ(num(md, "HasColorMap"), 0);
-  EXPECT_FALSE(md.has("PixelAspectRatio"));
+  EXPECT_FALSE(md.has("PixelAspectRatio"_f));
 }
 
 TEST(Gif, SingleFrameHasNoFrameCountOrDuration) {
   Metadata md = extract_ok(Gif().image().trailer().b);
-  EXPECT_FALSE(md.has("FrameCount"));
-  EXPECT_FALSE(md.has("Duration"));
+  EXPECT_FALSE(md.has("FrameCount"_f));
+  EXPECT_FALSE(md.has("Duration"_f));
 }
 
 TEST(Gif, AnimationFramesAndDelaysAreSummed) {
@@ -127,7 +127,7 @@ TEST(Gif, AnimationFramesAndDelaysAreSummed) {
       extract_ok(Gif().loops(0).control(10).image().control(25, true, 255).image(true).control(65).image().trailer().b);
   EXPECT_EQ(num(md, "FrameCount"), 3);
   double duration = 0;
-  ASSERT_TRUE(md.get_number("Duration", duration));
+  ASSERT_TRUE(md.get_number("Duration"_f, duration));
   EXPECT_DOUBLE_EQ(duration, 1.0);
   EXPECT_EQ(num(md, "TransparentColor"), 255);
   EXPECT_EQ(num(md, "AnimationIterations"), 0);
@@ -210,7 +210,7 @@ TEST(Gif, UnknownBlockStopsTheWalk) {
   gif.b.push_back(0x99);
   gif.image().image().trailer();
   Metadata md = extract_ok(gif.b);
-  EXPECT_FALSE(md.has("FrameCount"));
+  EXPECT_FALSE(md.has("FrameCount"_f));
   EXPECT_TRUE(warned(md, "unknown block introducer 153"));
 }
 

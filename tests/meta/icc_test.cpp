@@ -9,6 +9,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 struct Harness {
   MemorySource source{std::span<const uint8_t>()};
   Reader reader{source, 1 << 20};
@@ -164,7 +166,7 @@ TEST(Icc, MlucRecordOutsideTheTagIsIgnored) {
   put32(t, 24, 0xFFFFFFF0);  // record offset
   Harness h;
   auto& md = h.parse(with_tags(header(), {{"desc", t}}));
-  EXPECT_FALSE(md.has("ProfileDescription"));
+  EXPECT_FALSE(md.has("ProfileDescription"_f));
   EXPECT_EQ(text(md, "ProfileCMMType"), "Lino");
 }
 
@@ -200,7 +202,7 @@ TEST(Icc, EveryLanguageOfAMultiLocalizedTagIsAField) {
   EXPECT_EQ(text(md, "ProfileDescriptionML-da-DK"), "LCD-farveskaerm");
   EXPECT_EQ(text(md, "ProfileDescriptionML-fr-FU"), "Ecran LCD");
   EXPECT_EQ(text(md, "ProfileDescriptionML"), "no language");  // no valid code: the plain name
-  EXPECT_FALSE(md.has("ProfileDescription-en-US"));
+  EXPECT_FALSE(md.has("ProfileDescription-en-US"sv));
 }
 
 TEST(Icc, MlucRecordsPastTheTagStopTheList) {
@@ -241,7 +243,7 @@ TEST(Icc, XyzMeasurementAndViewingTags) {
   EXPECT_EQ(integer(md, "MeasurementObserver"), 1);
   EXPECT_EQ(text(md, "MeasurementBacking"), "0 0 0");
   double flare = 0;
-  EXPECT_TRUE(md.get_number("MeasurementFlare", flare));
+  EXPECT_TRUE(md.get_number("MeasurementFlare"_f, flare));
   EXPECT_DOUBLE_EQ(flare, 0.00999);
   EXPECT_EQ(integer(md, "MeasurementIlluminant"), 2);
   EXPECT_EQ(text(md, "ViewingCondIlluminant"), "19.6445 0 0");
@@ -269,8 +271,8 @@ TEST(Icc, TagOutsideTheProfileIsSkipped) {
   put32(p, 136, 0xFFFFFFF0);  // the desc tag's offset
   Harness h;
   auto& md = h.parse(p);
-  EXPECT_FALSE(md.has("ProfileDescription"));
-  EXPECT_TRUE(md.has("ProfileClass"));
+  EXPECT_FALSE(md.has("ProfileDescription"_f));
+  EXPECT_TRUE(md.has("ProfileClass"_f));
 }
 
 TEST(Icc, DescriptionCountPastTheTagIsIgnored) {
@@ -278,7 +280,7 @@ TEST(Icc, DescriptionCountPastTheTagIsIgnored) {
   put32(t, 8, 0x7FFFFFFF);
   Harness h;
   auto& md = h.parse(with_tags(header(), {{"desc", t}}));
-  EXPECT_FALSE(md.has("ProfileDescription"));
+  EXPECT_FALSE(md.has("ProfileDescription"_f));
 }
 
 TEST(Icc, HugeTagCountWarns) {
@@ -286,7 +288,7 @@ TEST(Icc, HugeTagCountWarns) {
   put32(p, 128, 0xFFFFFFFF);
   Harness h;
   auto& md = h.parse(p);
-  EXPECT_TRUE(md.has("ProfileClass"));
+  EXPECT_TRUE(md.has("ProfileClass"_f));
   ASSERT_EQ(md.warnings.size(), 1u);
   EXPECT_NE(md.warnings[0].find("tag table"), std::string::npos);
 }

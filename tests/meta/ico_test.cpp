@@ -92,13 +92,13 @@ TEST(Ico, CursorHasHotspotInsteadOfPlanesAndBits) {
   EXPECT_EQ(num(md, "HotspotX"), 5);
   EXPECT_EQ(num(md, "HotspotY"), 7);
   EXPECT_EQ(num(md, "NumColors"), 2);
-  EXPECT_FALSE(md.has("ColorPlanes"));
+  EXPECT_FALSE(md.has("ColorPlanes"_f));
 }
 
 TEST(Ico, EmptyDirectoryIsAWarning) {
   Metadata md = extract_ok(Ico(1, 0).b);
   EXPECT_EQ(num(md, "ImageCount"), 0);
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "lists no images"));
 }
 
@@ -114,7 +114,7 @@ TEST(Ico, MissingFirstEntryKeepsTheCount) {
   b.insert(b.end(), {16, 16, 0});
   Metadata md = extract_ok(b);
   EXPECT_EQ(num(md, "ImageCount"), 1);
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "first ICONDIRENTRY"));
 }
 

@@ -76,7 +76,7 @@ TEST(Iptc, RepeatedKeywordsAreAList) {
   dataset(iim, 2, 25, "IPTC");
   Harness h;
   auto& md = h.parse(iim);
-  const Value* v = md.get("Keywords");
+  const Value* v = md.get("Keywords"_f);
   ASSERT_TRUE(v && std::holds_alternative<std::vector<std::string>>(*v));
   EXPECT_EQ(std::get<std::vector<std::string>>(*v), (std::vector<std::string>{"ExifTool", "Test", "IPTC"}));
 }
@@ -124,7 +124,7 @@ TEST(Iptc, ExtendedLengthOfZeroOrTooManyOctetsStops) {
     Harness h;
     auto& md = h.parse(iim);
     EXPECT_EQ(text(md, "ObjectName"), "first");
-    EXPECT_FALSE(md.has("Caption-Abstract"));
+    EXPECT_FALSE(md.has("Caption-Abstract"_f));
     ASSERT_EQ(md.warnings.size(), 1u) << int(octets);
     EXPECT_NE(md.warnings[0].find("extended length"), std::string::npos) << md.warnings[0];
   }
@@ -134,7 +134,7 @@ TEST(Iptc, ExtendedLengthPastTheEndStops) {
   std::vector<uint8_t> iim = {0x1C, 2, 120, 0x80, 0x04, 0xFF, 0xFF, 0xFF, 0xFF, 'a', 'b'};
   Harness h;
   auto& md = h.parse(iim);
-  EXPECT_FALSE(md.has("Caption-Abstract"));
+  EXPECT_FALSE(md.has("Caption-Abstract"_f));
   ASSERT_EQ(md.warnings.size(), 1u);
   EXPECT_NE(md.warnings[0].find("exceeds"), std::string::npos) << md.warnings[0];
 }
@@ -205,7 +205,7 @@ TEST(Iptc, BinaryDatasetsAreNotReported) {
   std::vector<uint8_t> iim;
   dataset(iim, 2, 202, std::string("\xFF\xD8\xFF\xE0", 4));
   Harness h;
-  EXPECT_FALSE(h.parse(iim).has("ObjectPreviewData"));
+  EXPECT_FALSE(h.parse(iim).has("ObjectPreviewData"_f));
 }
 
 TEST(Iptc, CurrentDigestIsTheMd5OfTheBlock) {

@@ -220,7 +220,7 @@ TEST(Isobmff, FtypFieldsAsExifToolPrintsThem) {
   EXPECT_EQ(text(*md, "MajorBrand"), "heic");
   EXPECT_EQ(text(*md, "MinorVersion"), "1.2.3");
   // A brand holding a NUL byte is dropped, as ExifTool does.
-  EXPECT_EQ(std::get<std::vector<std::string>>(*md->get("CompatibleBrands")), (std::vector<std::string>{"mif1", "heic"}));
+  EXPECT_EQ(std::get<std::vector<std::string>>(*md->get("CompatibleBrands"_f)), (std::vector<std::string>{"mif1", "heic"}));
 }
 
 TEST(Isobmff, FtypShorterThanBrandsIsAnError) {
@@ -347,7 +347,7 @@ TEST(Isobmff, AlphaAuxiliaryImageGivesHasAlpha) {
                                   ipma({{1, {1}}, {2, {1, 0x82}}}))})});
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), true);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), true);
   EXPECT_EQ(text(*md, "AuxiliaryImageType"), "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha");
 }
 
@@ -358,7 +358,7 @@ TEST(Isobmff, DepthAuxiliaryImageIsNotAlpha) {
                                   ipma({{1, {1}}, {2, {1, 2}}}))})});
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), false);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), false);
 }
 
 TEST(Isobmff, FifteenBitPropertyIndices) {
@@ -447,14 +447,14 @@ TEST(Isobmff, ExifItemDescribingAnotherImageIsSkipped) {
   Bytes payload = Bytes().u32(0).bytes(tiff_with_make());
   auto md = extract_bytes(image_with_exif_item(payload, {{"cdsc", 2, {7}}}));
   ASSERT_TRUE(md);
-  EXPECT_FALSE(md->has("Make"));
+  EXPECT_FALSE(md->has("Make"_f));
 }
 
 TEST(Isobmff, ExifTiffOffsetPastTheItemIsAWarning) {
   Bytes payload = Bytes().u32(1000).bytes(tiff_with_make());
   auto md = extract_bytes(image_with_exif_item(payload));
   ASSERT_TRUE(md);
-  EXPECT_FALSE(md->has("Make"));
+  EXPECT_FALSE(md->has("Make"_f));
   EXPECT_TRUE(warned(*md, "TIFF header offset past"));
 }
 
@@ -489,7 +489,7 @@ TEST(Isobmff, ProtectedExifItemIsNotRead) {
                                            iloc({{2, 1, 0, payload.size()}}), box("idat", payload)})});
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
-  EXPECT_FALSE(md->has("Make"));
+  EXPECT_FALSE(md->has("Make"_f));
   EXPECT_TRUE(warned(*md, "protected"));
 }
 
@@ -576,7 +576,7 @@ TEST(Isobmff, BoxSmallerThanItsHeaderStopsTheWalk) {
   ASSERT_TRUE(md);
   EXPECT_EQ(text(*md, "FileType"), "HEIC");
   EXPECT_TRUE(warned(*md, "size 3 smaller than its 8-byte header"));
-  EXPECT_FALSE(md->has("MediaDataSize"));
+  EXPECT_FALSE(md->has("MediaDataSize"_f));
 }
 
 TEST(Isobmff, MetaLargerThanTheFileIsAWarning) {
@@ -584,7 +584,7 @@ TEST(Isobmff, MetaLargerThanTheFileIsAWarning) {
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
   EXPECT_TRUE(warned(*md, "exceeds the 48 bytes left"));
-  EXPECT_FALSE(md->has("ImageWidth"));
+  EXPECT_FALSE(md->has("ImageWidth"_f));
 }
 
 TEST(Isobmff, ChildLargerThanItsParentIsAWarning) {
@@ -700,7 +700,7 @@ TEST(Isobmff, DerivationLoopDoesNotHang) {
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
   EXPECT_EQ(integer(*md, "ImageWidth"), 64);
-  EXPECT_FALSE(md->has("BitDepth"));
+  EXPECT_FALSE(md->has("BitDepth"_f));
 }
 
 TEST(Isobmff, PitmNamingAMissingItemIsAWarning) {
@@ -709,7 +709,7 @@ TEST(Isobmff, PitmNamingAMissingItemIsAWarning) {
   auto md = extract_bytes(file);
   ASSERT_TRUE(md);
   EXPECT_TRUE(warned(*md, "primary item 42 is not in 'iinf'"));
-  EXPECT_FALSE(md->has("ImageWidth"));
+  EXPECT_FALSE(md->has("ImageWidth"_f));
 }
 
 TEST(Isobmff, UnknownInfeVersionIsAWarning) {

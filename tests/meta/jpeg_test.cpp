@@ -104,7 +104,7 @@ TEST(Jpeg, ProgressiveFrameNamesItsProcess) {
 TEST(Jpeg, GreyscaleFrameHasNoSubsampling) {
   auto md = run(jpeg({sof(0xC0, 10, 20, {0x11}), sos_and_scan()}));
   EXPECT_EQ(integer(md, "ColorComponents"), 1);
-  EXPECT_FALSE(md.has("YCbCrSubSampling"));
+  EXPECT_FALSE(md.has("YCbCrSubSampling"_f));
 }
 
 // A file source that is not in memory, with small blocks, that records how far it was read.
@@ -159,7 +159,7 @@ TEST(Jpeg, JunkBetweenSegmentsIsSkippedWithAWarning) {
 TEST(Jpeg, LengthBelowTwoStopsTheWalkAndKeepsEarlierFields) {
   auto md = run(jpeg({segment(0xE0, kJfif), Bytes{0xFF, 0xE1, 0x00, 0x01}, sof(0xC0, 8, 8), sos_and_scan()}));
   EXPECT_EQ(text(md, "JFIFVersion"), "1 2");
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "less than 2")) << all_warnings(md);
 }
 
@@ -178,7 +178,7 @@ TEST(Jpeg, TruncatedHeaderWarns) {
 
 TEST(Jpeg, ScanWithoutFrameHeaderWarns) {
   auto md = run(jpeg({segment(0xE0, kJfif), sos_and_scan()}));
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "no SOF")) << all_warnings(md);
 }
 
@@ -195,7 +195,7 @@ TEST(Jpeg, SegmentCountIsCapped) {
                      sof(0xC0, 8, 8), sos_and_scan()});
   auto md = run(many, options);
   EXPECT_EQ(text(md, "Comment"), "3");
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "more than 3 segments")) << all_warnings(md);
 }
 
@@ -220,9 +220,9 @@ TEST(Jpeg, PhotoshopResolutionWinsOverJfifInEitherOrder) {
   auto after = run(jpeg({segment(0xE0, kJfif), segment(0xED, irb), sof(0xC0, 8, 8), sos_and_scan()}));
   auto before = run(jpeg({segment(0xED, irb), segment(0xE0, kJfif), sof(0xC0, 8, 8), sos_and_scan()}));
   double x = 0;
-  EXPECT_TRUE(after.get_number("XResolution", x));
+  EXPECT_TRUE(after.get_number("XResolution"_f, x));
   EXPECT_DOUBLE_EQ(x, 72);
-  EXPECT_TRUE(before.get_number("XResolution", x));
+  EXPECT_TRUE(before.get_number("XResolution"_f, x));
   EXPECT_DOUBLE_EQ(x, 72);
 }
 
@@ -280,14 +280,14 @@ TEST(Jpeg, ExtendedXmpWithAMissingChunkIsNotParsed) {
   uint32_t half = static_cast<uint32_t>(kExtendedPacket.size() / 2);
   auto md = run(jpeg({segment(0xE1, xmp_segment("<xmpNote:HasExtendedXMP>" + kGuid + "</xmpNote:HasExtendedXMP>")),
                       segment(0xE1, extension(kExtendedPacket, half, 1000)), sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("Author"));
+  EXPECT_FALSE(md.has("Author"_f));
   EXPECT_TRUE(warned(md, "incomplete")) << all_warnings(md);
 }
 
 TEST(Jpeg, ExtendedXmpChunkPastTheFullLengthIsRejected) {
   auto md = run(jpeg({segment(0xE1, xmp_segment("<xmpNote:HasExtendedXMP>" + kGuid + "</xmpNote:HasExtendedXMP>")),
                       segment(0xE1, extension(kExtendedPacket, 0, 1000, 10)), sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("Author"));
+  EXPECT_FALSE(md.has("Author"_f));
   EXPECT_TRUE(warned(md, "exceeds the full length")) << all_warnings(md);
 }
 
@@ -300,7 +300,7 @@ TEST(Jpeg, ExtendedXmpLargerThanTheValueLimitIsIgnored) {
 
 TEST(Jpeg, ExtendedXmpNotNamedByTheMainPacketIsIgnored) {
   auto md = run(jpeg({segment(0xE1, extension(kExtendedPacket, 0, 1000)), sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("Author"));
+  EXPECT_FALSE(md.has("Author"_f));
 }
 
 // An ICC profile: 128-byte header ('Lino' CMM, 'mntr' class) and a v2 'desc' tag.
@@ -339,7 +339,7 @@ TEST(Jpeg, IccChunksAreJoinedInSequenceOrder) {
 
 TEST(Jpeg, IccChunkCountOfZeroIsIgnored) {
   auto md = run(jpeg({segment(0xE2, icc_chunk(0, 0, icc_profile())), sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("ProfileCMMType"));
+  EXPECT_FALSE(md.has("ProfileCMMType"_f));
   EXPECT_TRUE(warned(md, "invalid")) << all_warnings(md);
 }
 
@@ -355,7 +355,7 @@ TEST(Jpeg, IccProfileWithAMissingChunkIsNotParsed) {
   std::string p = icc_profile();
   auto md = run(jpeg({segment(0xE2, icc_chunk(1, 3, p.substr(0, 50))), segment(0xE2, icc_chunk(3, 3, p.substr(100))),
                       sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("ProfileCMMType"));
+  EXPECT_FALSE(md.has("ProfileCMMType"_f));
   EXPECT_TRUE(warned(md, "missing 1 of 3")) << all_warnings(md);
 }
 
@@ -363,7 +363,7 @@ TEST(Jpeg, IccChunksDisagreeingOnTheCountAreIgnored) {
   std::string p = icc_profile();
   auto md = run(jpeg({segment(0xE2, icc_chunk(1, 2, p.substr(0, 50))), segment(0xE2, icc_chunk(2, 5, p.substr(50))),
                       sof(0xC0, 8, 8), sos_and_scan()}));
-  EXPECT_FALSE(md.has("ProfileCMMType"));
+  EXPECT_FALSE(md.has("ProfileCMMType"_f));
   EXPECT_TRUE(warned(md, "disagrees")) << all_warnings(md);
 }
 
@@ -415,7 +415,7 @@ TEST(Jpeg, MpfEntryTableOutsideTheSegmentWarns) {
   s[4 + 8 + 2 + 24 + 8] = '\x7F';  // MPEntry offset
   auto md = run(jpeg({segment(0xE2, s), sof(0xC0, 8, 8), sos_and_scan()}));
   EXPECT_EQ(integer(md, "NumberOfImages"), 2);
-  EXPECT_FALSE(md.has("MPImageLength"));
+  EXPECT_FALSE(md.has("MPImageLength"_f));
   EXPECT_TRUE(warned(md, "MPEntry")) << all_warnings(md);
 }
 

@@ -13,6 +13,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 std::string json_string(std::string_view s) {
   std::string out;
   append_json_string(out, s);
@@ -59,7 +61,7 @@ TEST(JsonWriter, NonFiniteNumbersAreNull) {
   EXPECT_EQ(number(std::numeric_limits<double>::infinity()), "null");
   EXPECT_EQ(number(-std::numeric_limits<double>::infinity()), "null");
   Metadata md;
-  md.set("List", std::vector<double>{1.5, std::nan(""), 2});
+  md.set("List"sv, std::vector<double>{1.5, std::nan(""), 2});
   EXPECT_EQ(to_json(md, {.warnings = false}), "{\"FileSize\":0,\"List\":[1.5,null,2.0]}");
 }
 
@@ -96,10 +98,10 @@ TEST(JsonWriter, WritesTheObjectInOrderWithWarningsAndStats) {
   md.file_size = 2355;
   md.bytes_read = 2048;
   md.source_reads = 1;
-  md.set("FileType", std::string("JPEG"));
-  md.set("Orientation", int64_t{1});
-  md.set("Flag", true);
-  md.set("Keywords", std::vector<std::string>{"a", "b\"c"});
+  md.set("FileType"_f, std::string("JPEG"));
+  md.set("Orientation"_f, int64_t{1});
+  md.set("Flag"sv, true);
+  md.set("Keywords"_f, std::vector<std::string>{"a", "b\"c"});
   md.warn("first");
   md.warn("second");
   std::string out = "[";  // appends, never clears

@@ -85,7 +85,7 @@ TEST(Jxl, SmallSizeHeader) {
   EXPECT_EQ(integer(*md, "ImageWidth"), 64);
   EXPECT_EQ(integer(*md, "ImageHeight"), 32);
   EXPECT_EQ(integer(*md, "BitDepth"), 8);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), false);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), false);
 }
 
 TEST(Jxl, LargeSizeHeaderWithThirtyBitHeight) {
@@ -132,7 +132,7 @@ TEST(Jxl, TransposingOrientationSwapsTheDisplayedSize) {
   EXPECT_EQ(integer(*md, "DisplayWidth"), 32);
   EXPECT_EQ(integer(*md, "DisplayHeight"), 64);
   EXPECT_EQ(integer(*md, "BitDepth"), 16);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), true);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), true);
 }
 
 TEST(Jxl, NamedExtraChannelIsSteppedOver) {
@@ -147,7 +147,7 @@ TEST(Jxl, NamedExtraChannelIsSteppedOver) {
   w.flag(true);                  // then a default alpha channel
   auto md = extract_bytes(w.codestream());
   ASSERT_TRUE(md);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), true);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), true);
   EXPECT_TRUE(md->warnings.empty());
 }
 
@@ -162,7 +162,7 @@ TEST(Jxl, PreviewAndAnimationHeadersAreSteppedOver) {
   auto md = extract_bytes(w.codestream());
   ASSERT_TRUE(md);
   EXPECT_EQ(integer(*md, "BitDepth"), 10);
-  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha")), false);
+  EXPECT_EQ(std::get<bool>(*md->get("HasAlpha"_f)), false);
 }
 
 TEST(Jxl, CutOffSizeHeaderIsAnError) {
@@ -238,7 +238,7 @@ TEST(Jxl, PartialBoxOutOfOrderIsAWarning) {
   auto md = extract_bytes(container({box("jxlp", Bytes().u32(1).bytes(cs))}));
   ASSERT_TRUE(md);
   EXPECT_TRUE(warned(*md, "part 1 where part 0 was expected"));
-  EXPECT_FALSE(md->has("ImageWidth"));
+  EXPECT_FALSE(md->has("ImageWidth"_f));
 }
 
 TEST(Jxl, ContainerExifBoxGoesToTheExifParser) {

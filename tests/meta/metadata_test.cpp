@@ -5,6 +5,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 TEST(SanitizeText, KeepsValidUtf8) { EXPECT_EQ(sanitize_text("Zürich 東京"), "Zürich 東京"); }
 
 TEST(SanitizeText, ReplacesInvalidBytes) {
@@ -17,11 +19,11 @@ TEST(SanitizeText, StripsTrailingNulPadding) { EXPECT_EQ(sanitize_text(std::stri
 
 TEST(Metadata, SetReplacesAndSetDefaultKeeps) {
   Metadata md;
-  md.set("Make", std::string("A"));
-  md.set_default("Make", std::string("B"));
-  EXPECT_EQ(*md.get_string("Make"), "A");
-  md.set("Make", std::string("C"));
-  EXPECT_EQ(*md.get_string("Make"), "C");
+  md.set("Make"_f, std::string("A"));
+  md.set_default("Make"_f, std::string("B"));
+  EXPECT_EQ(*md.get_string("Make"_f), "A");
+  md.set("Make"_f, std::string("C"));
+  EXPECT_EQ(*md.get_string("Make"_f), "C");
   EXPECT_EQ(md.fields.size(), 1u);
 }
 
@@ -37,32 +39,32 @@ TEST(Metadata, NameIndexFollowsEverySetAndErase) {
     EXPECT_EQ(std::get<int64_t>(*v), i);
     EXPECT_EQ(md.fields[static_cast<size_t>(i)].name, "Field" + std::to_string(i));  // insertion order
   }
-  EXPECT_FALSE(md.has("Field1000"));
-  EXPECT_FALSE(md.has("field1"));  // names are case-sensitive, as ExifTool's are
-  EXPECT_FALSE(md.has(""));
+  EXPECT_FALSE(md.has("Field1000"sv));
+  EXPECT_FALSE(md.has("field1"sv));  // names are case-sensitive, as ExifTool's are
+  EXPECT_FALSE(md.has(""sv));
 
-  md.erase("Field10");
-  md.erase("NotThere");
-  EXPECT_FALSE(md.has("Field10"));
+  md.erase("Field10"sv);
+  md.erase("NotThere"sv);
+  EXPECT_FALSE(md.has("Field10"sv));
   EXPECT_EQ(md.fields.size(), 999u);
-  EXPECT_EQ(std::get<int64_t>(*md.get("Field11")), 11);  // positions after the erased one moved
-  EXPECT_EQ(std::get<int64_t>(*md.get("Field999")), 999);
-  md.set("Field10", std::string("back"));
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field11"sv)), 11);  // positions after the erased one moved
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field999"sv)), 999);
+  md.set("Field10"sv, std::string("back"));
   EXPECT_EQ(md.fields.back().name, "Field10");
-  EXPECT_EQ(*md.get_string("Field10"), "back");
+  EXPECT_EQ(*md.get_string("Field10"sv), "back");
 
   // A copy carries a working index of its own.
   Metadata copy = md;
-  copy.set("Field5", std::string("changed"));
-  EXPECT_EQ(std::get<int64_t>(*md.get("Field5")), 5);
-  EXPECT_EQ(*copy.get_string("Field5"), "changed");
+  copy.set("Field5"sv, std::string("changed"));
+  EXPECT_EQ(std::get<int64_t>(*md.get("Field5"sv)), 5);
+  EXPECT_EQ(*copy.get_string("Field5"sv), "changed");
   EXPECT_EQ(copy.fields.size(), md.fields.size());
 }
 
 TEST(Metadata, EmptyMetadataFindsNothing) {
   Metadata md;
-  EXPECT_EQ(md.get("Make"), nullptr);
-  md.erase("Make");
+  EXPECT_EQ(md.get("Make"_f), nullptr);
+  md.erase("Make"_f);
   EXPECT_TRUE(md.fields.empty());
 }
 

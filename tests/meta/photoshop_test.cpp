@@ -69,8 +69,8 @@ TEST(Photoshop, ResolutionInfoFillsInResolution) {
   Harness h;
   auto& md = h.parse(irb);
   double x = 0, y = 0;
-  EXPECT_TRUE(md.get_number("XResolution", x));
-  EXPECT_TRUE(md.get_number("YResolution", y));
+  EXPECT_TRUE(md.get_number("XResolution"_f, x));
+  EXPECT_TRUE(md.get_number("YResolution"_f, y));
   EXPECT_DOUBLE_EQ(x, 300);
   EXPECT_DOUBLE_EQ(y, 300.5);
   EXPECT_EQ(integer(md, "DisplayedUnitsX"), 1);
@@ -81,7 +81,7 @@ TEST(Photoshop, ExifResolutionWinsOverPhotoshops) {
   std::vector<uint8_t> irb;
   resource(irb, 0x03ED, std::string("\x01\x2C\x00\x00\x00\x01\x00\x01\x01\x2C\x00\x00\x00\x01\x00\x01", 16));
   Harness h;
-  h.md.set("XResolution", int64_t{72});
+  h.md.set("XResolution"_f, int64_t{72});
   EXPECT_EQ(integer(h.parse(irb), "XResolution"), 72);
 }
 
@@ -119,7 +119,7 @@ TEST(Photoshop, UnicodeCountPastTheEndIsIgnored) {
   Harness h;
   auto& md = h.parse(irb);
   EXPECT_EQ(integer(md, "HasRealMergedData"), 1);
-  EXPECT_FALSE(md.has("WriterName"));
+  EXPECT_FALSE(md.has("WriterName"_f));
 }
 
 TEST(Photoshop, BadSignatureWarnsAndStops) {
@@ -137,7 +137,7 @@ TEST(Photoshop, SizePastTheEndWarns) {
   std::vector<uint8_t> irb = {'8', 'B', 'I', 'M', 0x04, 0x04, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0x1C};
   Harness h;
   auto& md = h.parse(irb);
-  EXPECT_FALSE(md.has("CurrentIPTCDigest"));
+  EXPECT_FALSE(md.has("CurrentIPTCDigest"_f));
   ASSERT_EQ(md.warnings.size(), 1u);
   EXPECT_NE(md.warnings[0].find("runs past the end"), std::string::npos);
 }
@@ -168,7 +168,7 @@ TEST(Photoshop, PrintScaleAndQuality) {
   EXPECT_EQ(integer(md, "PrintStyle"), 0);
   EXPECT_EQ(text(md, "PrintPosition"), "0 0");
   double scale = 0;
-  EXPECT_TRUE(md.get_number("PrintScale", scale));
+  EXPECT_TRUE(md.get_number("PrintScale"_f, scale));
   EXPECT_DOUBLE_EQ(scale, 1.0);
   EXPECT_EQ(integer(md, "PhotoshopQuality"), 12);
   EXPECT_EQ(integer(md, "PhotoshopFormat"), 0);

@@ -11,6 +11,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 using Bytes = std::vector<uint8_t>;
 
 void put32(Bytes& b, uint32_t v) {
@@ -157,14 +159,14 @@ TEST(Png, HugeClaimedDimensionsAreReportedAsStored) {
 }
 
 TEST(Png, HasAlphaForAlphaColorTypes) {
-  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 6).idat().iend().b).get("HasAlpha")), true);
-  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 4).idat().iend().b).get("HasAlpha")), true);
-  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 2).idat().iend().b).get("HasAlpha")), false);
+  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 6).idat().iend().b).get("HasAlpha"_f)), true);
+  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 4).idat().iend().b).get("HasAlpha"_f)), true);
+  EXPECT_EQ(std::get<bool>(*extract_ok(Png().ihdr(1, 1, 8, 2).idat().iend().b).get("HasAlpha"_f)), false);
 }
 
 TEST(Png, TransparencyChunkGivesAlphaAndItsValue) {
   Metadata rgb = extract_ok(Png().ihdr(1, 1, 8, 2).chunk("tRNS", {0, 0, 0, 255, 0, 52}).idat().iend().b);
-  EXPECT_EQ(std::get<bool>(*rgb.get("HasAlpha")), true);
+  EXPECT_EQ(std::get<bool>(*rgb.get("HasAlpha"_f)), true);
   EXPECT_EQ(str(rgb, "Transparency"), "0 255 52");
   Metadata palette = extract_ok(Png().ihdr(1, 1, 8, 3).chunk("PLTE", {1, 2, 3, 4, 5, 6}).chunk("tRNS", {0}).idat().iend().b);
   EXPECT_EQ(num(palette, "Transparency"), 0);
@@ -204,7 +206,7 @@ TEST(Png, AncillaryChunksAsExifToolShowsThem) {
 
 TEST(Png, ShortAncillaryChunkIsSkippedWithWarning) {
   Metadata md = extract_ok(Png().ihdr(1, 1).chunk("pHYs", {1, 2, 3}).idat().iend().b);
-  EXPECT_FALSE(md.has("PixelsPerUnitX"));
+  EXPECT_FALSE(md.has("PixelsPerUnitX"_f));
   EXPECT_TRUE(warned(md, "pHYs chunk at 0x21: 3 bytes, expected 9"));
 }
 
@@ -309,7 +311,7 @@ TEST(Png, RawProfileOfWrongSizeIsReported) {
   // ImageMagick's hex-encoded profile: "\n<type>\n<length>\n<hex>"; 10 bytes claimed, 4 given.
   Metadata md = extract_ok(Png().ihdr(1, 1).text("Raw profile type exif", "\nexif\n      10\n45786966\n").idat().iend().b);
   EXPECT_TRUE(warned(md, "EXIF_Profile is wrong size (should be 10 bytes but is 4)"));
-  EXPECT_FALSE(md.has("RawProfileTypeExif"));
+  EXPECT_FALSE(md.has("RawProfileTypeExif"sv));
 }
 
 TEST(Png, RawExifProfileGoesToTheExifParser) {

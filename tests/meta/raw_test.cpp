@@ -111,7 +111,7 @@ TEST(Cr3, AnotherUuidIsNotReadAsCanons) {
   other[0] ^= 0xFF;
   auto md = extract_bytes(cr3(other));
   EXPECT_EQ(text(md, "FileType"), "CR3");
-  EXPECT_FALSE(md.has("Make"));
+  EXPECT_FALSE(md.has("Make"_f));
 }
 
 TEST(Cr3, BrokenTiffInACmtBoxWarnsAndTheRestIsRead) {
@@ -124,7 +124,7 @@ TEST(Cr3, BrokenTiffInACmtBoxWarnsAndTheRestIsRead) {
     }
   auto md = extract_bytes(file);
   EXPECT_EQ(text(md, "Make"), "Canon");
-  EXPECT_FALSE(md.has("DateTimeOriginal"));
+  EXPECT_FALSE(md.has("DateTimeOriginal"_f));
   EXPECT_TRUE(warned(md, "EXIF"));
 }
 
@@ -137,7 +137,7 @@ TEST(Cr3, CmtBoxPastTheUuidBoxIsAWarning) {
     }
   auto md = extract_bytes(file);
   EXPECT_TRUE(warned(md, "CR3"));
-  EXPECT_FALSE(md.has("Make"));
+  EXPECT_FALSE(md.has("Make"_f));
 }
 
 // --- RAF ---
@@ -229,7 +229,7 @@ TEST(Raf, HeaderJpegExifAndDirectory) {
   EXPECT_DOUBLE_EQ(number(md, "Megapixels"), 6.060544);
   EXPECT_NEAR(number(md, "RedBalance"), 1.56510416666667, 1e-12);
   EXPECT_NEAR(number(md, "BlueBalance"), 1.34114583333333, 1e-12);
-  EXPECT_TRUE(md.has("PreviewImage"));
+  EXPECT_TRUE(md.has("PreviewImage"_f));
 }
 
 TEST(Raf, FirstDirectoryWins) {

@@ -73,7 +73,7 @@ TEST(Tiff, LittleEndianTiffReportsTypeAndImageStructure) {
   EXPECT_EQ(number(md, "SamplesPerPixel"), 3);
   EXPECT_EQ(number(md, "PlanarConfiguration"), 1);
   EXPECT_EQ(number(md, "FrameCount"), 1);
-  EXPECT_FALSE(md.has("PageCount"));
+  EXPECT_FALSE(md.has("PageCount"_f));
 }
 
 TEST(Tiff, BigEndianTiffIsRead) {
@@ -100,7 +100,7 @@ TEST(Tiff, BigTiffWithEightByteValues) {
   EXPECT_EQ(number(md, "ImageWidth"), 128);
   EXPECT_EQ(number(md, "ImageHeight"), 96);
   EXPECT_EQ(text(md, "BitsPerSample"), "8 8 8");
-  EXPECT_FALSE(md.has("ExifByteOrder"));  // ExifTool reports no byte order for BigTIFF
+  EXPECT_FALSE(md.has("ExifByteOrder"_f));  // ExifTool reports no byte order for BigTIFF
 }
 
 TEST(Tiff, BadBigTiffHeaderIsReadAsClassicTiff) {
@@ -135,7 +135,7 @@ TEST(Tiff, ChainWithoutSubfileTypeHasFramesButNoPageCount) {
   rgb_image(b, ifd1, 20, 20);
   Metadata md = extract_ok(b.build());
   EXPECT_EQ(number(md, "FrameCount"), 2);
-  EXPECT_FALSE(md.has("PageCount"));
+  EXPECT_FALSE(md.has("PageCount"_f));
   EXPECT_EQ(number(md, "ImageWidth"), 10);
 }
 
@@ -185,7 +185,7 @@ TEST(Tiff, CanonCr2IsRecognisedByItsSignature) {
   EXPECT_EQ(text(md, "MIMEType"), "image/x-canon-cr2");
   EXPECT_EQ(number(md, "PreviewImageStart"), 30000);  // CR2's IFD0 strips are a JPEG preview
   EXPECT_EQ(number(md, "PreviewImageLength"), 5000);
-  EXPECT_FALSE(md.has("StripOffsets"));
+  EXPECT_FALSE(md.has("StripOffsets"_f));
 }
 
 TEST(Tiff, OlympusOrfIsRecognisedByItsMagic) {
@@ -214,7 +214,7 @@ TEST(Tiff, PanasonicRw2SizeComesFromTheSensorBorders) {
   EXPECT_EQ(text(md, "MIMEType"), "image/x-panasonic-rw2");
   EXPECT_EQ(number(md, "ImageWidth"), 4016);
   EXPECT_EQ(number(md, "ImageHeight"), 3008);
-  EXPECT_FALSE(md.has("InteropVersion"));  // tag 2 is Panasonic's SensorWidth here, not Interop
+  EXPECT_FALSE(md.has("InteropVersion"_f));  // tag 2 is Panasonic's SensorWidth here, not Interop
 }
 
 TEST(Tiff, RawCompressionNamesTheFormat) {

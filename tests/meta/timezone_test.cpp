@@ -95,22 +95,22 @@ TEST(GpsTimeZone, ClocksMinutesApartAreNotUsed) {
   auto md = extract_photo({"2024:06:01 14:37:00", {}, {}, "2024:06:01", {{12, 30, 0}}});
   EXPECT_EQ(text(md, "DateTimeOriginalTimeZone"), "local");
   EXPECT_EQ(text(md, "DateTimeOriginalTimeZoneSource"), "none");
-  EXPECT_FALSE(md.has("DateTimeOriginalUTC"));
-  EXPECT_FALSE(md.has("CreateDateUTC"));
+  EXPECT_FALSE(md.has("DateTimeOriginalUTC"_f));
+  EXPECT_FALSE(md.has("CreateDateUTC"_f));
 }
 
 TEST(GpsTimeZone, AStaleFixFromAnotherDayIsNotUsed) {
   // Same time of day, a week earlier: a difference of days is no zone at all.
   auto md = extract_photo({"2024:06:08 12:30:00", {}, {}, "2024:06:01", {{12, 30, 0}}});
   EXPECT_EQ(text(md, "DateTimeOriginalTimeZoneSource"), "none");
-  EXPECT_FALSE(md.has("DateTimeOriginalUTC"));
+  EXPECT_FALSE(md.has("DateTimeOriginalUTC"_f));
 }
 
 TEST(GpsTimeZone, OffsetOutsideRealZonesIsNotUsed) {
   // +15:00 and -13:00 are no zone on Earth (the range is -12:00..+14:00).
   auto east = extract_photo({"2024:06:02 03:00:00", {}, {}, "2024:06:01", {{12, 0, 0}}});
   EXPECT_EQ(text(east, "DateTimeOriginalTimeZoneSource"), "none");
-  EXPECT_FALSE(east.has("DateTimeOriginalUTC"));
+  EXPECT_FALSE(east.has("DateTimeOriginalUTC"_f));
   auto west = extract_photo({"2024:05:31 23:00:00", {}, {}, "2024:06:01", {{12, 0, 0}}});
   EXPECT_EQ(text(west, "DateTimeOriginalTimeZoneSource"), "none");
   // The edges themselves are real zones (Kiribati +14:00, Baker Island -12:00).

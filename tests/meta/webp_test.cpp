@@ -125,7 +125,7 @@ TEST(WebP, LossyFrameHeader) {
 
 TEST(WebP, LossyChunkWithoutStartCodeIsSkipped) {
   Metadata md = extract_ok(Webp().chunk("VP8 ", Bytes(10, 0)).bytes());
-  EXPECT_FALSE(md.has("ImageWidth"));
+  EXPECT_FALSE(md.has("ImageWidth"_f));
   EXPECT_TRUE(warned(md, "no key frame start code"));
 }
 
@@ -134,7 +134,7 @@ TEST(WebP, LosslessHeader) {
   EXPECT_EQ(num(md, "ImageWidth"), 1000);
   EXPECT_EQ(num(md, "ImageHeight"), 307);
   EXPECT_TRUE(flag(md, "HasAlpha"));
-  EXPECT_FALSE(md.has("VP8Version"));
+  EXPECT_FALSE(md.has("VP8Version"_f));
 }
 
 TEST(WebP, ExtendedCanvasSizeWins) {
@@ -162,7 +162,7 @@ TEST(WebP, AnimationLoopsFramesAndDuration) {
   EXPECT_EQ(num(md, "AnimationLoopCount"), 3);
   EXPECT_EQ(num(md, "FrameCount"), 3);
   double duration = 0;
-  ASSERT_TRUE(md.get_number("Duration", duration));
+  ASSERT_TRUE(md.get_number("Duration"_f, duration));
   EXPECT_DOUBLE_EQ(duration, 5.13);  // 24-bit durations: 5000 ms is not cut to 12 bits
   EXPECT_EQ(num(md, "ImageWidth"), 10);
 }
@@ -256,7 +256,7 @@ TEST(WebP, RiffHeaderWithoutChunksGivesTheTypeOnly) {
   auto md = extract(src);
   ASSERT_TRUE(md.ok());
   EXPECT_EQ(str(*md, "FileType"), "WEBP");
-  EXPECT_FALSE(md->has("ImageWidth"));
+  EXPECT_FALSE(md->has("ImageWidth"_f));
 }
 
 }  // namespace

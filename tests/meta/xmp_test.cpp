@@ -10,6 +10,8 @@
 namespace imgmeta::meta {
 namespace {
 
+using namespace std::string_view_literals;
+
 // A Context over an empty file: parse_xmp works on the bytes it is given.
 struct Harness {
   MemorySource source{std::span<const uint8_t>()};
@@ -132,8 +134,8 @@ TEST(Xmp, DatesTakeExifToolsForm) {
 
 TEST(Xmp, ExifFieldsFillInOnlyWhereExifHasNone) {
   Harness h;
-  h.md.set("DateTimeOriginal", std::string("2001:05:19 18:36:41"));
-  h.md.set("Make", std::string("FUJIFILM"));
+  h.md.set("DateTimeOriginal"_f, std::string("2001:05:19 18:36:41"));
+  h.md.set("Make"_f, std::string("FUJIFILM"));
   auto& md = h.parse(packet("exif:DateTimeOriginal='2009-01-01T10:00:00' tiff:Make='Other' tiff:Model='X100'"
                             " tiff:Orientation='6' xmp:ModifyDate='2010-02-03T04:05:06'"));
   EXPECT_EQ(text(md, "DateTimeOriginal"), "2001:05:19 18:36:41");
@@ -145,7 +147,7 @@ TEST(Xmp, ExifFieldsFillInOnlyWhereExifHasNone) {
 
 TEST(Xmp, ContainerFieldsAreNeverReplaced) {
   Harness h;
-  h.md.set("ImageWidth", int64_t{640});
+  h.md.set("ImageWidth"_f, int64_t{640});
   auto& md = h.parse(packet("tiff:ImageWidth='10' dc:format='image/jpeg'"));
   EXPECT_EQ(integer(md, "ImageWidth"), 640);
   EXPECT_EQ(text(md, "Format"), "image/jpeg");
@@ -210,7 +212,7 @@ TEST(Xmp, FlashStructGivesTheExifFlashNumber) {
                                 "<exif:Function>False</exif:Function><exif:RedEyeMode>True</exif:RedEyeMode>"
                                 "</exif:Flash>"));
   EXPECT_EQ(integer(md, "Flash"), 0x01 | 3 << 1 | 1 << 3 | 0x40);
-  const Value* fired = md.get("FlashFired");
+  const Value* fired = md.get("FlashFired"sv);
   ASSERT_TRUE(fired && std::holds_alternative<bool>(*fired));
   EXPECT_TRUE(std::get<bool>(*fired));
 }
@@ -291,7 +293,7 @@ TEST(Xmp, DoctypeWithEntitiesIsRefused) {
   auto start = std::chrono::steady_clock::now();
   auto& md = h.parse(bomb);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
-  EXPECT_FALSE(md.has("Label"));
+  EXPECT_FALSE(md.has("Label"_f));
   ASSERT_FALSE(md.warnings.empty());
   EXPECT_NE(md.warnings.front().find("DOCTYPE"), std::string::npos) << md.warnings.front();
 }
@@ -337,7 +339,7 @@ TEST(Xmp, InvalidUtf8StopsTheParseWithoutLeakingBadBytes) {
   Harness h;
   auto& md = h.parse(packet("xmp:Label='ok'", "<xmp:Nickname>bad \xC3\x28 bytes</xmp:Nickname>"));
   EXPECT_EQ(text(md, "Label"), "ok");
-  EXPECT_FALSE(md.has("Nickname"));
+  EXPECT_FALSE(md.has("Nickname"sv));
   EXPECT_FALSE(md.warnings.empty());
 }
 
