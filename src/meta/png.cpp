@@ -52,7 +52,7 @@ constexpr uint32_t kACTL = fourcc("acTL"), kFDAT = fourcc("fdAT");
 constexpr Endian kBE = Endian::Big;
 
 // 5.4 Chunk naming conventions: four ASCII letters (false when v ends before them).
-// Called at every offset of a tail window, so it stays inline: no Result per byte.
+// Called for every link of a candidate chain in a tail window: no Result per call.
 bool is_chunk_type(ByteView v, size_t at) {
   if (!v.has(at, 4)) return false;
   for (size_t i = at; i < at + 4; ++i) {
@@ -470,20 +470,29 @@ bool PngParser::scan_tail(uint64_t from) {
   return false;
 }
 
-// Finds, in a window of the file, the first offset where a chain of well-formed chunks runs to
-// an empty IEND chunk. Compressed image data that happens to look like a chain is caught by the
-// CRCs (5.5), checked on every chunk but the image data itself: a chain can only start inside
-// image data by way of a fake header, and a fake header is not IDAT's or fdAT's. Most offsets
-// fail at once (their type bytes are not letters, or their length overshoots); the steps taken
-// and the chains CRC-checked are capped, so a crafted tail costs linear time.
+// Finds, in a window of the file, the first offset where a chain of well-formed chunks that
+// starts with image data (IDAT or fdAT: the only chain scan_tail can use) runs to an empty IEND
+// chunk. Compressed image data that happens to look like a chain is caught by the CRCs (5.5),
+// checked on every chunk but the image data itself: a chain can only start inside image data
+// by way of a fake header, and a fake header is not IDAT's or fdAT's. Only offsets where one
+// of those two types stands are tried, found by a memchr-speed search rather than byte by
+// byte; the steps taken and the chains CRC-checked are capped, so a crafted tail costs linear
+// time.
 std::optional<std::vector<PngParser::ChunkRef>> PngParser::find_chain(ByteView t, uint64_t tail_offset) {
   const size_t n = t.size();
   const uint64_t overhead = kChunkHeaderSize + kCrcSize;
   if (n < overhead) return std::nullopt;
   size_t steps_left = 4 * 1024 + n / 8;
   int crc_chains = 0;
-  for (size_t p = 0; p + overhead <= n; ++p) {
-    if (!is_chunk_type(t, p + 4)) continue;
+  const std::string_view window = t.chars(0, n);
+  constexpr auto npos = std::string_view::npos;
+  size_t next_idat = window.find("IDAT", 4), next_fdat = window.find("fdAT", 4);
+  while (next_idat != npos || next_fdat != npos) {
+    const size_t at = std::min(next_idat, next_fdat);
+    if (at == next_idat) next_idat = window.find("IDAT", at + 1);
+    else next_fdat = window.find("fdAT", at + 1);
+    const size_t p = at - 4;
+    if (p + overhead > n) break;
     // Follow the lengths from p to IEND, or to a malformed header.
     bool reaches_end = false;
     for (size_t q = p;;) {
