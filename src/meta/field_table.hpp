@@ -6,7 +6,8 @@
 // come from the corpus output; Any is a value whose type depends on the file (text that
 // reads as a number is stored as one) or a field the corpus never shows. Names coming from
 // the file (XMP properties, PNG text keywords, ICC localised descriptions) are not listed:
-// they stay dynamic, except the XMP ones the service reads (Creator, Subject, Country, State).
+// they stay dynamic, except the XMP ones the service reads (Creator, Subject, Country, State)
+// and those the XMP reader renames (xmp.cpp's property_name).
 //
 // Sorted by name (fields.cpp checks it), so that "Make"_f is a binary search for the
 // compiler; ids are positions here and change when a row is added, so they never leave
@@ -19,7 +20,7 @@
 
 namespace imgmeta::meta {
 
-inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
+inline constexpr std::array<FieldInfo, 572> kFieldTable = {{
     // clang-format off
     {"APP14Flags0", "Adobe", ValueKind::Integer},
     {"APP14Flags1", "Adobe", ValueKind::Integer},
@@ -97,6 +98,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"ColorResolutionDepth", "GIF", ValueKind::Integer},
     {"ColorSpace", "ExifIFD", ValueKind::Any},
     {"ColorSpaceData", "ICC-header", ValueKind::Text},
+    {"ColorTemperature", "XMP-crs", ValueKind::Any},
     {"ColorTransform", "Adobe", ValueKind::Integer},
     {"ColorType", "PNG", ValueKind::Integer},
     {"Comment", "File", ValueKind::Text},
@@ -106,6 +108,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"CompositeImageCount", "ExifIFD", ValueKind::Any},
     {"CompressedBitsPerPixel", "ExifIFD", ValueKind::Number},
     {"Compression", "IFD1", ValueKind::Integer},
+    {"ConfidenceMap", "XMP-GDepth", ValueKind::Text},
     {"ConnectionSpaceIlluminant", "ICC-header", ValueKind::Text},
     {"ConstantFrameRate", "QuickTime", ValueKind::Integer},
     {"ConstraintIndicatorFlags", "QuickTime", ValueKind::Text},
@@ -142,6 +145,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"DateTimeOriginalUTC", "Composite", ValueKind::Text},
     {"DependentImage1EntryNumber", "MPImage1", ValueKind::Integer},
     {"DependentImage2EntryNumber", "MPImage1", ValueKind::Integer},
+    {"DepthImage", "XMP-GDepth", ValueKind::Text},
     {"Description", "PNG", ValueKind::Text},
     {"Destination", "IPTC", ValueKind::Any},
     {"DeviceAttributes", "ICC-header", ValueKind::Text},
@@ -276,6 +280,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"HotspotY", "File", ValueKind::Any},
     {"Humidity", "ExifIFD", ValueKind::Any},
     {"HyperfocalDistance", "Composite", ValueKind::Number},
+    {"ICCProfileName", "XMP-photoshop", ValueKind::Text},
     {"ICC_Untagged", "Photoshop", ValueKind::Any},
     {"IPTCDigest", "Photoshop", ValueKind::Text},
     {"ISO", "ExifIFD", ValueKind::Integer},
@@ -283,6 +288,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"ISOSpeedLatitudeyyy", "ExifIFD", ValueKind::Any},
     {"ISOSpeedLatitudezzz", "ExifIFD", ValueKind::Any},
     {"ImageCount", "File", ValueKind::Any},
+    {"ImageData", "XMP-GImage", ValueKind::Text},
     {"ImageDescription", "IFD0", ValueKind::Text},
     {"ImageHeight", "File", ValueKind::Integer},
     {"ImageHistory", "ExifIFD", ValueKind::Any},
@@ -369,6 +375,7 @@ inline constexpr std::array<FieldInfo, 566> kFieldTable = {{
     {"OffsetTimeDigitized", "ExifIFD", ValueKind::Text},
     {"OffsetTimeOriginal", "ExifIFD", ValueKind::Text},
     {"OldSubfileType", "ExifIFD", ValueKind::Any},
+    {"Opto-ElectricConvFactor", "XMP-exif", ValueKind::Any},
     {"Orientation", "IFD0", ValueKind::Integer},
     {"OriginalTransmissionReference", "IPTC", ValueKind::Text},
     {"OriginatingProgram", "IPTC", ValueKind::Any},

@@ -126,16 +126,16 @@ std::string_view as_chars(ByteView v) { return v.chars(0, v.size()); }
 // ExifTool's PNG TextualData table: keywords with a name of their own.
 struct TextTag {
   std::string_view keyword;
-  std::string_view name;
+  FieldId field;
 };
 constexpr TextTag kTextTags[] = {
-    {"Title", "Title"},           {"Author", "Author"},         {"Description", "Description"},
-    {"Copyright", "Copyright"},   {"Creation Time", "CreationTime"}, {"Software", "Software"},
-    {"Disclaimer", "Disclaimer"}, {"Warning", "PNGWarning"},     {"Source", "Source"},
-    {"Comment", "Comment"},       {"Collection", "Collection"}, {"Artist", "Artist"},
-    {"Document", "Document"},     {"Label", "Label"},           {"Make", "Make"},
-    {"Model", "Model"},           {"create-date", "CreateDate"}, {"modify-date", "ModDate"},
-    {"TimeStamp", "TimeStamp"},   {"URL", "URL"},
+    {"Title", "Title"_f},           {"Author", "Author"_f},         {"Description", "Description"_f},
+    {"Copyright", "Copyright"_f},   {"Creation Time", "CreationTime"_f}, {"Software", "Software"_f},
+    {"Disclaimer", "Disclaimer"_f}, {"Warning", "PNGWarning"_f},     {"Source", "Source"_f},
+    {"Comment", "Comment"_f},       {"Collection", "Collection"_f}, {"Artist", "Artist"_f},
+    {"Document", "Document"_f},     {"Label", "Label"_f},           {"Make", "Make"_f},
+    {"Model", "Model"_f},           {"create-date", "CreateDate"_f}, {"modify-date", "ModDate"_f},
+    {"TimeStamp", "TimeStamp"_f},   {"URL", "URL"_f},
 };
 
 std::string ucfirst(std::string_view s) {
@@ -808,9 +808,10 @@ void PngParser::on_text(uint32_t type, ByteView d, uint64_t offset) {
 void PngParser::text_value(std::string_view keyword, std::string value, std::string_view lang) {
   const std::string suffix = lang.empty() ? std::string() : "-" + standard_lang_case(lang);
   if (const TextTag* tag = find_text_tag(keyword)) {
-    if (tag->name == "CreationTime") value = convert_png_date(value);
-    if (tag->name == "CreateDate" || tag->name == "ModDate") value = convert_xmp_date(std::move(value));
-    md_.set(std::string(tag->name) + suffix, std::move(value));
+    if (tag->field == "CreationTime"_f) value = convert_png_date(value);
+    if (tag->field == "CreateDate"_f || tag->field == "ModDate"_f) value = convert_xmp_date(std::move(value));
+    if (suffix.empty()) md_.set(tag->field, std::move(value));
+    else md_.set(std::string(field_name(tag->field)) + suffix, std::move(value));  // "Title-de"
     return;
   }
   // Any other keyword; set_default so a text chunk cannot replace a field the image header set.

@@ -89,30 +89,31 @@ bool is_date_name(std::string_view local) {
 // ExifTool's name for a top-level property where it is not the capitalised local name.
 std::string property_name(std::string_view ns, std::string_view local) {
   struct Rename {
-    std::string_view ns, local, name;
+    std::string_view ns, local;
+    FieldId field;
   };
   static constexpr Rename kRenames[] = {
-      {kExifNs, "ExposureBiasValue", "ExposureCompensation"},
-      {kExifNs, "FocalLengthIn35mmFilm", "FocalLengthIn35mmFormat"},
-      {kExifNs, "ISOSpeedRatings", "ISO"},
-      {kExifNs, "PixelXDimension", "ExifImageWidth"},
-      {kExifNs, "PixelYDimension", "ExifImageHeight"},
-      {kExifNs, "GPSTimeStamp", "GPSDateTime"},
-      {kExifNs, "OECF", "Opto-ElectricConvFactor"},
-      {kTiffNs, "ImageLength", "ImageHeight"},
-      {kTiffNs, "DateTime", "ModifyDate"},
-      {kExifExNs, "BodySerialNumber", "SerialNumber"},
-      {kExifExNs, "LensSpecification", "LensInfo"},
-      {kExifExNs, "CameraOwnerName", "OwnerName"},
-      {kPhotoshopNs, "ICCProfile", "ICCProfileName"},
-      {kIptcCoreNs, "CreatorContactInfo", "Creator"},
-      {kCrsNs, "Temperature", "ColorTemperature"},
-      {kGImageNs, "Data", "ImageData"},
-      {kGDepthNs, "Data", "DepthImage"},
-      {kGDepthNs, "Confidence", "ConfidenceMap"},
+      {kExifNs, "ExposureBiasValue", "ExposureCompensation"_f},
+      {kExifNs, "FocalLengthIn35mmFilm", "FocalLengthIn35mmFormat"_f},
+      {kExifNs, "ISOSpeedRatings", "ISO"_f},
+      {kExifNs, "PixelXDimension", "ExifImageWidth"_f},
+      {kExifNs, "PixelYDimension", "ExifImageHeight"_f},
+      {kExifNs, "GPSTimeStamp", "GPSDateTime"_f},
+      {kExifNs, "OECF", "Opto-ElectricConvFactor"_f},
+      {kTiffNs, "ImageLength", "ImageHeight"_f},
+      {kTiffNs, "DateTime", "ModifyDate"_f},
+      {kExifExNs, "BodySerialNumber", "SerialNumber"_f},
+      {kExifExNs, "LensSpecification", "LensInfo"_f},
+      {kExifExNs, "CameraOwnerName", "OwnerName"_f},
+      {kPhotoshopNs, "ICCProfile", "ICCProfileName"_f},
+      {kIptcCoreNs, "CreatorContactInfo", "Creator"_f},
+      {kCrsNs, "Temperature", "ColorTemperature"_f},
+      {kGImageNs, "Data", "ImageData"_f},
+      {kGDepthNs, "Data", "DepthImage"_f},
+      {kGDepthNs, "Confidence", "ConfidenceMap"_f},
   };
   for (const auto& r : kRenames)
-    if (r.ns == ns && r.local == local) return std::string(r.name);
+    if (r.ns == ns && r.local == local) return std::string(field_name(r.field));
   if (ns.starts_with(kMicrosoftPhotoNs) && local == "Rating") return "RatingPercent";
   return capitalized(local);
 }
