@@ -96,10 +96,10 @@ Status Reader::fetch(uint64_t offset, std::span<uint8_t> out) {
   return ok_status();
 }
 
-Result<const std::vector<uint8_t>*> Reader::block(uint64_t index) {
+Result<const Reader::Bytes*> Reader::block(uint64_t index) {
   if (auto it = blocks_.find(index); it != blocks_.end()) return &it->second;
   uint64_t start = index * block_size_;
-  std::vector<uint8_t> data(static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start)));
+  Bytes data(static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start)));
   TRY(fetch(start, data));
   return &blocks_.emplace(index, std::move(data)).first->second;
 }
@@ -108,7 +108,7 @@ Status Reader::copy_out(uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {
     const uint64_t at = offset + done;
-    const std::vector<uint8_t>* b = TRY(block(at / block_size_));
+    const Bytes* b = TRY(block(at / block_size_));
     const size_t from = static_cast<size_t>(at % block_size_);
     const size_t n = std::min(out.size() - done, b->size() - from);
     std::memcpy(out.data() + done, b->data() + from, n);
@@ -124,7 +124,7 @@ Result<ByteView> Reader::view(uint64_t offset, size_t len) {
   uint64_t first = offset / block_size_;
   uint64_t last = (offset + len - 1) / block_size_;
   if (first == last) {
-    const std::vector<uint8_t>* b = TRY(block(first));
+    const Bytes* b = TRY(block(first));
     return ByteView(std::span<const uint8_t>(*b).subspan(static_cast<size_t>(offset - first * block_size_), len));
   }
   // Spans blocks: assembled into a buffer of its own, kept as long as the blocks are. Large
@@ -133,7 +133,7 @@ Result<ByteView> Reader::view(uint64_t offset, size_t len) {
   if (len > budget_ - std::min(budget_, assembled_bytes_))
     return make_error("read budget of " + std::to_string(budget_) + " bytes exhausted at offset " +
                       std::to_string(offset));
-  std::vector<uint8_t> bytes(len);
+  Bytes bytes(len);
   if (len > 2 * block_size_) TRY(fetch(offset, bytes));
   else TRY(copy_out(offset, bytes));
   assembled_bytes_ += len;

@@ -6,9 +6,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <new>
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "meta/result.hpp"
@@ -75,7 +78,22 @@ class Reader {
   const ReadStats& stats() const { return stats_; }
 
  private:
-  Result<const std::vector<uint8_t>*> block(uint64_t index);
+  // Bytes about to be overwritten by a read: allocated without being zeroed first.
+  template <class T>
+  struct UninitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+      using other = UninitAllocator<U>;
+    };
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+      if constexpr (sizeof...(Args) == 0) ::new (static_cast<void*>(p)) U;
+      else ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  };
+  using Bytes = std::vector<uint8_t, UninitAllocator<uint8_t>>;
+
+  Result<const Bytes*> block(uint64_t index);
   Status fetch(uint64_t offset, std::span<uint8_t> out);
   // Copies [offset, offset+out.size()) out of the blocks (integer reads: no view to keep).
   Status copy_out(uint64_t offset, std::span<uint8_t> out);
@@ -88,9 +106,9 @@ class Reader {
   size_t block_size_;
   std::optional<std::span<const uint8_t>> memory_;
   // Block index -> its bytes. A vector's buffer does not move when the map rehashes.
-  std::unordered_map<uint64_t, std::vector<uint8_t>> blocks_;
+  std::unordered_map<uint64_t, Bytes> blocks_;
   // Views that span blocks, assembled once and kept; their bytes count against the budget too.
-  std::deque<std::vector<uint8_t>> assembled_;
+  std::deque<Bytes> assembled_;
   uint64_t assembled_bytes_ = 0;
   ReadStats stats_;
 };
