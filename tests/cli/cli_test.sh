@@ -59,6 +59,11 @@ import json; o = json.load(open('$tmp/two.json')); assert 'Error' in o[1] and 'E
 "$bin" extract "$tmp/does-not-exist.jpg" > "$tmp/missing.json" 2>/dev/null; rc=$?
 check "a missing path exits 1 with valid JSON" bash -c "[ $rc -eq 1 ] && python3 -c 'import json; json.load(open(\"$tmp/missing.json\"))'"
 
+mkfifo "$tmp/pipe"
+timeout 10 "$bin" extract "$tmp/pipe" > "$tmp/pipe.json" 2>/dev/null; rc=$?
+check "a named pipe is refused at once, not waited on (exit 1, valid JSON)" bash -c \
+  "[ $rc -eq 1 ] && grep -q 'not a regular file' '$tmp/pipe.json' && python3 -c 'import json; json.load(open(\"$tmp/pipe.json\"))'"
+
 mkdir -p "$tmp/tree/sub"; cp "$tmp/a.png" "$tmp/tree/x.png"; cp "$tmp/a.png" "$tmp/tree/sub/y.png"
 check "a directory is read one level deep" bash -c "'$bin' extract '$tmp/tree' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 1'"
 check "-r recurses" bash -c "'$bin' extract -r '$tmp/tree' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 2'"
