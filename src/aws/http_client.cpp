@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 #include <openssl/x509.h>
 
 #include "meta/ascii.hpp"
@@ -37,26 +39,40 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr size_t kUploadPiece = 64 * 1024;
+constexpr size_t kReadBuffer = 64 * 1024;
 // How long a server that stopped reading a body gets to send the answer it closed after
 // (a 403 or 409 before the whole upload arrived).
 constexpr std::chrono::seconds kEarlyAnswerWait{5};
 
-// A TCP socket in non-blocking mode whose reads and writes wait in poll() for at most the
-// time left before a deadline (and at most the stall limit for one wait): Beast's
-// synchronous algorithms, and asio::ssl's, run over it with the timeouts that blocking
-// sockets lack, and without an io_context run loop or a timer per operation.
+// A non-blocking TCP socket (a plain descriptor: no reactor registration, since nothing here
+// is asynchronous) whose reads and writes wait in poll() for at most the time left before a
+// deadline, and at most the stall limit for one wait. Beast's synchronous algorithms, and
+// asio::ssl's, run over it with the timeouts that blocking sockets lack. The executor is
+// only there because asio::ssl::stream wants one; it is never run.
 class TimedSocket {
  public:
-  using executor_type = tcp::socket::executor_type;
-  using lowest_layer_type = tcp::socket::lowest_layer_type;
+  using executor_type = asio::io_context::executor_type;
+  using lowest_layer_type = TimedSocket;
 
-  explicit TimedSocket(asio::io_context& ioc) : socket_(ioc) {}
-  TimedSocket(TimedSocket&&) = default;
+  explicit TimedSocket(asio::io_context& ioc) : executor_(ioc.get_executor()) {}
+  TimedSocket(TimedSocket&& other) noexcept
+      : executor_(other.executor_), fd_(std::exchange(other.fd_, -1)), deadline_(other.deadline_),
+        stall_(other.stall_), answer_pending_(other.answer_pending_) {}
+  TimedSocket& operator=(TimedSocket&&) = delete;
+  ~TimedSocket() { close(); }
 
-  executor_type get_executor() { return socket_.get_executor(); }
-  lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
-  const lowest_layer_type& lowest_layer() const { return socket_.lowest_layer(); }
-  tcp::socket& socket() { return socket_; }
+  executor_type get_executor() { return executor_; }
+  lowest_layer_type& lowest_layer() { return *this; }
+  const lowest_layer_type& lowest_layer() const { return *this; }
+  int fd() const { return fd_; }
+  void reset(int fd) {
+    close();
+    fd_ = fd;
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
   void set_limits(Clock::time_point deadline, std::chrono::milliseconds stall) {
     deadline_ = deadline;
@@ -65,9 +81,28 @@ class TimedSocket {
 
   template <class MutableBuffers>
   size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+    ec = {};
+    iovec iov[kMaxIov];
+    int count = gather(buffers, iov);
+    if (count == 0) return 0;
+    // Right after a request the answer is not there yet: wait first rather than read in
+    // vain (one system call fewer per exchange).
+    if (answer_pending_ && !wait(POLLIN, ec)) return 0;
     for (;;) {
-      size_t n = socket_.read_some(buffers, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      ssize_t n = ::readv(fd_, iov, count);
+      if (n > 0) {
+        answer_pending_ = false;
+        return static_cast<size_t>(n);
+      }
+      if (n == 0) {
+        ec = asio::error::eof;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, boost::system::system_category());
+        return 0;
+      }
       if (!wait(POLLIN, ec)) return 0;
     }
   }
@@ -80,9 +115,24 @@ class TimedSocket {
   }
   template <class ConstBuffers>
   size_t write_some(const ConstBuffers& buffers, error_code& ec) {
+    ec = {};
+    iovec iov[kMaxIov];
+    int count = gather(buffers, iov);
+    if (count == 0) return 0;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(count);
     for (;;) {
-      size_t n = socket_.write_some(buffers, ec);  // asio sends with MSG_NOSIGNAL: no SIGPIPE
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // a peer gone is an error, not SIGPIPE
+      if (n >= 0) {
+        answer_pending_ = true;
+        return static_cast<size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec = error_code(errno, boost::system::system_category());
+        return 0;
+      }
       if (!wait(POLLOUT, ec)) return 0;
     }
   }
@@ -95,7 +145,8 @@ class TimedSocket {
   }
 
   // Waits until the socket is ready for `events`; false with ec set on timeout or failure.
-  bool wait(short events, error_code& ec) {
+  // revents, when given, receives what poll reported.
+  bool wait(short events, error_code& ec, short* revents = nullptr) {
     for (;;) {
       int timeout_ms = -1;
       Clock::time_point limit = deadline_;
@@ -108,9 +159,12 @@ class TimedSocket {
         }
         timeout_ms = static_cast<int>(std::min<int64_t>(left, 1 << 30));
       }
-      pollfd p{socket_.native_handle(), events, 0};
+      pollfd p{fd_, events, 0};
       int r = ::poll(&p, 1, timeout_ms);
-      if (r > 0) return true;  // ready, or an error the next read/write reports
+      if (r > 0) {  // ready, or an error the next read/write reports
+        if (revents) *revents = p.revents;
+        return true;
+      }
       if (r == 0) {
         ec = asio::error::timed_out;
         return false;
@@ -123,9 +177,25 @@ class TimedSocket {
   }
 
  private:
-  tcp::socket socket_;
+  static constexpr int kMaxIov = 16;
+  template <class Buffers>
+  static int gather(const Buffers& buffers, iovec* iov) {
+    int count = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < kMaxIov; ++it) {
+      auto b = *it;
+      if (b.size() == 0) continue;
+      iov[count].iov_base = const_cast<void*>(static_cast<const void*>(b.data()));
+      iov[count].iov_len = b.size();
+      ++count;
+    }
+    return count;
+  }
+
+  executor_type executor_;
+  int fd_ = -1;
   Clock::time_point deadline_ = Clock::time_point::max();
   std::chrono::milliseconds stall_{0};
+  bool answer_pending_ = false;
 };
 
 using TlsStream = ssl::stream<TimedSocket>;
@@ -174,19 +244,19 @@ std::string tls_context_error(const std::string& what, const error_code& ec) {
 }  // namespace
 
 struct HttpConnection {
-  explicit HttpConnection(asio::io_context& ioc) : plain(ioc) {}
+  explicit HttpConnection(asio::io_context& ioc) : plain(ioc) { buffer.reserve(kReadBuffer); }
   TimedSocket plain;               // http, and the TCP connection under tls before the handshake
   std::unique_ptr<TlsStream> tls;  // https
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer;       // Beast reads as much as its free space: one read per 64 KiB
   bool reused = false;
 
   TimedSocket& timed() { return tls ? tls->next_layer() : plain; }
-  int fd() { return timed().socket().native_handle(); }
+  int fd() { return timed().fd(); }
 };
 
 struct HttpClient::Pool {
   HttpClientOptions options;
-  asio::io_context ioc;  // owns the sockets' reactor registration; never run (all I/O is synchronous)
+  asio::io_context ioc;  // the executor asio::ssl wants, and the resolver's; never run (all I/O is synchronous)
   std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<HttpConnection>>> idle;
   std::atomic<uint64_t> opened{0};
@@ -253,39 +323,52 @@ struct HttpClient::Pool {
 
 namespace {
 
-// Opens a TCP connection to one of host's addresses, each attempt bounded by `deadline`.
-error_code connect_tcp(TimedSocket& s, asio::io_context& ioc, const Target& t, Clock::time_point deadline) {
+// Opens a TCP connection to one of host's addresses, each attempt bounded by `deadline`. An
+// IP address is used as it is; names go through the resolver.
+error_code connect_tcp(TimedSocket& s, asio::io_context& ioc, const Target& t, Clock::time_point deadline, bool no_delay) {
   error_code ec;
-  tcp::resolver resolver(ioc);
-  auto endpoints = resolver.resolve(t.host, std::to_string(t.port), tcp::resolver::numeric_service, ec);
-  if (ec) return ec;
-  if (endpoints.empty()) return asio::error::host_not_found;
-  for (const auto& entry : endpoints) {
-    tcp::endpoint ep = entry.endpoint();
-    auto& sock = s.socket();
-    if (sock.is_open()) sock.close(ec);
-    sock.open(ep.protocol(), ec);
-    if (ec) continue;
-    sock.non_blocking(true, ec);
-    sock.set_option(tcp::no_delay(true), ec);
+  std::vector<tcp::endpoint> endpoints;
+  if (auto ip = asio::ip::make_address(t.host, ec); !ec) {
+    endpoints.emplace_back(ip, static_cast<unsigned short>(t.port));
+  } else {
+    ec = {};
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(t.host, std::to_string(t.port), tcp::resolver::numeric_service, ec);
+    if (ec) return ec;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    if (endpoints.empty()) return asio::error::host_not_found;
+  }
+  for (const auto& ep : endpoints) {
+    int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+      ec = error_code(errno, boost::system::system_category());
+      continue;
+    }
+    s.reset(fd);
+    if (no_delay) {  // a header then body pieces: Nagle would hold the header back
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     s.set_limits(deadline, std::chrono::milliseconds(0));
     ec = {};
-    if (::connect(sock.native_handle(), ep.data(), static_cast<socklen_t>(ep.size())) != 0) {
+    if (::connect(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0) {
       if (errno != EINPROGRESS && errno != EINTR) {
         ec = error_code(errno, boost::system::system_category());
         continue;
       }
-      if (!s.wait(POLLOUT, ec)) continue;
-      int err = 0;
-      socklen_t len = sizeof err;
-      ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0) {
-        ec = error_code(err, boost::system::system_category());
+      short revents = 0;
+      if (!s.wait(POLLOUT, ec, &revents)) continue;
+      if (revents & (POLLERR | POLLHUP)) {  // refused or unreachable: SO_ERROR says which
+        int err = ECONNREFUSED;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        ec = error_code(err ? err : ECONNREFUSED, boost::system::system_category());
         continue;
       }
     }
     return {};
   }
+  s.close();
   return ec;
 }
 
@@ -447,7 +530,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
       c = std::make_unique<HttpConnection>(pool_->ioc);
       Clock::time_point connect_by = std::min(deadline, Clock::now() + request.connect_timeout);
       if (request.connect_timeout.count() <= 0) connect_by = deadline;
-      error_code ec = connect_tcp(c->plain, pool_->ioc, *t, connect_by);
+      error_code ec = connect_tcp(c->plain, pool_->ioc, *t, connect_by, static_cast<bool>(request.read_body));
       if (ec) {
         if (ec == asio::error::timed_out)
           return make_error(meta::Errc::Timeout, what() + "connect to " + t->authority + " timed out");
