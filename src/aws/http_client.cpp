@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
@@ -18,7 +17,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <utility>
+#include <vector>
 #include <openssl/x509.h>
 
 #include "meta/ascii.hpp"

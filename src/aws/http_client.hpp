@@ -8,11 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "aws/sigv4.hpp"
 #include "meta/result.hpp"
