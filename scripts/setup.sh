@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # libraries
   zlib1g-dev libexpat1-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
-  libcurl4-openssl-dev libsodium-dev libargon2-dev libjwt-dev
+  libsodium-dev libargon2-dev libjwt-dev
   libspdlog-dev libfmt-dev libboost-dev libvips-dev libjxl-dev
   # peers and tools for cross-checks, benchmarks and test images
   libexiv2-dev exiv2 libheif-dev libheif-examples libimage-exiftool-perl imagemagick libvips-tools

@@ -103,7 +103,11 @@ Result<AwsSettings> load_settings(const SettingsOverrides& overrides, const EnvL
   std::string config_path = non_empty(env, "AWS_CONFIG_FILE").value_or(home.empty() ? "" : home + "/.aws/config");
 
   IniSection cred_section, config_section;
-  if (!cred_path.empty())
+  // The credentials file only when neither the caller nor the environment gives keys (a
+  // Lambda always has them in its environment: no file read at start-up).
+  bool have_keys = (overrides.credentials && overrides.credentials->valid()) ||
+                   (non_empty(env, "AWS_ACCESS_KEY_ID") && non_empty(env, "AWS_SECRET_ACCESS_KEY"));
+  if (!cred_path.empty() && !have_keys)
     if (auto text = read_file(cred_path)) {
       IniFile f = parse_ini(*text);
       if (auto it = f.find(s.profile); it != f.end()) cred_section = it->second;

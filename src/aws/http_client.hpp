@@ -1,14 +1,15 @@
-// A small HTTP client over libcurl: one request in, status + headers + body out, with
-// connect and total timeouts and a cap on the response size. Thread-safe: each call borrows
-// an easy handle from a pool, so connections are kept alive between calls of one thread.
+// A small synchronous HTTP/1.1 client over Boost.Beast and Asio (OpenSSL for https): one
+// request in, status + headers + body out, with a connect timeout, a timeout on the whole
+// exchange and a cap on the response size. Thread-safe: connections are kept alive in a pool
+// per (scheme, host, port) and any thread may reuse one. https verifies the peer against the
+// system's CA store (or the file HttpClientOptions names), with SNI and host name checks.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "aws/sigv4.hpp"
 #include "meta/result.hpp"
@@ -23,6 +24,18 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{30000};          // the whole exchange; 0 = none
   std::chrono::milliseconds connect_timeout{3000};
   size_t max_response_bytes = 64u * 1024 * 1024;      // larger bodies fail the call
+
+  // A streamed body instead of `body` (uploads of files): body_length bytes, asked for piece
+  // by piece from read_body, which fills at most `size` bytes of `buffer` and returns how many
+  // it wrote (at least one), or an error that ends the call.
+  uint64_t body_length = 0;
+  std::function<meta::Result<size_t>(char* buffer, size_t size)> read_body;
+  // Told the body's bytes sent so far after each piece; returning false ends the call
+  // ("Cancelled").
+  std::function<bool(uint64_t sent)> on_body_sent;
+  // No byte sent or received for this long ends the call ("Timeout"); 0 = none. For
+  // transfers whose length has no sensible whole-exchange timeout.
+  std::chrono::milliseconds stall_timeout{0};
 };
 
 struct HttpResponse {
@@ -31,21 +44,31 @@ struct HttpResponse {
   std::string body;
 };
 
-// Transport failures (no HTTP status) carry code "Transport"; a timeout "Timeout".
+struct HttpClientOptions {
+  // PEM file of the certificates to trust for https instead of the system's store (tests).
+  std::string ca_file;
+  size_t max_idle_per_origin = 16;  // kept-alive connections per (scheme, host, port)
+};
+
+struct HttpConnection;  // one kept-alive socket (or TLS stream), private to http_client.cpp
+
+// Transport failures (no HTTP status) carry code "Transport"; a timeout "Timeout"; a body over
+// max_response_bytes "ResponseTooLarge".
 class HttpClient {
  public:
-  HttpClient();
+  explicit HttpClient(HttpClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   Result<HttpResponse> send(const HttpRequest& request);
 
+  // Connections opened so far (tests check that keep-alive reuses them).
+  uint64_t connections_opened() const;
+
  private:
-  void* acquire();
-  void release(void* handle);
-  std::mutex mu_;
-  std::vector<void*> idle_;  // CURL* handles
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
 };
 
 // Parts of an http(s) URL: "http://127.0.0.1:5000/base" -> scheme, host "127.0.0.1",

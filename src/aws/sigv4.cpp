@@ -1,6 +1,7 @@
 #include "aws/sigv4.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 #include <map>
@@ -244,13 +245,24 @@ std::string amz_date(int64_t time) {
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service) {
+  // The key changes once a day per (secret, region, service), and deriving it is four
+  // HMACs: each thread keeps the last few it derived.
+  struct Cached {
+    std::string secret, date, region, service, key;
+  };
+  thread_local std::array<Cached, 4> cache;
+  thread_local size_t next_slot = 0;
+  for (const auto& c : cache)
+    if (!c.key.empty() && c.date == date && c.service == service && c.region == region && c.secret == secret) return c.key;
   std::string k = "AWS4";
   k.append(secret);
   Sha256 k_date = hmac_sha256(k, date);
   Sha256 k_region = hmac_sha256(as_chars(k_date), region);
   Sha256 k_service = hmac_sha256(as_chars(k_region), service);
   Sha256 k_signing = hmac_sha256(as_chars(k_service), kTerminator);
-  return std::string(as_chars(k_signing));
+  Cached& slot = cache[next_slot++ % cache.size()];
+  slot = {std::string(secret), std::string(date), std::string(region), std::string(service), std::string(as_chars(k_signing))};
+  return slot.key;
 }
 
 Result<Signature> sign_request(SignableRequest& req, const Credentials& credentials, const SigningConfig& config) {

@@ -1,5 +1,5 @@
 // One PUT of a byte range of a local file to a presigned URL (a whole object or one
-// multipart part), streamed from the file over libcurl so memory stays bounded, with a
+// multipart part), streamed from the file through aws::HttpClient so memory stays bounded, with a
 // callback that hears the bytes as they go.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace imgmeta::cli {
 
 struct RangePut {
   std::string url;
-  aws::Headers headers;  // as the upload ticket names them (Content-Length is curl's to set)
+  aws::Headers headers;  // as the upload ticket names them (Content-Length is set from length)
   std::string path;
   uint64_t offset = 0;
   uint64_t length = 0;

@@ -101,6 +101,21 @@ HandlerResult handle_extract(const Invocation& inv, ExtractContext& ctx) {
   EventLog log{out, inv, ctx};
   if (ctx.set_deadline && inv.deadline_ms > 0) ctx.set_deadline(inv.deadline_ms);
 
+  // The common case, one S3 or SNS document, is parsed once, by parse_events. Only an SQS
+  // batch (its records answer batchItemFailures) needs the document itself, and one cannot
+  // be without the text "aws:sqs": none of its letters has a JSON escape but \uXXXX.
+  std::string_view payload = inv.payload;
+  bool maybe_sqs = payload.find("aws:sqs") != std::string_view::npos || payload.find("\\u") != std::string_view::npos;
+  size_t first = payload.find_first_not_of(" \t\r\n");
+  if (!maybe_sqs && first != std::string_view::npos && payload[first] == '{') {
+    auto parsed = pipeline::parse_events(payload);
+    if (parsed) {  // else the full path below says what is wrong, as it always did
+      if (!run_records(parsed->records, "", inv, ctx, log))
+        return HandlerResult::failure("Handled.Retryable", "some records failed; see the log lines of request " + inv.request_id);
+      return HandlerResult::success(R"({"status":"ok"})");
+    }
+  }
+
   auto doc = nlohmann::json::parse(inv.payload, nullptr, false);
   if (!doc.is_object()) {
     log.write(nullptr, "ignored", nullptr, "", "event is not a JSON object", "InvalidEvent");

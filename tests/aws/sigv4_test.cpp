@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -230,6 +231,38 @@ TEST(SigV4VectorSet, HoldsTheWholeSuite) {
   EXPECT_EQ(all.size() - v4, 9u);
   EXPECT_EQ(cases("header").size(), 38u + 7u);
   EXPECT_EQ(cases("query").size(), 38u + 2u);
+}
+
+}  // namespace
+}  // namespace imgmeta::aws
+
+namespace imgmeta::aws {
+namespace {
+
+// AWS General Reference, "Examples of how to derive a signing key for Signature Version 4".
+constexpr char kExampleSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr char kExampleKey[] = "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d";
+
+TEST(SigningKey, MatchesThePublishedExample) {
+  EXPECT_EQ(hex(reinterpret_cast<const uint8_t*>(signing_key(kExampleSecret, "20120215", "us-east-1", "iam").data()), 32),
+            kExampleKey);
+}
+
+TEST(SigningKey, KeptKeysAreNeverServedForAnotherSecretDateRegionOrService) {
+  auto key = [](std::string_view secret, std::string_view date, std::string_view region, std::string_view service) {
+    std::string k = signing_key(secret, date, region, service);
+    return hex(reinterpret_cast<const uint8_t*>(k.data()), k.size());
+  };
+  std::string example = key(kExampleSecret, "20120215", "us-east-1", "iam");
+  std::set<std::string> others = {key("another secret", "20120215", "us-east-1", "iam"),
+                                  key(kExampleSecret, "20120216", "us-east-1", "iam"),
+                                  key(kExampleSecret, "20120215", "eu-west-1", "iam"),
+                                  key(kExampleSecret, "20120215", "us-east-1", "s3"),
+                                  key(kExampleSecret, "20120215", "us-east-1", "dynamodb")};
+  EXPECT_EQ(others.size(), 5u);
+  EXPECT_EQ(others.count(example), 0u);
+  EXPECT_EQ(key(kExampleSecret, "20120215", "us-east-1", "iam"), kExampleKey);  // after five others: derived again
+  EXPECT_EQ(key(kExampleSecret, "20120215", "us-east-1", "iam"), kExampleKey);  // and kept
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,13 @@ from runtime_emulator import RuntimeEmulator  # noqa: E402
 
 OWNER = "0b6bd4a4-0e53-4c1c-a3b1-5a2d6f0c9e11"
 TASK = "/var/task"
+
+
+def has_interpreter(elf):
+    """Whether a 64-bit little-endian ELF file has a PT_INTERP program header (is dynamic)."""
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    return any(struct.unpack_from("<I", elf, phoff + i * phentsize)[0] == 3 for i in range(phnum))
 
 
 def can_chroot(root):
@@ -71,14 +79,17 @@ class LambdaPackage(unittest.TestCase):
         with zipfile.ZipFile(self.zip_path) as z:
             names = z.namelist()
             modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in z.infolist()}
-            bootstrap = z.read("bootstrap").decode()
+            bootstrap = z.read("bootstrap")
         self.assertIn("bootstrap", names)
         self.assertEqual(modes["bootstrap"], 0o755)
         self.assertEqual(modes["bin/imgmeta"], 0o755)
         self.assertIn("lib/ld-linux-x86-64.so.2", names)
-        self.assertTrue(bootstrap.startswith("#!/bin/sh\n"))
-        self.assertIn('exec "$root/lib/ld-linux-x86-64.so.2" --inhibit-cache --library-path "$root/lib" '
-                      '"$root/bin/imgmeta" lambda', bootstrap)
+        # A static executable (no shell, no loader of its own) that execs the zip's loader.
+        self.assertTrue(bootstrap.startswith(b"\x7fELF"))
+        self.assertFalse(has_interpreter(bootstrap), "bootstrap must be statically linked")
+        for text in (b"/lib/ld-linux-x86-64.so.2", b"--inhibit-cache", b"--library-path", b"/bin/imgmeta", b"lambda",
+                     b"LAMBDA_TASK_ROOT"):
+            self.assertIn(text, bootstrap)
         # Every library the binary needs resolves inside the package.
         listed = subprocess.run([self.task + "/lib/ld-linux-x86-64.so.2", "--inhibit-cache", "--library-path",
                                  self.task + "/lib", "--list", self.task + "/bin/imgmeta"],
@@ -93,12 +104,11 @@ class LambdaPackage(unittest.TestCase):
             self.skipTest("chroot is not permitted here; test_bootstrap_loads_only_the_zips_libraries covers the loader")
         key, image_id, moto_event = self.upload("jpeg/exiftool_GPS.jpg", "image/jpeg")
         with RuntimeEmulator() as emu:
-            # What bootstrap execs (checked in the layout test), run inside the empty root:
-            # no /bin/sh there, no host library, nothing but the zip.
+            # bootstrap itself, run inside the empty root: no /bin/sh there, no host library,
+            # nothing but the zip.
             fn = LambdaProcess(emu, {"_HANDLER": "extract", "LAMBDA_TASK_ROOT": TASK, "AWS_ENDPOINT_URL": self.moto.url,
                                      "BUCKET_NAME": BUCKET, "TABLE_NAME": TABLE},
-                               cmd=[TASK + "/lib/ld-linux-x86-64.so.2", "--inhibit-cache", "--library-path", TASK + "/lib",
-                                    TASK + "/bin/imgmeta", "lambda"], chroot=self.root)
+                               cmd=[TASK + "/bootstrap"], chroot=self.root)
             try:
                 result = emu.invoke(moto_event)  # the S3 event moto sent, delivered directly
                 self.assertEqual(result.kind, "response", result.body)
@@ -113,7 +123,7 @@ class LambdaPackage(unittest.TestCase):
     def test_bootstrap_loads_only_the_zips_libraries(self):
         key, image_id, moto_event = self.upload("png/exiftool_PNG.png", "image/png")
         with RuntimeEmulator() as emu:
-            # bootstrap run by /bin/sh with an empty environment but Lambda's variables and
+            # bootstrap run with an empty environment but Lambda's variables and
             # LD_LIBRARY_PATH unset; after an invocation, every file the process has mapped
             # must come from the zip.
             fn = LambdaProcess(emu, {"_HANDLER": "extract", "LAMBDA_TASK_ROOT": self.task, "AWS_ENDPOINT_URL": self.moto.url,
