@@ -2,7 +2,7 @@
 // links only the extractor; every other subcommand (serve, upload, lambda, and the full
 // --help) is handed to imgmeta-service, the executable beside this one that links the server
 // and the AWS adapters, by exec with the same arguments - the way git runs its git-* commands.
-// So reading a file's metadata never pays for loading libcurl, OpenSSL, SQLite and friends.
+// So reading a file's metadata never pays for loading OpenSSL, SQLite, libsodium and friends.
 #include <unistd.h>
 
 #include <cerrno>
