@@ -178,6 +178,14 @@ Result<Json> record_to_item(const ImageRecord& r) {
   return item;
 }
 
+// What the `q` filter searches: searchText, or, on records apply_extraction() wrote, the file
+// name's words (nameText) and the metadata's (searchWords) joined as the handler joins them.
+std::string item_search_text(const Json& item) {
+  if (item.contains("searchText")) return ddb::get_s(item, "searchText").value_or("");
+  return store::combined_search_text(ddb::get_s(item, "nameText").value_or(""),
+                                     ddb::get_s(item, "searchWords").value_or(""));
+}
+
 Result<ImageRecord> item_to_record(const Json& item) {
   ImageRecord r;
   r.owner = ddb::get_s(item, "owner").value_or("");
@@ -202,12 +210,7 @@ Result<ImageRecord> item_to_record(const Json& item) {
   r.make = ddb::get_s(item, "make").value_or("");
   r.model = ddb::get_s(item, "model").value_or("");
   r.has_gps = ddb::get_bool(item, "hasGps").value_or(false);
-  r.search_text = ddb::get_s(item, "searchText").value_or("");
-  // apply_extraction() writes the metadata's words (searchWords) beside the file name's
-  // (nameText) instead of searchText.
-  if (!item.contains("searchText"))
-    r.search_text = store::combined_search_text(ddb::get_s(item, "nameText").value_or(""),
-                                                ddb::get_s(item, "searchWords").value_or(""));
+  r.search_text = item_search_text(item);
   r.lat = ddb::get_d(item, "lat");
   r.lon = ddb::get_d(item, "lon");
   r.iso = ddb::get_d(item, "iso");
@@ -690,12 +693,42 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     filters.push_back("#la BETWEEN :la0 AND :la1");
     filters.push_back(q.bbox->min_lon <= q.bbox->max_lon ? "#lo BETWEEN :lo0 AND :lo1" : "(#lo >= :lo0 OR #lo <= :lo1)");
   }
+  // Records written by apply_extraction keep the file name's words (nameText) and the
+  // metadata's (searchWords) apart, searched as "<name> <words>": a phrase with a space may
+  // span the two. DynamoDB cannot join them, so each split of the phrase at a space becomes
+  // a necessary condition (the name holds the head, the words begin with the tail) and the
+  // exact test runs here on what comes back (phrase_spans).
+  std::string phrase;
+  bool phrase_spans = false;
   if (q.q && !q.q->empty()) {
+    phrase = ascii_lower(*q.q);
     names["#q"] = "searchText";
     names["#qn"] = "nameText";
     names["#qw"] = "searchWords";
-    values[":q"] = ddb::S(ascii_lower(*q.q));
-    filters.push_back("(contains(#q, :q) OR contains(#qn, :q) OR contains(#qw, :q))");
+    values[":q"] = ddb::S(phrase);
+    std::string cond = "contains(#q, :q) OR contains(#qn, :q) OR contains(#qw, :q)";
+    constexpr size_t kMaxSplits = 8;
+    size_t splits = 0;
+    for (size_t at = phrase.find(' '); at != std::string::npos; at = phrase.find(' ', at + 1)) {
+      phrase_spans = true;
+      if (++splits > kMaxSplits) {
+        cond += " OR attribute_exists(#qw)";  // too many to list: the exact test decides
+        break;
+      }
+      const std::string head = phrase.substr(0, at), tail = phrase.substr(at + 1), n = std::to_string(splits);
+      std::vector<std::string> parts;
+      if (!head.empty()) {
+        values[":qh" + n] = ddb::S(head);
+        parts.push_back("contains(#qn, :qh" + n + ")");
+      }
+      if (!tail.empty()) {
+        values[":qt" + n] = ddb::S(tail);
+        parts.push_back("begins_with(#qw, :qt" + n + ")");
+      }
+      if (parts.empty()) parts.push_back("attribute_exists(#qw)");
+      cond += " OR (" + parts[0] + (parts.size() > 1 ? " AND " + parts[1] : "") + ")";
+    }
+    filters.push_back("(" + cond + ")");
   }
 
   // Limit counts items read before the filter: read more when the query's own filters
@@ -727,6 +760,7 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
     auto r = client_->call("Query", req, table_ + "/" + index);
     if (!r) return r.error();
     for (const auto& it : (*r)["Items"]) {
+      if (phrase_spans && item_search_text(it).find(phrase) == std::string::npos) continue;
       items.push_back(it);
       if (items.size() == want) break;
     }

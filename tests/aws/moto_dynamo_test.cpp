@@ -207,6 +207,21 @@ TEST(MotoDynamo, ApplyExtractionOntoAnItemWithoutNameText) {
   EXPECT_EQ(ax::count(*s, kOwner, "40d"), 1u);
 }
 
+// apply_extraction() keeps the file name's words and the metadata's apart; a phrase that
+// runs from the end of the name into the first words still finds the image, and only there.
+TEST(MotoDynamo, APhraseSpanningTheFileNameAndTheMetadataMatches) {
+  auto s = fresh_store();
+  ASSERT_TRUE(s->apply(ax::pending(kOwner, "01AF4", "10")).value_or(false));
+  EXPECT_EQ(*s->apply_extraction(ax::extraction(kOwner, "01AF4", "20")), store::ApplyOutcome::Applied);
+  ASSERT_FALSE(raw_item(*s, "01AF4").contains("searchText")) << "the one-request update's layout";
+  EXPECT_EQ(s->get(kOwner, "01AF4")->search_text, "holiday photo.jpg png canon eos 40d ef 50mm");
+  for (const char* phrase : {"photo.jpg png", "jpg png canon", "Holiday Photo.JPG PNG", "holiday photo", "eos 40d",
+                             "holiday photo.jpg png canon eos 40d ef 50mm", " png", "photo.jpg "})
+    EXPECT_EQ(ax::count(*s, kOwner, phrase), 1u) << phrase;
+  for (const char* phrase : {"photo.jpg canon", "holiday png", "photo.jpg  png", "50mm holiday", "jpg png nikon"})
+    EXPECT_EQ(ax::count(*s, kOwner, phrase), 0u) << phrase;
+}
+
 TEST(MotoDynamo, ApplyWritesThenGetReadsBack) {
   auto s = fresh_store();
   auto r = rec("01JA", "0A");
