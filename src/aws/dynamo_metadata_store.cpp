@@ -716,17 +716,16 @@ Result<store::ImagePage> DynamoMetadataStore::list(const store::ImageQuery& q) {
         break;
       }
       const std::string head = phrase.substr(0, at), tail = phrase.substr(at + 1), n = std::to_string(splits);
-      std::vector<std::string> parts;
+      std::string split = "attribute_exists(#qw)";  // the phrase is one space
       if (!head.empty()) {
         values[":qh" + n] = ddb::S(head);
-        parts.push_back("contains(#qn, :qh" + n + ")");
+        split = "contains(#qn, :qh" + n + ")";
       }
       if (!tail.empty()) {
         values[":qt" + n] = ddb::S(tail);
-        parts.push_back("begins_with(#qw, :qt" + n + ")");
+        split = (head.empty() ? "" : split + " AND ") + "begins_with(#qw, :qt" + n + ")";
       }
-      if (parts.empty()) parts.push_back("attribute_exists(#qw)");
-      cond += " OR (" + parts[0] + (parts.size() > 1 ? " AND " + parts[1] : "") + ")";
+      cond += " OR (" + split + ")";
     }
     filters.push_back("(" + cond + ")");
   }

@@ -11,7 +11,6 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "meta/result.hpp"
@@ -85,10 +84,10 @@ class Reader {
     struct rebind {
       using other = UninitAllocator<U>;
     };
-    template <class U, class... Args>
-    void construct(U* p, Args&&... args) {
-      if constexpr (sizeof...(Args) == 0) ::new (static_cast<void*>(p)) U;
-      else ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    // Default-initialises; constructions with arguments go through std::construct_at.
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
     }
   };
   using Bytes = std::vector<uint8_t, UninitAllocator<uint8_t>>;
