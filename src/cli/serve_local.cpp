@@ -2,6 +2,8 @@
 // its own presigned-PUT target), metadata, upload intents and the outbox in SQLite, worker
 // threads running the handler on the outbox's S3-format event rows.
 #include <chrono>
+#include <optional>
+#include <thread>
 
 #include "cli/serve_args.hpp"
 #include "cli/serve_shares.hpp"
@@ -68,6 +70,19 @@ void log_preview(http::JsonLog& log, const pipeline::PreviewReport& r) {
   log.info("preview step", id, std::move(f));
 }
 
+// The rendering module, loaded on a thread at the previews' nice value: libvips creates its
+// worker pool then, and GLib gives the pool's threads the scheduling of the thread that
+// created it, nice value included. Loaded from this thread, those workers would compete with
+// uploads at full priority while the preview threads that drive them are niced.
+meta::Result<preview::Renderer*> load_background_renderer() {
+  std::optional<meta::Result<preview::Renderer*>> loaded;
+  std::thread([&loaded] {
+    pipeline::nice_this_thread(pipeline::PreviewWorkerOptions{}.nice);
+    loaded.emplace(preview::load_renderer());
+  }).join();
+  return std::move(*loaded);
+}
+
 }  // namespace
 
 int run_serve_local(ServeContext& ctx) {
@@ -106,7 +121,7 @@ int run_serve_local(ServeContext& ctx) {
   wo.threads = a.workers;
   wo.max_attempts = a.max_attempts;
   // Renditions: the module is loaded now, so a missing library shows at start-up.
-  auto renderer = a.preview_workers > 0 ? preview::load_renderer() : meta::Result<preview::Renderer*>(nullptr);
+  auto renderer = a.preview_workers > 0 ? load_background_renderer() : meta::Result<preview::Renderer*>(nullptr);
   if (!renderer) log.warn("previews unavailable: images will show a placeholder", boot, ordered_json{{"reason", renderer.error().message}});
   pipeline::PreviewWorkerOptions po;
   po.threads = a.preview_workers;

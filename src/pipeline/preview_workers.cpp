@@ -10,6 +10,12 @@ std::string job_key(const store::PreviewJob& j) { return j.owner + "/" + j.image
 constexpr int kBacklogBatch = 64;
 }  // namespace
 
+// PRIO_PROCESS with a thread id names that thread alone on Linux.
+void nice_this_thread(int nice) {
+  const auto self = static_cast<id_t>(gettid());
+  if (getpriority(PRIO_PROCESS, self) < nice) (void)setpriority(PRIO_PROCESS, self, nice);
+}
+
 PreviewWorkers::PreviewWorkers(store::SqliteMetadataStore& metadata, store::BlobStore& blobs,
                                preview::Renderer* renderer, std::string unavailable, PreviewWorkerOptions options,
                                Metrics& metrics)
@@ -94,10 +100,7 @@ void PreviewWorkers::run(const store::PreviewJob& job) {
 }
 
 void PreviewWorkers::loop() {
-  // On Linux PRIO_PROCESS with a thread id names that thread alone. Best effort: a failure
-  // (a sandbox without the right) leaves the thread at the server's priority.
-  const auto self = static_cast<id_t>(gettid());
-  if (getpriority(PRIO_PROCESS, self) < options_.nice) (void)setpriority(PRIO_PROCESS, self, options_.nice);
+  nice_this_thread(options_.nice);
   for (;;) {
     uint64_t seen;
     {

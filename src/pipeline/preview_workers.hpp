@@ -27,13 +27,17 @@ struct PreviewWorkerOptions {
   std::chrono::milliseconds retry_after{5000};       // after a storage error on one image
   // Renditions are background work: their threads run at this nice value (Linux sets it per
   // thread), so uploads, extraction and the API get the CPU first when both want it.
-  int nice = 10;
+  int nice = 19;
 };
 
 struct PreviewReport {
   store::PreviewJob job;
   Result<PreviewOutcome> outcome = meta::Error{};
 };
+
+// Sets the calling thread's nice value (Linux: per thread), if it is lower. Best effort: a
+// failure (a sandbox without the right) leaves the thread at the server's priority.
+void nice_this_thread(int nice);
 
 class PreviewWorkers {
  public:

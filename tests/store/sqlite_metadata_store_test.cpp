@@ -1,5 +1,7 @@
 #include "store/sqlite_metadata_store.hpp"
 
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 
 #include "apply_extraction_cases.hpp"
@@ -201,6 +203,25 @@ TEST_F(Sqlite, FindBySha256IsPerOwner) {
   EXPECT_EQ(db->find_by_sha256("alice", r.sha256).value(), std::optional<std::string>("01A"));
   EXPECT_EQ(db->find_by_sha256("bob", r.sha256).value(), std::nullopt);
   EXPECT_EQ(db->find_by_sha256("alice", "00").value(), std::nullopt);
+}
+
+// The duplicate check runs on every upload: it must seek the (owner, sha256) index, not read
+// all of the owner's records in image_id order (what SQLite chose for `ORDER BY image_id`).
+TEST_F(Sqlite, TheDuplicateLookupSeeksTheSha256Index) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "meta.db").c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "EXPLAIN QUERY PLAN SELECT image_id FROM images WHERE owner = 'a' AND sha256 = 'b' "
+                               "ORDER BY +image_id LIMIT 1",
+                               -1, &s, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  std::string plan;
+  while (sqlite3_step(s) == SQLITE_ROW) plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 3))) + "\n";
+  sqlite3_finalize(s);
+  sqlite3_close(raw);
+  EXPECT_NE(plan.find("INDEX images_by_sha256 (owner=? AND sha256=?)"), std::string::npos) << plan;
 }
 
 // --- list ---
