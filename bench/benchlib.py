@@ -83,6 +83,26 @@ def thread_cpu_ns(pid):
     return total
 
 
+def thread_cpu_by_name(pid):
+    """CPU seconds of the live threads of a process, summed per thread name (comm), from
+    /proc/PID/task/*/schedstat. A thread that exited takes its time with it."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        out[name] = out.get(name, 0.0) + ns / 1e9
+    return out
+
+
 def status_kib(pid, field):
     """A `kB` line of /proc/PID/status (VmHWM, VmRSS), in KiB; None once the process is gone."""
     try:

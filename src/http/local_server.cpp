@@ -23,10 +23,12 @@
 #include <optional>
 #include <thread>
 
+#include "http/piece_buffers.hpp"
 #include "http/request_pool.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "meta/ascii.hpp"
+#include "meta/thread_name.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/uploads.hpp"
 #include "pipeline/ulid.hpp"
@@ -132,7 +134,8 @@ struct Exchange {
   store::UploadIntent intent;
   bool part = false;
   Clock::time_point upload_started;
-  std::vector<uint8_t> chunk;
+  PieceBuffers::Lease chunk;  // the current piece of the body
+  size_t chunk_size = 0;      // of which this much is in use
   uint64_t received = 0;
 };
 
@@ -171,6 +174,8 @@ struct LocalServer::Impl {
   std::condition_variable sessions_cv;
   std::list<std::weak_ptr<Session>> sessions;
   bool stop_requested = false;
+  // Upload pieces, reused; up to 32 idle ones (8 MiB) are kept between bursts.
+  PieceBuffers pieces{kUploadBuffer, 32};
   std::unique_ptr<RequestPool> pool;
   // Last, so that they go first: handlers still queued hold sessions, whose destructors
   // use the members above.
@@ -875,7 +880,8 @@ struct Session : std::enable_shared_from_this<Session> {
       s.guarded(*self->x, [&] { go = s.blob_put_begin(*self->x); });
       asio::post(self->executor(), [self, go] {
         if (!go) return self->write_response();
-        self->x->chunk.resize(static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0))));
+        self->x->chunk = self->srv.pieces.take();
+        self->x->chunk_size = static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0)));
         self->send_continue_if_asked([self] {
           self->armed_at = 0;
           self->stream.expires_after(std::chrono::seconds(self->srv.options.read_timeout_s));
@@ -897,7 +903,7 @@ struct Session : std::enable_shared_from_this<Session> {
   void read_upload_piece() {
     const uint64_t total = parser->content_length().value_or(0);
     if (x->received >= total) return finish_upload();
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(x->chunk.size(), total - x->received));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(x->chunk_size, total - x->received));
     size_t filled = 0;
     if (buffer.size() > 0) {  // body bytes that came with the header
       filled = asio::buffer_copy(asio::buffer(x->chunk.data(), want), buffer.data());
@@ -948,7 +954,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void finish_on_pool() {
-    x->chunk = {};
+    x->chunk = {};  // back to the pool for the next upload
     srv.guarded(*x, [&] { srv.blob_put_finish(*x); });
     // An uncommitted writer (an error) removes its temp file here, on the pool.
     x->writer.reset();
@@ -1145,7 +1151,10 @@ Status LocalServer::serve(LocalServerDeps deps) {
   auto guard = asio::make_work_guard(i.ioc);
   i.accept();
   std::vector<std::thread> io;
-  for (int n = 0; n < std::max(1, i.options.io_threads); ++n) io.emplace_back([&i] { i.ioc.run(); });
+  for (int n = 0; n < std::max(1, i.options.io_threads); ++n) io.emplace_back([&i] {
+    meta::name_this_thread("http-io");
+    i.ioc.run();
+  });
   {
     // Serves until stop(); then, once every connection has answered its request and closed,
     // the I/O threads are let go.

@@ -1,11 +1,16 @@
 #include "http/request_pool.hpp"
 
+#include "meta/thread_name.hpp"
+
 namespace imgmeta::http {
 
 RequestPool::RequestPool(size_t threads, size_t capacity, std::atomic<int64_t>& depth)
     : capacity_(capacity), depth_(depth) {
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] {
+    meta::name_this_thread("http-pool");
+    run();
+  });
 }
 
 RequestPool::~RequestPool() { stop(); }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "meta/thread_name.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::pipeline {
@@ -99,7 +100,10 @@ Status Outbox::start() {
   int64_t released = TRY(metadata_.release_leases());
   metrics_.outbox_reclaimed.fetch_add(static_cast<uint64_t>(released), std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { worker_loop(); });
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] {
+    meta::name_this_thread("extract");
+    worker_loop();
+  });
   return meta::ok_status();
 }
 

@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "meta/thread_name.hpp"
+
 namespace imgmeta::pipeline {
 
 namespace {
@@ -35,7 +37,10 @@ void PreviewWorkers::set_observer(std::function<void(const PreviewReport&)> obse
 void PreviewWorkers::start() {
   std::lock_guard lock(mu_);
   stopping_ = false;
-  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { loop(); });
+  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] {
+    meta::name_this_thread("preview");
+    loop();
+  });
 }
 
 void PreviewWorkers::stop() {

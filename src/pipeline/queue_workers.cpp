@@ -1,5 +1,7 @@
 #include "pipeline/queue_workers.hpp"
 
+#include "meta/thread_name.hpp"
+
 namespace imgmeta::pipeline {
 
 using std::chrono::seconds;
@@ -19,7 +21,10 @@ void QueueWorkers::set_observer(std::function<void(const QueueReport&)> observer
 
 void QueueWorkers::start() {
   stopping_ = false;
-  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { worker_loop(); });
+  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] {
+    meta::name_this_thread("extract");
+    worker_loop();
+  });
 }
 
 void QueueWorkers::stop() {

@@ -172,6 +172,27 @@ class PreviewsTest(ServerTestCase):
                 self.assertLess(time.time(), deadline, "the %s outlived its image" % key)
                 time.sleep(0.1)
 
+    def test_rendering_runs_at_background_priority(self):
+        # Uploads come first: the threads that render (libvips's workers included, which
+        # libvips starts itself) run at nice 19, the server's other threads at its own.
+        jpeg = read_corpus(FORMATS["jpeg"][0])
+        jpeg = jpeg[:2] + b"\xff\xfe\x00\x07again" + jpeg[2:]  # a COM segment: new bytes, no duplicate
+        image_id = self.user.upload(jpeg, "again.jpg", "image/jpeg")
+        self.assertEqual(self.wait_preview(image_id)["previewStatus"], "ready")
+        tasks = "/proc/%d/task" % self.server.proc.pid
+        nice = {}
+        for tid in os.listdir(tasks):
+            try:
+                with open("%s/%s/stat" % (tasks, tid)) as f:
+                    stat = f.read()
+            except OSError:
+                continue  # the thread ended meanwhile
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            nice.setdefault(comm, set()).add(int(stat[stat.rindex(")") + 2:].split()[16]))
+        self.assertIn("libvips worker", nice, nice)
+        self.assertEqual(nice["libvips worker"], {19}, nice)
+        self.assertIn(0, nice["imgmeta-service"], nice)
+
     def test_metrics_count_the_renditions(self):
         text = requests.get(self.server.url("/metrics"), timeout=10).text
         ready = [l for l in text.splitlines() if l.startswith('imgmeta_previews_total{outcome="ready"}')]
