@@ -262,11 +262,19 @@ struct SqliteMetadataStore::Impl {
   sqlite3* db = nullptr;
   std::string path;
   std::mutex mu;
+  // Reads on the request path (an upload's intent and duplicate check, the API's image
+  // and list reads, the outbox counts): a second, read-only connection. WAL lets it read
+  // the last committed state while the writer holds `mu` through a commit's fsync, which
+  // every upload's group commit does. Null for a database only this connection can see.
+  std::unique_ptr<Impl> reader;
+
+  Impl& reads() { return reader ? *reader : *this; }
   bool full_allowed = true;   // SqliteOptions::synchronous_full
   bool full_now = false;      // the connection's current setting
   std::map<std::string, sqlite3_stmt*> statements;  // prepared once, by SQL text
 
   ~Impl() {
+    reader.reset();  // first, so that the writer, closing last, checkpoints and removes the WAL
     for (auto& [sql, s] : statements) sqlite3_finalize(s);
     if (db) sqlite3_close_v2(db);
   }
@@ -548,6 +556,16 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const Sql
   TRY(impl->exec("PRAGMA temp_store = MEMORY"));
   TRY(impl->exec(std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;"));
   TRY(impl->migrate_to_v2());
+  if (options.path != ":memory:" && !options.path.empty()) {
+    auto reader = std::make_unique<Impl>();
+    reader->path = options.path;
+    if (sqlite3_open_v2(options.path.c_str(), &reader->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+      return reader->sql_error("open for reading");
+    sqlite3_extended_result_codes(reader->db, 1);
+    sqlite3_busy_timeout(reader->db, options.busy_timeout_ms);
+    TRY(reader->exec("PRAGMA temp_store = MEMORY"));
+    impl->reader = std::move(reader);
+  }
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(impl)));
 }
 
@@ -570,13 +588,14 @@ Status SqliteMetadataStore::put_upload_intent(const UploadIntent& i) {
 }
 
 Result<UploadIntent> SqliteMetadataStore::get_upload_intent(const std::string& owner, const std::string& image_id) {
-  std::lock_guard lock(impl_->mu);
+  Impl& r = impl_->reads();
+  std::lock_guard lock(r.mu);
   std::string op = "get upload intent " + owner + "/" + image_id;
-  auto s = TRY(impl_->prepare(
+  auto s = TRY(r.prepare(
       "SELECT owner, image_id, filename, content_type, size, sha256, created_at, expires_at, multipart_upload_id, "
       "part_size FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
   s.bind(1, owner).bind(2, image_id);
-  if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such upload");
+  if (!TRY(r.step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such upload");
   UploadIntent i;
   i.owner = s.text(0);
   i.image_id = s.text(1);
@@ -602,13 +621,14 @@ Status SqliteMetadataStore::remove_upload_intent(const std::string& owner, const
 Result<std::optional<std::string>> SqliteMetadataStore::find_by_sha256(const std::string& owner,
                                                                        const std::string& sha256) {
   if (sha256.empty()) return std::optional<std::string>();
-  std::lock_guard lock(impl_->mu);
+  Impl& r = impl_->reads();
+  std::lock_guard lock(r.mu);
   // `+image_id`: without it SQLite (no ANALYZE statistics) prefers the (owner, image_id)
   // index for the ORDER BY and reads every one of the owner's records on each upload.
-  auto s = TRY(impl_->prepare(
+  auto s = TRY(r.prepare(
       "SELECT image_id FROM images WHERE owner = ?1 AND sha256 = ?2 ORDER BY +image_id LIMIT 1"));
   s.bind(1, owner).bind(2, ascii_lower(sha256));
-  if (!TRY(impl_->step(s, "find by sha256 for " + owner))) return std::optional<std::string>();
+  if (!TRY(r.step(s, "find by sha256 for " + owner))) return std::optional<std::string>();
   return std::optional<std::string>(s.text(0));
 }
 
@@ -659,11 +679,12 @@ Result<bool> SqliteMetadataStore::remove(const std::string& owner, const std::st
 }
 
 Result<ImageRecord> SqliteMetadataStore::get(const std::string& owner, const std::string& image_id) {
-  std::lock_guard lock(impl_->mu);
+  Impl& r = impl_->reads();
+  std::lock_guard lock(r.mu);
   std::string op = "get " + owner + "/" + image_id;
-  auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+  auto s = TRY(r.prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
   s.bind(1, owner).bind(2, image_id);
-  if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
+  if (!TRY(r.step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
   return Impl::read_record(s);
 }
 
@@ -767,8 +788,9 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   sql += by_taken ? " ORDER BY taken_at IS NULL, taken_at DESC, image_id DESC" : " ORDER BY uploaded_at DESC, image_id DESC";
   sql += " LIMIT " + param(int64_t{q.limit} + 1);
 
-  std::lock_guard lock(impl_->mu);
-  auto s = TRY(impl_->prepare(sql));
+  Impl& r = impl_->reads();
+  std::lock_guard lock(r.mu);
+  auto s = TRY(r.prepare(sql));
   for (size_t i = 0; i < binds.size(); ++i) {
     int idx = static_cast<int>(i + 1);
     if (auto* str = std::get_if<std::string>(&binds[i])) s.bind(idx, *str);
@@ -777,7 +799,7 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
   }
   ImagePage page;
   page.items.reserve(static_cast<size_t>(q.limit));  // a map page holds thousands of records
-  while (TRY(impl_->step(s, op))) {
+  while (TRY(r.step(s, op))) {
     if (page.items.size() == static_cast<size_t>(q.limit)) {
       const ImageRecord& last = page.items.back();
       Cursor next{by_taken ? 't' : 'u', by_taken ? last.taken_at_ms : std::optional<int64_t>(last.uploaded_at_ms),
@@ -929,10 +951,11 @@ Result<int64_t> SqliteMetadataStore::release_leases() {
 }
 
 Result<OutboxStats> SqliteMetadataStore::outbox_stats() {
-  std::lock_guard lock(impl_->mu);
-  auto s = TRY(impl_->prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state"));
+  Impl& r = impl_->reads();
+  std::lock_guard lock(r.mu);
+  auto s = TRY(r.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state"));
   OutboxStats st;
-  while (TRY(impl_->step(s, "outbox stats"))) {
+  while (TRY(r.step(s, "outbox stats"))) {
     int64_t state = s.integer(0), n = s.integer(1);
     if (state == kQueued) st.queued = n;
     else if (state == kLeased) st.leased = n;
