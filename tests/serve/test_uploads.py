@@ -187,10 +187,17 @@ class PutChecksTest(ServerTestCase):
         for k, v in t["headers"].items():
             conn.putheader(k, v)
         conn.putheader("Content-Length", str(len(data)))
+        rid = "abandoned-" + t["imageId"]
+        conn.putheader("X-Request-Id", rid)
         conn.endheaders()
         conn.send(data[: len(data) // 2])
         conn.close()  # gone mid-body
+        # The server may open the upload's temp file after the client has left: wait for its
+        # answer to the cut body (in the access log), then for the temp file to go.
         deadline = time.time() + 10
+        while not any(l.get("requestId") == rid for l in self.server.log_lines()) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([l["status"] for l in self.server.log_lines() if l.get("requestId") == rid], [400])
         while upload_temp_files(self.server.data_dir) and time.time() < deadline:
             time.sleep(0.1)
         self.assertEqual(upload_temp_files(self.server.data_dir), [])
