@@ -931,8 +931,8 @@ struct Session : std::enable_shared_from_this<Session> {
     stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
   }
 
-  // The last piece is written and the upload finished in one task: one hand-off between
-  // the threads fewer for every upload, and a small upload's only one after its start.
+  // The last piece is written and the upload finished in one pool task: one hand-off
+  // between the threads fewer per upload.
   void write_upload_piece(size_t n) {
     const bool last = x->received >= parser->content_length().value_or(0);
     srv.pool->submit([self = shared_from_this(), n, last] {

@@ -47,8 +47,6 @@ class PieceBuffers {
   // size: every buffer's; keep: how many idle buffers stay allocated at most.
   PieceBuffers(size_t size, size_t keep) : size_(size), keep_(keep) {}
 
-  size_t size() const { return size_; }
-
   Lease take() {
     {
       std::lock_guard lock(mu_);
