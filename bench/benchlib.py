@@ -5,9 +5,11 @@ benchmarks reuse its build step, its machine description and its camera-sized fi
 instead of copying them.
 """
 
+import base64
 import ctypes
 import importlib.machinery
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -65,32 +67,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 
-def thread_cpu_ns(pid):
-    """CPU time in ns of the live threads of a process, from /proc/PID/task/*/schedstat
-    (first field: time spent on a CPU). Nanosecond resolution, but a thread that exited
-    takes its time with it: use for single-threaded processes or as a cross-check."""
-    total = 0
+def _threads(pid):
+    """(name, ns on a CPU) of each live thread of a process, from /proc/PID/task/*/comm and
+    schedstat (its first field). A thread that exited takes its time with it."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
-
-
-def thread_cpu_by_name(pid):
-    """CPU seconds of the live threads of a process, summed per thread name (comm), from
-    /proc/PID/task/*/schedstat. A thread that exited takes its time with it."""
-    out = {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
+        return
     for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
@@ -99,8 +82,27 @@ def thread_cpu_by_name(pid):
                 ns = int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             continue
+        yield name, ns
+
+
+def thread_cpu_ns(pid):
+    """CPU time in ns of the live threads of a process. Nanosecond resolution, but a thread
+    that exited takes its time with it: use for single-threaded processes or as a cross-check."""
+    return sum(ns for _, ns in _threads(pid))
+
+
+def thread_cpu_by_name(pid):
+    """CPU seconds of the live threads of a process, summed per thread name."""
+    out = {}
+    for name, ns in _threads(pid):
         out[name] = out.get(name, 0.0) + ns / 1e9
     return out
+
+
+def token_subject(token):
+    """The `sub` claim of a JWT (the user's id), unverified: the bench's own accounts."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
 
 def status_kib(pid, field):

@@ -269,6 +269,23 @@ struct SqliteMetadataStore::Impl {
   std::unique_ptr<Impl> reader;
 
   Impl& reads() { return reader ? *reader : *this; }
+
+  // One connection to options.path with `flags` (SQLITE_OPEN_READWRITE | CREATE, or READONLY).
+  static Result<std::unique_ptr<Impl>> connect(const SqliteOptions& options, int flags) {
+    auto c = std::make_unique<Impl>();
+    c->path = options.path;
+    int rc = sqlite3_open_v2(options.path.c_str(), &c->db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+      return make_error("sqlite open " + options.path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, options.busy_timeout_ms);
+    // Statement journals (every multi-index write inside the upload transactions needs one)
+    // and sorts stay in memory instead of spilling to a temporary file on disk.
+    TRY(c->exec("PRAGMA temp_store = MEMORY"));
+    return c;
+  }
   bool full_allowed = true;   // SqliteOptions::synchronous_full
   bool full_now = false;      // the connection's current setting
   std::map<std::string, sqlite3_stmt*> statements;  // prepared once, by SQL text
@@ -537,35 +554,15 @@ SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<Impl> impl) : impl_(std
 SqliteMetadataStore::~SqliteMetadataStore() = default;
 
 Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const SqliteOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = options.path;
-  int rc = sqlite3_open_v2(options.path.c_str(), &impl->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc);
-    return make_error("sqlite open " + options.path + ": " + msg);
-  }
-  sqlite3_extended_result_codes(impl->db, 1);
-  sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+  auto impl = TRY(Impl::connect(options, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   TRY(impl->exec("PRAGMA journal_mode = WAL"));
   impl->full_allowed = options.synchronous_full;
   TRY(impl->exec("PRAGMA synchronous = NORMAL"));
   TRY(impl->exec("PRAGMA foreign_keys = ON"));
-  // Statement journals (every multi-index write inside the upload transactions needs one)
-  // and sorts stay in memory instead of spilling to a temporary file on disk.
-  TRY(impl->exec("PRAGMA temp_store = MEMORY"));
   TRY(impl->exec(std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;"));
   TRY(impl->migrate_to_v2());
-  if (options.path != ":memory:" && !options.path.empty()) {
-    auto reader = std::make_unique<Impl>();
-    reader->path = options.path;
-    if (sqlite3_open_v2(options.path.c_str(), &reader->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
-      return reader->sql_error("open for reading");
-    sqlite3_extended_result_codes(reader->db, 1);
-    sqlite3_busy_timeout(reader->db, options.busy_timeout_ms);
-    TRY(reader->exec("PRAGMA temp_store = MEMORY"));
-    impl->reader = std::move(reader);
-  }
+  if (options.path != ":memory:" && !options.path.empty())
+    impl->reader = TRY(Impl::connect(options, SQLITE_OPEN_READONLY));
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(impl)));
 }
 
