@@ -6,9 +6,10 @@
 #
 #   bootstrap              a small static executable (compiled here from the C below; no
 #                          shell): exec lib/<loader> --library-path lib bin/imgmeta lambda
-#   bin/imgmeta            the binary (stripped): imgmeta-service, the build's executable
-#                          with every subcommand (the imgmeta executable itself runs only
-#                          `extract` and hands the rest to it)
+#   bin/imgmeta            the binary (stripped): imgmeta-lambda, the build's executable
+#                          that runs `imgmeta lambda` (the imgmeta executable itself runs
+#                          only `extract` and hands `lambda` to it); the release build links
+#                          it against static archives of everything but glibc
 #   lib/<loader>           ld-linux-x86-64.so.2 / ld-linux-aarch64.so.1 from the build machine
 #   lib/*.so*              every library ldd resolves for bin/imgmeta
 #
@@ -26,7 +27,7 @@
 #
 # Usage: deploy/package-lambda.sh [--binary PATH] [--preview-module PATH] [--out DIR] [--no-strip]
 #   --binary          the imgmeta binary to package (default: build the release preset first);
-#                     imgmeta-service beside it is what goes in the zip
+#                     imgmeta-lambda beside it is what goes in the zip
 #   --preview-module  the rendering module (default: libimgmeta_preview.so beside the binary)
 #   --out             where the zips go (default: build/lambda)
 set -euo pipefail
@@ -58,8 +59,8 @@ if [ -z "$binary" ]; then
   binary="$repo/build/release/src/cli/imgmeta"
 fi
 [ -n "$module" ] || module="$(dirname "$binary")/libimgmeta_preview.so"
-# The Lambda runs `imgmeta lambda`: the executable with every subcommand.
-[ -x "$(dirname "$binary")/imgmeta-service" ] && binary="$(dirname "$binary")/imgmeta-service"
+# The Lambda runs `imgmeta lambda`: the executable that holds it.
+[ -x "$(dirname "$binary")/imgmeta-lambda" ] && binary="$(dirname "$binary")/imgmeta-lambda"
 [ -x "$binary" ] || { echo "package-lambda.sh: $binary is not an executable" >&2; exit 1; }
 
 stage=$(mktemp -d)

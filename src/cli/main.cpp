@@ -1,8 +1,9 @@
 // imgmeta: the command people run. `imgmeta extract` is served here, by an executable that
-// links only the extractor; every other subcommand (serve, upload, lambda, and the full
-// --help) is handed to imgmeta-service, the executable beside this one that links the server
-// and the AWS adapters, by exec with the same arguments - the way git runs its git-* commands.
-// So reading a file's metadata never pays for loading OpenSSL, SQLite, libsodium and friends.
+// links only the extractor; `lambda` is handed to imgmeta-lambda and every other subcommand
+// (serve, upload, and the full --help) to imgmeta-service, the executables beside this one,
+// by exec with the same arguments - the way git runs its git-* commands. So reading a file's
+// metadata never pays for loading OpenSSL, SQLite, libsodium and friends, and the Lambda never
+// loads the local server.
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,7 @@
 namespace {
 
 constexpr const char* kServiceExecutable = "imgmeta-service";
+constexpr const char* kLambdaExecutable = "imgmeta-lambda";
 
 std::string directory_of(std::string_view path) {
   auto slash = path.rfind('/');
@@ -36,12 +38,11 @@ std::string own_directory(const char* argv0) {
   return directory_of(argv0 ? argv0 : "");
 }
 
-int run_service(int argc, char** argv) {
-  (void)argc;
-  std::string service = own_directory(argv[0]) + "/" + kServiceExecutable;
-  ::execv(service.c_str(), argv);  // argv[0] stays "imgmeta": ps and pgrep show what was typed
+int run_beside(const char* executable, char** argv) {
+  std::string path = own_directory(argv[0]) + "/" + executable;
+  ::execv(path.c_str(), argv);  // argv[0] stays "imgmeta": ps and pgrep show what was typed
   int e = errno;
-  std::cerr << "imgmeta: " << (argv[1] ? argv[1] : "this command") << " needs " << service << ": "
+  std::cerr << "imgmeta: " << (argv[1] ? argv[1] : "this command") << " needs " << path << ": "
             << std::strerror(e) << "\n";
   return 2;
 }
@@ -61,6 +62,7 @@ int run_extract_only(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "extract") return run_extract_only(argc, argv);
-  return run_service(argc, argv);
+  std::string_view command = argc >= 2 ? argv[1] : "";
+  if (command == "extract") return run_extract_only(argc, argv);
+  return run_beside(command == "lambda" ? kLambdaExecutable : kServiceExecutable, argv);
 }

@@ -1,5 +1,6 @@
-// imgmeta-service: every subcommand of imgmeta (extract, serve, upload, lambda). The imgmeta
-// executable (main.cpp) runs `extract` itself and execs this one for the rest.
+// imgmeta-service: the subcommands extract, serve and upload. The imgmeta executable (main.cpp)
+// runs `extract` itself, execs imgmeta-lambda (lambda_main.cpp) for `lambda` and this one for
+// the rest.
 #include <iostream>
 #include <vector>
 
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
   add(imgmeta::cli::add_extract_command);
   add(imgmeta::cli::add_serve_command);
   add(imgmeta::cli::add_upload_command);
-  add(imgmeta::cli::add_lambda_command);
+  app.footer("imgmeta lambda: the AWS Lambda custom runtime, run by the imgmeta-lambda executable "
+             "(imgmeta lambda --help)");
 
   try {
     app.parse(argc, argv);

@@ -15,8 +15,8 @@ check "--version prints the version" bash -c "'$bin' --version | grep -Eq '^imgm
 check "extract --help documents the flags" bash -c "'$bin' extract --help | grep -q -- '--ndjson'"
 check "no subcommand is a usage error" bash -c "'$bin' >/dev/null 2>&1; [ \$? -ne 0 ]"
 
-# `imgmeta extract` runs in an executable that links only the extractor; the other
-# subcommands are handed to imgmeta-service beside it (src/cli/main.cpp).
+# `imgmeta extract` runs in an executable that links only the extractor; `lambda` is handed to
+# imgmeta-lambda beside it and the other subcommands to imgmeta-service (src/cli/main.cpp).
 # Release and dev builds link it as a static PIE (no loader work at start-up): then the check is
 # that none of those libraries' symbols are in it.
 if ldd "$bin" 2>&1 | grep -q 'statically linked'; then
@@ -30,7 +30,16 @@ check "extract loads no library at run time beyond what it links" bash -c \
   "LD_DEBUG=files '$bin' extract --help 2>&1 >/dev/null | grep -c 'file=.*generating link map' | grep -qx \$(ldd '$bin' | grep -c '=> /')"
 check "serve --help is answered through imgmeta-service" bash -c "'$bin' serve --help | grep -q -- '--data-dir'"
 check "upload --help is answered through imgmeta-service" bash -c "'$bin' upload --help | grep -q -- 'upload'"
-check "the full --help lists every subcommand" bash -c "'$bin' --help | grep -q serve && '$bin' --help | grep -q extract"
+check "lambda --help is answered through imgmeta-lambda" bash -c "'$bin' lambda --help | grep -q -- '--runtime-api'"
+check "the full --help lists every subcommand" bash -c \
+  "'$bin' --help | grep -q serve && '$bin' --help | grep -q extract && '$bin' --help | grep -q 'imgmeta lambda'"
+# imgmeta-lambda (the Lambda packages' executable) takes its libraries from static archives in
+# the release and dev builds: only glibc is left to load at a cold start.
+lambda_bin="$(dirname "$bin")/imgmeta-lambda"
+if ldd "$bin" 2>&1 | grep -q 'statically linked'; then
+  check "imgmeta-lambda loads only glibc" bash -c \
+    "ldd '$lambda_bin' | grep -q 'libc\.so' && ! ldd '$lambda_bin' | grep '=> /' | grep -Ev '/(libc|libm)\.so'"
+fi
 check "an unknown subcommand is a usage error (2)" bash -c "'$bin' no-such-command >/dev/null 2>&1; [ \$? -eq 2 ]"
 mkdir -p "$tmp/alone"; cp "$bin" "$tmp/alone/imgmeta"
 "$tmp/alone/imgmeta" serve --help > /dev/null 2> "$tmp/alone.err"; rc=$?

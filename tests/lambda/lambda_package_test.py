@@ -136,8 +136,8 @@ class LambdaPackage(unittest.TestCase):
             finally:
                 fn.stop()
         self.assertEqual(self.stack.item(OWNER, image_id)["status"]["S"], "ready")
-        libraries = {p for p in mapped if ".so" in os.path.basename(p)}
-        self.assertGreater(len(libraries), 10, mapped)
+        # glibc at least: the release and dev builds link everything else from static archives.
+        self.assertIn(self.task + "/lib/libc.so.6", mapped)
         for path in mapped:
             self.assertTrue(path.startswith(self.task + "/"), path)
         self.assertIn(self.task + "/lib/ld-linux-x86-64.so.2", mapped)
