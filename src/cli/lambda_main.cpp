@@ -5,13 +5,6 @@
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"imgmeta lambda: the AWS Lambda custom runtime"};
-  app.require_subcommand(1);
-  imgmeta::cli::Command run = imgmeta::cli::add_lambda_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // as imgmeta-service: usage errors exit 2
-  }
-  return run();
+  return imgmeta::cli::run_single_command("imgmeta lambda: the AWS Lambda custom runtime", imgmeta::cli::add_lambda_command,
+                                          argc, argv);
 }

@@ -47,22 +47,12 @@ int run_beside(const char* executable, char** argv) {
   return 2;
 }
 
-int run_extract_only(int argc, char** argv) {
-  CLI::App app{"imgmeta: image metadata extraction and the service around it"};
-  app.require_subcommand(1);
-  imgmeta::cli::Command run = imgmeta::cli::add_extract_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // as imgmeta-service: usage errors exit 2
-  }
-  return run();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string_view command = argc >= 2 ? argv[1] : "";
-  if (command == "extract") return run_extract_only(argc, argv);
+  if (command == "extract")
+    return imgmeta::cli::run_single_command("imgmeta: image metadata extraction and the service around it",
+                                            imgmeta::cli::add_extract_command, argc, argv);
   return run_beside(command == "lambda" ? kLambdaExecutable : kServiceExecutable, argv);
 }
