@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,19 +60,20 @@ std::string binary_data(uint64_t size) {
 }
 
 // ExifTool's RoundFloat: %.<digits>g.
-std::string round_float(double v, int digits) {
+// Appends v as printf's "%.*g" would (std::to_chars with a precision is specified so).
+void append_rounded(std::string& out, double v, int digits) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+  out.append(buf, r.ptr);
 }
 
 // A number written as text becomes a JSON number: an integer when it is one, else a double.
 // Text that is not a finite number ("inf", "undef") stays text, as ExifTool prints it.
 Value number_from_text(const std::string& text) {
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  double d = std::strtod(begin, &end);
-  if (end == begin || *end != '\0' || !std::isfinite(d)) return text;
+  double d = 0;
+  const char* last = std::to_address(text.end());
+  auto [end, ec] = std::from_chars(text.data(), last, d);
+  if (ec != std::errc() || end != last || !std::isfinite(d)) return text;
   if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) return static_cast<int64_t>(d);
   return d;
 }
@@ -97,7 +99,7 @@ bool rational_text(double num, double den, std::string& out) {
     out += num != 0 ? "inf" : "undef";
     return false;
   }
-  out += round_float(num / den, 10);
+  append_rounded(out, num / den, 10);
   return true;
 }
 

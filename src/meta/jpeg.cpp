@@ -68,7 +68,7 @@ std::string perl_ratio(unsigned a, unsigned b) {
 // number and the total count.
 struct IccChunks {
   uint8_t count = 0;
-  std::vector<std::vector<uint8_t>> parts;  // by sequence number - 1
+  std::vector<ByteView> parts;  // by sequence number - 1; the Reader's views, valid to the end
   std::vector<bool> seen;
   uint64_t total = 0;
   bool broken = false;
@@ -411,7 +411,7 @@ void JpegParser::icc_chunk(ByteView p) {
   }
   icc_.seen[i] = true;
   icc_.total += data.size();
-  icc_.parts[i].assign(data.span().begin(), data.span().end());
+  icc_.parts[i] = data;
 }
 
 // CIPA DC-007 5.2: "MPF\0", then a TIFF-structured MP Index IFD. Offsets are from the TIFF
@@ -490,7 +490,7 @@ void JpegParser::finish() {
     } else {
       std::vector<uint8_t> profile;
       profile.reserve(static_cast<size_t>(icc_.total));
-      for (const auto& part : icc_.parts) profile.insert(profile.end(), part.begin(), part.end());
+      for (const ByteView& part : icc_.parts) profile.insert(profile.end(), part.span().begin(), part.span().end());
       parse_icc(ByteView(profile), ctx_);
     }
   }

@@ -110,11 +110,9 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   size_t run = 0;  // start of the bytes still to copy as they are
   for (size_t i = 0; i < text.size();) {
+    i = ascii_run_end(text, i, true);
+    if (i == text.size()) break;
     auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
     size_t n = c >= 0x80 ? utf8_sequence_length(text, i) : 0;
     if (n > 1) {
       i += n;
@@ -156,7 +154,7 @@ void append_json(const Metadata& md, std::string& out, const JsonOptions& option
   append_key(out, "FileSize", first);
   append_integer(out, md.file_size);
   for (const auto& f : md.fields) {
-    append_key(out, f.name, first);
+    append_key(out, f.name(), first);
     append_value(out, f.value);
   }
   if (options.warnings && !md.warnings.empty()) {

@@ -19,9 +19,10 @@ using Value = std::variant<int64_t, double, bool, std::string, std::vector<std::
 inline constexpr FieldId kDynamicField{UINT16_MAX};
 
 struct Field {
-  std::string name;
   Value value;
-  FieldId id = kDynamicField;  // the registry's id of `name`, kDynamicField when it has none
+  FieldId id = kDynamicField;  // the registry's id, kDynamicField for a name only the file knows
+  std::string dynamic_name;    // that name; empty for a registered field (no copy of its name)
+  std::string_view name() const { return id == kDynamicField ? std::string_view(dynamic_name) : field_name(id); }
 };
 
 struct Metadata {
@@ -76,7 +77,7 @@ struct Metadata {
   // a probe or two.
   std::vector<uint32_t> index_;
   const Field* find_dynamic(std::string_view name) const;
-  void append(std::string name, FieldId id, Value value);
+  void append(FieldId id, Value value, std::string dynamic_name = {});
   void insert_index(size_t position);
   void rebuild_index();
 };

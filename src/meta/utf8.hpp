@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace imgmeta::meta {
@@ -28,6 +30,29 @@ inline size_t utf8_sequence_length(std::string_view s, size_t i) {
     if (k == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) return 0;
   }
   return n;
+}
+
+// The end of the run of bytes from s[i] that are ASCII and, when `json_plain`, also neither
+// control characters nor '"' nor '\\' (the bytes a JSON string holds as they are). Eight
+// bytes at a time: metadata text is mostly ASCII.
+inline size_t ascii_run_end(std::string_view s, size_t i, bool json_plain) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto has_zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.substr(i, 8).data(), 8);
+    uint64_t stop = w & kHigh;
+    if (json_plain) {
+      stop |= (w - 0x20 * kOnes) & ~w & kHigh;  // a byte below 0x20 (bytes >= 0x80 are caught above)
+      stop |= has_zero_byte(w ^ ('"' * kOnes)) | has_zero_byte(w ^ ('\\' * kOnes));
+    }
+    if (stop) break;
+  }
+  for (; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80 || (json_plain && (c < 0x20 || c == '"' || c == '\\'))) break;
+  }
+  return i;
 }
 
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD

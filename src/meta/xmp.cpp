@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -304,6 +305,59 @@ struct Frame {
   bool alt_has = false, alt_default = false;
   std::string alt_value;
 };
+
+// One expat parser per thread, reset between packets instead of created and freed for each
+// (its allocations and a getrandom call per packet were a few percent of a run over XMP-heavy
+// files). The salt of expat's hash tables, its defence against hash flooding, is random per
+// process instead of per packet. A packet met while the thread's parser is busy (none today:
+// no handler parses XMP) gets a parser of its own.
+class ThreadParser {
+ public:
+  ThreadParser() {
+    Slot& slot = slot_;
+    if (!slot.busy && slot.parser && XML_ParserReset(slot.parser, nullptr)) {
+      parser_ = slot.parser;
+    } else {
+      parser_ = XML_ParserCreateNS(nullptr, kSep);  // encoding from the BOM or declaration (UTF-8/16)
+      if (!parser_) return;
+      if (!slot.busy) {
+        if (slot.parser) XML_ParserFree(slot.parser);
+        slot.parser = parser_;
+      } else {
+        owned_ = true;
+      }
+    }
+    if (!owned_) slot.busy = true;
+    XML_SetHashSalt(parser_, process_salt());
+  }
+  ~ThreadParser() {
+    if (owned_) XML_ParserFree(parser_);
+    else if (parser_) slot_.busy = false;
+  }
+  ThreadParser(const ThreadParser&) = delete;
+  ThreadParser& operator=(const ThreadParser&) = delete;
+  XML_Parser get() const { return parser_; }
+
+ private:
+  struct Slot {
+    XML_Parser parser = nullptr;
+    bool busy = false;
+    ~Slot() {
+      if (parser) XML_ParserFree(parser);
+    }
+  };
+  static unsigned long process_salt() {
+    static const unsigned long salt = [] {
+      std::random_device device;
+      return (static_cast<unsigned long>(device()) << 32) ^ device();
+    }();
+    return salt;
+  }
+  static thread_local Slot slot_;
+  XML_Parser parser_ = nullptr;
+  bool owned_ = false;
+};
+thread_local ThreadParser::Slot ThreadParser::slot_;
 
 class XmpReader {
  public:
@@ -614,7 +668,8 @@ void XmpReader::parse(std::string_view xml) {
   if (xml.empty()) return;
   if (xml.size() > kMaxInput) return md_.warn("XMP: packet of " + std::to_string(xml.size()) + " bytes is too large");
 
-  parser_ = XML_ParserCreateNS(nullptr, kSep);  // encoding from the BOM or declaration (UTF-8/16)
+  ThreadParser lease;
+  parser_ = lease.get();
   if (!parser_) return md_.warn("XMP: cannot create an XML parser");
   XML_SetUserData(parser_, this);
   XML_SetElementHandler(parser_, on_start, on_end);
@@ -633,7 +688,6 @@ void XmpReader::parse(std::string_view xml) {
              std::to_string(XML_GetCurrentLineNumber(parser_)) + ", column " +
              std::to_string(XML_GetCurrentColumnNumber(parser_)));
   }
-  XML_ParserFree(parser_);
   parser_ = nullptr;
   emit();
 }

@@ -157,12 +157,11 @@ TEST(FieldRegistry, CorpusFieldsAreRegistered) {
     for (const Field& f : md->fields) {
       if (f.id != kDynamicField) {
         ++registered;
-        EXPECT_EQ(field_name(f.id), f.name);
-        EXPECT_TRUE(kind_holds(field_info(f.id).kind, f.value)) << path << ": " << f.name;
+        EXPECT_TRUE(kind_holds(field_info(f.id).kind, f.value)) << path << ": " << f.name();
         continue;
       }
-      EXPECT_FALSE(find_field(f.name)) << f.name << " stored without its id";
-      if (!dynamic_name(f.name)) missing.insert(f.name);
+      EXPECT_FALSE(find_field(f.name())) << f.name() << " stored without its id";
+      if (std::string name(f.name()); !dynamic_name(name)) missing.insert(name);
     }
   }
   EXPECT_GT(registered, 0u);
@@ -178,7 +177,7 @@ TEST(FieldMetadata, ByIdAndByNameSeeOneField) {
   md.set(make, std::string("B"));  // the string overload finds the id
   EXPECT_EQ(*md.get_string("Make"_f), "B");
   ASSERT_EQ(md.fields.size(), 1u);
-  EXPECT_EQ(md.fields[0].name, "Make");
+  EXPECT_EQ(md.fields[0].name(), "Make");
   EXPECT_EQ(md.fields[0].id, "Make"_f);
 
   md.set("XMPOnlyName"sv, int64_t{7});  // dynamic: kept by name
@@ -215,7 +214,7 @@ TEST(FieldMetadata, EraseAndSetDefaultById) {
 
   md.set_default("Model"_f, std::string("again"));  // appended at the end
   ASSERT_EQ(md.fields.size(), 2u);
-  EXPECT_EQ(md.fields[1].name, "Model");
+  EXPECT_EQ(md.fields[1].name(), "Model");
   md.erase("Make"_f);
   EXPECT_EQ(md.fields[0].id, "Model"_f);
   EXPECT_EQ(*md.get_string("Model"_f), "again");

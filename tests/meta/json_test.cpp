@@ -9,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <vector>
 
 namespace imgmeta::meta {
 namespace {
@@ -53,6 +54,22 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
     auto parsed = nlohmann::json::parse(out, nullptr, false);  // strict: throws no, discards on error
     ASSERT_FALSE(parsed.is_discarded()) << out;
     ASSERT_TRUE(parsed.is_string());
+  }
+}
+
+// The writer skips plain ASCII eight bytes at a time: a byte that needs escaping or checking
+// is found at every position of a long string, whatever its alignment.
+TEST(JsonWriter, FindsEveryByteToEscapeAtAnyPosition) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::vector<std::pair<std::string, std::string>> specials = {
+      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x1f", "\\u001f"}, {std::string(1, '\0'), "\\u0000"},
+      {"\x7f", "\x7f"}, {" ", " "}, {"\xC3\xA9", "\xC3\xA9"}, {"\xFF", fffd}, {"\xC3", fffd}};
+  for (const auto& [raw, escaped] : specials) {
+    for (size_t at = 0; at < 40; ++at) {
+      std::string s = std::string(at, 'a') + raw + std::string(40 - at, 'z');
+      std::string expected = "\"" + std::string(at, 'a') + escaped + std::string(40 - at, 'z') + "\"";
+      ASSERT_EQ(json_string(s), expected) << "byte " << static_cast<int>(static_cast<unsigned char>(raw[0])) << " at " << at;
+    }
   }
 }
 

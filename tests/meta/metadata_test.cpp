@@ -15,6 +15,18 @@ TEST(SanitizeText, ReplacesInvalidBytes) {
   EXPECT_EQ(sanitize_text("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
+// Set skips ASCII eight bytes at a time before it checks a sequence: an invalid byte is
+// replaced wherever it sits in a long value.
+TEST(SanitizeText, FindsAnInvalidByteAtAnyPosition) {
+  for (size_t at = 0; at < 40; ++at) {
+    Metadata md;
+    md.set("Make"_f, std::string(at, 'a') + "\xFF" + std::string(40 - at, 'z'));
+    ASSERT_EQ(*md.get_string("Make"_f), std::string(at, 'a') + "\xEF\xBF\xBD" + std::string(40 - at, 'z')) << at;
+    md.set("Model"_f, std::string(at, 'a') + "\xC3\xA9" + std::string(40 - at, 'z'));
+    ASSERT_EQ(*md.get_string("Model"_f), std::string(at, 'a') + "\xC3\xA9" + std::string(40 - at, 'z')) << at;
+  }
+}
+
 TEST(SanitizeText, StripsTrailingNulPadding) { EXPECT_EQ(sanitize_text(std::string("Canon\0\0", 7)), "Canon"); }
 
 TEST(Metadata, SetReplacesAndSetDefaultKeeps) {
@@ -37,7 +49,7 @@ TEST(Metadata, NameIndexFollowsEverySetAndErase) {
     const Value* v = md.get("Field" + std::to_string(i));
     ASSERT_NE(v, nullptr) << i;
     EXPECT_EQ(std::get<int64_t>(*v), i);
-    EXPECT_EQ(md.fields[static_cast<size_t>(i)].name, "Field" + std::to_string(i));  // insertion order
+    EXPECT_EQ(md.fields[static_cast<size_t>(i)].name(), "Field" + std::to_string(i));  // insertion order
   }
   EXPECT_FALSE(md.has("Field1000"sv));
   EXPECT_FALSE(md.has("field1"sv));  // names are case-sensitive, as ExifTool's are
@@ -50,7 +62,7 @@ TEST(Metadata, NameIndexFollowsEverySetAndErase) {
   EXPECT_EQ(std::get<int64_t>(*md.get("Field11"sv)), 11);  // positions after the erased one moved
   EXPECT_EQ(std::get<int64_t>(*md.get("Field999"sv)), 999);
   md.set("Field10"sv, std::string("back"));
-  EXPECT_EQ(md.fields.back().name, "Field10");
+  EXPECT_EQ(md.fields.back().name(), "Field10");
   EXPECT_EQ(*md.get_string("Field10"sv), "back");
 
   // A copy carries a working index of its own.

@@ -335,6 +335,44 @@ TEST(Xmp, BrokenXmlKeepsWhatCameBeforeAndWarns) {
   EXPECT_NE(md.warnings.front().find("line"), std::string::npos) << md.warnings.front();
 }
 
+// The thread's expat parser is reset and reused from packet to packet: nothing of one packet
+// (a refusal, an error, a declared encoding, namespaces) may reach the next.
+TEST(Xmp, EachPacketStartsFromAFreshParserState) {
+  const std::string good = packet("xmp:Label='Gr\xC3\xBCn'", "<xmp:Rating>4</xmp:Rating>");
+  auto expect_good = [&](const char* after) {
+    Harness h;
+    auto& md = h.parse(good);
+    EXPECT_EQ(text(md, "Label"), "Gr\xC3\xBCn") << "after " << after;
+    EXPECT_EQ(integer(md, "Rating"), 4) << "after " << after;
+    EXPECT_TRUE(md.warnings.empty()) << "after " << after << ": " << md.warnings.front();
+  };
+  expect_good("nothing");
+  {
+    Harness h;
+    h.parse("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><x:xmpmeta xmlns:x='adobe:ns:meta/'/>");
+    ASSERT_FALSE(h.md.warnings.empty());  // refused: the parse was stopped midway
+  }
+  expect_good("a refused packet");
+  {
+    Harness h;
+    h.parse(packet("xmp:Label='x'", "<broken attr=>"));
+    ASSERT_FALSE(h.md.warnings.empty());
+  }
+  expect_good("a broken packet");
+  {
+    Harness h;
+    h.parse(packet("xmp:Label='caf\xE9'", "", "<?xml version='1.0' encoding='ISO-8859-1'?>"));
+    EXPECT_EQ(text(h.md, "Label"), "caf\xC3\xA9");
+  }
+  expect_good("a Latin-1 packet");
+  {
+    Harness h;
+    h.parse("<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+            "<rdf:Description xmlns:xmp='urn:not-xmp/'><xmp:Label>other</xmp:Label></rdf:Description></rdf:RDF></x:xmpmeta>");
+  }
+  expect_good("a packet binding the prefix to another namespace");
+}
+
 TEST(Xmp, InvalidUtf8StopsTheParseWithoutLeakingBadBytes) {
   Harness h;
   auto& md = h.parse(packet("xmp:Label='ok'", "<xmp:Nickname>bad \xC3\x28 bytes</xmp:Nickname>"));
