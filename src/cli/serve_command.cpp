@@ -371,7 +371,7 @@ Command add_serve_command(CLI::App& app) {
   sub->add_flag("--trust-proxy", a.trust_proxy, "Take the client address from X-Forwarded-For (only behind a reverse proxy)")
       ->envname("IMGMETA_TRUST_PROXY")->capture_default_str();
   sub->add_flag("--sync-normal", a.sync_normal,
-                "SQLite synchronous=NORMAL: faster commits that survive a process crash but not power loss")
+                "No fsync of the SQLite WAL for acknowledged writes: they survive a process crash but not power loss")
       ->envname("IMGMETA_SYNC_NORMAL")->capture_default_str();
   opt("--csp-connect-src", a.csp_connect_src, "IMGMETA_CSP_CONNECT_SRC", "Extra origins the web app may connect to (space-separated)");
   // A tile URL lands in the CSP: an http(s) URL with nothing that could end a CSP directive.

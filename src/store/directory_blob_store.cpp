@@ -16,6 +16,7 @@
 #include "aws/digest.hpp"
 #include "aws/sigv4.hpp"
 #include "meta/ascii.hpp"
+#include "store/file_sync.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::store {
@@ -64,16 +65,6 @@ Status mkdirs(const std::string& path) {
       return make_error("mkdir " + cur + ": " + errno_text(errno));
     i = j + 1;
   }
-  return meta::ok_status();
-}
-
-Status fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error("open directory " + dir + ": " + errno_text(errno));
-  int rc = ::fsync(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) return make_error("fsync directory " + dir + ": " + errno_text(e));
   return meta::ok_status();
 }
 
@@ -324,7 +315,7 @@ class FileWriter final : public BlobWriter {
       ::unlink(tmp_.c_str());
       return make_error("put " + t_.label + ": rename to " + t_.final_path + ": " + errno_text(e));
     }
-    TRY(fsync_dir(dir));
+    TRY(fsync_directory(dir));
     return ObjectInfo{side.size, side.etag, side.content_type, now_ms(), side.sha256};
   }
 
@@ -576,7 +567,7 @@ Result<std::unique_ptr<DirectoryBlobStore>> DirectoryBlobStore::open(DirectoryBl
         ::unlink(tmp.c_str());
         return s.error();
       }
-      TRY(fsync_dir(keys));
+      TRY(fsync_directory(keys));
       options.secret = secret;
     }
   }
@@ -660,7 +651,7 @@ Status DirectoryBlobStore::remove(const std::string& key) {
     return make_error("remove " + key + " (sidecar): " + errno_text(errno));
   auto dir = split_path(path).first;
   struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) TRY(fsync_dir(dir));
+  if (::stat(dir.c_str(), &st) == 0) TRY(fsync_directory(dir));
   return meta::ok_status();
 }
 
@@ -711,8 +702,8 @@ Result<std::string> DirectoryBlobStore::create_multipart(const std::string& key,
     remove_tree(dir);
     return s.error();
   }
-  TRY(fsync_dir(dir));
-  TRY(fsync_dir(impl_->multipart_dir));
+  TRY(fsync_directory(dir));
+  TRY(fsync_directory(impl_->multipart_dir));
   return id;
 }
 
@@ -822,7 +813,7 @@ Status DirectoryBlobStore::abort_multipart(const std::string& key, const std::st
   // upload.json goes first: a crash half-way leaves a directory the start-up clean-up removes.
   ::unlink((dir + "/upload.json").c_str());
   remove_tree(dir);
-  TRY(fsync_dir(impl_->multipart_dir));
+  TRY(fsync_directory(impl_->multipart_dir));
   return meta::ok_status();
 }
 

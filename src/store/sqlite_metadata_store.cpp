@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "meta/ascii.hpp"
+#include "store/file_sync.hpp"
 #include "store/time.hpp"
 
 namespace imgmeta::store {
@@ -264,8 +265,8 @@ struct SqliteMetadataStore::Impl {
   std::mutex mu;
   // Reads on the request path (an upload's intent and duplicate check, the API's image
   // and list reads, the outbox counts): a second, read-only connection. WAL lets it read
-  // the last committed state while the writer holds `mu` through a commit's fsync, which
-  // every upload's group commit does. Null for a database only this connection can see.
+  // the last committed state while the writer holds `mu` through a transaction. Null for a
+  // database only this connection can see.
   std::unique_ptr<Impl> reader;
 
   Impl& reads() { return reader ? *reader : *this; }
@@ -286,8 +287,10 @@ struct SqliteMetadataStore::Impl {
     TRY(c->exec("PRAGMA temp_store = MEMORY"));
     return c;
   }
-  bool full_allowed = true;   // SqliteOptions::synchronous_full
-  bool full_now = false;      // the connection's current setting
+  // What a client is told about is made durable by syncing the WAL after the commit, with
+  // `mu` released (durable()); without a WAL file (":memory:", or a file system where
+  // SQLite cannot use one) the syncer is a no-op and commits sync themselves (FULL).
+  std::unique_ptr<FileSyncer> wal;
   std::map<std::string, sqlite3_stmt*> statements;  // prepared once, by SQL text
 
   ~Impl() {
@@ -329,18 +332,21 @@ struct SqliteMetadataStore::Impl {
     return meta::ok_status();
   }
 
-  // Durable writes (an upload or delete the client was told about, an upload intent) fsync
-  // the WAL at commit (synchronous=FULL). The outbox's own bookkeeping and the handler's
-  // writes do not (NORMAL): the WAL is sequential, so if they are lost in a power cut, so is
-  // everything after them, and the outbox row they belong to runs again; the handler is
-  // idempotent. That saves three fsyncs per upload between PUT and `ready`. Called under mu,
-  // outside a transaction (the pragma cannot change inside one).
-  Status durability(bool durable) {
-    bool want = durable && full_allowed;
-    if (want == full_now) return meta::ok_status();
-    TRY(exec(want ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
-    full_now = want;
-    return meta::ok_status();
+  // A write a client is told about (an upload, a delete, an intent): its transaction commits
+  // under `mu` without waiting for the disk (synchronous=NORMAL), then, with `mu` released,
+  // the WAL is synced, which makes that commit and every one before it survive a power cut.
+  // The fsync used to run inside the commit (FULL) while `mu` was held, so every other write
+  // (the workers' claims and results, the next uploads) queued behind each upload's fsync.
+  // Until the sync returns the write is visible but not yet promised: its caller answers
+  // the client only after. The pipeline's own writes need no sync (see the header).
+  template <class Write>
+  auto durable(Write&& write) -> decltype(write()) {
+    auto result = [&] {
+      std::lock_guard lock(mu);
+      return write();
+    }();
+    if (result) TRY(wal->sync());
+    return result;
   }
 
   // Runs a statement that returns no rows.
@@ -555,9 +561,16 @@ SqliteMetadataStore::~SqliteMetadataStore() = default;
 
 Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const SqliteOptions& options) {
   auto impl = TRY(Impl::connect(options, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  TRY(impl->exec("PRAGMA journal_mode = WAL"));
-  impl->full_allowed = options.synchronous_full;
-  TRY(impl->exec("PRAGMA synchronous = NORMAL"));
+  bool wal_mode = false;
+  {
+    auto mode = TRY(impl->prepare("PRAGMA journal_mode = WAL"));
+    wal_mode = TRY(impl->step(mode, "set journal mode")) && mode.text(0) == "wal";
+  }
+  // Commits never fsync in a WAL; durable() syncs the WAL after the ones a client is told
+  // about. Without a WAL each commit syncs itself, if the options want durability at all.
+  const char* wal_path = wal_mode ? sqlite3_filename_wal(sqlite3_db_filename(impl->db, "main")) : nullptr;
+  impl->wal = std::make_unique<FileSyncer>(options.synchronous_full && wal_path ? std::string(wal_path) : std::string());
+  TRY(impl->exec(!wal_mode && options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
   TRY(impl->exec("PRAGMA foreign_keys = ON"));
   TRY(impl->exec(std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;"));
   TRY(impl->migrate_to_v2());
@@ -567,21 +580,21 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const Sql
 }
 
 Status SqliteMetadataStore::put_upload_intent(const UploadIntent& i) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));
-  std::string op = "put upload intent " + i.owner + "/" + i.image_id;
-  if (i.owner.empty() || i.image_id.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner or image id");
-  auto s = TRY(impl_->prepare(
-      "INSERT INTO upload_intents (owner, image_id, filename, content_type, size, sha256, created_at, expires_at, "
-      "multipart_upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  s.bind(1, i.owner).bind(2, i.image_id).bind(3, i.filename).bind(4, i.content_type);
-  s.bind(5, static_cast<int64_t>(i.size)).bind(6, i.sha256).bind(7, i.created_at_ms).bind(8, i.expires_at_ms);
-  s.bind(9, i.multipart_upload_id).bind(10, static_cast<int64_t>(i.part_size));
-  int rc = sqlite3_step(s.get());
-  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT)
-    return make_error(meta::Errc::Conflict, op + ": an intent with this id exists");
-  if (rc != SQLITE_DONE) return impl_->sql_error(op);
-  return meta::ok_status();
+  return impl_->durable([&]() -> Status {
+    std::string op = "put upload intent " + i.owner + "/" + i.image_id;
+    if (i.owner.empty() || i.image_id.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty owner or image id");
+    auto s = TRY(impl_->prepare(
+        "INSERT INTO upload_intents (owner, image_id, filename, content_type, size, sha256, created_at, expires_at, "
+        "multipart_upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    s.bind(1, i.owner).bind(2, i.image_id).bind(3, i.filename).bind(4, i.content_type);
+    s.bind(5, static_cast<int64_t>(i.size)).bind(6, i.sha256).bind(7, i.created_at_ms).bind(8, i.expires_at_ms);
+    s.bind(9, i.multipart_upload_id).bind(10, static_cast<int64_t>(i.part_size));
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT)
+      return make_error(meta::Errc::Conflict, op + ": an intent with this id exists");
+    if (rc != SQLITE_DONE) return impl_->sql_error(op);
+    return meta::ok_status();
+  });
 }
 
 Result<UploadIntent> SqliteMetadataStore::get_upload_intent(const std::string& owner, const std::string& image_id) {
@@ -609,7 +622,6 @@ Result<UploadIntent> SqliteMetadataStore::get_upload_intent(const std::string& o
 
 Status SqliteMetadataStore::remove_upload_intent(const std::string& owner, const std::string& image_id) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
   s.bind(1, owner).bind(2, image_id);
   return impl_->run(s, "remove upload intent " + owner + "/" + image_id);
@@ -631,7 +643,6 @@ Result<std::optional<std::string>> SqliteMetadataStore::find_by_sha256(const std
 
 Result<bool> SqliteMetadataStore::apply(const ImageRecord& record) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   return impl_->transaction("apply " + record.owner + "/" + record.image_id,
                             [&]() -> Result<bool> { return impl_->apply_locked(record); });
 }
@@ -646,7 +657,6 @@ Result<ApplyOutcome> SqliteMetadataStore::apply_extraction(const ImageRecord& ex
   if (extracted.status == ImageStatus::Pending) return make_error(meta::Errc::InvalidArgument, op + ": status pending is no extraction");
   if (extracted.sequencer.empty()) return make_error(meta::Errc::InvalidArgument, op + ": empty sequencer");
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   return impl_->transaction(op, [&]() -> Result<ApplyOutcome> {
     {
       auto s = TRY(impl_->prepare("SELECT sequencer FROM tombstones WHERE owner = ?1 AND image_id = ?2"));
@@ -670,7 +680,6 @@ Result<ApplyOutcome> SqliteMetadataStore::apply_extraction(const ImageRecord& ex
 Result<bool> SqliteMetadataStore::remove(const std::string& owner, const std::string& image_id,
                                          const std::string& sequencer) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   return impl_->transaction("remove " + owner + "/" + image_id,
                             [&]() -> Result<bool> { return impl_->remove_locked(owner, image_id, sequencer); });
 }
@@ -688,7 +697,6 @@ Result<ImageRecord> SqliteMetadataStore::get(const std::string& owner, const std
 Result<bool> SqliteMetadataStore::set_preview(const std::string& owner, const std::string& image_id,
                                               const std::string& sequencer, const PreviewState& p) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   std::string op = "set preview " + owner + "/" + image_id;
   auto s = TRY(impl_->prepare(
       "UPDATE images SET preview_status = ?4, preview_error = ?5, preview_version = ?6, preview_origin = ?7, "
@@ -810,15 +818,15 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
 }
 
 Result<bool> SqliteMetadataStore::commit_upload(const ImageRecord& record, const OutboxEvent& event) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));
-  return impl_->transaction("commit upload " + record.owner + "/" + record.image_id, [&]() -> Result<bool> {
-    if (!TRY(impl_->apply_locked(record))) return false;
-    TRY(impl_->enqueue_locked(event));
-    auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
-    s.bind(1, record.owner).bind(2, record.image_id);
-    TRY(impl_->run(s, "commit upload: remove intent"));
-    return true;
+  return impl_->durable([&] {
+    return impl_->transaction("commit upload " + record.owner + "/" + record.image_id, [&]() -> Result<bool> {
+      if (!TRY(impl_->apply_locked(record))) return false;
+      TRY(impl_->enqueue_locked(event));
+      auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, record.owner).bind(2, record.image_id);
+      TRY(impl_->run(s, "commit upload: remove intent"));
+      return true;
+    });
   });
 }
 
@@ -830,8 +838,7 @@ std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<
     for (size_t i = 0; i < batch.size(); ++i) results.emplace_back(e);
     return results;
   };
-  std::lock_guard lock(impl_->mu);
-  if (auto s = impl_->durability(true); !s) return fail_all(s.error());
+  std::unique_lock lock(impl_->mu);
   if (auto s = impl_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
   for (const auto& item : batch) {
     const ImageRecord& record = item.first;  // not a structured binding: lambdas capture it
@@ -858,29 +865,30 @@ std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<
     (void)impl_->exec("ROLLBACK");
     return fail_all(s.error());
   }
+  lock.unlock();
+  // As durable() does, for the whole group: one sync after the commit, outside the lock.
+  if (std::any_of(results.begin(), results.end(), [](const Result<bool>& r) { return r.ok(); }))
+    if (auto s = impl_->wal->sync(); !s) return fail_all(s.error());
   return results;
 }
 
 Result<bool> SqliteMetadataStore::commit_delete(const std::string& owner, const std::string& image_id,
                                                 const OutboxEvent& event) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));
-  return impl_->transaction("commit delete " + owner + "/" + image_id, [&]() -> Result<bool> {
-    if (!TRY(impl_->remove_locked(owner, image_id, event.sequencer))) return false;
-    TRY(impl_->enqueue_locked(event));
-    return true;
+  return impl_->durable([&] {
+    return impl_->transaction("commit delete " + owner + "/" + image_id, [&]() -> Result<bool> {
+      if (!TRY(impl_->remove_locked(owner, image_id, event.sequencer))) return false;
+      TRY(impl_->enqueue_locked(event));
+      return true;
+    });
   });
 }
 
 Result<int64_t> SqliteMetadataStore::enqueue(const OutboxEvent& event) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));
-  return impl_->enqueue_locked(event);
+  return impl_->durable([&] { return impl_->enqueue_locked(event); });
 }
 
 Result<std::optional<OutboxRow>> SqliteMetadataStore::claim(int64_t now_ms_value, int64_t lease_ms) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   return impl_->transaction("outbox claim", [&]() -> Result<std::optional<OutboxRow>> {
     std::optional<OutboxRow> row;
     bool reclaimed = false;
@@ -915,7 +923,6 @@ Result<std::optional<OutboxRow>> SqliteMetadataStore::claim(int64_t now_ms_value
 
 Status SqliteMetadataStore::finish(int64_t id) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   auto s = TRY(impl_->prepare("DELETE FROM outbox WHERE id = ?1"));
   s.bind(1, id);
   return impl_->run(s, "outbox finish " + std::to_string(id));
@@ -923,7 +930,6 @@ Status SqliteMetadataStore::finish(int64_t id) {
 
 Status SqliteMetadataStore::retry(int64_t id, int64_t next_attempt_at_ms, const std::string& error) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   auto s = TRY(impl_->prepare(
       "UPDATE outbox SET state = 0, next_attempt_at = ?2, lease_until = 0, last_error = ?3 WHERE id = ?1"));
   s.bind(1, id).bind(2, next_attempt_at_ms).bind(3, error);
@@ -932,7 +938,6 @@ Status SqliteMetadataStore::retry(int64_t id, int64_t next_attempt_at_ms, const 
 
 Status SqliteMetadataStore::fail(int64_t id, const std::string& error) {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   auto s = TRY(impl_->prepare("UPDATE outbox SET state = 2, lease_until = 0, last_error = ?2 WHERE id = ?1"));
   s.bind(1, id).bind(2, error);
   return impl_->run(s, "outbox fail " + std::to_string(id));
@@ -940,7 +945,6 @@ Status SqliteMetadataStore::fail(int64_t id, const std::string& error) {
 
 Result<int64_t> SqliteMetadataStore::release_leases() {
   std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(false));
   auto s = TRY(impl_->prepare("UPDATE outbox SET state = 0, lease_until = 0, next_attempt_at = ?1 WHERE state = 1"));
   s.bind(1, now_ms());
   TRY(impl_->run(s, "outbox release leases"));
@@ -997,35 +1001,35 @@ Result<std::optional<int64_t>> SqliteMetadataStore::next_due_ms() {
 // --- the trash ---
 
 Result<ImageRecord> SqliteMetadataStore::trash(const std::string& owner, const std::string& image_id, int64_t at_ms) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));  // the client is told the image is in the trash
-  std::string op = "trash " + owner + "/" + image_id;
-  return impl_->transaction(op, [&]() -> Result<ImageRecord> {
-    auto u = TRY(impl_->prepare(
-        "UPDATE images SET trashed_at = coalesce(trashed_at, ?3) WHERE owner = ?1 AND image_id = ?2"));
-    u.bind(1, owner).bind(2, image_id).bind(3, at_ms);
-    TRY(impl_->run(u, op));
-    auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
-    s.bind(1, owner).bind(2, image_id);
-    if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
-    return Impl::read_record(s);
+  return impl_->durable([&]() -> Result<ImageRecord> {
+    std::string op = "trash " + owner + "/" + image_id;
+    return impl_->transaction(op, [&]() -> Result<ImageRecord> {
+      auto u = TRY(impl_->prepare(
+          "UPDATE images SET trashed_at = coalesce(trashed_at, ?3) WHERE owner = ?1 AND image_id = ?2"));
+      u.bind(1, owner).bind(2, image_id).bind(3, at_ms);
+      TRY(impl_->run(u, op));
+      auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, owner).bind(2, image_id);
+      if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
+      return Impl::read_record(s);
+    });
   });
 }
 
 Result<ImageRecord> SqliteMetadataStore::restore(const std::string& owner, const std::string& image_id) {
-  std::lock_guard lock(impl_->mu);
-  TRY(impl_->durability(true));
-  std::string op = "restore " + owner + "/" + image_id;
-  return impl_->transaction(op, [&]() -> Result<ImageRecord> {
-    auto u = TRY(impl_->prepare(
-        "UPDATE images SET trashed_at = NULL WHERE owner = ?1 AND image_id = ?2 AND trashed_at IS NOT NULL"));
-    u.bind(1, owner).bind(2, image_id);
-    TRY(impl_->run(u, op));
-    if (sqlite3_changes(impl_->db) == 0) return make_error(meta::Errc::NotFound, op + ": no such image in the trash");
-    auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
-    s.bind(1, owner).bind(2, image_id);
-    if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
-    return Impl::read_record(s);
+  return impl_->durable([&]() -> Result<ImageRecord> {
+    std::string op = "restore " + owner + "/" + image_id;
+    return impl_->transaction(op, [&]() -> Result<ImageRecord> {
+      auto u = TRY(impl_->prepare(
+          "UPDATE images SET trashed_at = NULL WHERE owner = ?1 AND image_id = ?2 AND trashed_at IS NOT NULL"));
+      u.bind(1, owner).bind(2, image_id);
+      TRY(impl_->run(u, op));
+      if (sqlite3_changes(impl_->db) == 0) return make_error(meta::Errc::NotFound, op + ": no such image in the trash");
+      auto s = TRY(impl_->prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE owner = ?1 AND image_id = ?2"));
+      s.bind(1, owner).bind(2, image_id);
+      if (!TRY(impl_->step(s, op))) return make_error(meta::Errc::NotFound, op + ": no such image");
+      return Impl::read_record(s);
+    });
   });
 }
 

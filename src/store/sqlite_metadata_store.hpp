@@ -2,11 +2,13 @@
 // server's event pipeline runs on. One SQLite database file (WAL, busy timeout), tables
 // images, upload_intents, tombstones, outbox, with indexes for every list filter.
 //
-// Durability: what a client was promised (put_upload_intent, commit_upload, commit_delete,
-// enqueue) commits with synchronous=FULL, surviving power loss. The pipeline's own writes
-// (apply, remove, claim, finish, retry, fail) commit with NORMAL: they survive a process
-// crash, and after a power cut the WAL's order guarantees that losing one loses what came
-// after it too, so the outbox row runs again (the handler is idempotent).
+// Durability: what a client is promised (put_upload_intent, commit_upload(s),
+// commit_delete, enqueue, trash, restore) survives power loss: the call returns only after
+// the WAL holding its commit is fsynced, which is done after the commit with the writer lock
+// released, so other writes go on meanwhile and uploads committing together share the sync.
+// The pipeline's own writes (apply, remove, claim, finish, retry, fail) are not synced: they
+// survive a process crash, and after a power cut the WAL's order guarantees that losing one
+// loses what came after it too, so the outbox row runs again (the handler is idempotent).
 //
 // Concurrency: one connection guarded by a mutex, all statements prepared once. SQLite
 // serialises writers anyway; one connection keeps every transaction (record + outbox row)
@@ -31,7 +33,7 @@ namespace imgmeta::store {
 struct SqliteOptions {
   std::string path;                  // database file; created with its tables when missing
   int busy_timeout_ms = 5000;
-  bool synchronous_full = true;      // false: NORMAL everywhere (survives a process crash, not power loss)
+  bool synchronous_full = true;      // false: no write is synced (survives a process crash, not power loss)
 };
 
 // An event to queue: the S3 event document and what it concerns.

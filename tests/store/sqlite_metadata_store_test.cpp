@@ -461,5 +461,39 @@ TEST_F(Sqlite, DatabaseIsInWalMode) {
   EXPECT_TRUE(std::filesystem::exists(dir / "meta.db-wal"));
 }
 
+// Durable writes commit, then sync the WAL through a descriptor of the store's own: with the
+// WAL file gone from the directory (SQLite writes on through its open descriptor) the sync
+// cannot be done, and every write a client would be promised reports it instead of succeeding.
+TEST_F(Sqlite, DurableWritesFailWhenTheWalCannotBeSynced) {
+  ASSERT_TRUE(std::filesystem::remove(dir / "meta.db-wal"));
+  UploadIntent intent;
+  intent.owner = "alice";
+  intent.image_id = "01A";
+  intent.filename = "photo.jpg";
+  auto put = db->put_upload_intent(intent);
+  ASSERT_FALSE(put.ok());
+  EXPECT_NE(put.error().message.find("meta.db-wal"), std::string::npos) << put.error().message;
+  EXPECT_FALSE(db->commit_upload(record("01A", "0000000000000010", ImageStatus::Pending), event("k", "0000000000000010")).ok());
+  auto group = db->commit_uploads({{record("01B", "0000000000000011", ImageStatus::Pending), event("k2", "0000000000000011")}});
+  ASSERT_EQ(group.size(), 1u);
+  EXPECT_FALSE(group[0].ok());
+  EXPECT_FALSE(db->enqueue(event("k", "0000000000000012")).ok());
+  // The pipeline's own writes are not synced and go on.
+  EXPECT_TRUE(db->claim(store::now_ms(), 1000).ok());
+}
+
+TEST(SqliteMemory, DurableWritesNeedNoWal) {
+  auto db = SqliteMetadataStore::open({":memory:"});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  UploadIntent intent;
+  intent.owner = "alice";
+  intent.image_id = "01A";
+  intent.filename = "photo.jpg";
+  EXPECT_TRUE((*db)->put_upload_intent(intent).ok());
+  auto committed = (*db)->commit_upload(record("01A", "0000000000000010", ImageStatus::Pending), event("k", "0000000000000010"));
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_TRUE(*committed);
+}
+
 }  // namespace
 }  // namespace imgmeta::store
