@@ -536,6 +536,17 @@ struct SqliteMetadataStore::Impl {
     return sqlite3_last_insert_rowid(db);
   }
 
+  // An upload landed: its record (false when a newer one or a deletion wins), its event row,
+  // and its intent gone. Under mu, inside the caller's transaction.
+  Result<bool> commit_upload_locked(const ImageRecord& record, const OutboxEvent& event) {
+    if (!TRY(apply_locked(record))) return false;
+    TRY(enqueue_locked(event));
+    auto s = TRY(prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
+    s.bind(1, record.owner).bind(2, record.image_id);
+    TRY(run(s, "commit upload: remove intent"));
+    return true;
+  }
+
   static OutboxRow read_outbox(const Stmt& s) {
     OutboxRow r;
     r.id = s.integer(0);
@@ -819,14 +830,8 @@ Result<ImagePage> SqliteMetadataStore::list(const ImageQuery& q) {
 
 Result<bool> SqliteMetadataStore::commit_upload(const ImageRecord& record, const OutboxEvent& event) {
   return impl_->durable([&] {
-    return impl_->transaction("commit upload " + record.owner + "/" + record.image_id, [&]() -> Result<bool> {
-      if (!TRY(impl_->apply_locked(record))) return false;
-      TRY(impl_->enqueue_locked(event));
-      auto s = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
-      s.bind(1, record.owner).bind(2, record.image_id);
-      TRY(impl_->run(s, "commit upload: remove intent"));
-      return true;
-    });
+    return impl_->transaction("commit upload " + record.owner + "/" + record.image_id,
+                              [&] { return impl_->commit_upload_locked(record, event); });
   });
 }
 
@@ -847,14 +852,7 @@ std::vector<Result<bool>> SqliteMetadataStore::commit_uploads(const std::vector<
       (void)impl_->exec("ROLLBACK");
       return fail_all(s.error());
     }
-    auto one = [&]() -> Result<bool> {
-      if (!TRY(impl_->apply_locked(record))) return false;
-      TRY(impl_->enqueue_locked(event));
-      auto st = TRY(impl_->prepare("DELETE FROM upload_intents WHERE owner = ?1 AND image_id = ?2"));
-      st.bind(1, record.owner).bind(2, record.image_id);
-      TRY(impl_->run(st, "commit upload: remove intent"));
-      return true;
-    }();
+    auto one = impl_->commit_upload_locked(record, event);
     if (!one.ok()) (void)impl_->exec("ROLLBACK TO upload");
     (void)impl_->exec("RELEASE upload");
     results.push_back(one.ok() ? std::move(one)
