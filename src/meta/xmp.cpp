@@ -310,29 +310,34 @@ struct Frame {
 // (its allocations and a getrandom call per packet were a few percent of a run over XMP-heavy
 // files). The salt of expat's hash tables, its defence against hash flooding, is random per
 // process instead of per packet. A packet met while the thread's parser is busy (none today:
-// no handler parses XMP) gets a parser of its own.
+// no handler parses XMP) gets a parser of its own, and so does a packet of more than
+// kKeptBelow bytes: expat keeps its input buffer across a reset, and a thread should not hold
+// on to a large one.
 class ThreadParser {
  public:
-  ThreadParser() {
+  explicit ThreadParser(size_t input_size) {
     Slot& slot = slot_;
-    if (!slot.busy && slot.parser && XML_ParserReset(slot.parser, nullptr)) {
+    const bool shared = !slot.busy && input_size <= kKeptBelow;
+    if (shared && slot.parser && XML_ParserReset(slot.parser, nullptr)) {
       parser_ = slot.parser;
     } else {
       parser_ = XML_ParserCreateNS(nullptr, kSep);  // encoding from the BOM or declaration (UTF-8/16)
       if (!parser_) return;
-      if (!slot.busy) {
+      if (shared) {
         if (slot.parser) XML_ParserFree(slot.parser);
         slot.parser = parser_;
-      } else {
-        owned_ = true;
       }
     }
-    if (!owned_) slot.busy = true;
+    owned_ = !shared;
+    slot.busy = slot.busy || shared;
     XML_SetHashSalt(parser_, process_salt());
   }
   ~ThreadParser() {
-    if (owned_) XML_ParserFree(parser_);
-    else if (parser_) slot_.busy = false;
+    if (owned_) {
+      if (parser_) XML_ParserFree(parser_);
+    } else if (parser_) {
+      slot_.busy = false;
+    }
   }
   ThreadParser(const ThreadParser&) = delete;
   ThreadParser& operator=(const ThreadParser&) = delete;
@@ -353,6 +358,7 @@ class ThreadParser {
     }();
     return salt;
   }
+  static constexpr size_t kKeptBelow = 1u << 20;
   static thread_local Slot slot_;
   XML_Parser parser_ = nullptr;
   bool owned_ = false;
@@ -668,7 +674,9 @@ void XmpReader::parse(std::string_view xml) {
   if (xml.empty()) return;
   if (xml.size() > kMaxInput) return md_.warn("XMP: packet of " + std::to_string(xml.size()) + " bytes is too large");
 
-  ThreadParser lease;
+  std::string elided;
+  std::string_view packet = runs_.elide(xml, elided);
+  ThreadParser lease(packet.size());
   parser_ = lease.get();
   if (!parser_) return md_.warn("XMP: cannot create an XML parser");
   XML_SetUserData(parser_, this);
@@ -679,8 +687,6 @@ void XmpReader::parse(std::string_view xml) {
   XML_SetEntityDeclHandler(parser_, on_entity);
   XML_SetParamEntityParsing(parser_, XML_PARAM_ENTITY_PARSING_NEVER);
 
-  std::string elided;
-  std::string_view packet = runs_.elide(xml, elided);
   XML_Status status = XML_Parse(parser_, packet.data(), static_cast<int>(packet.size()), XML_TRUE);
   if (status == XML_STATUS_ERROR && !stopped_ && !root_closed_) {
     // Keep what was read before the error, as ExifTool does, and say where it broke.

@@ -371,6 +371,16 @@ TEST(Xmp, EachPacketStartsFromAFreshParserState) {
             "<rdf:Description xmlns:xmp='urn:not-xmp/'><xmp:Label>other</xmp:Label></rdf:Description></rdf:RDF></x:xmpmeta>");
   }
   expect_good("a packet binding the prefix to another namespace");
+  {
+    // Over a mebibyte (not base64, so not elided): parsed by a parser of its own.
+    std::string comment = "<!--";
+    for (int i = 0; i < 600000; ++i) comment += "a ";
+    comment += "-->";
+    Harness h;
+    h.parse(packet("xmp:Label='big'", comment));
+    EXPECT_EQ(text(h.md, "Label"), "big");
+  }
+  expect_good("a packet too large for the thread's parser");
 }
 
 TEST(Xmp, InvalidUtf8StopsTheParseWithoutLeakingBadBytes) {
