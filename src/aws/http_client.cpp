@@ -593,8 +593,7 @@ Result<Url> parse_url(std::string_view text) {
   Url u;
   size_t sep = text.find("://");
   if (sep == std::string_view::npos) return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': no scheme");
-  u.scheme = std::string(text.substr(0, sep));
-  std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  u.scheme = meta::ascii_lower(text.substr(0, sep));
   if (u.scheme != "http" && u.scheme != "https")
     return make_error(meta::Errc::InvalidArgument, "URL '" + std::string(text) + "': scheme must be http or https");
   std::string_view rest = text.substr(sep + 3);

@@ -40,9 +40,7 @@ const std::map<std::string, std::string, std::less<>>& types_by_extension() {
 std::string extension_of(const std::string& filename) {
   auto dot = filename.rfind('.');
   if (dot == std::string::npos || dot + 1 == filename.size()) return {};
-  std::string ext = filename.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
+  return meta::ascii_lower(std::string_view(filename).substr(dot + 1));
 }
 
 // ISO/IEC 14496-12 4.3: ftyp's major brand at offset 8, compatible brands from offset 16.

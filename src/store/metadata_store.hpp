@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "meta/ascii.hpp"
 #include "meta/result.hpp"
 
 namespace imgmeta::store {
@@ -212,7 +213,7 @@ inline constexpr int kMaxLocationLimit = 10000;  // location_only pages: four fi
 inline std::vector<std::string> format_patterns(std::string_view format) {
   std::string f;
   for (char c : format)
-    if (c != ' ' || !f.empty()) f += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (c != ' ' || !f.empty()) f += meta::ascii_lower(c);
   while (!f.empty() && f.back() == ' ') f.pop_back();
   if (f == "jpg" || f == "jpe" || f == "jfif") return {"jpeg"};
   if (f == "tif") return {"tiff"};
@@ -341,8 +342,7 @@ inline std::string combined_search_text(std::string_view filename, std::string_v
     if (!out.empty()) out += ' ';
     out += words;
   }
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (char& c : out) c = meta::ascii_lower(c);
   return out;
 }
 

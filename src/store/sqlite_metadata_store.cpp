@@ -15,6 +15,8 @@
 namespace imgmeta::store {
 namespace {
 
+using meta::ascii_lower;
+
 using meta::make_error;
 
 // The base schema (version 1; migrate_to_v2 adds the renditions). Records are keyed (owner, image_id); every index starts with
@@ -247,13 +249,6 @@ std::string like_escape(std::string_view s) {
     if (c == '%' || c == '_' || c == '\\') out += '\\';
     out += c;
   }
-  return out;
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 
