@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +37,8 @@ constexpr uint64_t kMaxObjectSize = 5ull << 40;    // S3: 5 TiB
 constexpr uint64_t kMaxPartSize = 5ull << 30;      // S3: 5 GiB
 constexpr std::string_view kTempPrefix = ".tmp-";  // never a key segment (keys cannot start with '.')
 constexpr std::string_view kChecksumHeader = "x-amz-checksum-sha256";
+constexpr const char* kInfoXattr = "user.imgmeta.object";  // an object's Sidecar, as JSON
+constexpr size_t kMaxInfoBytes = 4096;                       // far above any Sidecar's JSON
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -178,6 +181,16 @@ std::optional<Sidecar> parse_sidecar(const std::string& text) {
   return s;
 }
 
+// An object's Sidecar: from its extended attribute, else from its sidecar file (objects
+// written on a file system without user attributes, or before they were used).
+std::optional<Sidecar> read_object_info(const std::string& object_path) {
+  char buf[kMaxInfoBytes];
+  ssize_t n = ::getxattr(object_path.c_str(), kInfoXattr, buf, sizeof buf);
+  if (n > 0) return parse_sidecar(std::string(buf, static_cast<size_t>(n)));
+  auto text = read_small_file(sidecar_path(object_path));
+  return text ? parse_sidecar(*text) : std::nullopt;
+}
+
 // Streaming SHA-256, and MD5 when the ETag is S3's (OpenSSL EVP).
 class Digests {
  public:
@@ -236,6 +249,7 @@ class FileWriter final : public BlobWriter {
     std::optional<std::string> sha256_hex;
     std::string label;  // for errors: "key uploads/u/x" or "part 3 of upload ..."
     bool etag_from_sha256 = false;
+    bool info_in_xattr = true;
   };
 
   static Result<std::unique_ptr<FileWriter>> create(Target target) {
@@ -292,6 +306,13 @@ class FileWriter final : public BlobWriter {
       return make_error(meta::Errc::BadDigest, "put " + t_.label + ": SHA-256 of the body is " + sha_hex + ", promised " +
                                          *t_.sha256_hex);
     }
+    Sidecar side{t_.size, etag_override_.empty() ? etag_of(finished_digests()) : etag_override_,
+                 t_.content_type.empty() ? "application/octet-stream" : t_.content_type, sha_hex};
+    std::string info = sidecar_json(side);
+    // In the file's own attribute the information is made durable by the fsync below and
+    // arrives with the rename: no second file to create. Where the file system has no user
+    // attributes (ENOTSUP) or refuses this one, the sidecar file below holds it.
+    bool in_xattr = t_.info_in_xattr && ::fsetxattr(fd_, kInfoXattr, info.data(), info.size(), 0) == 0;
     if (::fsync(fd_) != 0) {
       int e = errno;
       discard();
@@ -299,16 +320,16 @@ class FileWriter final : public BlobWriter {
     }
     ::close(fd_);
     fd_ = -1;
-    Sidecar side{t_.size, etag_override_.empty() ? etag_of(finished_digests()) : etag_override_,
-                 t_.content_type.empty() ? "application/octet-stream" : t_.content_type, sha_hex};
     auto [dir, name] = split_path(t_.final_path);
     // The sidecar lands first: a crash between the renames leaves a sidecar without an
     // object (removed at start-up), never an object without its sidecar. Its bytes are not
     // fsynced: a sidecar lost or torn by a power cut no longer matches the object, and head()
     // then recomputes the ETag from the bytes - one fsync less on every upload.
-    if (auto s = write_small_file(dir, "." + name + ".meta", sidecar_json(side), false); !s) {
-      ::unlink(tmp_.c_str());
-      return make_error("put " + t_.label + ": " + s.error().message);
+    if (!in_xattr) {
+      if (auto s = write_small_file(dir, "." + name + ".meta", info, false); !s) {
+        ::unlink(tmp_.c_str());
+        return make_error("put " + t_.label + ": " + s.error().message);
+      }
     }
     if (::rename(tmp_.c_str(), t_.final_path.c_str()) != 0) {
       int e = errno;
@@ -606,8 +627,7 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
   ObjectInfo info;
   info.size = static_cast<uint64_t>(st.st_size);
   info.last_modified_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-  auto text = read_small_file(sidecar_path(path));
-  std::optional<Sidecar> side = text ? parse_sidecar(*text) : std::nullopt;
+  std::optional<Sidecar> side = read_object_info(path);
   if (side && side->size == info.size) {
     info.etag = side->etag;
     info.content_type = side->content_type;
@@ -736,9 +756,7 @@ Result<std::vector<PartInfo>> DirectoryBlobStore::list_parts(const std::string& 
     if (!name.starts_with("part-") || name.size() != 10) continue;
     int n = std::atoi(name.c_str() + 5);
     if (n < 1 || n > kMaxParts) continue;
-    auto text = read_small_file(dir + "/." + name + ".meta");
-    if (!text) continue;  // a part whose sidecar is not there is not complete
-    auto side = parse_sidecar(*text);
+    auto side = read_object_info(dir + "/" + name);  // none: the part is not complete
     struct stat st {};
     if (!side || ::stat((dir + "/" + name).c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != side->size)
       continue;
@@ -781,7 +799,7 @@ Result<ObjectInfo> DirectoryBlobStore::complete_multipart(const std::string& key
   }
   FileWriter::Target target{final_path, m.size, m.content_type,
                             m.sha256.empty() ? std::nullopt : std::optional<std::string>(m.sha256), "key " + key,
-                            impl_->options.etag_from_sha256};
+                            impl_->options.etag_from_sha256, impl_->options.object_info_in_xattr};
   auto writer = TRY(FileWriter::create(std::move(target)));
   // S3's multipart ETag: MD5 of the concatenated binary part MD5s, "-", the part count.
   writer->set_etag(hex_of(md5_raw(md5s)) + "-" + std::to_string(parts.size()));
@@ -898,7 +916,7 @@ Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const Authoriz
   std::string dir = TRY(impl_->upload_dir(r.upload_id));
   FileWriter::Target t{dir + "/" + Impl::part_name(r.part_number), r.size, "application/octet-stream", r.sha256_hex,
                        "part " + std::to_string(r.part_number) + " of upload " + r.upload_id,
-                       impl_->options.etag_from_sha256};
+                       impl_->options.etag_from_sha256, impl_->options.object_info_in_xattr};
   auto w = TRY(FileWriter::create(std::move(t)));
   return std::unique_ptr<BlobWriter>(std::move(w));
 }
@@ -906,7 +924,8 @@ Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const Authoriz
 Result<std::unique_ptr<BlobWriter>> DirectoryBlobStore::begin_put(const std::string& key, const PutConditions& c) {
   std::string path = TRY(impl_->object_path(key));
   if (c.size > kMaxObjectSize) return make_error(meta::Errc::InvalidArgument, "put " + key + ": size over 5 TiB");
-  FileWriter::Target t{path, c.size, c.content_type, c.sha256_hex, "key " + key, impl_->options.etag_from_sha256};
+  FileWriter::Target t{path, c.size, c.content_type, c.sha256_hex, "key " + key, impl_->options.etag_from_sha256,
+                       impl_->options.object_info_in_xattr};
   auto w = TRY(FileWriter::create(std::move(t)));
   return std::unique_ptr<BlobWriter>(std::move(w));
 }

@@ -1,6 +1,7 @@
 // DirectoryBlobStore: the embedded default's BlobStore. Objects are files under
-// <data_dir>/blobs/<key>; each has a sidecar <dir>/.<name>.meta (content type, size, ETag)
-// renamed into place before the object, so a HEAD never computes an MD5.
+// <data_dir>/blobs/<key>. Each object's content type, size, ETag and SHA-256 are kept in an
+// extended attribute of its file (or, on a file system without user attributes, a sidecar
+// <dir>/.<name>.meta renamed into place before the object), so a HEAD never reads the bytes.
 //
 // Writes stream in bounded memory to a temp file in the destination directory while the
 // SHA-256 (and the MD5, when it is the ETag) is computed; commit checks size and SHA-256, fsyncs, renames and
@@ -44,6 +45,11 @@ struct DirectoryBlobStoreOptions {
   // pass instead of two. Multipart objects keep S3's form either way (a digest of the parts'
   // ETags, "-", the part count). `imgmeta serve` sets it; S3 keeps its own ETags.
   bool etag_from_sha256 = false;
+  // Where an object's size, ETag, content type and SHA-256 are kept: true, in an extended
+  // attribute of the object's own file (one inode per upload, made durable by the file's
+  // fsync), falling back to a sidecar file `.<name>.meta` on file systems without user
+  // attributes; false, always the sidecar. Either is read back.
+  bool object_info_in_xattr = true;
 };
 
 // What a verified presigned request allows.

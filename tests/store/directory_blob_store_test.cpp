@@ -1,6 +1,7 @@
 #include "store/directory_blob_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/xattr.h>
 
 #include <filesystem>
 
@@ -21,6 +22,7 @@ constexpr const char* kHelloSha256Base64 = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQz
 struct Fixture : ::testing::Test {
   TempDir dir;
   int64_t now = 1732500000000;  // 2024-11-25T02:00:00Z
+  bool info_in_xattr = true;
   std::unique_ptr<DirectoryBlobStore> store = open_store();
 
   std::unique_ptr<DirectoryBlobStore> open_store() {
@@ -29,6 +31,7 @@ struct Fixture : ::testing::Test {
     o.public_base_url = "http://127.0.0.1:8080";
     o.secret = "test-secret";
     o.clock = [this] { return now; };
+    o.object_info_in_xattr = info_in_xattr;
     auto s = DirectoryBlobStore::open(o);
     EXPECT_TRUE(s.ok()) << s.error().message;
     return s ? std::move(s).value() : nullptr;
@@ -43,6 +46,22 @@ struct Fixture : ::testing::Test {
 
   std::string blobs() const { return dir / "blobs"; }
 };
+
+// The same store keeping object information in sidecar files, as on a file system without
+// user extended attributes.
+struct SidecarFixture : Fixture {
+  SidecarFixture() {
+    info_in_xattr = false;
+    store.reset();
+    store = open_store();
+  }
+};
+
+std::string object_xattr(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::getxattr(path.c_str(), "user.imgmeta.object", buf, sizeof buf);
+  return n < 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
+}
 
 // The request a client makes with a presigned URL.
 IncomingRequest request_for(const PresignedRequest& p, std::vector<std::pair<std::string, std::string>> headers) {
@@ -90,7 +109,7 @@ TEST_F(Fixture, MissingKeyIsNotFound) {
   EXPECT_EQ(store->open(kKey).error().code, meta::Errc::NotFound);
 }
 
-TEST_F(Fixture, RemoveIsIdempotentAndTakesTheSidecar) {
+TEST_F(Fixture, RemoveIsIdempotentAndLeavesNothing) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/png", std::nullopt}).ok());
   EXPECT_TRUE(store->remove(kKey).ok());
   EXPECT_TRUE(store->remove(kKey).ok());
@@ -142,7 +161,51 @@ TEST_F(Fixture, AbandonedWriterLeavesNothing) {
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
 
-TEST_F(Fixture, StartupRemovesTempFilesAndOrphanSidecarsOfACrash) {
+TEST_F(Fixture, ObjectInfoIsAnAttributeOfTheObjectsFileWithNoSidecar) {
+  ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
+  EXPECT_EQ(files_under(blobs()), std::vector<std::string>{kKey});
+  std::string info = object_xattr(blobs() + "/" + kKey);
+  EXPECT_NE(info.find(kHelloMd5), std::string::npos) << info;
+  EXPECT_NE(info.find("image/jpeg"), std::string::npos) << info;
+  store.reset();
+  store = open_store();
+  auto head = store->head(kKey);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->etag, kHelloMd5);
+  EXPECT_EQ(head->content_type, "image/jpeg");
+  EXPECT_EQ(head->sha256_hex, kHelloSha256);
+}
+
+TEST_F(SidecarFixture, WithoutAttributesASidecarHoldsTheObjectInfo) {
+  ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
+  EXPECT_EQ(files_under(blobs()), (std::vector<std::string>{"uploads/u1/.01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A.meta", kKey}));
+  EXPECT_EQ(object_xattr(blobs() + "/" + kKey), "");
+  auto head = store->head(kKey);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->etag, kHelloMd5);
+  EXPECT_EQ(head->content_type, "image/jpeg");
+  EXPECT_EQ(head->sha256_hex, kHelloSha256);
+  EXPECT_TRUE(store->remove(kKey).ok());
+  EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
+}
+
+TEST_F(SidecarFixture, ObjectsWithASidecarStayReadableOnceAttributesAreUsed) {
+  ASSERT_TRUE(put(kKey, "hello", {5, "image/webp", std::nullopt}).ok());
+  info_in_xattr = true;
+  store.reset();
+  store = open_store();
+  auto head = store->head(kKey);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->etag, kHelloMd5);
+  EXPECT_EQ(head->content_type, "image/webp");
+  // Overwritten, the object's attribute wins over the older sidecar; removal takes both.
+  ASSERT_TRUE(put(kKey, "hello", {5, "image/png", std::nullopt}).ok());
+  EXPECT_EQ(store->head(kKey)->content_type, "image/png");
+  EXPECT_TRUE(store->remove(kKey).ok());
+  EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
+}
+
+TEST_F(SidecarFixture, StartupRemovesTempFilesAndOrphanSidecarsOfACrash) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
   store.reset();
   testing::write_file(blobs() + "/uploads/u1/.tmp-0123456789abcdef", "half an upload");
@@ -154,7 +217,7 @@ TEST_F(Fixture, StartupRemovesTempFilesAndOrphanSidecarsOfACrash) {
                                                             "uploads/u1/01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A"}));
 }
 
-TEST_F(Fixture, HeadRecomputesEtagWhenTheSidecarWasLostInAPowerCut) {
+TEST_F(SidecarFixture, HeadRecomputesEtagWhenTheSidecarWasLostInAPowerCut) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
   testing::write_file(blobs() + "/uploads/u1/.01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A.meta", "");  // torn
   auto head = store->head(kKey);
@@ -328,21 +391,37 @@ TEST_F(Multipart, PartsJoinIntoTheObjectWithS3sMultipartEtag) {
   EXPECT_EQ(store->list_parts(kKey, *id).error().code, meta::Errc::NotFound);
 }
 
-TEST_F(Multipart, AnInterruptedUploadResumesFromTheStoredPartsAfterARestart) {
+struct MultipartSidecar : Multipart {
+  MultipartSidecar() {
+    info_in_xattr = false;
+    store.reset();
+    store = open_store();
+  }
+};
+
+void resume_after_a_restart(Multipart& t) {
+  auto& store = t.store;
   auto id = store->create_multipart(kKey, {kPart + 4, "image/tiff", std::nullopt});
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(put_part(*id, 1, part1).ok());
+  ASSERT_TRUE(t.put_part(*id, 1, t.part1).ok());
   store.reset();
-  store = open_store();
+  store = t.open_store();
   auto parts = store->list_parts(kKey, *id);
   ASSERT_TRUE(parts.ok()) << parts.error().message;
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0].part_number, 1);
-  EXPECT_EQ((*parts)[0].etag, part1_md5);
+  EXPECT_EQ((*parts)[0].etag, t.part1_md5);
   EXPECT_EQ((*parts)[0].size, kPart);
-  auto p2 = put_part(*id, 2, part2);
+  auto p2 = t.put_part(*id, 2, t.part2);
   ASSERT_TRUE(p2.ok());
   EXPECT_TRUE(store->complete_multipart(kKey, *id, {(*parts)[0], *p2}).ok());
+  EXPECT_EQ(store->head(kKey)->content_type, "image/tiff");
+}
+
+TEST_F(MultipartSidecar, AnInterruptedUploadResumesFromTheStoredPartsAfterARestart) { resume_after_a_restart(*this); }
+
+TEST_F(Multipart, AnInterruptedUploadResumesFromTheStoredPartsAfterARestart) {
+  resume_after_a_restart(*this);
 }
 
 TEST_F(Multipart, WrongPartEtagIsInvalidPart) {
