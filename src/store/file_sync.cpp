@@ -5,15 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
 namespace imgmeta::store {
-namespace {
-
-std::mutex open_mu;  // FileSyncer's lazy open; syncs themselves need no lock
-
-}  // namespace
-
 meta::Status fsync_directory(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return meta::make_error("open directory " + dir + ": " + std::strerror(errno));
@@ -34,7 +27,7 @@ meta::Status FileSyncer::sync() {
   if (path_.empty()) return meta::ok_status();
   int fd;
   {
-    std::lock_guard lock(open_mu);
+    std::lock_guard lock(open_mu_);
     if (fd_ < 0) {
       int opened = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (opened < 0) return meta::make_error("open " + path_ + " to sync it: " + std::strerror(errno));

@@ -1,6 +1,7 @@
 // Making writes durable on the local disk: the embedded stores' one copy of each fsync step.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "meta/result.hpp"
@@ -25,6 +26,7 @@ class FileSyncer {
 
  private:
   std::string path_;
+  std::mutex open_mu_;  // the lazy open; syncs themselves need no lock
   int fd_ = -1;
 };
 
