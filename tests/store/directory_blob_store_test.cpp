@@ -45,6 +45,16 @@ struct Fixture : ::testing::Test {
   }
 
   std::string blobs() const { return dir / "blobs"; }
+
+  // HEAD of kKey after "hello" was put with this content type.
+  void expect_hello_head(const std::string& content_type) {
+    auto head = store->head(kKey);
+    ASSERT_TRUE(head.ok()) << head.error().message;
+    EXPECT_EQ(head->size, 5u);
+    EXPECT_EQ(head->etag, kHelloMd5);
+    EXPECT_EQ(head->content_type, content_type);
+    EXPECT_EQ(head->sha256_hex, kHelloSha256);
+  }
 };
 
 // The same store keeping object information in sidecar files, as on a file system without
@@ -169,22 +179,14 @@ TEST_F(Fixture, ObjectInfoIsAnAttributeOfTheObjectsFileWithNoSidecar) {
   EXPECT_NE(info.find("image/jpeg"), std::string::npos) << info;
   store.reset();
   store = open_store();
-  auto head = store->head(kKey);
-  ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head->etag, kHelloMd5);
-  EXPECT_EQ(head->content_type, "image/jpeg");
-  EXPECT_EQ(head->sha256_hex, kHelloSha256);
+  expect_hello_head("image/jpeg");
 }
 
 TEST_F(SidecarFixture, WithoutAttributesASidecarHoldsTheObjectInfo) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
   EXPECT_EQ(files_under(blobs()), (std::vector<std::string>{"uploads/u1/.01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A.meta", kKey}));
   EXPECT_EQ(object_xattr(blobs() + "/" + kKey), "");
-  auto head = store->head(kKey);
-  ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head->etag, kHelloMd5);
-  EXPECT_EQ(head->content_type, "image/jpeg");
-  EXPECT_EQ(head->sha256_hex, kHelloSha256);
+  expect_hello_head("image/jpeg");
   EXPECT_TRUE(store->remove(kKey).ok());
   EXPECT_EQ(files_under(blobs()), std::vector<std::string>{});
 }
@@ -194,10 +196,7 @@ TEST_F(SidecarFixture, ObjectsWithASidecarStayReadableOnceAttributesAreUsed) {
   info_in_xattr = true;
   store.reset();
   store = open_store();
-  auto head = store->head(kKey);
-  ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head->etag, kHelloMd5);
-  EXPECT_EQ(head->content_type, "image/webp");
+  expect_hello_head("image/webp");
   // Overwritten, the object's attribute wins over the older sidecar; removal takes both.
   ASSERT_TRUE(put(kKey, "hello", {5, "image/png", std::nullopt}).ok());
   EXPECT_EQ(store->head(kKey)->content_type, "image/png");
