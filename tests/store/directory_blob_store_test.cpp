@@ -182,6 +182,19 @@ TEST_F(Fixture, ObjectInfoIsAnAttributeOfTheObjectsFileWithNoSidecar) {
   expect_hello_head("image/jpeg");
 }
 
+TEST_F(Fixture, HeadRecomputesAndKeepsTheInfoACopyWithoutAttributesDropped) {
+  ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
+  const std::string path = blobs() + "/" + kKey;
+  ASSERT_EQ(::removexattr(path.c_str(), "user.imgmeta.object"), 0);
+  expect_hello_head("application/octet-stream");  // the type went with the attribute
+  // The recomputed information is the file's attribute again: the next HEAD reads it.
+  std::string info = object_xattr(path);
+  EXPECT_NE(info.find(kHelloMd5), std::string::npos) << info;
+  EXPECT_NE(info.find(kHelloSha256), std::string::npos) << info;
+  expect_hello_head("application/octet-stream");
+  EXPECT_EQ(files_under(blobs()), std::vector<std::string>{kKey});
+}
+
 TEST_F(SidecarFixture, WithoutAttributesASidecarHoldsTheObjectInfo) {
   ASSERT_TRUE(put(kKey, "hello", {5, "image/jpeg", std::nullopt}).ok());
   EXPECT_EQ(files_under(blobs()), (std::vector<std::string>{"uploads/u1/.01JD3XJ8Y8ZK5W3V1Q2R4T6Y8A.meta", kKey}));
