@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "meta/exif_tags.hpp"
+#include "meta/general_format.hpp"
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
 #include "meta/tiff_ifd.hpp"
@@ -60,12 +61,7 @@ std::string binary_data(uint64_t size) {
 }
 
 // ExifTool's RoundFloat: %.<digits>g.
-// Appends v as printf's "%.*g" would (std::to_chars with a precision is specified so).
-void append_rounded(std::string& out, double v, int digits) {
-  char buf[40];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
-  out.append(buf, r.ptr);
-}
+void append_rounded(std::string& out, double v, int digits) { append_general(out, v, digits); }
 
 // A number written as text becomes a JSON number: an integer when it is one, else a double.
 // Text that is not a finite number ("inf", "undef") stays text, as ExifTool prints it.

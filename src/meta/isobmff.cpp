@@ -23,6 +23,7 @@
 
 #include "meta/cursor.hpp"
 #include "meta/formats.hpp"
+#include "meta/general_format.hpp"
 #include "meta/isobmff_boxes.hpp"
 
 namespace imgmeta::meta {
@@ -199,9 +200,9 @@ std::string join_numbers(const std::vector<int64_t>& values) {
 }
 
 std::string format_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  std::string out;
+  append_general(out, v, 10);
+  return out;
 }
 
 // A number as ExifTool -n prints it: integral values as integers.

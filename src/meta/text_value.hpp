@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "meta/general_format.hpp"
 #include "meta/metadata.hpp"
 
 namespace imgmeta::meta {
@@ -19,21 +20,14 @@ namespace imgmeta::meta {
 inline std::string perl_number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);  // %.15g
-  return ec == std::errc() ? std::string(buf, end) : std::string();
+  std::string out;
+  append_general(out, v, 15);
+  return out;
 }
 
 // A computed double as it comes back from Perl's text form (15 significant digits), so that
 // our JSON prints what ExifTool prints and later formulas start from the value ExifTool has.
-inline double round_sig15(double v) {
-  if (!std::isfinite(v) || v == 0) return v;
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);
-  double out = v;
-  if (ec == std::errc()) std::from_chars(buf, end, out);
-  return out;
-}
+inline double round_sig15(double v) { return round_general(v, 15); }
 
 // `exiftool -j` prints a value as a JSON number when its text matches
 // /^-?(\d|[1-9]\d{1,14})(\.\d{1,16})?(e[-+]?\d{1,3})?$/i and as a boolean when it is

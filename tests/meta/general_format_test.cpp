@@ -1,0 +1,83 @@
+#include "meta/general_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace imgmeta::meta {
+namespace {
+
+std::string printf_g(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+  return buf;
+}
+
+std::string general(double v, int precision) {
+  std::string out = "x";  // appends, never replaces
+  append_general(out, v, precision);
+  return out.substr(1);
+}
+
+// Values of every shape the extractor formats: rationals of small and large integers,
+// decimal text read back, integers around the exponent-form switch, tiny and huge
+// magnitudes, negative zero, and random bit patterns (long round-trip forms, subnormals).
+std::vector<double> samples() {
+  std::vector<double> v = {0.0,    -0.0,   1.0,     -1.0,    0.5,      1e-4,    1e-5,      9.99999e-5, 0.0001234,
+                           1e9,    1e10,   1e14,    1e15,    1e16,     123456789012345.0, 1234567890123456.0,
+                           999999999.5,    9999999999.5,    0.1,      0.2 + 0.1, 1.0 / 3,   2.0 / 3,    100.0,
+                           1e300,  -1e-300, 5e-324, std::numeric_limits<double>::max(),
+                           std::numeric_limits<double>::min()};
+  for (int e = -20; e <= 20; ++e) {
+    v.push_back(std::pow(10.0, e));
+    v.push_back(-2.5 * std::pow(10.0, e));
+  }
+  std::mt19937_64 rng(12345);
+  std::uniform_int_distribution<int64_t> small(-100000, 100000), big(-4294967295LL, 4294967295LL);
+  for (int i = 0; i < 20000; ++i) {
+    int64_t a = small(rng), b = small(rng), c = big(rng), d = big(rng);
+    if (b != 0) v.push_back(static_cast<double>(a) / static_cast<double>(b));
+    if (d != 0) v.push_back(static_cast<double>(c) / static_cast<double>(d));
+    double bits = std::bit_cast<double>(rng());
+    if (std::isfinite(bits)) v.push_back(bits);
+    v.push_back(static_cast<double>(a) / 1000.0);
+  }
+  return v;
+}
+
+TEST(GeneralFormat, WritesWhatPrintfWritesForEveryPrecisionTheExtractorUses) {
+  const auto values = samples();
+  for (int precision : {1, 6, 10, 15, 16, 17})
+    for (double x : values) ASSERT_EQ(general(x, precision), printf_g(x, precision)) << "%." << precision << "g of " << x;
+}
+
+TEST(GeneralFormat, NonFiniteValuesAreWrittenAsToCharsWritesThem) {
+  EXPECT_EQ(general(std::numeric_limits<double>::infinity(), 15), "inf");
+  EXPECT_EQ(general(-std::numeric_limits<double>::infinity(), 15), "-inf");
+  EXPECT_EQ(general(std::numeric_limits<double>::quiet_NaN(), 15), "nan");
+}
+
+TEST(GeneralFormat, RoundingIsReadingBackThePrintfText) {
+  for (int precision : {10, 15, 16})
+    for (double x : samples()) {
+      // Read back as from_chars reads it: a text beyond the double range leaves the value.
+      const std::string text = printf_g(x, precision);
+      double expected = x;
+      std::from_chars(text.data(), text.data() + text.size(), expected);
+      double got = round_general(x, precision);
+      ASSERT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(expected)) << precision << " digits of " << x;
+    }
+  EXPECT_TRUE(std::isnan(round_general(std::numeric_limits<double>::quiet_NaN(), 15)));
+  EXPECT_EQ(round_general(std::numeric_limits<double>::infinity(), 15), std::numeric_limits<double>::infinity());
+}
+
+}  // namespace
+}  // namespace imgmeta::meta
