@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "meta/exif_tags.hpp"
-#include "meta/general_format.hpp"
 #include "meta/formats.hpp"
+#include "meta/general_format.hpp"
 #include "meta/text_value.hpp"
 #include "meta/tiff_ifd.hpp"
 

@@ -6,6 +6,7 @@
 // The walk stops at the first SOS: the entropy-coded data after it is never read, so a
 // JPEG costs only its header segments.
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>

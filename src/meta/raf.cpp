@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "meta/formats.hpp"
+#include "meta/general_format.hpp"
 #include "meta/text_value.hpp"
 
 namespace imgmeta::meta {
@@ -129,9 +130,11 @@ void raf_entry(uint16_t tag, ByteView v, RafState& st, Metadata& md, const std::
           h *= 2;
         }
       }
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.15g %.15g", w, h);
-      md.set_default("RawImageSize"_f, std::string(buf));
+      std::string size;
+      append_general(size, w, 15);
+      size += ' ';
+      append_general(size, h, 15);
+      md.set_default("RawImageSize"_f, std::move(size));
       return;
     }
     case 0x130: {  // FujiLayout: bytes

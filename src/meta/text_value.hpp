@@ -2,10 +2,8 @@
 // the way `exiftool -j` types its output, and decoded to UTF-8. Private to src/meta.
 #pragma once
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>

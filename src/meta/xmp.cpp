@@ -15,6 +15,7 @@
 
 #include "meta/base64_runs.hpp"
 #include "meta/formats.hpp"
+#include "meta/general_format.hpp"
 #include "meta/text_value.hpp"
 
 namespace imgmeta::meta {
@@ -255,9 +256,7 @@ bool rational_list(std::string_view v, std::string& out) {
       result += "undef";
       continue;
     }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.15g", std::strtod(std::string(part.substr(0, slash)).c_str(), nullptr) / den);
-    result += buf;
+    append_general(result, std::strtod(std::string(part.substr(0, slash)).c_str(), nullptr) / den, 15);
   }
   out = std::move(result);
   return !out.empty();
