@@ -60,9 +60,6 @@ std::string binary_data(uint64_t size) {
   return "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)";
 }
 
-// ExifTool's RoundFloat: %.<digits>g.
-void append_rounded(std::string& out, double v, int digits) { append_general(out, v, digits); }
-
 // A number written as text becomes a JSON number: an integer when it is one, else a double.
 // Text that is not a finite number ("inf", "undef") stays text, as ExifTool prints it.
 Value number_from_text(const std::string& text) {
@@ -95,7 +92,7 @@ bool rational_text(double num, double den, std::string& out) {
     out += num != 0 ? "inf" : "undef";
     return false;
   }
-  append_rounded(out, num / den, 10);
+  append_general(out, num / den, 10);  // ExifTool's RoundFloat
   return true;
 }
 

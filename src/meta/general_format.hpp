@@ -1,6 +1,6 @@
 // printf's "%.<precision>g" for doubles, the form ExifTool's numbers take: Perl prints a
 // number as %.15g, and ExifTool rounds rationals to %.10g. The one home of that convention
-// in src/meta (exif, isobmff and the text values use it).
+// in src/meta.
 #pragma once
 
 #include <string>

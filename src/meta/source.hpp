@@ -44,6 +44,7 @@ class FileSource final : public Source {
   ~FileSource() override;
   uint64_t size() const override { return size_; }
   Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override;
+  int fd() const { return fd_; }  // for calls on the open file itself; valid while this lives
 
  private:
   FileSource(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}

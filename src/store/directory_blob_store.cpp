@@ -638,23 +638,16 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
   // renames of a sidecar overwrite, or a copy of the data directory that dropped extended
   // attributes. Compute it from the bytes, and keep it in the attribute of the file just
   // read, so that only the first HEAD pays.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error("head " + key + ": open: " + errno_text(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (::fstat(fd, &st) != 0) return make_error("head " + key + ": fstat: " + errno_text(errno));
-  info.size = static_cast<uint64_t>(st.st_size);
+  auto file = meta::FileSource::open(path);
+  if (!file) return file.error();
+  info.size = file->size();  // of the file read, which an overwrite may have replaced since the stat
   Digests d(!impl_->options.etag_from_sha256);
   std::vector<uint8_t> buf(kCopyBuffer);
   for (uint64_t off = 0; off < info.size;) {
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error("head " + key + ": read: " + errno_text(errno));
+    size_t n = TRY(file->read_at(off, buf));
     if (n == 0) break;
-    d.update(buf.data(), static_cast<size_t>(n));
-    off += static_cast<uint64_t>(n);
+    d.update(buf.data(), n);
+    off += n;
   }
   auto digests = d.finish();
   info.etag = etag_of(digests);
@@ -662,7 +655,7 @@ Result<ObjectInfo> DirectoryBlobStore::head(const std::string& key) {
   info.content_type = "application/octet-stream";
   if (impl_->options.object_info_in_xattr) {
     std::string text = sidecar_json({info.size, info.etag, info.content_type, info.sha256_hex});
-    (void)::fsetxattr(fd, kInfoXattr, text.data(), text.size(), 0);  // best effort: next time again
+    (void)::fsetxattr(file->fd(), kInfoXattr, text.data(), text.size(), 0);  // best effort: next time again
   }
   return info;
 }
