@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # test and benchmark frameworks
   libgtest-dev libgmock-dev libbenchmark-dev
   # libraries
-  zlib1g-dev libexpat1-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
+  zlib1g-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
   libsodium-dev libargon2-dev libjwt-dev
   libspdlog-dev libfmt-dev libboost-dev libvips-dev libjxl-dev
   # peers and tools for cross-checks, benchmarks and test images

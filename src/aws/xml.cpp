@@ -1,6 +1,8 @@
 #include "aws/xml.hpp"
 
-#include <expat.h>
+#include <span>
+
+#include "meta/xml_events.hpp"
 
 namespace imgmeta::aws {
 
@@ -27,69 +29,51 @@ namespace {
 constexpr size_t kMaxElements = 100000;
 constexpr size_t kMaxDepth = 32;
 
-struct Builder {
-  std::unique_ptr<XmlElement> root;
-  std::vector<XmlElement*> stack;
-  size_t elements = 0;
-  bool too_big = false;
-  XML_Parser parser = nullptr;
+// Builds the tree from the reader's events; namespaces are dropped from the names.
+class Builder final : public meta::XmlEvents {
+ public:
+  bool start(meta::XmlName name, std::span<const meta::XmlAttribute>) override {
+    if (++elements_ > kMaxElements) return false;
+    auto el = std::make_unique<XmlElement>();
+    el->name = std::string(name.local);
+    XmlElement* raw = el.get();
+    if (stack_.empty()) root_ = std::move(el);
+    else stack_.back()->children.push_back(std::move(el));
+    stack_.push_back(raw);
+    return true;
+  }
+  bool end() override {
+    stack_.pop_back();
+    return true;
+  }
+  bool text(std::string_view text) override {
+    stack_.back()->text.append(text);
+    return true;
+  }
+  bool doctype() override {  // S3 never sends one: refused
+    doctype_ = true;
+    return false;
+  }
+
+  std::unique_ptr<XmlElement> root_;
+  std::vector<XmlElement*> stack_;
+  size_t elements_ = 0;
+  bool doctype_ = false;
 };
-
-void on_start(void* user, const XML_Char* name, const XML_Char** /*attrs*/) {
-  auto* b = static_cast<Builder*>(user);
-  if (++b->elements > kMaxElements || b->stack.size() >= kMaxDepth) {
-    b->too_big = true;
-    XML_StopParser(b->parser, XML_FALSE);
-    return;
-  }
-  std::string_view n(name);
-  if (auto sep = n.rfind(':'); sep != std::string_view::npos) n.remove_prefix(sep + 1);
-  auto el = std::make_unique<XmlElement>();
-  el->name = std::string(n);
-  XmlElement* raw = el.get();
-  if (b->stack.empty()) {
-    if (b->root) {  // a second root element: not well-formed
-      b->too_big = true;
-      XML_StopParser(b->parser, XML_FALSE);
-      return;
-    }
-    b->root = std::move(el);
-  } else {
-    b->stack.back()->children.push_back(std::move(el));
-  }
-  b->stack.push_back(raw);
-}
-
-void on_end(void* user, const XML_Char* /*name*/) {
-  auto* b = static_cast<Builder*>(user);
-  if (!b->stack.empty()) b->stack.pop_back();
-}
-
-void on_text(void* user, const XML_Char* s, int len) {
-  auto* b = static_cast<Builder*>(user);
-  if (!b->stack.empty() && len > 0) b->stack.back()->text.append(s, static_cast<size_t>(len));
-}
 
 }  // namespace
 
 meta::Result<std::unique_ptr<XmlElement>> parse_xml(std::string_view text) {
   Builder b;
-  // Namespace processing with ':' as separator, so "uri:Local" names come out.
-  XML_Parser p = XML_ParserCreateNS(nullptr, ':');
-  if (!p) return meta::make_error("XML: parser allocation failed");
-  b.parser = p;
-  XML_SetUserData(p, &b);
-  XML_SetElementHandler(p, on_start, on_end);
-  XML_SetCharacterDataHandler(p, on_text);
-  auto status = XML_Parse(p, text.data(), static_cast<int>(text.size()), XML_TRUE);
-  std::string why;
-  if (b.too_big) why = "document too large or too deep";
-  else if (status != XML_STATUS_OK)
-    why = std::string(XML_ErrorString(XML_GetErrorCode(p))) + " at line " + std::to_string(XML_GetCurrentLineNumber(p));
-  XML_ParserFree(p);
-  if (!why.empty()) return meta::make_error("XML: " + why);
-  if (!b.root) return meta::make_error("XML: no root element");
-  return std::move(b.root);
+  auto error = meta::read_xml(text, b, {.max_markup = 4 * kMaxElements, .max_depth = kMaxDepth});
+  if (error) {
+    std::string where = error->line ? " at line " + std::to_string(error->line) : "";
+    return meta::make_error("XML: " + error->what + where);
+  }
+  if (b.elements_ > kMaxElements) return meta::make_error("XML: document too large");
+  if (b.doctype_) return meta::make_error("XML: document with a DOCTYPE refused");
+  if (!b.root_) return meta::make_error("XML: no root element");
+  return std::move(b.root_);
 }
 
 std::string xml_escape(std::string_view text) {

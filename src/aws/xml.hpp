@@ -1,4 +1,4 @@
-// A small XML tree for S3's response documents (expat underneath). Namespaces are
+// A small XML tree for S3's response documents (built from meta/xml_events.hpp). Namespaces are
 // dropped from element names; text is the concatenated character data of an element.
 // Caps bound what a hostile or broken endpoint can make us hold.
 #pragma once

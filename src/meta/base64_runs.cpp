@@ -41,7 +41,7 @@ size_t run_start(std::string_view s, size_t at) {
 }
 
 // UTF-16 and UTF-32 packets (a BOM or NUL bytes up front) and declared non-UTF-8 encodings
-// go through expat's converters, which may split a marker; they are parsed unchanged.
+// go through the XML parser's converters, which may split a marker; they are parsed unchanged.
 bool plain_utf8(std::string_view xml) {
   if (xml.size() < 4) return false;
   if (xml.substr(0, 4).find('\0') != std::string_view::npos) return false;

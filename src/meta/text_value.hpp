@@ -10,6 +10,7 @@
 
 #include "meta/general_format.hpp"
 #include "meta/metadata.hpp"
+#include "meta/utf8.hpp"
 
 namespace imgmeta::meta {
 
@@ -66,32 +67,6 @@ inline Value json_typed(std::string s) {
   if (i != n) return s;
   if (!real) return static_cast<int64_t>(std::strtoll(s.c_str(), nullptr, 10));
   return std::strtod(s.c_str(), nullptr);
-}
-
-// True when the bytes are well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
-// code points above U+10FFFF).
-inline bool is_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { ++i; continue; }
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c == 0xE0) { n = 3; lo = 0xA0; }
-    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) n = 3;
-    else if (c == 0xED) { n = 3; hi = 0x9F; }
-    else if (c == 0xF0) { n = 4; lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) n = 4;
-    else if (c == 0xF4) { n = 4; hi = 0x8F; }
-    else return false;
-    if (n > s.size() - i) return false;
-    for (size_t k = 1; k < n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) return false;
-    }
-    i += n;
-  }
-  return true;
 }
 
 // ISO 8859-1 to UTF-8: every byte is its own code point.

@@ -1,4 +1,4 @@
-// UTF-8 validation, the one copy: Metadata::set and the JSON writer both use it.
+// UTF-8 validation, the one copy: Metadata::set, the JSON writer and the XML reader use it.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +53,16 @@ inline size_t ascii_run_end(std::string_view s, size_t i, bool json_plain) {
     if (c >= 0x80 || (json_plain && (c < 0x20 || c == '"' || c == '\\'))) break;
   }
   return i;
+}
+
+// True when all of `s` is well-formed UTF-8.
+inline bool is_utf8(std::string_view s) {
+  for (size_t i = ascii_run_end(s, 0, false); i < s.size(); i = ascii_run_end(s, i, false)) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
 }
 
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD

@@ -1,13 +1,11 @@
-// XMP packets (ISO 16684-1, the XMP specification part 1): RDF/XML read with expat in
-// namespace-aware mode. Properties become fields named as ExifTool names them: the
+// XMP packets (ISO 16684-1, the XMP specification part 1): RDF/XML read as namespace-resolved
+// events (meta/xml_events.hpp). Properties become fields named as ExifTool names them: the
 // property's local name with a capital first letter, struct fields flattened onto their
 // parent's name (xmpMM:History/stEvt:action -> HistoryAction), arrays as lists.
-#include <expat.h>
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
-#include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,12 +15,10 @@
 #include "meta/formats.hpp"
 #include "meta/general_format.hpp"
 #include "meta/text_value.hpp"
+#include "meta/xml_events.hpp"
 
 namespace imgmeta::meta {
 namespace {
-
-// expat reports a namespaced name as "URI<sep>local"; XML names cannot hold this byte.
-constexpr char kSep = '\x01';
 
 constexpr std::string_view kRdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
@@ -61,17 +57,6 @@ enum : uint8_t {
 bool container_owned(std::string_view name) {
   return name == "FileType" || name == "FileTypeExtension" || name == "MIMEType" || name == "ImageWidth" ||
          name == "ImageHeight";
-}
-
-struct QName {
-  std::string_view ns, local;
-};
-
-QName split(const XML_Char* raw) {
-  std::string_view s(raw);
-  size_t p = s.find(kSep);
-  if (p == std::string_view::npos) return {{}, s};
-  return {s.substr(0, p), s.substr(p + 1)};
 }
 
 std::string capitalized(std::string_view local) {
@@ -305,93 +290,21 @@ struct Frame {
   std::string alt_value;
 };
 
-// One expat parser per thread, reset between packets instead of created and freed for each
-// (its allocations and a getrandom call per packet were a few percent of a run over XMP-heavy
-// files). The salt of expat's hash tables, its defence against hash flooding, is random per
-// process instead of per packet. A packet met while the thread's parser is busy (none today:
-// no handler parses XMP) gets a parser of its own, and so does a packet of more than
-// kKeptBelow bytes: expat keeps its input buffer across a reset, and a thread should not hold
-// on to a large one.
-class ThreadParser {
- public:
-  explicit ThreadParser(size_t input_size) {
-    Slot& slot = slot_;
-    const bool shared = !slot.busy && input_size <= kKeptBelow;
-    if (shared && slot.parser && XML_ParserReset(slot.parser, nullptr)) {
-      parser_ = slot.parser;
-    } else {
-      parser_ = XML_ParserCreateNS(nullptr, kSep);  // encoding from the BOM or declaration (UTF-8/16)
-      if (!parser_) return;
-      if (shared) {
-        if (slot.parser) XML_ParserFree(slot.parser);
-        slot.parser = parser_;
-      }
-    }
-    owned_ = !shared;
-    slot.busy = slot.busy || shared;
-    XML_SetHashSalt(parser_, process_salt());
-  }
-  ~ThreadParser() {
-    if (owned_) {
-      if (parser_) XML_ParserFree(parser_);
-    } else if (parser_) {
-      slot_.busy = false;
-    }
-  }
-  ThreadParser(const ThreadParser&) = delete;
-  ThreadParser& operator=(const ThreadParser&) = delete;
-  XML_Parser get() const { return parser_; }
-
- private:
-  struct Slot {
-    XML_Parser parser = nullptr;
-    bool busy = false;
-    ~Slot() {
-      if (parser) XML_ParserFree(parser);
-    }
-  };
-  static unsigned long process_salt() {
-    static const unsigned long salt = [] {
-      std::random_device device;
-      return (static_cast<unsigned long>(device()) << 32) ^ device();
-    }();
-    return salt;
-  }
-  static constexpr size_t kKeptBelow = 1u << 20;
-  static thread_local Slot slot_;
-  XML_Parser parser_ = nullptr;
-  bool owned_ = false;
-};
-thread_local ThreadParser::Slot ThreadParser::slot_;
-
-class XmpReader {
+class XmpReader final : XmlEvents {
  public:
   explicit XmpReader(Context& ctx) : ctx_(ctx), md_(ctx.md) {}
 
   void parse(std::string_view xml);
 
  private:
-  static void XMLCALL on_start(void* self, const XML_Char* name, const XML_Char** attrs) {
-    static_cast<XmpReader*>(self)->start(name, attrs);
-  }
-  static void XMLCALL on_end(void* self, const XML_Char*) { static_cast<XmpReader*>(self)->end(); }
-  static void XMLCALL on_text(void* self, const XML_Char* s, int len) {
-    static_cast<XmpReader*>(self)->text(s, len);
-  }
-  static void XMLCALL on_doctype(void* self, const XML_Char*, const XML_Char*, const XML_Char*, int) {
-    static_cast<XmpReader*>(self)->refuse("a DOCTYPE (entity declarations are not allowed in XMP)");
-  }
-  static void XMLCALL on_entity(void* self, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
-                                const XML_Char*, const XML_Char*, const XML_Char*) {
-    static_cast<XmpReader*>(self)->refuse("an entity declaration");
-  }
-
-  void start(const XML_Char* name, const XML_Char** attrs);
-  void end();
-  void text(const XML_Char* s, int len);
-  void refuse(const std::string& what);
-  void node_attributes(const Frame& node, const XML_Char** attrs);
-  void property_attributes(Frame& prop, const XML_Char** attrs);
+  bool start(XmlName name, std::span<const XmlAttribute> attributes) override;
+  bool end() override;
+  void close(Frame f);
+  bool text(std::string_view piece) override;
+  bool doctype() override { return refuse("a DOCTYPE (entity declarations are not allowed in XMP)"); }
+  bool refuse(const std::string& what);
+  void node_attributes(const Frame& node, std::span<const XmlAttribute> attributes);
+  void property_attributes(Frame& prop, std::span<const XmlAttribute> attributes);
   void add(const std::string& name, uint8_t flags, bool in_list, std::string value);
   std::string value_of(std::string_view text) const { return runs_.restored(text); }
   std::string binary_value_of(std::string_view base64) const {
@@ -404,8 +317,7 @@ class XmpReader {
 
   Context& ctx_;
   Metadata& md_;
-  XML_Parser parser_ = nullptr;
-  Base64Runs runs_;  // long base64 runs kept out of expat's way
+  Base64Runs runs_;  // long base64 runs kept out of the XML parser's way
   std::vector<Frame> stack_;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;
@@ -413,19 +325,20 @@ class XmpReader {
   uint32_t values_ = 0;
   bool stopped_ = false;
   bool text_capped_ = false;
-  bool root_closed_ = false;
 };
 
-void XmpReader::refuse(const std::string& what) {
-  if (stopped_) return;
+bool XmpReader::refuse(const std::string& what) {
+  if (!stopped_) md_.warn("XMP: packet holds " + what + "; parsing stopped");
   stopped_ = true;
-  md_.warn("XMP: packet holds " + what + "; parsing stopped");
-  XML_StopParser(parser_, XML_FALSE);
+  return false;
 }
 
 void XmpReader::add(const std::string& name, uint8_t flags, bool in_list, std::string value) {
   if (name.empty()) return;
-  if (++values_ > kMaxValues) return refuse("more than " + std::to_string(kMaxValues) + " values");
+  if (++values_ > kMaxValues) {
+    refuse("more than " + std::to_string(kMaxValues) + " values");
+    return;
+  }
   auto [it, inserted] = index_.try_emplace(name, entries_.size());
   if (inserted) entries_.push_back(Entry{name, flags, in_list, {}});
   Entry& e = entries_[it->second];
@@ -441,10 +354,8 @@ void XmpReader::add(const std::string& name, uint8_t flags, bool in_list, std::s
 }
 
 // Attributes of rdf:Description are properties (top level) or fields (struct): RDF/XML 7.2.
-void XmpReader::node_attributes(const Frame& node, const XML_Char** attrs) {
-  for (size_t i = 0; attrs[i] && attrs[i + 1]; i += 2) {
-    QName q = split(attrs[i]);
-    std::string_view value(attrs[i + 1]);
+void XmpReader::node_attributes(const Frame& node, std::span<const XmlAttribute> attributes) {
+  for (const auto& [q, value] : attributes) {
     bool rdf = q.ns == kRdfNs || (q.ns.empty() && q.local == "about");
     if (rdf && q.local == "about") {
       if (node.name.empty() && !value.empty()) add("About", 0, false, value_of(value));
@@ -464,10 +375,8 @@ void XmpReader::node_attributes(const Frame& node, const XML_Char** attrs) {
 // Attributes of a property element or rdf:li: rdf:resource (the value is a URI),
 // rdf:parseType="Resource" (children are struct fields), xml:lang, and otherwise
 // shorthand struct fields (RDF/XML 7.2.21 emptyPropertyElt with property attributes).
-void XmpReader::property_attributes(Frame& prop, const XML_Char** attrs) {
-  for (size_t i = 0; attrs[i] && attrs[i + 1]; i += 2) {
-    QName q = split(attrs[i]);
-    std::string_view value(attrs[i + 1]);
+void XmpReader::property_attributes(Frame& prop, std::span<const XmlAttribute> attributes) {
+  for (const auto& [q, value] : attributes) {
     if (q.ns == kRdfNs) {
       if (q.local == "resource") {
         prop.text = value_of(value);
@@ -485,11 +394,10 @@ void XmpReader::property_attributes(Frame& prop, const XML_Char** attrs) {
   }
 }
 
-void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
-  if (stopped_) return;
+bool XmpReader::start(XmlName q, std::span<const XmlAttribute> attributes) {
+  if (stopped_) return false;
   if (++elements_ > kMaxElements) return refuse("more than " + std::to_string(kMaxElements) + " elements");
   if (stack_.size() >= kMaxDepth) return refuse("elements nested deeper than " + std::to_string(kMaxDepth));
-  QName q = split(raw);
   bool rdf = q.ns == kRdfNs;
   Frame f;
   Frame* parent = stack_.empty() ? nullptr : &stack_.back();
@@ -503,17 +411,16 @@ void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
         f.kind = Kind::Outside;
         // The packet wrapper x:xmpmeta (x:xapmeta before XMP 2004) names the toolkit.
         if (q.ns == kMetaNs)
-          for (size_t i = 0; attrs[i] && attrs[i + 1]; i += 2) {
-            QName a = split(attrs[i]);
+          for (const auto& [a, value] : attributes) {
             if (a.ns == kMetaNs && (a.local == "xmptk" || a.local == "xaptk"))
-              add("XMPToolkit", 0, false, value_of(attrs[i + 1]));
+              add("XMPToolkit", 0, false, value_of(value));
           }
       }
       break;
     case Kind::Rdf:
       // RDF/XML 7.2.11 nodeElement: rdf:Description (or a typed node) at the top level.
       f.kind = Kind::Node;
-      node_attributes(f, attrs);
+      node_attributes(f, attributes);
       break;
     case Kind::Node: {
       // 7.2.14 propertyElt: a property of the node (top level) or a field of the struct.
@@ -526,7 +433,7 @@ void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
         f.flags = static_cast<uint8_t>(parent->flags | (is_date_name(q.local) ? kDate : 0));
       }
       f.in_list = parent->in_list;
-      property_attributes(f, attrs);
+      property_attributes(f, attributes);
       break;
     }
     case Kind::Property:
@@ -542,17 +449,17 @@ void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
       } else if (rdf && q.local == "Description") {
         f.kind = Kind::Node;  // a struct value
         f.name = parent->name;
-        node_attributes(f, attrs);
+        node_attributes(f, attributes);
       } else if (rdf && q.local == "value") {
         f.kind = Kind::Property;  // the value of a qualified property
         f.name = parent->name;
-        property_attributes(f, attrs);
+        property_attributes(f, attributes);
       } else if (!rdf) {
         // A field of a parseType="Resource" struct (also accepted without the attribute).
         f.kind = Kind::Property;
         f.name = parent->name + field_name(q.local);
         f.flags = static_cast<uint8_t>(f.flags | (is_date_name(q.local) ? kDate : 0));
-        property_attributes(f, attrs);
+        property_attributes(f, attributes);
       }
       break;
     case Kind::Container:
@@ -562,25 +469,27 @@ void XmpReader::start(const XML_Char* raw, const XML_Char** attrs) {
         f.name = parent->name;
         f.flags = parent->flags;
         f.in_list = parent->in_list;
-        property_attributes(f, attrs);
+        property_attributes(f, attributes);
       }
       break;
     case Kind::Skip:
       break;
   }
   stack_.push_back(std::move(f));
+  return !stopped_;
 }
 
-void XmpReader::end() {
-  if (stopped_ || stack_.empty()) return;
+bool XmpReader::end() {
+  if (stopped_ || stack_.empty()) return false;
   Frame f = std::move(stack_.back());
   stack_.pop_back();
-  if (stack_.empty()) {
-    // The document is over: what follows is the packet's padding (often half its bytes) and
-    // the closing processing instruction, nothing an XMP reader wants.
-    root_closed_ = true;
-    XML_StopParser(parser_, XML_FALSE);
-  }
+  close(std::move(f));
+  // At the end of the root element the document is over: what follows is the packet's
+  // padding (often half its bytes) and the closing processing instruction.
+  return !stack_.empty() && !stopped_;
+}
+
+void XmpReader::close(Frame f) {
   Frame* parent = stack_.empty() ? nullptr : &stack_.back();
   if (f.kind == Kind::Container) {
     if (f.alt && f.alt_has) add(f.name, f.flags, f.in_list, std::move(f.alt_value));
@@ -602,19 +511,19 @@ void XmpReader::end() {
   add(f.name, f.flags, f.in_list, std::move(f.text));
 }
 
-void XmpReader::text(const XML_Char* s, int len) {
-  if (stopped_ || stack_.empty() || len <= 0) return;
+bool XmpReader::text(std::string_view piece) {
+  if (stopped_ || stack_.empty()) return false;
   Frame& f = stack_.back();
-  if (f.kind != Kind::Property && f.kind != Kind::Item) return;
-  if (f.has_value || f.has_children) return;
-  std::string_view piece(s, static_cast<size_t>(len));
-  if (f.flags & kBinary) return runs_.count_base64(piece, f.b64_chars, f.b64_pad);
-  if (f.text.size() + runs_.restored_size(piece) > ctx_.limits().max_value_bytes) {
+  if (piece.empty() || (f.kind != Kind::Property && f.kind != Kind::Item) || f.has_value || f.has_children) return true;
+  if (f.flags & kBinary) {
+    runs_.count_base64(piece, f.b64_chars, f.b64_pad);
+  } else if (f.text.size() + runs_.restored_size(piece) > ctx_.limits().max_value_bytes) {
     if (!text_capped_) md_.warn("XMP: value of " + f.name + " exceeds " + std::to_string(ctx_.limits().max_value_bytes) + " bytes; cut");
     text_capped_ = true;
-    return;
+  } else {
+    runs_.append_restored(f.text, piece);
   }
-  runs_.append_restored(f.text, piece);
+  return true;
 }
 
 // ExifTool's Composite:Flash from the XMP-exif Flash struct, in the bits of EXIF 2.32
@@ -675,25 +584,13 @@ void XmpReader::parse(std::string_view xml) {
 
   std::string elided;
   std::string_view packet = runs_.elide(xml, elided);
-  ThreadParser lease(packet.size());
-  parser_ = lease.get();
-  if (!parser_) return md_.warn("XMP: cannot create an XML parser");
-  XML_SetUserData(parser_, this);
-  XML_SetElementHandler(parser_, on_start, on_end);
-  XML_SetCharacterDataHandler(parser_, on_text);
-  // No DTDs: a DOCTYPE could declare entities (billion laughs, external entities).
-  XML_SetStartDoctypeDeclHandler(parser_, on_doctype);
-  XML_SetEntityDeclHandler(parser_, on_entity);
-  XML_SetParamEntityParsing(parser_, XML_PARAM_ENTITY_PARSING_NEVER);
-
-  XML_Status status = XML_Parse(parser_, packet.data(), static_cast<int>(packet.size()), XML_TRUE);
-  if (status == XML_STATUS_ERROR && !stopped_ && !root_closed_) {
+  // An element or an attribute needs a '<' or an '='; the tree is bounded by the caps below.
+  XmlReadOptions options{.max_markup = 2 * std::max(kMaxElements, kMaxValues) + 16, .max_depth = kMaxDepth + 1};
+  if (auto error = read_xml(packet, *this, options)) {
     // Keep what was read before the error, as ExifTool does, and say where it broke.
-    md_.warn("XMP: " + std::string(XML_ErrorString(XML_GetErrorCode(parser_))) + " at line " +
-             std::to_string(XML_GetCurrentLineNumber(parser_)) + ", column " +
-             std::to_string(XML_GetCurrentColumnNumber(parser_)));
+    std::string where = error->line ? " at line " + std::to_string(error->line) + ", column " + std::to_string(error->column) : "";
+    md_.warn("XMP: " + error->what + where);
   }
-  parser_ = nullptr;
   emit();
 }
 

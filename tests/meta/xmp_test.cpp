@@ -335,8 +335,8 @@ TEST(Xmp, BrokenXmlKeepsWhatCameBeforeAndWarns) {
   EXPECT_NE(md.warnings.front().find("line"), std::string::npos) << md.warnings.front();
 }
 
-// The thread's expat parser is reset and reused from packet to packet: nothing of one packet
-// (a refusal, an error, a declared encoding, namespaces) may reach the next.
+// Nothing of one packet (a refusal, an error, a declared encoding, namespaces, its size) may
+// reach the next.
 TEST(Xmp, EachPacketStartsFromAFreshParserState) {
   const std::string good = packet("xmp:Label='Gr\xC3\xBCn'", "<xmp:Rating>4</xmp:Rating>");
   auto expect_good = [&](const char* after) {
@@ -372,7 +372,7 @@ TEST(Xmp, EachPacketStartsFromAFreshParserState) {
   }
   expect_good("a packet binding the prefix to another namespace");
   {
-    // Over a mebibyte (not base64, so not elided): parsed by a parser of its own.
+    // Over a mebibyte (not base64, so not elided).
     std::string comment = "<!--";
     for (int i = 0; i < 600000; ++i) comment += "a ";
     comment += "-->";
@@ -380,7 +380,7 @@ TEST(Xmp, EachPacketStartsFromAFreshParserState) {
     h.parse(packet("xmp:Label='big'", comment));
     EXPECT_EQ(text(h.md, "Label"), "big");
   }
-  expect_good("a packet too large for the thread's parser");
+  expect_good("a packet of over a mebibyte");
 }
 
 TEST(Xmp, InvalidUtf8StopsTheParseWithoutLeakingBadBytes) {
