@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "meta/fields.hpp"
 #include "meta/utf8.hpp"
 
 namespace imgmeta::meta {
@@ -38,7 +39,10 @@ void append_double(std::string& out, double value) {
   }
   size_t e_pos = sci.find('e');
   std::string_view mantissa = sci.substr(0, e_pos);
-  const int exp10 = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+  std::string_view exponent = sci.substr(e_pos + 1);  // "+XX" or "-XX"
+  if (exponent.front() == '+') exponent.remove_prefix(1);
+  int exp10 = 0;
+  std::from_chars(exponent.data(), exponent.data() + exponent.size(), exp10);
   std::array<char, 20> digits;
   size_t k = 0;
   for (char c : mantissa)
@@ -103,6 +107,25 @@ void append_key(std::string& out, std::string_view key, bool& first) {
   out += ':';
 }
 
+// A registered field's name goes out as it is: the registry holds none that JSON escapes.
+consteval bool registered_names_are_plain() {
+  for (const FieldInfo& row : kFieldTable)
+    for (char c : row.name)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80 || c == '"' || c == '\\')
+        return false;
+  return true;
+}
+static_assert(registered_names_are_plain(), "a field name in meta/field_table.hpp needs JSON escaping");
+
+void append_field_key(std::string& out, const Field& f, bool& first) {
+  if (f.id == kDynamicField) return append_key(out, f.dynamic_name, first);
+  if (!first) out += ',';
+  first = false;
+  out += '"';
+  out += field_name(f.id);
+  out += "\":";
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -154,7 +177,7 @@ void append_json(const Metadata& md, std::string& out, const JsonOptions& option
   append_key(out, "FileSize", first);
   append_integer(out, md.file_size);
   for (const auto& f : md.fields) {
-    append_key(out, f.name(), first);
+    append_field_key(out, f, first);
     append_value(out, f.value);
   }
   if (options.warnings && !md.warnings.empty()) {

@@ -82,8 +82,10 @@ Cut find_cut(const pugi::xml_document& doc, const pugi::xml_parse_result& result
     --cut.open;
     return cut;
   }
-  // Offsets into the document as given are known only when pugixml did not convert it.
+  // Offsets into the document as given are known only when pugixml did not convert it. A NUL
+  // ends the document for pugixml, so nothing after one closes anything.
   if (result.encoding != pugi::encoding_utf8) return cut;
+  original = original.substr(0, original.find('\0'));
   const pugi::xml_node last = cut.path.back();
   const pugi::xml_node tail = last.last_child();  // text or CDATA after the last element's children
   size_t at = 0, closed = 0;

@@ -84,6 +84,10 @@ TEST(XmlEvents, TruncatedDocumentEndsOnlyWhatClosed) {
   EXPECT_TRUE(read_xml("<r><a>1</a><b/>", self_closed));
   EXPECT_EQ(self_closed.events, (Events{"<{}r>", "<{}a>", "1", "</>", "<{}b>", "</>"}));
 
+  Recorder at_nul;  // a NUL ends the document: the end tag after it closes nothing
+  EXPECT_TRUE(read_xml(std::string("<r><a>1\0</a></r>", 16), at_nul));
+  EXPECT_EQ(at_nul.events, (Events{"<{}r>", "<{}a>", "1"}));
+
   Recorder in_text;
   EXPECT_TRUE(read_xml("<r><a>1</a>tail", in_text));
   EXPECT_EQ(in_text.events, (Events{"<{}r>", "<{}a>", "1", "</>", "tail"}));
