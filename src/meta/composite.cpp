@@ -1,12 +1,25 @@
 // Derived fields, computed once every block of a file is parsed (ExifTool's "Composite"
 // group, and the normalised values the service sorts and filters on).
-#include <cstdio>
 #include <optional>
 
+#include "meta/decimal_fields.hpp"
 #include "meta/formats.hpp"
 
 namespace imgmeta::meta {
 namespace {
+
+struct HoursMinutes {
+  int hours, minutes;
+};
+
+// scanf's "%2d:%2d": a zone offset's hours and minutes.
+std::optional<HoursMinutes> scan_hours_minutes(std::string_view text) {
+  HoursMinutes hm{};
+  size_t at = 0;
+  if (!scan_int(text, at, 2, hm.hours) || !scan_char(text, at, ':') || !scan_int(text, at, 2, hm.minutes))
+    return std::nullopt;
+  return hm;
+}
 
 struct LocalTime {
   int year, month, day, hour, minute, second;
@@ -17,32 +30,36 @@ struct LocalTime {
 // string carries one.
 std::optional<LocalTime> parse_exif_date(const std::string& s, std::optional<int>& inline_offset) {
   LocalTime t{};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d:%2d:%2d %2d:%2d:%2d%n", &t.year, &t.month, &t.day, &t.hour, &t.minute, &t.second,
-                  &consumed) != 6)
-    return std::nullopt;
+  const std::string_view text(s);
+  size_t at = 0;
+  // scanf's "%4d:%2d:%2d %2d:%2d:%2d"
+  bool ok = scan_int(text, at, 4, t.year) && scan_char(text, at, ':') && scan_int(text, at, 2, t.month) &&
+            scan_char(text, at, ':') && scan_int(text, at, 2, t.day);
+  if (ok) scan_spaces(text, at);
+  ok = ok && scan_int(text, at, 2, t.hour) && scan_char(text, at, ':') && scan_int(text, at, 2, t.minute) &&
+       scan_char(text, at, ':') && scan_int(text, at, 2, t.second);
+  if (!ok) return std::nullopt;
   if (t.year < 1 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 ||
       t.second > 60)
     return std::nullopt;
-  std::string rest = s.substr(static_cast<size_t>(consumed));
+  std::string_view rest = text.substr(at);
   if (!rest.empty() && rest[0] == '.') {  // fractional seconds before the zone
     size_t i = 1;
     while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
     rest = rest.substr(i);
   }
-  int oh = 0, om = 0;
   if (rest == "Z") inline_offset = 0;
-  else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) == 2)
-    inline_offset = (rest[0] == '-' ? -1 : 1) * (oh * 60 + om);
+  else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-'))
+    if (auto hm = scan_hours_minutes(rest.substr(1))) inline_offset = (rest[0] == '-' ? -1 : 1) * (hm->hours * 60 + hm->minutes);
   return t;
 }
 
 // "+HH:MM" / "-HH:MM" (EXIF 2.32 OffsetTime*), in minutes.
 std::optional<int> parse_offset(const std::string* s) {
-  int h = 0, m = 0;
   if (!s || s->size() < 6 || ((*s)[0] != '+' && (*s)[0] != '-')) return std::nullopt;
-  if (std::sscanf(s->c_str() + 1, "%2d:%2d", &h, &m) != 2 || h > 14 || m > 59) return std::nullopt;
-  return ((*s)[0] == '-' ? -1 : 1) * (h * 60 + m);
+  auto hm = scan_hours_minutes(std::string_view(*s).substr(1));
+  if (!hm || hm->hours > 14 || hm->minutes > 59) return std::nullopt;
+  return ((*s)[0] == '-' ? -1 : 1) * (hm->hours * 60 + hm->minutes);
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -68,10 +85,12 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
 }
 
 std::string format_offset(int minutes) {
-  char buf[8];
   int a = minutes < 0 ? -minutes : minutes;
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", minutes < 0 ? '-' : '+', a / 60 % 100, a % 60);
-  return buf;
+  std::string out(1, minutes < 0 ? '-' : '+');  // printf's "%c%02d:%02d"
+  append_zero_padded(out, a / 60 % 100, 2);
+  out += ':';
+  append_zero_padded(out, a % 60, 2);
+  return out;
 }
 
 int64_t epoch_seconds(const LocalTime& t) {
@@ -170,10 +189,21 @@ void add_utc(Metadata& md, GpsClock& gps, const UtcFields& f) {
     }
     if (!frac.empty()) frac = "." + frac;
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", y, mo, d, static_cast<int>(sod / 3600),
-                static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60), frac.c_str());
-  md.set(f.utc, std::string(buf));
+  std::string utc;  // printf's "%04d-%02d-%02dT%02d:%02d:%02d%sZ"
+  append_zero_padded(utc, y, 4);
+  utc += '-';
+  append_zero_padded(utc, mo, 2);
+  utc += '-';
+  append_zero_padded(utc, d, 2);
+  utc += 'T';
+  append_zero_padded(utc, sod / 3600, 2);
+  utc += ':';
+  append_zero_padded(utc, sod / 60 % 60, 2);
+  utc += ':';
+  append_zero_padded(utc, sod % 60, 2);
+  utc += frac;
+  utc += 'Z';
+  md.set(f.utc, std::move(utc));
 }
 
 // Width and height as shown: EXIF orientations 5-8 (EXIF 2.32 section 4.6.4 A, Orientation)

@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <optional>
@@ -17,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "meta/decimal_fields.hpp"
 #include "meta/formats.hpp"
 #include "meta/text_value.hpp"
 
@@ -235,11 +235,15 @@ void add_subsec_date(Metadata& md, FieldId composite, FieldId date_field, FieldI
   char sign = 0;
   if (offset && date->find_first_of("+-") == std::string::npos && offset->size() >= 4 &&
       (sign = (*offset)[0], sign == '+' || sign == '-')) {
-    int consumed = 0;
-    if (std::sscanf(offset->c_str() + 1, "%2d:%2d%n", &oh, &om, &consumed) == 2 && consumed >= 4) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%c%.2d:%.2d", sign, oh, om);
-      v = (v ? *v : *date) + buf;
+    const std::string_view text = std::string_view(*offset).substr(1);
+    size_t at = 0;
+    // scanf's "%2d:%2d", at least four characters read; then printf's "%c%.2d:%.2d"
+    if (scan_int(text, at, 2, oh) && scan_char(text, at, ':') && scan_int(text, at, 2, om) && at >= 4) {
+      std::string zone(1, sign);
+      append_min_digits(zone, oh, 2);
+      zone += ':';
+      append_min_digits(zone, om, 2);
+      v = (v ? *v : *date) + zone;
     }
   }
   if (v) md.set_default(composite, *v);
