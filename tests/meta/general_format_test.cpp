@@ -40,6 +40,13 @@ std::vector<double> samples() {
     v.push_back(std::pow(10.0, e));
     v.push_back(-2.5 * std::pow(10.0, e));
   }
+  // Whole numbers on both sides of every digit count (printed as integers below the
+  // precision's digit count, in exponent form from there).
+  for (int e = 0; e <= 19; ++e) {
+    double p = std::pow(10.0, e);
+    for (double x : {p - 1, p, p + 1, 2 * p, 9 * p + 7})
+      for (double sign : {1.0, -1.0}) v.push_back(sign * x);
+  }
   std::mt19937_64 rng(12345);
   std::uniform_int_distribution<int64_t> small(-100000, 100000), big(-4294967295LL, 4294967295LL);
   for (int i = 0; i < 20000; ++i) {
@@ -49,6 +56,7 @@ std::vector<double> samples() {
     double bits = std::bit_cast<double>(rng());
     if (std::isfinite(bits)) v.push_back(bits);
     v.push_back(static_cast<double>(a) / 1000.0);
+    v.push_back(static_cast<double>(c) * static_cast<double>(a));  // whole, up to 15 digits
   }
   return v;
 }
