@@ -1,4 +1,4 @@
-// parse_xmp: RDF/XML read with expat, fields named and typed as `exiftool -j -n` shows them.
+// parse_xmp: RDF/XML read through meta/xml_events, fields named and typed as `exiftool -j -n` shows them.
 #include <gtest/gtest.h>
 
 #include <chrono>
