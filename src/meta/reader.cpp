@@ -13,18 +13,6 @@ std::string range_text(uint64_t offset, uint64_t len, uint64_t size) {
          " exceeds size " + std::to_string(size);
 }
 
-// The n-byte unsigned integer at p (n <= sizeof(T)).
-template <class T>
-T decode(const uint8_t* p, Endian e, size_t n = sizeof(T)) {
-  T v = 0;
-  if (e == Endian::Big) {
-    for (size_t i = 0; i < n; ++i) v = static_cast<T>((v << 8) | p[i]);
-  } else {
-    for (size_t i = n; i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
-  }
-  return v;
-}
-
 }  // namespace
 
 Result<ByteView> ByteView::sub(uint64_t offset, uint64_t len) const {
@@ -37,33 +25,12 @@ Result<ByteView> ByteView::tail(uint64_t offset) const {
   return ByteView(b_.subspan(static_cast<size_t>(offset)));
 }
 
-Result<uint8_t> ByteView::u8(uint64_t offset) const {
-  if (!has(offset, 1)) return make_error(range_text(offset, 1, b_.size()));
-  return b_[static_cast<size_t>(offset)];
-}
-
-Result<uint16_t> ByteView::u16(uint64_t offset, Endian e) const {
-  if (!has(offset, 2)) return make_error(range_text(offset, 2, b_.size()));
-  return decode<uint16_t>(b_.data() + offset, e);
-}
-
-Result<uint32_t> ByteView::u24(uint64_t offset, Endian e) const {
-  if (!has(offset, 3)) return make_error(range_text(offset, 3, b_.size()));
-  return decode<uint32_t>(b_.data() + offset, e, 3);
-}
-
-Result<uint32_t> ByteView::u32(uint64_t offset, Endian e) const {
-  if (!has(offset, 4)) return make_error(range_text(offset, 4, b_.size()));
-  return decode<uint32_t>(b_.data() + offset, e);
+Error ByteView::out_of_range(uint64_t offset, uint64_t len) const {
+  return make_error(range_text(offset, len, b_.size()));
 }
 
 Result<int32_t> ByteView::i32(uint64_t offset, Endian e) const {
   return static_cast<int32_t>(TRY(u32(offset, e)));
-}
-
-Result<uint64_t> ByteView::u64(uint64_t offset, Endian e) const {
-  if (!has(offset, 8)) return make_error(range_text(offset, 8, b_.size()));
-  return decode<uint64_t>(b_.data() + offset, e);
 }
 
 std::string_view ByteView::chars(size_t offset, size_t len) const {
@@ -157,7 +124,7 @@ Result<T> Reader::integer(uint64_t offset, Endian e) {
   std::array<uint8_t, sizeof(T)> raw;
   if (memory_) std::memcpy(raw.data(), memory_->data() + offset, sizeof(T));
   else TRY(copy_out(offset, raw));
-  return decode<T>(raw.data(), e);
+  return decode_bytes<T>(raw, e);
 }
 
 Result<uint8_t> Reader::u8(uint64_t offset) { return integer<uint8_t>(offset, Endian::Big); }

@@ -20,6 +20,18 @@ namespace imgmeta::meta {
 
 enum class Endian { Big, Little };
 
+// The unsigned integer the bytes spell (at most sizeof(T) of them) in the given byte order.
+template <class T>
+constexpr T decode_bytes(std::span<const uint8_t> bytes, Endian e) {
+  T v = 0;
+  if (e == Endian::Big) {
+    for (uint8_t b : bytes) v = static_cast<T>((v << 8) | b);
+  } else {
+    for (size_t i = bytes.size(); i-- > 0;) v = static_cast<T>((v << 8) | bytes[i]);
+  }
+  return v;
+}
+
 // Bounds-checked decoding of integers from bytes already in memory.
 class ByteView {
  public:
@@ -34,12 +46,14 @@ class ByteView {
   bool has(uint64_t offset, uint64_t len) const { return offset <= b_.size() && len <= b_.size() - offset; }
   Result<ByteView> sub(uint64_t offset, uint64_t len) const;
   Result<ByteView> tail(uint64_t offset) const;
-  Result<uint8_t> u8(uint64_t offset) const;
-  Result<uint16_t> u16(uint64_t offset, Endian e) const;
-  Result<uint32_t> u24(uint64_t offset, Endian e) const;  // WebP's VP8X and ANMF sizes
-  Result<uint32_t> u32(uint64_t offset, Endian e) const;
+  // Inline: the TIFF and EXIF decoders make a dozen of these reads per tag.
+  Result<uint8_t> u8(uint64_t offset) const { return integer<uint8_t>(offset, 1, Endian::Big); }
+  Result<uint16_t> u16(uint64_t offset, Endian e) const { return integer<uint16_t>(offset, 2, e); }
+  // WebP's VP8X and ANMF sizes
+  Result<uint32_t> u24(uint64_t offset, Endian e) const { return integer<uint32_t>(offset, 3, e); }
+  Result<uint32_t> u32(uint64_t offset, Endian e) const { return integer<uint32_t>(offset, 4, e); }
   Result<int32_t> i32(uint64_t offset, Endian e) const;   // two's complement (BMP's height)
-  Result<uint64_t> u64(uint64_t offset, Endian e) const;
+  Result<uint64_t> u64(uint64_t offset, Endian e) const { return integer<uint64_t>(offset, 8, e); }
   std::string_view chars(size_t offset, size_t len) const;  // clamped, never fails
   // True when the bytes at offset are `bytes`; false when they differ or lie outside the view
   // (magic numbers and signatures, which a short input simply does not have).
@@ -47,6 +61,13 @@ class ByteView {
   bool starts_with(std::string_view bytes) const { return equals_at(0, bytes); }
 
  private:
+  template <class T>
+  Result<T> integer(uint64_t offset, size_t n, Endian e) const {
+    if (!has(offset, n)) [[unlikely]] return out_of_range(offset, n);
+    return decode_bytes<T>(b_.subspan(static_cast<size_t>(offset), n), e);
+  }
+  [[gnu::cold]] Error out_of_range(uint64_t offset, uint64_t len) const;
+
   std::span<const uint8_t> b_;
 };
 
