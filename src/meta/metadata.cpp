@@ -15,15 +15,7 @@ constexpr size_t kInitialFields = 128;
 // Most strings are already valid UTF-8 without NUL padding: those stay as they are, without
 // a copy.
 bool is_clean_text(std::string_view s) {
-  if (s.size() > kMaxStringBytes || (!s.empty() && s.back() == '\0')) return false;
-  for (size_t i = 0; i < s.size();) {
-    i = ascii_run_end(s, i, false);
-    if (i == s.size()) break;
-    size_t n = utf8_sequence_length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
+  return s.size() <= kMaxStringBytes && (s.empty() || s.back() != '\0') && is_utf8(s);
 }
 
 void sanitize_in_place(std::string& s) {
@@ -51,6 +43,10 @@ std::string sanitize_text(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
+    const size_t ascii_end = ascii_run_end(raw, i, false);
+    out.append(raw.substr(i, ascii_end - i));
+    i = ascii_end;
+    if (i == raw.size()) break;
     size_t n = utf8_sequence_length(raw, i);
     if (n == 0) {
       out += kReplacementCharacter;
