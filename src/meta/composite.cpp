@@ -8,19 +8,6 @@
 namespace imgmeta::meta {
 namespace {
 
-struct HoursMinutes {
-  int hours, minutes;
-};
-
-// scanf's "%2d:%2d": a zone offset's hours and minutes.
-std::optional<HoursMinutes> scan_hours_minutes(std::string_view text) {
-  HoursMinutes hm{};
-  size_t at = 0;
-  if (!scan_int(text, at, 2, hm.hours) || !scan_char(text, at, ':') || !scan_int(text, at, 2, hm.minutes))
-    return std::nullopt;
-  return hm;
-}
-
 struct LocalTime {
   int year, month, day, hour, minute, second;
 };
@@ -48,18 +35,21 @@ std::optional<LocalTime> parse_exif_date(const std::string& s, std::optional<int
     while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
     rest = rest.substr(i);
   }
+  int h = 0, m = 0;
+  size_t at_zone = 1;
   if (rest == "Z") inline_offset = 0;
-  else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-'))
-    if (auto hm = scan_hours_minutes(rest.substr(1))) inline_offset = (rest[0] == '-' ? -1 : 1) * (hm->hours * 60 + hm->minutes);
+  else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && scan_hours_minutes(rest, at_zone, h, m))
+    inline_offset = (rest[0] == '-' ? -1 : 1) * (h * 60 + m);
   return t;
 }
 
 // "+HH:MM" / "-HH:MM" (EXIF 2.32 OffsetTime*), in minutes.
 std::optional<int> parse_offset(const std::string* s) {
   if (!s || s->size() < 6 || ((*s)[0] != '+' && (*s)[0] != '-')) return std::nullopt;
-  auto hm = scan_hours_minutes(std::string_view(*s).substr(1));
-  if (!hm || hm->hours > 14 || hm->minutes > 59) return std::nullopt;
-  return ((*s)[0] == '-' ? -1 : 1) * (hm->hours * 60 + hm->minutes);
+  size_t at = 1;
+  int h = 0, m = 0;
+  if (!scan_hours_minutes(*s, at, h, m) || h > 14 || m > 59) return std::nullopt;
+  return ((*s)[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

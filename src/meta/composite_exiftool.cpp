@@ -235,10 +235,9 @@ void add_subsec_date(Metadata& md, FieldId composite, FieldId date_field, FieldI
   char sign = 0;
   if (offset && date->find_first_of("+-") == std::string::npos && offset->size() >= 4 &&
       (sign = (*offset)[0], sign == '+' || sign == '-')) {
-    const std::string_view text = std::string_view(*offset).substr(1);
-    size_t at = 0;
-    // scanf's "%2d:%2d", at least four characters read; then printf's "%c%.2d:%.2d"
-    if (scan_int(text, at, 2, oh) && scan_char(text, at, ':') && scan_int(text, at, 2, om) && at >= 4) {
+    size_t at = 1;
+    // At least four characters read after the sign; then printf's "%c%.2d:%.2d".
+    if (scan_hours_minutes(*offset, at, oh, om) && at >= 5) {
       std::string zone(1, sign);
       append_min_digits(zone, oh, 2);
       zone += ':';

@@ -43,6 +43,11 @@ inline void scan_spaces(std::string_view s, size_t& at) {
   while (at < s.size() && scanf_space(s[at])) ++at;
 }
 
+// scanf "%2d:%2d" from s[at]: a zone offset's hours and minutes. Moves `at` past them.
+inline bool scan_hours_minutes(std::string_view s, size_t& at, int& hours, int& minutes) {
+  return scan_int(s, at, 2, hours) && scan_char(s, at, ':') && scan_int(s, at, 2, minutes);
+}
+
 // printf "%.<digits>d": the sign, then at least `digits` digits.
 inline void append_min_digits(std::string& out, long long v, int digits) {
   char buf[24];

@@ -119,29 +119,27 @@ class Walker {
  public:
   Walker(XmlEvents& events, const Cut& cut, size_t max_depth) : events_(events), cut_(cut), max_depth_(max_depth) {}
 
-  // Walks the document's children; returns false when the events stopped early.
-  bool walk(const pugi::xml_document& doc) {
+  // Walks the document's children, until the end or where the events stop early.
+  void walk(const pugi::xml_document& doc) {
     bool root_seen = false;
     for (pugi::xml_node n = doc.first_child(); n && !halted_; n = n.next_sibling()) {
       if (n.type() == pugi::node_doctype) {
-        if (!events_.doctype()) halted_ = true;
+        stop_unless(events_.doctype());
       } else if (n.type() == pugi::node_element) {
         if (root_seen) return fail("content after the root element", n);
         root_seen = true;
         element(n, 0);
       }
     }
-    return !halted_;
   }
 
   bool handler_stopped() const { return handler_stopped_; }
   const std::optional<std::pair<std::string, pugi::xml_node>>& error() const { return error_; }
 
  private:
-  bool fail(std::string what, pugi::xml_node at) {
+  void fail(std::string what, pugi::xml_node at) {
     halted_ = true;
     error_.emplace(std::move(what), at);
-    return false;
   }
   void stop_unless(bool go_on) {
     if (!go_on) halted_ = handler_stopped_ = true;
@@ -173,8 +171,8 @@ class Walker {
   void element(pugi::xml_node e, size_t depth) {
     const bool on_path = on_cut_path(e, depth);
     if (on_path && cut_.last_partial && depth + 1 == cut_.path.size()) return void(halted_ = true);
-    if (depth >= max_depth_) return void(fail("elements nested deeper than " + std::to_string(max_depth_), e));
-    if (!is_utf8(e.name())) return void(fail("invalid UTF-8 in a name", e));
+    if (depth >= max_depth_) return fail("elements nested deeper than " + std::to_string(max_depth_), e);
+    if (!is_utf8(e.name())) return fail("invalid UTF-8 in a name", e);
     const size_t scope = bindings_.size();
     for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
       std::string_view name = a.name();
@@ -182,14 +180,14 @@ class Walker {
       else if (name.starts_with("xmlns:")) bindings_.push_back({name.substr(6), a.value()});
     }
     XmlName name;
-    if (!resolve(e.name(), true, name)) return void(fail("unbound prefix", e));
+    if (!resolve(e.name(), true, name)) return fail("unbound prefix", e);
     attributes_.clear();
     for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
       std::string_view qname = a.name(), value = a.value();
       if (qname == "xmlns" || qname.starts_with("xmlns:")) continue;
       XmlAttribute attribute{{}, value};
-      if (!is_utf8(qname) || !is_utf8(value)) return void(fail("invalid UTF-8 in an attribute", e));
-      if (!resolve(qname, false, attribute.name)) return void(fail("unbound prefix", e));
+      if (!is_utf8(qname) || !is_utf8(value)) return fail("invalid UTF-8 in an attribute", e);
+      if (!resolve(qname, false, attribute.name)) return fail("unbound prefix", e);
       attributes_.push_back(attribute);
     }
     stop_unless(events_.start(name, attributes_));
@@ -200,7 +198,7 @@ class Walker {
           break;
         case pugi::node_pcdata:
         case pugi::node_cdata:
-          if (!is_utf8(c.value())) return void(fail("invalid UTF-8 in text", c));
+          if (!is_utf8(c.value())) return fail("invalid UTF-8 in text", c);
           stop_unless(events_.text(c.value()));
           break;
         default:
@@ -263,13 +261,11 @@ std::optional<XmlError> read_xml(std::string_view xml, XmlEvents& events, const 
   Cut cut;
   if (!result) cut = find_cut(doc, result, xml);
   Walker walker(events, cut, options.max_depth);
-  if (walker.walk(doc)) {
-    if (result) return std::nullopt;
-    return located(result.description(), xml, offsets_known, result.offset);
-  }
+  walker.walk(doc);
   if (walker.handler_stopped()) return std::nullopt;
   if (const auto& error = walker.error()) return located(error->first, xml, offsets_known, error->second.offset_debug());
-  return located(result.description(), xml, offsets_known, result.offset);
+  if (result) return std::nullopt;
+  return located(result.description(), xml, offsets_known, result.offset);  // the cut, or past it
 }
 
 }  // namespace imgmeta::meta

@@ -394,8 +394,8 @@ void XmpReader::property_attributes(Frame& prop, std::span<const XmlAttribute> a
   }
 }
 
+// The events stop at the first call that returns false, so none comes once stopped_ is set.
 bool XmpReader::start(XmlName q, std::span<const XmlAttribute> attributes) {
-  if (stopped_) return false;
   if (++elements_ > kMaxElements) return refuse("more than " + std::to_string(kMaxElements) + " elements");
   if (stack_.size() >= kMaxDepth) return refuse("elements nested deeper than " + std::to_string(kMaxDepth));
   bool rdf = q.ns == kRdfNs;
@@ -480,7 +480,6 @@ bool XmpReader::start(XmlName q, std::span<const XmlAttribute> attributes) {
 }
 
 bool XmpReader::end() {
-  if (stopped_ || stack_.empty()) return false;
   Frame f = std::move(stack_.back());
   stack_.pop_back();
   close(std::move(f));
@@ -512,7 +511,6 @@ void XmpReader::close(Frame f) {
 }
 
 bool XmpReader::text(std::string_view piece) {
-  if (stopped_ || stack_.empty()) return false;
   Frame& f = stack_.back();
   if (piece.empty() || (f.kind != Kind::Property && f.kind != Kind::Item) || f.has_value || f.has_children) return true;
   if (f.flags & kBinary) {
@@ -588,7 +586,8 @@ void XmpReader::parse(std::string_view xml) {
   XmlReadOptions options{.max_markup = 2 * std::max(kMaxElements, kMaxValues) + 16, .max_depth = kMaxDepth + 1};
   if (auto error = read_xml(packet, *this, options)) {
     // Keep what was read before the error, as ExifTool does, and say where it broke.
-    std::string where = error->line ? " at line " + std::to_string(error->line) + ", column " + std::to_string(error->column) : "";
+    std::string where;
+    if (error->line) where = " at line " + std::to_string(error->line) + ", column " + std::to_string(error->column);
     md_.warn("XMP: " + error->what + where);
   }
   emit();
