@@ -1,5 +1,6 @@
 // Derived fields, computed once every block of a file is parsed (ExifTool's "Composite"
 // group, and the normalised values the service sorts and filters on).
+#include <cmath>
 #include <optional>
 
 #include "meta/decimal_fields.hpp"
@@ -201,6 +202,8 @@ void add_utc(Metadata& md, GpsClock& gps, const UtcFields& f) {
 void add_display_size(Metadata& md) {
   double w = 0, h = 0, orientation = 1;
   if (md.has("DisplayWidth"_f) || !md.get_number("ImageWidth"_f, w) || !md.get_number("ImageHeight"_f, h)) return;
+  // A dimension read from a hostile file may be any double; only one int64_t holds is shown.
+  if (!(std::fabs(w) < 9007199254740992.0) || !(std::fabs(h) < 9007199254740992.0)) return;
   md.get_number("Orientation"_f, orientation);
   bool swap = orientation >= 5 && orientation <= 8;
   md.set("DisplayWidth"_f, static_cast<int64_t>(swap ? h : w));

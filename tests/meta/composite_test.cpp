@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "meta/formats.hpp"
@@ -313,6 +314,18 @@ TEST(Composite, ContainerDisplaySizeIsKept) {
   md.set("DisplayHeight"_f, int64_t{3000});
   md = composite(md);
   EXPECT_EQ(std::get<int64_t>(*md.get("DisplayWidth"_f)), 4000);
+}
+
+TEST(Composite, DimensionNoIntegerHoldsGivesNoDisplaySize) {
+  // A CR3 the fuzzer made carries ImageHeight as a float of -1.7e38; converting it was UB.
+  for (double bad : {-1.7e38, 1e300, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    Metadata md;
+    md.set("ImageWidth"_f, int64_t{4000});
+    md.set("ImageHeight"_f, bad);
+    md = composite(md);
+    EXPECT_FALSE(md.has("DisplayWidth"_f)) << bad;
+    EXPECT_FALSE(md.has("DisplayHeight"_f)) << bad;
+  }
 }
 
 }  // namespace
