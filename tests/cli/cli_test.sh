@@ -86,6 +86,11 @@ import json,sys; o = json.load(sys.stdin)[0]; assert o[\"BytesRead\"] > 0 and o[
 bad=$(printf "$tmp/bad\xff\xfe.png"); cp "$tmp/a.png" "$bad"
 check "invalid UTF-8 in a name yields valid JSON" bash -c "'$bin' extract '$bad' | python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'"
 
+check "a directory named between files keeps its place, a missing path is skipped (exit 1)" bash -c "
+  '$bin' extract --threads 2 '$tmp/a.png' '$tmp/gone.png' '$tmp/tree' '$tmp/bad'*.png > '$tmp/mixed.json' 2> '$tmp/mixed.err'
+  rc=\$?; [ \$rc -eq 1 ] && grep -q 'gone.png: no such file or directory' '$tmp/mixed.err' && python3 -c '
+import json; o = json.load(open(\"$tmp/mixed.json\"))
+assert [x[\"SourceFile\"].rsplit(\"/\", 1)[1][:3] for x in o] == [\"a.p\", \"x.p\", \"bad\"], o'"
 check "--threads 1 and 4 give the same output" bash -c "diff <('$bin' extract --threads 1 -r '$tmp/tree') <('$bin' extract --threads 4 -r '$tmp/tree')"
 
 if [ -d "$shared/corpus/jpeg" ]; then
