@@ -60,18 +60,30 @@ std::string binary_data(uint64_t size) {
   return "(Binary data " + std::to_string(size) + " bytes, use -b option to extract)";
 }
 
-// A number written as text becomes a JSON number: an integer when it is one, else a double.
-// Text that is not a finite number ("inf", "undef") stays text, as ExifTool prints it.
+// A finite number as a JSON number: an integer when it is one, else a double.
+Value typed_number(double d) {
+  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) return static_cast<int64_t>(d);
+  return d;
+}
+
+// A number written as text becomes a JSON number. Text that is not a finite number ("inf",
+// "undef") stays text, as ExifTool prints it.
 Value number_from_text(const std::string& text) {
   double d = 0;
   const char* last = std::to_address(text.end());
   auto [end, ec] = std::from_chars(text.data(), last, d);
   if (ec != std::errc() || end != last || !std::isfinite(d)) return text;
-  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) return static_cast<int64_t>(d);
-  return d;
+  return typed_number(d);
 }
 
-Value number_value(double v) { return number_from_text(perl_number(v)); }
+// A computed number as ExifTool has it after Perl printed it (15 digits) and read it back.
+// Within these magnitudes that is round_general; beyond them the text decides (it may read
+// back as infinite, or as text).
+Value number_value(double v) {
+  const double a = std::fabs(v);
+  if (a == 0 || (a > 1e-300 && a < 1e300)) return typed_number(round_general(v, 15));
+  return number_from_text(perl_number(v));
+}
 
 void append_int(std::string& out, int64_t v) {
   char buf[24];
@@ -112,6 +124,12 @@ void append_element(std::string& out, ByteView v, uint16_t type, uint64_t i, End
 }
 
 Value single_number(ByteView v, uint16_t type, Endian e) {
+  if (type == kTiffRational || type == kTiffSRational) {  // rational_text's value, read back
+    double num = 0, den = 0;
+    tiff_fraction_at(v, type, 0, e, num, den);
+    if (den == 0) return std::string(num != 0 ? "inf" : "undef");
+    return typed_number(round_general(num / den, 10));
+  }
   if (tiff_type_is_integer(type)) {
     if (tiff_type_is_signed(type)) return tiff_signed_at(v, type, 0, e);
     uint64_t u = tiff_unsigned_at(v, type, 0, e);
@@ -223,6 +241,29 @@ void trim_trailing(std::string& s, bool any_space) {
   }
 }
 
+// Element `i` as strtod reads its ExifTool text; false when that is not a finite number.
+// Rationals and integers skip the text (a rational's quotient is within 2^32 of 1 either
+// way, so its 10 digits always read back); floats take it.
+bool element_number(ByteView v, uint16_t type, uint64_t i, Endian e, double& out) {
+  if (type == kTiffRational || type == kTiffSRational) {
+    double num = 0, den = 0;
+    tiff_fraction_at(v, type, i, e, num, den);
+    if (den == 0) return false;
+    out = round_general(num / den, 10);
+    return true;
+  }
+  if (tiff_type_is_integer(type)) {
+    out = tiff_type_is_signed(type) ? static_cast<double>(tiff_signed_at(v, type, i, e))
+                                    : static_cast<double>(tiff_unsigned_at(v, type, i, e));
+    return true;
+  }
+  std::string text;
+  append_element(text, v, type, i, e);
+  char* stop = nullptr;
+  out = std::strtod(text.c_str(), &stop);
+  return stop != text.c_str() && *stop == '\0' && std::isfinite(out);
+}
+
 // ExifTool's ToDegrees on the rounded components: d + m/60 + s/3600. False when a component
 // is not a number (zero denominator) or there is none.
 bool degrees(const TiffEntry& e, ByteView v, Endian end, double& out) {
@@ -231,13 +272,8 @@ bool degrees(const TiffEntry& e, ByteView v, Endian end, double& out) {
     return false;
   if (e.count == 0) return false;
   double part[3] = {0, 0, 0};
-  for (uint64_t i = 0; i < std::min<uint64_t>(e.count, 3); ++i) {
-    std::string text;
-    append_element(text, v, e.type, i, end);
-    char* stop = nullptr;
-    part[i] = std::strtod(text.c_str(), &stop);
-    if (stop == text.c_str() || *stop != '\0' || !std::isfinite(part[i])) return false;
-  }
+  for (uint64_t i = 0; i < std::min<uint64_t>(e.count, 3); ++i)
+    if (!element_number(v, e.type, i, end, part[i])) return false;
   out = part[0] + (part[1] + part[2] / 60) / 60;
   return true;
 }
@@ -246,13 +282,8 @@ bool degrees(const TiffEntry& e, ByteView v, Endian end, double& out) {
 bool gps_time(const TiffEntry& e, ByteView v, Endian end, std::string& out) {
   double part[3] = {0, 0, 0};
   if (e.count == 0 || e.type == kTiffAscii || e.type == kTiffUndefined) return false;
-  for (uint64_t i = 0; i < std::min<uint64_t>(e.count, 3); ++i) {
-    std::string text;
-    append_element(text, v, e.type, i, end);
-    char* stop = nullptr;
-    part[i] = std::strtod(text.c_str(), &stop);
-    if (stop == text.c_str() || *stop != '\0' || !std::isfinite(part[i])) return false;
-  }
+  for (uint64_t i = 0; i < std::min<uint64_t>(e.count, 3); ++i)
+    if (!element_number(v, e.type, i, end, part[i])) return false;
   double f = (part[0] * 60 + part[1]) * 60 + part[2];
   if (!(std::fabs(f) < 1e15)) return false;
   double h = std::trunc(f / 3600);
@@ -563,11 +594,8 @@ class TiffDecoder {
       case TagConv::ApexAperture:
       case TagConv::ApexShutter: {
         if (e.count != 1 || e.type == kTiffAscii || e.type == kTiffUndefined) break;
-        std::string text;
-        append_element(text, v, e.type, 0, end);
-        char* stop = nullptr;
-        double x = std::strtod(text.c_str(), &stop);
-        if (stop == text.c_str() || *stop != '\0' || !std::isfinite(x)) break;
+        double x = 0;
+        if (!element_number(v, e.type, 0, end, x)) break;
         if (t.conv == TagConv::ApexAperture) value = number_value(std::pow(2.0, x / 2));
         else value = std::fabs(x) < 100 ? number_value(std::pow(2.0, -x)) : Value(int64_t{0});
         break;

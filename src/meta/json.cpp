@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "meta/fields.hpp"
+#include "meta/general_format.hpp"
 #include "meta/utf8.hpp"
 
 namespace imgmeta::meta {
@@ -30,23 +31,30 @@ void append_double(std::string& out, double value) {
     out += std::signbit(value) ? "-0.0" : "0.0";
     return;
   }
-  std::array<char, 40> buf;
-  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
-  std::string_view sci(buf.data(), static_cast<size_t>(end - buf.data()));  // "-d.ddde+XX"
-  if (sci.front() == '-') {
-    out += '-';
-    sci.remove_prefix(1);
-  }
-  size_t e_pos = sci.find('e');
-  std::string_view mantissa = sci.substr(0, e_pos);
-  std::string_view exponent = sci.substr(e_pos + 1);  // "+XX" or "-XX"
-  if (exponent.front() == '+') exponent.remove_prefix(1);
-  int exp10 = 0;
-  std::from_chars(exponent.data(), exponent.data() + exponent.size(), exp10);
+  if (value < 0) out += '-';
+  // The shortest round-trip digits and the exponent of the first: from a short decimal's
+  // integer when the value is one (most are), else from the scientific form.
   std::array<char, 20> digits;
   size_t k = 0;
-  for (char c : mantissa)
-    if (c != '.') digits[k++] = c;
+  int exp10 = 0;
+  int64_t m = 0;
+  int scale = 0;
+  if (short_decimal(value, 15, m, scale)) {
+    auto r = std::to_chars(digits.data(), digits.data() + digits.size(), m);
+    k = static_cast<size_t>(r.ptr - digits.data());
+    exp10 = static_cast<int>(k) - 1 - scale;
+    while (k > 1 && digits[k - 1] == '0') --k;
+  } else {
+    std::array<char, 40> buf;
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), std::fabs(value), std::chars_format::scientific);
+    std::string_view sci(buf.data(), static_cast<size_t>(end - buf.data()));  // "d.ddde+XX"
+    size_t e_pos = sci.find('e');
+    std::string_view exponent = sci.substr(e_pos + 1);  // "+XX" or "-XX"
+    if (exponent.front() == '+') exponent.remove_prefix(1);
+    std::from_chars(exponent.data(), exponent.data() + exponent.size(), exp10);
+    for (char c : sci.substr(0, e_pos))
+      if (c != '.') digits[k++] = c;
+  }
   const int n = exp10 + 1;
   const std::string_view d(digits.data(), k);
   if (static_cast<int>(k) <= n && n <= 15) {

@@ -47,6 +47,17 @@ std::vector<double> samples() {
     for (double x : {p - 1, p, p + 1, 2 * p, 9 * p + 7})
       for (double sign : {1.0, -1.0}) v.push_back(sign * x);
   }
+  // Short decimals (the fast path): every digit count and scale, both signs.
+  std::mt19937_64 decimals(777);
+  for (int digits = 1; digits <= 16; ++digits)
+    for (int scale = 0; scale <= 19; ++scale)
+      for (int i = 0; i < 40; ++i) {
+        const auto m = static_cast<double>(decimals() % static_cast<uint64_t>(std::pow(10.0, digits)));
+        v.push_back(m / std::pow(10.0, scale));
+        v.push_back(-m / std::pow(10.0, scale));
+      }
+  for (double x : {5.6, 0.005, 1.0 / 200, 2.8, 0.3, 72.0 / 7, 99999.95, 9.9999999995, 0.00009999, 1234.5e-9})
+    v.push_back(x);
   std::mt19937_64 rng(12345);
   std::uniform_int_distribution<int64_t> small(-100000, 100000), big(-4294967295LL, 4294967295LL);
   for (int i = 0; i < 20000; ++i) {
@@ -65,6 +76,31 @@ TEST(GeneralFormat, WritesWhatPrintfWritesForEveryPrecisionTheExtractorUses) {
   const auto values = samples();
   for (int precision : {1, 6, 10, 15, 16, 17})
     for (double x : values) ASSERT_EQ(general(x, precision), printf_g(x, precision)) << "%." << precision << "g of " << x;
+}
+
+TEST(GeneralFormat, ShortDecimalsAreFoundAndNamedExactly) {
+  int64_t m = 0;
+  int scale = 0;
+  ASSERT_TRUE(short_decimal(0.005, 10, m, scale));
+  EXPECT_EQ(m, 5);
+  EXPECT_EQ(scale, 3);
+  ASSERT_TRUE(short_decimal(-5.6, 15, m, scale));
+  EXPECT_EQ(m, 56);
+  EXPECT_EQ(scale, 1);
+  EXPECT_FALSE(short_decimal(1.0 / 3, 15, m, scale));
+  EXPECT_FALSE(short_decimal(0.0, 15, m, scale));
+  EXPECT_FALSE(short_decimal(std::numeric_limits<double>::quiet_NaN(), 15, m, scale));
+  EXPECT_FALSE(short_decimal(12345678901.0, 10, m, scale));  // more digits than asked for
+  EXPECT_FALSE(short_decimal(0.5, 16, m, scale));            // past 15 digits the claim fails
+  // Whenever one is found, m / 10^scale read as text is v, and so is v's shortest form.
+  for (double x : samples())
+    for (int digits : {10, 15})
+      if (short_decimal(x, digits, m, scale)) {
+        const std::string text = std::to_string(m) + "e-" + std::to_string(scale);
+        double back = 0;
+        std::from_chars(text.data(), text.data() + text.size(), back);
+        ASSERT_EQ(back, std::fabs(x)) << text;
+      }
 }
 
 TEST(GeneralFormat, NonFiniteValuesAreWrittenAsToCharsWritesThem) {

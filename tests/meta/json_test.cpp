@@ -110,6 +110,29 @@ TEST(JsonWriter, NumbersPrintAsNlohmannPrintedThem) {
   EXPECT_LT(differing, 600) << "digits differ from nlohmann's in more than 0.3% of doubles";
 }
 
+TEST(JsonWriter, ShortDecimalsPrintAsNlohmannPrintedThem) {
+  // Decimals of up to 17 digits at every scale, where the writer takes its digits from the
+  // decimal's integer rather than from a float conversion (up to 15 digits).
+  std::mt19937_64 rng(7);
+  int differing = 0, total = 0;
+  for (int digits = 1; digits <= 17; ++digits)
+    for (int scale = -3; scale <= 20; ++scale)
+      for (int i = 0; i < 50; ++i) {
+        const auto m = static_cast<double>(rng() % static_cast<uint64_t>(std::pow(10.0, digits)));
+        for (double v : {m / std::pow(10.0, scale), -m / std::pow(10.0, scale)}) {
+          std::string ours = number(v);
+          ASSERT_EQ(std::strtod(ours.c_str(), nullptr), v) << ours;
+          std::string theirs = nlohmann::json(v).dump();
+          ++total;
+          if (ours != theirs) {
+            ++differing;
+            ASSERT_LE(ours.size(), theirs.size()) << ours << " vs " << theirs;
+          }
+        }
+      }
+  EXPECT_LT(differing, total / 300) << "digits differ from nlohmann's in more than 0.3% of decimals";
+}
+
 TEST(JsonWriter, WritesTheObjectInOrderWithWarningsAndStats) {
   Metadata md;
   md.file_size = 2355;
