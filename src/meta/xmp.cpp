@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "meta/base64_runs.hpp"
@@ -138,8 +137,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // ExifTool's ConvertXMPDate: "2002-07-13T15:58:28+02:00" -> "2002:07:13 15:58:28+02:00"
 // (seconds optional, anything after kept); for known date properties also "2002-07-13" ->
-// "2002:07:13". ISO 16684-1 8.2.1.1 (Date) follows ISO 8601 / W3C-DTF.
-std::string xmp_date(std::string_view v, bool known_date) {
+// "2002:07:13". ISO 16684-1 8.2.1.1 (Date) follows ISO 8601 / W3C-DTF. Changes the value
+// in place, and only when it is a date: most values are not, and are not copied.
+void xmp_date(std::string& value, bool known_date) {
+  const std::string_view v = value;
   auto digits_at = [&](size_t at, size_t n) {
     if (at + n > v.size()) return false;
     for (size_t i = 0; i < n; ++i)
@@ -156,15 +157,11 @@ std::string xmp_date(std::string_view v, bool known_date) {
       out.reserve(v.size());
       out.append(v.substr(0, 4)).append(":").append(v.substr(5, 2)).append(":").append(v.substr(8, 2));
       out.append(" ").append(v.substr(11, rest - 11)).append(tail);
-      return out;
+      value = std::move(out);
+      return;
     }
   }
-  if (known_date && digits_at(0, 4)) {
-    std::string out(v);
-    std::replace(out.begin(), out.end(), '-', ':');
-    return out;
-  }
-  return std::string(v);
+  if (known_date && digits_at(0, 4)) std::replace(value.begin(), value.end(), '-', ':');
 }
 
 // XMP part 2 1.2.7.4 GPSCoordinate: "DDD,MM,SSk" or "DDD,MM.mmk", k one of N S E W.
@@ -319,8 +316,13 @@ class XmpReader final : XmlEvents {
   Metadata& md_;
   Base64Runs runs_;  // long base64 runs kept out of the XML parser's way
   std::vector<Frame> stack_;
+  // Entries in the order their names first came, found by name through open addressing:
+  // slots_ holds a position + 1 (0 for empty), a power of two at least twice the entries.
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, size_t> index_;
+  std::vector<uint32_t> slots_ = std::vector<uint32_t>(64);
+  size_t slot_of(std::string_view name) const;  // the slot holding name, or the empty one it would take
+  const Entry* find_entry(std::string_view name) const;
+  void rehash();
   uint32_t elements_ = 0;
   uint32_t values_ = 0;
   bool stopped_ = false;
@@ -333,15 +335,38 @@ bool XmpReader::refuse(const std::string& what) {
   return false;
 }
 
+size_t XmpReader::slot_of(std::string_view name) const {
+  const size_t mask = slots_.size() - 1;
+  size_t at = std::hash<std::string_view>{}(name) & mask;
+  while (slots_[at] != 0 && entries_[slots_[at] - 1].name != name) at = (at + 1) & mask;
+  return at;
+}
+
+const Entry* XmpReader::find_entry(std::string_view name) const {
+  const uint32_t slot = slots_[slot_of(name)];
+  return slot ? &entries_[slot - 1] : nullptr;
+}
+
+void XmpReader::rehash() {
+  slots_.assign(slots_.size() * 2, 0);
+  for (size_t i = 0; i < entries_.size(); ++i) slots_[slot_of(entries_[i].name)] = static_cast<uint32_t>(i + 1);
+}
+
 void XmpReader::add(const std::string& name, uint8_t flags, bool in_list, std::string value) {
   if (name.empty()) return;
   if (++values_ > kMaxValues) {
     refuse("more than " + std::to_string(kMaxValues) + " values");
     return;
   }
-  auto [it, inserted] = index_.try_emplace(name, entries_.size());
-  if (inserted) entries_.push_back(Entry{name, flags, in_list, {}});
-  Entry& e = entries_[it->second];
+  const size_t slot = slot_of(name);
+  size_t at = slots_[slot];  // position + 1
+  if (at == 0) {
+    entries_.push_back(Entry{name, flags, in_list, {}});
+    at = entries_.size();
+    slots_[slot] = static_cast<uint32_t>(at);
+    if (entries_.size() * 2 > slots_.size()) rehash();
+  }
+  Entry& e = entries_[at - 1];
   e.flags |= flags;
   e.list |= in_list;
   if (!in_list && !e.values.empty()) {
@@ -493,7 +518,7 @@ void XmpReader::close(Frame f) {
   if (f.kind == Kind::Container) {
     if (f.alt && f.alt_has) add(f.name, f.flags, f.in_list, std::move(f.alt_value));
     // ExifTool reports an empty array as an empty string.
-    else if (!f.has_items && index_.find(f.name) == index_.end()) add(f.name, f.flags, false, std::string());
+    else if (!f.has_items && !find_entry(f.name)) add(f.name, f.flags, false, std::string());
     return;
   }
   if ((f.kind != Kind::Property && f.kind != Kind::Item) || (f.has_children && !f.has_value) || f.fields) return;
@@ -528,9 +553,9 @@ bool XmpReader::text(std::string_view piece) {
 // 4.6.5 (Flash, tag 0x9209): fired, return (2 bits), mode (2 bits), function, red-eye.
 int64_t XmpReader::flash_from_struct() const {
   auto field = [&](const char* name) -> const std::string* {
-    auto it = index_.find(name);
-    if (it == index_.end()) return nullptr;
-    const Entry& e = entries_[it->second];
+    const Entry* found = find_entry(name);
+    if (!found) return nullptr;
+    const Entry& e = *found;
     return (e.flags & kLowPriority) && e.values.size() == 1 ? &e.values.front() : nullptr;
   };
   auto is_true = [](const std::string* v) { return v && v->size() == 4 && (((*v)[0] | 0x20) == 't'); };
@@ -550,7 +575,7 @@ void XmpReader::emit() {
   for (auto& e : entries_) {
     for (auto& v : e.values) {
       if (e.flags & kTime) v = iptc_style_time(v);
-      else if (!(e.flags & kGps)) v = xmp_date(v, (e.flags & kDate) != 0);
+      else if (!(e.flags & kGps)) xmp_date(v, (e.flags & kDate) != 0);
     }
     Value value;
     std::string text;
