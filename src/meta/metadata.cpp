@@ -88,13 +88,13 @@ void Metadata::rebuild_index() {
   }
 }
 
-void Metadata::append(FieldId id, Value value, std::string dynamic_name) {
+void Metadata::append(FieldId id, Value&& value, std::string_view dynamic_name) {
   // A camera JPEG has ~90 fields: one allocation instead of eight growing moves.
   if (fields.capacity() == 0) fields.reserve(kInitialFields);
   Field& f = fields.emplace_back();  // built in place: one move of the value, not two
   f.value = std::move(value);
   f.id = id;
-  f.dynamic_name = std::move(dynamic_name);
+  f.dynamic_name = dynamic_name;
   if (id != kDynamicField) {
     slot_[id.index] = static_cast<uint32_t>(fields.size());
   } else if (index_.empty() || fields.size() * 2 > index_.size()) {
@@ -140,7 +140,7 @@ void Metadata::set(std::string_view name, Value value) {
     const_cast<Field*>(f)->value = std::move(value);
     return;
   }
-  append(kDynamicField, std::move(value), std::string(name));
+  append(kDynamicField, std::move(value), name);
 }
 
 void Metadata::set_default(std::string_view name, Value value) {

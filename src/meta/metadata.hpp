@@ -77,7 +77,8 @@ struct Metadata {
   // a probe or two.
   std::vector<uint32_t> index_;
   const Field* find_dynamic(std::string_view name) const;
-  void append(FieldId id, Value value, std::string dynamic_name = {});
+  // Takes the value by reference: a Value moved through a chain of calls costs a visit each.
+  void append(FieldId id, Value&& value, std::string_view dynamic_name = {});
   void insert_index(size_t position);
   void rebuild_index();
 };
