@@ -237,9 +237,32 @@ const TagInfo* find(const std::array<TagInfo, N>& table, uint16_t tag) {
   return it != table.end() && it->tag == tag ? &*it : nullptr;
 }
 
+// The main table is asked once per directory entry of every IFD: a hash table built by the
+// compiler (multiplicative hash, open addressing at under a third full) instead of a binary
+// search.
+constexpr size_t kExifSlots = 1024;
+static_assert(kExifSlots >= 3 * kExifTags.size());
+constexpr size_t exif_slot(uint16_t tag) { return (uint32_t{tag} * 40503u >> 6) & (kExifSlots - 1); }
+
+constexpr auto kExifIndex = [] {
+  std::array<uint16_t, kExifSlots> slots{};  // position + 1; 0 for an empty slot
+  for (size_t i = 0; i < kExifTags.size(); ++i) {
+    size_t at = exif_slot(kExifTags[i].tag);
+    while (slots[at] != 0) at = (at + 1) & (kExifSlots - 1);
+    slots[at] = static_cast<uint16_t>(i + 1);
+  }
+  return slots;
+}();
+
 }  // namespace
 
-const TagInfo* find_exif_tag(uint16_t tag) { return find(kExifTags, tag); }
+const TagInfo* find_exif_tag(uint16_t tag) {
+  for (size_t at = exif_slot(tag);; at = (at + 1) & (kExifSlots - 1)) {
+    const uint16_t slot = kExifIndex[at];
+    if (slot == 0) return nullptr;
+    if (kExifTags[slot - 1].tag == tag) return &kExifTags[slot - 1];
+  }
+}
 const TagInfo* find_gps_tag(uint16_t tag) { return find(kGpsTags, tag); }
 const TagInfo* find_panasonic_raw_tag(uint16_t tag) { return find(kPanasonicRawTags, tag); }
 

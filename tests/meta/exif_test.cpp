@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "meta/exif_tags.hpp"
 #include "meta/formats.hpp"
 #include "tiff_builder.hpp"
 
@@ -81,6 +82,21 @@ std::vector<uint8_t> with_prefix(std::string_view code, const std::vector<uint8_
 }
 
 // --- IFD0 text and numbers ---------------------------------------------------------------
+
+TEST(ExifTags, EveryTagFindsItsOwnRowOrNone) {
+  EXPECT_EQ(find_exif_tag(0x010F)->field, "Make"_f);
+  EXPECT_EQ(find_exif_tag(0x9003)->field, "DateTimeOriginal"_f);
+  EXPECT_EQ(find_exif_tag(0x8827)->field, "ISO"_f);
+  EXPECT_EQ(find_exif_tag(0xFFFF), nullptr);
+  int found = 0;
+  for (uint32_t tag = 0; tag <= 0xFFFF; ++tag) {
+    const TagInfo* t = find_exif_tag(static_cast<uint16_t>(tag));
+    if (!t) continue;
+    ASSERT_EQ(t->tag, tag);
+    ++found;
+  }
+  EXPECT_GT(found, 150);
+}
 
 TEST(Exif, ReadsIfd0TextInLittleEndianBlock) {
   TiffBuilder b(Endian::Little);
