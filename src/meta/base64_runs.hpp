@@ -7,9 +7,10 @@
 // size. `elide` replaces each run of at least kMinRun base64 characters by a short marker (a
 // prefix the packet does not contain, then the run's number); the reader puts the run back
 // (`append_restored`) for ordinary values and counts it (`count_base64`) for binary ones, so
-// what is reported is the same as parsing the packet whole. Base64 characters are never markup, so the XML structure,
-// and every error position before the first run, is unchanged. A packet can spell a marker
-// with character references; that only ever yields one of its own runs.
+// what is reported is the same as parsing the packet whole. Base64 characters are never
+// markup, so the XML structure, and every error position before the first run, is unchanged.
+// A packet can spell a marker with character references; that only ever yields one of its
+// own runs.
 #pragma once
 
 #include <cstddef>

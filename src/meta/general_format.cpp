@@ -8,20 +8,17 @@
 namespace imgmeta::meta {
 namespace {
 
+constexpr double kPowers10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+
 // True when %.<precision>g prints v as its integer digits: v is a whole number with at most
 // `precision` digits (fewer than that and no rounding, no exponent). Most EXIF numbers are
 // (ISO speeds, focal lengths, dimensions), and the digits cost a tenth of a rounded conversion.
 bool plain_integer(double v, int precision) {
-  static constexpr double kPowers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
-                                       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
   if (v == 0 || precision < 1) return false;  // -0 prints as "-0"
-  double limit = kPowers[precision < 18 ? precision : 18];
+  double limit = kPowers10[precision < 18 ? precision : 18];
   return std::fabs(v) < limit && v == std::trunc(v);
 }
-
-
-constexpr double kPowers10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
-                                1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
 
 // printf's %.<precision>g of the short decimal m / 10^scale (m > 0, see short_decimal): the
 // digits of m without its trailing zeros, in fixed form when the exponent X of the leading
@@ -67,8 +64,9 @@ void append_short_general(std::string& out, bool negative, int64_t m, int scale,
 
 bool short_decimal(double v, int digits, int64_t& m, int& scale) {
   const double a = std::fabs(v);
-  if (digits < 1 || digits > 15 || !(a > 0) || !(a < kPowers10[digits])) return false;
+  if (digits < 1 || digits > 15 || !(a > 0)) return false;
   const double limit = kPowers10[digits];
+  if (!(a < limit)) return false;
   for (int k = 0; k <= 17; ++k) {
     const double scaled = a * kPowers10[k];
     if (!(scaled < limit)) return false;
