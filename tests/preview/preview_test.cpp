@@ -58,13 +58,19 @@ Result<Renditions> render_file(const fs::path& path, const Options& options = {}
   return renderer().render(*source, options);
 }
 
+// One scratch folder per test process (CTest runs each test in its own), removed at exit.
+struct ScratchDir {
+  fs::path path = fs::temp_directory_path() / ("imgmeta_preview_test_" + std::to_string(getpid()));
+  ScratchDir() { fs::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
 fs::path temp_dir() {
-  static fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("imgmeta_preview_test_" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  static ScratchDir dir;
+  return dir.path;
 }
 
 int run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
