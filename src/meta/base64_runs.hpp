@@ -46,6 +46,8 @@ class Base64Runs {
   struct Run {
     size_t offset, length;  // in the original packet
   };
+  // Whether `word` (base64 characters only) occurs in `xml` outside runs_.
+  bool occurs_between_runs(std::string_view xml, std::string_view word) const;
   // Calls on_text(piece) and on_run(run) in order over `text`.
   template <class Text, class OnRun>
   void walk(std::string_view text, Text on_text, OnRun on_run) const;

@@ -95,6 +95,13 @@ check "--threads 1 and 4 give the same output" bash -c "diff <('$bin' extract --
 
 if [ -d "$shared/corpus/jpeg" ]; then
   check "the JPEG corpus gives a valid JSON array" bash -c "'$bin' extract '$shared/corpus/jpeg' > '$tmp/corpus.json'; python3 -c 'import json; assert len(json.load(open(\"$tmp/corpus.json\"))) > 100'"
+  # The whole corpus, hostile files included, named twice over so the threads interleave:
+  # the same objects in the same order with one thread, two and three.
+  check "--threads 1, 2 and 3 agree over the whole corpus" bash -c "
+    '$bin' extract --threads 1 --ndjson -r '$shared/corpus' '$shared/corpus' > '$tmp/t1.ndjson'
+    [ \$(wc -l < '$tmp/t1.ndjson') -gt 500 ] &&
+    '$bin' extract --threads 2 --ndjson -r '$shared/corpus' '$shared/corpus' | cmp -s - '$tmp/t1.ndjson' &&
+    '$bin' extract --threads 3 --ndjson -r '$shared/corpus' '$shared/corpus' | cmp -s - '$tmp/t1.ndjson'"
 fi
 
 echo "cli: $passes passed, $fails failed"

@@ -77,6 +77,15 @@ TEST(Base64Runs, ThePrefixIsOneThePacketDoesNotHold) {
   EXPECT_EQ(e.runs.restored(e.out), e.xml);
 }
 
+TEST(Base64Runs, APrefixInsideARunIsNoClash) {
+  // The runs are gone from the packet the parser sees, so a prefix only they hold is free.
+  std::string a = "imgmetaRuna" + run(Base64Runs::kMinRun), b = run(Base64Runs::kMinRun) + "imgmetaRunb";
+  Elided e("<x v='" + a + "'>" + b + "</x><y>imgmetaRunc</y>");
+  ASSERT_FALSE(e.runs.empty());
+  EXPECT_NE(e.out.find("<x v='imgmetaRuna00000000'>imgmetaRuna00000001</x>"), std::string_view::npos) << e.out;
+  EXPECT_EQ(e.runs.restored(e.out), e.xml);
+}
+
 TEST(Base64Runs, OtherEncodingsAreParsedUnchanged) {
   std::string body = "<x>" + run(Base64Runs::kMinRun) + "</x>";
   for (std::string xml : {"<?xml version='1.0' encoding='ISO-8859-1'?>" + body, std::string("\xFE\xFF", 2) + body,
