@@ -74,10 +74,10 @@ class GifParser {
 
 Result<uint64_t> GifParser::sub_blocks(uint64_t pos, std::string* collect, bool keep_sizes) {
   if (!collect) {
-    // Skipping only: hop from size byte to size byte through a window of the file, so the
-    // Reader is asked once per window rather than once per 255-byte sub-block.
+    // Skipping only: hop from size byte to size byte through a piece of the file, so the
+    // Reader is asked once per piece rather than once per 255-byte sub-block.
     for (;;) {
-      ByteView w = TRY(r_.view_upto(pos, kSkipWindow));
+      ByteView w = TRY(r_.view_piece(pos, kSkipWindow));
       if (w.empty()) return make_error("data sub-blocks at " + hex_offset(pos) + " run past the end");
       size_t i = 0;
       while (i < w.size()) {

@@ -113,6 +113,13 @@ Result<ByteView> Reader::view_upto(uint64_t offset, size_t len) {
   return view(offset, static_cast<size_t>(std::min<uint64_t>(len, size_ - offset)));
 }
 
+Result<ByteView> Reader::view_piece(uint64_t offset, size_t max) {
+  if (offset > size_) return make_error(range_text(offset, 0, size_));
+  size_t len = static_cast<size_t>(std::min<uint64_t>(max, size_ - offset));
+  if (!memory_) len = std::min(len, block_size_ - static_cast<size_t>(offset % block_size_));
+  return view(offset, len);
+}
+
 Result<std::vector<uint8_t>> Reader::bytes(uint64_t offset, size_t len) {
   ByteView v = TRY(view(offset, len));
   return std::vector<uint8_t>(v.data(), v.data() + v.size());

@@ -90,6 +90,9 @@ class Reader {
   Result<ByteView> view(uint64_t offset, size_t len);
   // Like view() but clamps the length to what the source holds.
   Result<ByteView> view_upto(uint64_t offset, size_t len);
+  // For scanning a file piece by piece: a view of up to `max` bytes at `offset`, cut short
+  // where a block ends so that no bytes are copied together. Empty only at the end.
+  Result<ByteView> view_piece(uint64_t offset, size_t max);
   Result<std::vector<uint8_t>> bytes(uint64_t offset, size_t len);
   Result<uint8_t> u8(uint64_t offset);
   Result<uint16_t> u16(uint64_t offset, Endian e);

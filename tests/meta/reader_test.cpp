@@ -83,6 +83,33 @@ TEST(Reader, IntegerReadsAcrossBlocksAssembleNothing) {
   EXPECT_EQ(src.calls, 2);
 }
 
+TEST(Reader, PiecesEndWithTheirBlockAndCopyNothing) {
+  // Pieces of up to 300 bytes over a whole file: each ends where it was asked to or where its
+  // block ends, holds the right bytes, and the whole walk costs one fetch per block and no
+  // assembled copy (a budget of the file's size once leaves no room for copies).
+  CountingSource src(5000);
+  Reader r(src, 5000);
+  uint64_t pos = 0;
+  for (;;) {
+    auto piece = r.view_piece(pos, 300);
+    ASSERT_TRUE(piece.ok()) << pos << ": " << piece.error().message;
+    if (piece->empty()) break;
+    const uint64_t block_end = (pos / 1024 + 1) * 1024;
+    EXPECT_EQ(piece->size(), std::min<uint64_t>({300, block_end - pos, 5000 - pos})) << pos;
+    for (size_t i = 0; i < piece->size(); ++i) ASSERT_EQ((*piece)[i], static_cast<uint8_t>((pos + i) & 0xFF));
+    pos += piece->size();
+  }
+  EXPECT_EQ(pos, 5000u);
+  EXPECT_EQ(src.calls, 5);
+  EXPECT_FALSE(r.view_piece(5001, 10).ok());
+  // In memory there are no blocks: a piece is what was asked for.
+  std::vector<uint8_t> bytes(5000);
+  MemorySource mem(bytes);
+  Reader m(mem, 1 << 20);
+  EXPECT_EQ(m.view_piece(1000, 300)->size(), 300u);
+  EXPECT_EQ(m.view_piece(4900, 300)->size(), 100u);
+}
+
 TEST(Reader, AssembledViewsCountAgainstTheBudget) {
   // A file that makes a parser ask for the same straddling range again and again cannot make
   // the Reader hold more than its budget in copies.
