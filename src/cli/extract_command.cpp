@@ -88,7 +88,7 @@ Outcome extract_one(const std::string& path, bool stats) {
 // Extracts `files` on `threads` threads, this one among them, and hands each outcome to `emit`
 // in input order. This thread emits what is ready between its own files and waits only when
 // every file is taken and the next one in order is still being read by a helper; a helper
-// wakes it only then (a wake-up per file cost about a quarter more CPU on two cores).
+// wakes it only then (a wake-up per file cost a fifth more CPU on two cores).
 template <typename Emit>
 void extract_in_order(const std::vector<std::string>& files, unsigned threads, bool stats, Emit&& emit) {
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<size_t>(1, files.size())));

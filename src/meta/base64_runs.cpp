@@ -85,8 +85,8 @@ std::string_view Base64Runs::elide(std::string_view xml, std::string& storage) {
   if (runs_.empty()) return xml;
 
   // A marker must not otherwise occur in the packet as parsed, which holds only the text
-  // between the runs: a prefix is all base64 characters, and every run is bounded by others,
-  // so no occurrence can reach into a run or its marker.
+  // between the runs: a prefix is all base64 characters and a run is bounded by characters
+  // outside that alphabet, so no occurrence can reach into a run or its marker.
   prefix_.clear();
   for (char c = 'a'; c <= 'z' && prefix_.empty(); ++c) {
     std::string candidate = std::string("imgmetaRun") + c;
