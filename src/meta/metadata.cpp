@@ -1,7 +1,6 @@
 #include "meta/metadata.hpp"
 
 #include <algorithm>
-#include <functional>
 
 #include "meta/utf8.hpp"
 
@@ -59,28 +58,21 @@ std::string sanitize_text(std::string_view raw) {
   return out;
 }
 
-const Field* Metadata::find_dynamic(std::string_view name) const {
-  if (index_.empty()) return nullptr;
-  const size_t mask = index_.size() - 1;
-  for (size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
-    uint32_t e = index_[i];
-    if (e == 0) return nullptr;
-    if (fields[e - 1].dynamic_name == name) return &fields[e - 1];
-  }
+size_t Metadata::dynamic_slot(std::string_view name) const {
+  return index_.find(name, [this](size_t position) { return std::string_view(fields[position].dynamic_name); });
 }
 
-void Metadata::insert_index(size_t position) {
-  const size_t mask = index_.size() - 1;
-  size_t i = std::hash<std::string_view>{}(fields[position].dynamic_name) & mask;
-  while (index_[i] != 0) i = (i + 1) & mask;
-  index_[i] = static_cast<uint32_t>(position + 1);
+const Field* Metadata::find_dynamic(std::string_view name) const {
+  if (index_.empty()) return nullptr;
+  const uint32_t held = index_.held(dynamic_slot(name));
+  return held ? &fields[held - 1] : nullptr;
 }
+
+void Metadata::insert_index(size_t position) { index_.put(dynamic_slot(fields[position].dynamic_name), position); }
 
 // After an erase moved positions: both indexes from `fields`.
 void Metadata::rebuild_index() {
-  size_t size = 64;
-  while (size < fields.size() * 2) size *= 2;
-  index_.assign(size, 0);
+  index_.reset(fields.size());
   slot_.fill(0);
   for (size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].id == kDynamicField) insert_index(i);
@@ -97,7 +89,7 @@ void Metadata::append(FieldId id, Value&& value, std::string_view dynamic_name) 
   f.dynamic_name = dynamic_name;
   if (id != kDynamicField) {
     slot_[id.index] = static_cast<uint32_t>(fields.size());
-  } else if (index_.empty() || fields.size() * 2 > index_.size()) {
+  } else if (index_.full_for(fields.size())) {
     rebuild_index();
   } else {
     insert_index(fields.size() - 1);

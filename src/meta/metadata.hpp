@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "meta/fields.hpp"
+#include "meta/name_slots.hpp"
 
 namespace imgmeta::meta {
 
@@ -72,11 +73,10 @@ struct Metadata {
   // Registered fields: position + 1 in `fields` by id, 0 when absent; a lookup is an array
   // index (the median JPEG has ~90 fields and each is looked up several times).
   std::array<uint32_t, kFieldCount> slot_{};
-  // Dynamic fields: open addressing over their names, position + 1 in `fields`, 0 for an
-  // empty slot; a power of two at least twice the field count, so a lookup costs a hash and
-  // a probe or two.
-  std::vector<uint32_t> index_;
+  // Dynamic fields by name (empty until the first one comes).
+  NameSlots index_;
   const Field* find_dynamic(std::string_view name) const;
+  size_t dynamic_slot(std::string_view name) const;
   // Takes the value by reference: a Value moved through a chain of calls costs a visit each.
   void append(FieldId id, Value&& value, std::string_view dynamic_name = {});
   void insert_index(size_t position);

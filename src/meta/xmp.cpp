@@ -13,6 +13,7 @@
 #include "meta/base64_runs.hpp"
 #include "meta/formats.hpp"
 #include "meta/general_format.hpp"
+#include "meta/name_slots.hpp"
 #include "meta/text_value.hpp"
 #include "meta/xml_events.hpp"
 
@@ -289,7 +290,7 @@ struct Frame {
 
 class XmpReader final : XmlEvents {
  public:
-  explicit XmpReader(Context& ctx) : ctx_(ctx), md_(ctx.md) {}
+  explicit XmpReader(Context& ctx) : ctx_(ctx), md_(ctx.md) { slots_.reset(0); }
 
   void parse(std::string_view xml);
 
@@ -316,10 +317,9 @@ class XmpReader final : XmlEvents {
   Metadata& md_;
   Base64Runs runs_;  // long base64 runs kept out of the XML parser's way
   std::vector<Frame> stack_;
-  // Entries in the order their names first came, found by name through open addressing:
-  // slots_ holds a position + 1 (0 for empty), a power of two at least twice the entries.
+  // Entries in the order their names first came, found by name through slots_.
   std::vector<Entry> entries_;
-  std::vector<uint32_t> slots_ = std::vector<uint32_t>(64);
+  NameSlots slots_;
   size_t slot_of(std::string_view name) const;  // the slot holding name, or the empty one it would take
   const Entry* find_entry(std::string_view name) const;
   void rehash();
@@ -336,20 +336,17 @@ bool XmpReader::refuse(const std::string& what) {
 }
 
 size_t XmpReader::slot_of(std::string_view name) const {
-  const size_t mask = slots_.size() - 1;
-  size_t at = std::hash<std::string_view>{}(name) & mask;
-  while (slots_[at] != 0 && entries_[slots_[at] - 1].name != name) at = (at + 1) & mask;
-  return at;
+  return slots_.find(name, [this](size_t position) { return std::string_view(entries_[position].name); });
 }
 
 const Entry* XmpReader::find_entry(std::string_view name) const {
-  const uint32_t slot = slots_[slot_of(name)];
-  return slot ? &entries_[slot - 1] : nullptr;
+  const uint32_t held = slots_.held(slot_of(name));
+  return held ? &entries_[held - 1] : nullptr;
 }
 
 void XmpReader::rehash() {
-  slots_.assign(slots_.size() * 2, 0);
-  for (size_t i = 0; i < entries_.size(); ++i) slots_[slot_of(entries_[i].name)] = static_cast<uint32_t>(i + 1);
+  slots_.reset(entries_.size());
+  for (size_t i = 0; i < entries_.size(); ++i) slots_.put(slot_of(entries_[i].name), i);
 }
 
 void XmpReader::add(const std::string& name, uint8_t flags, bool in_list, std::string value) {
@@ -359,12 +356,12 @@ void XmpReader::add(const std::string& name, uint8_t flags, bool in_list, std::s
     return;
   }
   const size_t slot = slot_of(name);
-  size_t at = slots_[slot];  // position + 1
+  size_t at = slots_.held(slot);  // position + 1
   if (at == 0) {
     entries_.push_back(Entry{name, flags, in_list, {}});
     at = entries_.size();
-    slots_[slot] = static_cast<uint32_t>(at);
-    if (entries_.size() * 2 > slots_.size()) rehash();
+    slots_.put(slot, at - 1);
+    if (slots_.full_for(entries_.size())) rehash();
   }
   Entry& e = entries_[at - 1];
   e.flags |= flags;
