@@ -6,6 +6,7 @@
 
 #include "aws/digest.hpp"
 #include "meta/ascii.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::aws {
 
@@ -98,13 +99,13 @@ std::string trim_metadata_json(const std::string& metadata_json, size_t budget) 
   auto doc = nlohmann::ordered_json::parse(metadata_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return R"({"MetadataTruncated":true})";
   doc["MetadataTruncated"] = true;
-  std::string out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = meta::json_text(doc);
   while (out.size() > budget && doc.size() > 1) {
     std::string largest;
     size_t largest_size = 0;
     for (const auto& [k, v] : doc.items()) {
       if (k == "MetadataTruncated") continue;
-      size_t sz = v.is_string() ? v.get_ref<const std::string&>().size() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      size_t sz = v.is_string() ? v.get_ref<const std::string&>().size() : meta::json_text(v).size();
       if (sz > largest_size) {
         largest_size = sz;
         largest = k;
@@ -117,7 +118,7 @@ std::string trim_metadata_json(const std::string& metadata_json, size_t budget) 
     } else {
       doc.erase(largest);
     }
-    out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out = meta::json_text(doc);
   }
   if (out.size() > budget) return R"({"MetadataTruncated":true})";
   return out;
@@ -149,7 +150,7 @@ Result<Json> record_to_item(const ImageRecord& r) {
   item["fmtKey"] = ddb::S(ascii_lower(r.format));
   item["makeKey"] = ddb::S(ascii_lower(r.make));
   item["modelKey"] = ddb::S(ascii_lower(r.model));
-  if (std::string lens = store::lens_of(r.metadata_json); !lens.empty()) item["lensKey"] = ddb::S(utf8_prefix(ascii_lower(lens), 1024));
+  if (std::string lens = r.lens ? *r.lens : store::lens_of(r.metadata_json); !lens.empty()) item["lensKey"] = ddb::S(utf8_prefix(ascii_lower(lens), 1024));
   item["hasGps"] = ddb::BOOL(r.has_gps);
   // The exposure, orientation and map filters' values (FilterExpression on the owner's query).
   for (auto [name, value] : {std::pair{"lat", r.lat}, std::pair{"lon", r.lon}, std::pair{"iso", r.iso},
@@ -387,7 +388,7 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     if (name == "owner" || name == "imageId") continue;
     std::string k = std::to_string(n++);
     names["#a" + k] = name;
-    values[":a" + k] = value;
+    values[":a" + k] = std::move(value);  // the item is not read again
     set += (set.empty() ? "SET " : ", ") + ("#a" + k) + " = :a" + k;
   }
   // Optional attributes an older version of the record may have had.
@@ -398,12 +399,13 @@ Result<bool> DynamoMetadataStore::apply(const ImageRecord& record) {
     names["#a" + k] = name;
     remove += (remove.empty() ? " REMOVE " : ", ") + ("#a" + k);
   }
-  Json req{{"TableName", table_},
-           {"Key", key_of(record.owner, record.image_id)},
-           {"UpdateExpression", set + remove},
-           {"ConditionExpression", "attribute_not_exists(#id) OR #kind = :intent OR #seq < :seq OR " + same},
-           {"ExpressionAttributeNames", names},
-           {"ExpressionAttributeValues", values}};
+  Json req(Json::value_t::object);  // members moved in, as in apply_extraction()
+  req["TableName"] = table_;
+  req["Key"] = key_of(record.owner, record.image_id);
+  req["UpdateExpression"] = set + remove;
+  req["ConditionExpression"] = "attribute_not_exists(#id) OR #kind = :intent OR #seq < :seq OR " + same;
+  req["ExpressionAttributeNames"] = std::move(names);
+  req["ExpressionAttributeValues"] = std::move(values);
   auto r = client_->call("UpdateItem", req, table_ + " " + record.owner + "/" + record.image_id);
   if (!r) {
     if (is_conditional_failure(r.error())) return false;
@@ -441,10 +443,10 @@ Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRec
     names[k] = attr;
     return k;
   };
-  auto set_attr = [&](const std::string& attr, const Json& value) {
+  auto set_attr = [&](const std::string& attr, Json value) {
     std::string k = alias(attr);
     std::string v = ":" + k.substr(1);
-    values[v] = value;
+    values[v] = std::move(value);
     set += (set.empty() ? "SET " : ", ") + k + " = " + v;
   };
   auto remove_attr = [&](const std::string& attr) { remove += (remove.empty() ? " REMOVE " : ", ") + alias(attr); };
@@ -452,7 +454,7 @@ Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRec
   // when the new extraction lacks them.
   for (const char* attr : {"status", "error", "metadata", "format", "make", "model", "fmtKey", "makeKey", "modelKey",
                            "hasGps", "dispW", "dispH", "byTaken", "sequencer", "seq", "updatedAt", "size", "etag"})
-    set_attr(attr, (*item)[attr]);
+    set_attr(attr, std::move((*item)[attr]));  // each attribute is used once: moved, not copied
   // An upload intent on the item becomes the record: it holds the upload's attributes
   // (filename, contentType, sha256, bySha256, nameText) already; uploadedAt and its index key
   // come from the extraction, and the intent's own attributes (and its TTL) go.
@@ -460,15 +462,15 @@ Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRec
   for (const char* attr : {"uploadedAt", "byUploaded"}) {
     std::string k = alias(attr);
     std::string v = ":" + k.substr(1);
-    values[v] = (*item)[attr];
+    values[v] = std::move((*item)[attr]);
     set += ", " + k + " = if_not_exists(" + k + ", " + v + ")";
   }
   for (const char* attr : {"createdAt", "expiresAt", "uploadId", "partSize", "ttl"}) remove_attr(attr);
   for (const char* attr : {"metadataTruncated", "lensKey", "lat", "lon", "iso", "fNumber", "focal", "exposure", "takenAt"}) {
-    if (item->contains(attr)) set_attr(attr, (*item)[attr]);
+    if (item->contains(attr)) set_attr(attr, std::move((*item)[attr]));
     else remove_attr(attr);
   }
-  set_attr("searchWords", (*item)["searchText"]);  // the metadata's words: see record_to_item
+  set_attr("searchWords", std::move((*item)["searchText"]));  // the metadata's words: see record_to_item
   remove_attr("searchText");
   names["#fn"] = "filename";
   values[":intent"] = ddb::S("intent");
@@ -479,13 +481,14 @@ Result<store::ApplyOutcome> DynamoMetadataStore::apply_extraction(const ImageRec
     values[":octet"] = ddb::S("application/octet-stream");
     condition += " AND #ct <> :octet";
   }
-  Json req{{"TableName", table_},
-           {"Key", key_of(extracted.owner, extracted.image_id)},
-           {"UpdateExpression", set + remove},
-           {"ConditionExpression", condition},
-           {"ExpressionAttributeNames", names},
-           {"ExpressionAttributeValues", values},
-           {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}};
+  Json req(Json::value_t::object);  // members moved in: the values hold the whole metadata
+  req["TableName"] = table_;
+  req["Key"] = key_of(extracted.owner, extracted.image_id);
+  req["UpdateExpression"] = set + remove;
+  req["ConditionExpression"] = std::move(condition);
+  req["ExpressionAttributeNames"] = std::move(names);
+  req["ExpressionAttributeValues"] = std::move(values);
+  req["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
   Json failure;
   auto r = client_->call("UpdateItem", req, table_ + " " + extracted.owner + "/" + extracted.image_id, &failure);
   if (r) return store::ApplyOutcome::Applied;
@@ -579,7 +582,7 @@ Result<ImageRecord> DynamoMetadataStore::get(const std::string& owner, const std
 namespace {
 
 std::string encode_cursor(const std::string& index, const Json& key) {
-  return base64url_encode(Json{{"x", index}, {"k", key}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return base64url_encode(meta::json_text(Json{{"x", index}, {"k", key}}));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "aws/dynamodb_client.hpp"
+#include "meta/json_text.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -38,7 +39,7 @@ Result<Json> DynamoClient::call(const std::string& operation, const Json& reques
   r.method = "POST";
   r.path = "/";
   r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "DynamoDB_20120810." + operation}};
-  r.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = meta::json_text(request);
   std::string error_body;
   if (error_doc) *error_doc = Json();
   auto resp = client_->call(r, error_doc ? &error_body : nullptr);
@@ -88,7 +89,7 @@ std::optional<int64_t> get_n(const Json& item, const std::string& name) {
 Json D(double d) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", std::isfinite(d) ? d : 0.0);
-  return Json{{"N", std::string(buf)}};
+  return typed("N", std::string(buf));
 }
 
 std::optional<double> get_d(const Json& item, const std::string& name) {

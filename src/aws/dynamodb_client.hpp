@@ -36,12 +36,18 @@ class DynamoClient {
 
 // Attribute values (DynamoDB Developer Guide, "Supported data types": S, N, BOOL, M, L).
 namespace ddb {
-inline Json S(const std::string& s) { return Json{{"S", s}}; }
-inline Json N(int64_t n) { return Json{{"N", std::to_string(n)}}; }
-inline Json N(uint64_t n) { return Json{{"N", std::to_string(n)}}; }
+// {type: value}, built without an initializer list (which nlohmann copies element by element).
+inline Json typed(const char* type, Json value) {
+  Json j(Json::value_t::object);
+  j.emplace(type, std::move(value));
+  return j;
+}
+inline Json S(std::string s) { return typed("S", std::move(s)); }
+inline Json N(int64_t n) { return typed("N", std::to_string(n)); }
+inline Json N(uint64_t n) { return typed("N", std::to_string(n)); }
 // A finite double written so that it reads back exactly (17 significant digits).
 Json D(double d);
-inline Json BOOL(bool b) { return Json{{"BOOL", b}}; }
+inline Json BOOL(bool b) { return typed("BOOL", b); }
 // Typed reads of an item's attribute; nullopt when absent or of another type.
 std::optional<std::string> get_s(const Json& item, const std::string& name);
 std::optional<int64_t> get_n(const Json& item, const std::string& name);

@@ -1,4 +1,5 @@
 #include "aws/sqs_client.hpp"
+#include "meta/json_text.hpp"
 
 #include <charconv>
 
@@ -52,7 +53,7 @@ Result<json> SqsClient::call(const std::string& action, json request) {
   r.method = "POST";
   r.path = "/";
   r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "AmazonSQS." + action}};
-  r.body = request.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = meta::json_text(request);
   r.max_response_bytes = 4u * 1024 * 1024;  // ten messages of at most 256 KiB each, and then some
   auto resp = client_->call(r);
   if (!resp) return resp.error();

@@ -1,4 +1,5 @@
 #include "cli/upload_api.hpp"
+#include "meta/json_text.hpp"
 
 #include <algorithm>
 #include <random>
@@ -229,7 +230,7 @@ meta::Result<ApiReply> ApiSession::call(const std::string& method, const std::st
   req.timeout = std::chrono::seconds(120);  // completing a multipart upload of a large file on S3 takes a while
   if (body) {
     req.headers.push_back({"Content-Type", "application/json"});
-    req.body = body->dump(-1, ' ', false, json::error_handler_t::replace);
+    req.body = meta::json_text(*body);
   }
   for (int pass = 0;; ++pass) {
     uint64_t generation;

@@ -17,6 +17,7 @@
 #include "pipeline/preview_step.hpp"
 #include "pipeline/ulid.hpp"
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::http {
 
@@ -231,7 +232,7 @@ ApiResponse facets_response(store::MetadataStore& metadata, const std::string& o
     for (const auto& [value, n] : values) list.push_back({{"value", value}, {"count", n}});
     out[facet] = std::move(list);
   }
-  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(out));
 }
 
 }  // namespace
@@ -278,7 +279,7 @@ ApiResponse error_response(int status, std::string code, std::string message, co
   ordered_json err{{"code", code}, {"message", std::move(message)}};
   ordered_json body{{"error", std::move(err)}};
   if (!request_id.empty()) body["requestId"] = request_id;
-  ApiResponse r = json_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  ApiResponse r = json_response(status, meta::json_text(body));
   r.error_code = std::move(code);
   return r;
 }
@@ -398,7 +399,7 @@ ApiResponse Api::handle(const ApiRequest& request) {
     json body = json::parse(response.body, nullptr, false);
     if (body.is_object() && !body.contains("requestId")) {
       body["requestId"] = request.request_id;
-      response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+      response.body = meta::json_text(body);
     }
   }
   if (!response.header("Cache-Control")) response.set_header("Cache-Control", "no-store");
@@ -651,7 +652,7 @@ ApiResponse Api::me(const ApiRequest&, const auth::Principal& p) {
     out["username"] = account->username;
     out["createdAt"] = iso(account->created_at_ms);
   }
-  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(out));
 }
 
 // --- uploads ---
@@ -734,7 +735,7 @@ ApiResponse Api::create_upload(const ApiRequest& r, const auth::Principal& p) {
   }
   if (auto st = deps_.metadata->put_upload_intent(intent); !st) return from_error(st.error());
   counters_.uploads_presigned++;
-  return json_response(201, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(201, meta::json_text(out));
 }
 
 namespace {
@@ -938,7 +939,7 @@ ApiResponse Api::list_images(const ApiRequest& r, const auth::Principal& p) {
   ordered_json items = ordered_json::array();
   for (const auto& rec : page->items) items.push_back(image_out(rec));
   ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
-  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(out));
 }
 
 // GET /api/locations: the located images for the map, compact and in large pages.
@@ -1111,7 +1112,7 @@ ApiResponse Api::get_image(const ApiRequest&, const auth::Principal& p, const st
     else rec = deps_.metadata->get(p.subject, id);
   }
   if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found() : from_error(rec.error());
-  return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(image_out(*rec)));
 }
 
 std::optional<store::ImageRecord> Api::landed_upload(const std::string& owner, const std::string& id) {
@@ -1273,7 +1274,7 @@ ApiResponse Api::restore_image(const auth::Principal& p, const std::string& id) 
   auto rec = deps_.metadata->restore(p.subject, id);
   if (!rec) return rec.error().code == meta::Errc::NotFound ? not_found("no such image in the trash") : from_error(rec.error());
   counters_.restored++;
-  return json_response(200, image_out(*rec).dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(image_out(*rec)));
 }
 
 ApiResponse Api::list_trash(const ApiRequest& r, const auth::Principal& p) {
@@ -1288,7 +1289,7 @@ ApiResponse Api::list_trash(const ApiRequest& r, const auth::Principal& p) {
   ordered_json items = ordered_json::array();
   for (const auto& rec : page->items) items.push_back(image_out(rec));
   ordered_json out{{"items", std::move(items)}, {"nextCursor", page->next_cursor.empty() ? ordered_json() : ordered_json(page->next_cursor)}};
-  return json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_response(200, meta::json_text(out));
 }
 
 // Walks the trash with a cursor rather than re-reading its first page: on DynamoDB the

@@ -6,6 +6,7 @@
 
 #include "http/image_json.hpp"
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::http {
 namespace {
@@ -70,7 +71,7 @@ std::string export_header(ExportFormat format) {
 
 void append_export_row(std::string& out, const store::ImageRecord& r, ExportFormat format) {
   if (format == ExportFormat::Ndjson) {
-    out += image_json(r, {}).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += meta::json_text(image_json(r, {}));
     out += '\n';
     return;
   }

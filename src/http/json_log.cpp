@@ -1,6 +1,7 @@
 #include "http/json_log.hpp"
 
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::http {
 
@@ -32,7 +33,7 @@ void JsonLog::write(LogLevel level, std::string_view message, std::string_view r
   if (fields.is_object())
     for (auto& [k, v] : fields.items()) line[k] = std::move(v);
   // Strings from clients and files may hold invalid UTF-8: replaced, the line stays JSON.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = meta::json_text(line);
   text += '\n';
   std::lock_guard lock(mu_);
   std::fwrite(text.data(), 1, text.size(), out_);

@@ -15,6 +15,7 @@
 #include "pipeline/ulid.hpp"
 #include "store/time.hpp"
 #include "strip/strip.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::http {
 namespace {
@@ -29,7 +30,7 @@ constexpr char kPasswordHeader[] = "X-Share-Password";
 // Every answer for a link that is not (or no longer) there: unknown, expired, revoked.
 constexpr char kGoneMessage[] = "this link does not exist, has expired or was revoked";
 
-std::string dump(const ordered_json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const ordered_json& j) { return meta::json_text(j); }
 
 ApiResponse bad_request(std::string message) { return error_response(400, "InvalidRequest", std::move(message)); }
 ApiResponse gone() { return error_response(404, "NotFound", kGoneMessage); }

@@ -8,6 +8,7 @@
 #include "aws/sigv4.hpp"
 #include "lambda/log.hpp"
 #include "meta/ascii.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::lambda {
 
@@ -167,8 +168,6 @@ HandlerResult handle_api(const Invocation& inv, ApiContext& ctx) {
   line["Requests"] = 1;
   line["ServerErrors"] = doc["statusCode"].get<int>() >= 500 ? 1 : 0;
   line["LatencyMs"] = ms;
-  add_emf(line, "imgmeta", {{"Function"}, {"Function", "Route"}},
-          {{"Requests", "Count"}, {"ServerErrors", "Count"}, {"LatencyMs", "Milliseconds"}}, aws::unix_now_ms());
   line["level"] = doc["statusCode"].get<int>() >= 500 ? "error" : "info";
   line["requestId"] = inv.request_id;
   line["apiRequestId"] = req->request_id;
@@ -177,8 +176,10 @@ HandlerResult handle_api(const Invocation& inv, ApiContext& ctx) {
   line["status"] = doc["statusCode"];
   if (!resp.error_code.empty()) line["errorCode"] = resp.error_code;
   if (!resp.subject.empty()) line["subject"] = resp.subject;
-  write_log_line(out, line);
-  return HandlerResult::success(doc.dump(-1, ' ', false, json::error_handler_t::replace));
+  write_log_line(out, line,
+                 emf_block("imgmeta", {{"Function"}, {"Function", "Route"}},
+                           {{"Requests", "Count"}, {"ServerErrors", "Count"}, {"LatencyMs", "Milliseconds"}}, aws::unix_now_ms()));
+  return HandlerResult::success(meta::json_text(doc));
 }
 
 }  // namespace imgmeta::lambda

@@ -37,10 +37,6 @@ struct EventLog {
     line["BytesRead"] = o ? o->bytes_read : 0;
     line["ExtractMs"] = o ? ms(o->extract_time) : 0.0;
     line["TotalMs"] = o ? ms(o->total_time) : 0.0;
-    add_emf(line, kNamespace, {{"Function"}, {"Function", "Outcome"}},
-            {{"Events", "Count"}, {"ImagesProcessed", "Count"}, {"Failures", "Count"}, {"BytesRead", "Bytes"},
-             {"ExtractMs", "Milliseconds"}, {"TotalMs", "Milliseconds"}},
-            aws::unix_now_ms());
     line["level"] = failure ? "error" : "info";
     line["requestId"] = inv.request_id;
     if (!inv.trace_id.empty()) line["traceId"] = inv.trace_id;
@@ -60,7 +56,11 @@ struct EventLog {
     }
     if (!reason.empty()) line["reason"] = reason;
     if (!error.empty()) line["error"] = error;
-    write_log_line(out, line);
+    write_log_line(out, line,
+                   emf_block(kNamespace, {{"Function"}, {"Function", "Outcome"}},
+                             {{"Events", "Count"}, {"ImagesProcessed", "Count"}, {"Failures", "Count"}, {"BytesRead", "Bytes"},
+                              {"ExtractMs", "Milliseconds"}, {"TotalMs", "Milliseconds"}},
+                             aws::unix_now_ms()));
   }
 };
 

@@ -1,31 +1,55 @@
 #include "lambda/log.hpp"
 
+#include "meta/json_text.hpp"
+
 namespace imgmeta::lambda {
 
-void write_log_line(std::ostream& out, const Json& line) {
+std::string emf_block(std::string_view name_space, std::initializer_list<std::initializer_list<const char*>> dimensions,
+                      std::initializer_list<MetricDef> metrics, int64_t timestamp_ms) {
+  std::string out = "{\"Timestamp\":" + std::to_string(timestamp_ms) + ",\"CloudWatchMetrics\":[{\"Namespace\":";
+  meta::append_json_string(out, name_space);
+  out += ",\"Dimensions\":[";
+  for (const auto& set : dimensions) {
+    if (out.back() != '[') out += ',';
+    out += '[';
+    for (const char* d : set) {
+      if (out.back() != '[') out += ',';
+      meta::append_json_string(out, d);
+    }
+    out += ']';
+  }
+  out += "],\"Metrics\":[";
+  for (const auto& m : metrics) {
+    if (out.back() != '[') out += ',';
+    out += "{\"Name\":";
+    meta::append_json_string(out, m.name);
+    out += ",\"Unit\":";
+    meta::append_json_string(out, m.unit);
+    out += '}';
+  }
+  out += "]}]}";
+  return out;
+}
+
+void write_log_line(std::ostream& out, const Json& line, std::string_view emf) {
   static std::mutex mu;
-  std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string text;
+  if (!emf.empty() && line.is_object()) {
+    text = "{\"_aws\":";
+    text += emf;
+    for (auto it = line.begin(); it != line.end(); ++it) {
+      text += ',';
+      meta::append_json_string(text, it.key());
+      text += ':';
+      meta::append_json_text(text, it.value());
+    }
+    text += '}';
+  } else {
+    text = meta::json_text(line);
+  }
   std::lock_guard lock(mu);
   out << text << '\n';
   out.flush();
-}
-
-void add_emf(Json& line, const std::string& name_space, std::initializer_list<std::initializer_list<const char*>> dimensions,
-             std::initializer_list<MetricDef> metrics, int64_t timestamp_ms) {
-  Json dims = Json::array();
-  for (const auto& set : dimensions) {
-    Json s = Json::array();
-    for (const char* d : set) s.push_back(d);
-    dims.push_back(s);
-  }
-  Json defs = Json::array();
-  for (const auto& m : metrics) defs.push_back({{"Name", m.name}, {"Unit", m.unit}});
-  Json aws{{"Timestamp", timestamp_ms},
-           {"CloudWatchMetrics", Json::array({{{"Namespace", name_space}, {"Dimensions", dims}, {"Metrics", defs}}})}};
-  // "_aws" first, so the line reads as metrics at a glance.
-  Json out{{"_aws", aws}};
-  for (auto& [k, v] : line.items()) out[k] = v;
-  line = std::move(out);
 }
 
 }  // namespace imgmeta::lambda

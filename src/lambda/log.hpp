@@ -9,24 +9,27 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace imgmeta::lambda {
 
 using Json = nlohmann::ordered_json;
 
-// Writes one line (invalid UTF-8 replaced, never throws) and flushes.
-void write_log_line(std::ostream& out, const Json& line);
-
 struct MetricDef {
-  std::string name;
-  std::string unit;  // CloudWatch unit: "Count", "Bytes", "Milliseconds", ...
+  const char* name;
+  const char* unit;  // CloudWatch unit: "Count", "Bytes", "Milliseconds", ...
 };
 
-// Adds the "_aws" member that makes `line` an EMF document: namespace, dimension sets
-// (each name must be a top-level string member of line), metric definitions (each name
-// a top-level number member). High-cardinality ids (request id, key) stay plain members.
-void add_emf(Json& line, const std::string& name_space, std::initializer_list<std::initializer_list<const char*>> dimensions,
-             std::initializer_list<MetricDef> metrics, int64_t timestamp_ms);
+// The value of the "_aws" member that makes a line an EMF document, as JSON text: namespace,
+// dimension sets (each name must be a top-level string member of the line), metric
+// definitions (each name a top-level number member). High-cardinality ids (request id, key)
+// stay plain members.
+std::string emf_block(std::string_view name_space, std::initializer_list<std::initializer_list<const char*>> dimensions,
+                      std::initializer_list<MetricDef> metrics, int64_t timestamp_ms);
+
+// Writes one line (invalid UTF-8 replaced, never throws) and flushes. With an EMF block
+// (emf_block), "_aws" is the line's first member, so the line reads as metrics at a glance.
+void write_log_line(std::ostream& out, const Json& line, std::string_view emf = {});
 
 }  // namespace imgmeta::lambda

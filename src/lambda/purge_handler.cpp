@@ -34,14 +34,13 @@ HandlerResult handle_purge(const Invocation& inv, PurgeContext& ctx) {
   line["Function"] = ctx.function_name;
   line["TrashPurged"] = deleted;
   line["TrashPurgeFailures"] = failed;
-  add_emf(line, "imgmeta", {{"Function"}}, {{"TrashPurged", "Count"}, {"TrashPurgeFailures", "Count"}}, now);
   line["level"] = failed ? "error" : "info";
   line["requestId"] = inv.request_id;
   line["message"] = "trash purge";
   line["expired"] = expired->size();
   line["trashDays"] = ctx.trash_days;
   if (!first_error.empty()) line["error"] = first_error;
-  write_log_line(out, line);
+  write_log_line(out, line, emf_block("imgmeta", {{"Function"}}, {{"TrashPurged", "Count"}, {"TrashPurgeFailures", "Count"}}, now));
   if (failed > 0 && deleted == 0)
     return HandlerResult::failure("Handled.Retryable", "purge: no object could be deleted; first error: " + first_error);
   return HandlerResult::success(nlohmann::json{{"expired", expired->size()}, {"deleted", deleted}, {"failed", failed}}.dump());

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "aws/aws_client.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::lambda {
 
@@ -40,7 +41,7 @@ int64_t Invocation::remaining_ms() const { return deadline_ms - aws::unix_now_ms
 
 std::string error_document(const HandlerError& error) {
   nlohmann::json doc{{"errorMessage", error.message}, {"errorType", error.type}, {"stackTrace", nlohmann::json::array()}};
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return meta::json_text(doc);
 }
 
 RuntimeClient::RuntimeClient(RuntimeOptions options, std::shared_ptr<aws::HttpClient> http)

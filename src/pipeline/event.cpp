@@ -6,6 +6,7 @@
 
 #include "store/metadata_store.hpp"
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::pipeline {
 namespace {
@@ -302,13 +303,13 @@ json record_json(const EventRecord& r) {
 }  // namespace
 
 std::string format_event(const EventRecord& record) {
-  return record_json(record).dump(-1, ' ', false, json::error_handler_t::replace);
+  return meta::json_text(record_json(record));
 }
 
 std::string format_events(const std::vector<EventRecord>& records) {
   json doc = {{"Records", json::array()}};
   for (const auto& r : records) doc["Records"].push_back(record_json(r));
-  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  return meta::json_text(doc);
 }
 
 int compare_sequencers(std::string_view a, std::string_view b) { return store::compare_sequencers(a, b); }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "meta/json.hpp"
+#include "meta/utf8.hpp"
 #include "pipeline/preview_step.hpp"
 #include "pipeline/uploads.hpp"
 #include "store/time.hpp"
@@ -89,6 +90,17 @@ void fill_from_metadata(const meta::Metadata& md, store::ImageRecord& r) {
   if (const std::string* s = md.get_string("FileType"_f)) r.format = *s;
   if (const std::string* s = md.get_string("Make"_f)) r.make = *s;
   if (const std::string* s = md.get_string("Model"_f)) r.model = *s;
+  // What lens_of() would read back from metadata_json, without parsing it again: the first
+  // non-empty text of LensModel, Lens, LensID (the JSON holds text fields as strings). Text
+  // that is not UTF-8 is left to lens_of(), which sees it with its bytes replaced.
+  r.lens = std::string();
+  for (meta::FieldId id : {"LensModel"_f, "Lens"_f, "LensID"_f}) {
+    const std::string* s = md.get_string(id);
+    if (!s || s->empty()) continue;
+    if (meta::is_utf8(*s)) r.lens = *s;
+    else r.lens.reset();
+    break;
+  }
   // A location is both coordinates, as finite numbers in range (an altitude alone is none).
   double lat = 0, lon = 0;
   r.has_gps = md.get_number("GPSLatitude"_f, lat) && md.get_number("GPSLongitude"_f, lon) && std::isfinite(lat) &&

@@ -137,6 +137,10 @@ struct ImageRecord {
   std::string format;  // FileType ("JPEG", "PNG", "HEIC", ...); empty when unknown
   std::string make;    // Make, as in the file
   std::string model;   // Model, as in the file
+  // lens_of(metadata_json), when the extraction that wrote metadata_json already knew it (the
+  // handler sets it; no store keeps it, so records read back leave it unset and the lens is
+  // read from the metadata again).
+  std::optional<std::string> lens;
   bool has_gps = false;       // GPSLatitude and GPSLongitude present
   std::string search_text;    // lowercase words the `q` filter matches as substrings
   // For the exposure, orientation and map filters (GET /api/images, /api/locations).
@@ -366,6 +370,7 @@ inline void merge_extraction(ImageRecord& base, const ImageRecord& extracted) {
   base.format = extracted.format;
   base.make = extracted.make;
   base.model = extracted.model;
+  base.lens = extracted.lens;
   base.has_gps = extracted.has_gps;
   base.lat = extracted.lat;
   base.lon = extracted.lon;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "meta/result.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::store {
 
@@ -56,7 +57,7 @@ inline std::string items_to_json(const std::vector<ShareItem>& items) {
                  {"downloadType", i.download_content_type},
                  {"thumbnailKey", i.thumbnail_key},
                  {"previewKey", i.preview_key}});
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return meta::json_text(a);
 }
 
 inline meta::Result<std::vector<ShareItem>> items_from_json(const std::string& text) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "../store/temp_dir.hpp"
+#include "meta/extract.hpp"
 #include "store/directory_blob_store.hpp"
 #include "pipeline/uploads.hpp"
 #include "store/sqlite_metadata_store.hpp"
@@ -324,6 +327,29 @@ TEST_F(Handler, AnIntentTurnedIntoTheRecordMeanwhileIsWrittenOntoNotOver) {
   EXPECT_EQ(r.status, ImageStatus::Ready);
   EXPECT_EQ(r.make, "Canon");
   EXPECT_NE(r.search_text.find("beach.jpg jpeg canon"), std::string::npos) << r.search_text;
+}
+
+// The lens the handler hands the stores is what lens_of() reads back from the metadata JSON
+// it wrote, for every file of the corpus (the DynamoDB adapter uses it to skip that parse).
+TEST(FillFromMetadata, LensIsWhatTheJsonSays) {
+  namespace fs = std::filesystem;
+  size_t files = 0, with_lens = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(std::string(IMGMETA_SHARED_DIR) + "/corpus")) {
+    if (!entry.is_regular_file()) continue;
+    auto source = meta::FileSource::open(entry.path().string());
+    ASSERT_TRUE(source) << entry.path();
+    auto md = meta::extract(*source);
+    if (!md) continue;
+    store::ImageRecord r;
+    fill_from_metadata(*md, r);
+    ++files;
+    std::string expected = store::lens_of(r.metadata_json);
+    if (!r.lens) continue;  // not UTF-8: left to lens_of()
+    EXPECT_EQ(*r.lens, expected) << entry.path();
+    with_lens += !expected.empty();
+  }
+  EXPECT_GT(files, 250u);
+  EXPECT_GT(with_lens, 10u);
 }
 
 }  // namespace
