@@ -8,17 +8,26 @@
 
 namespace imgmeta::aws {
 
+namespace {
+// SHA-256 fetched from the default provider once. EVP_sha256() is a placeholder that
+// OpenSSL 3 fetches again on every EVP_Digest call (a lock and a lookup, per request signed).
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md ? md : EVP_sha256();
+}
+}  // namespace
+
 Sha256 sha256(std::string_view data) {
   Sha256 out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr);
   return out;
 }
 
 Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   Sha256 out{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+  HMAC(sha256_md(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out.data(), &len);
   return out;
 }
