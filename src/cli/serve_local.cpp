@@ -14,6 +14,7 @@
 #include "store/directory_blob_store.hpp"
 #include "store/sqlite_metadata_store.hpp"
 #include "store/sqlite_share_store.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::cli {
 
@@ -163,7 +164,7 @@ int run_serve_local(ServeContext& ctx) {
                           {"multipartThreshold", a.multipart_threshold},
                           {"partSize", a.part_size},
                           {"mapTiles", {{"url", a.map_tile_url}, {"attribution", a.map_attribution}}}};
-  ctx.server.set_web_config(web_config.dump());
+  ctx.server.set_web_config(meta::json_text(web_config));
   ctx.server.add_img_src(a.map_tile_url);
   ctx.server.add_connect_src(sign_in->connect_origin);
 

@@ -14,6 +14,7 @@
 #include "store/sqlite_metadata_store.hpp"
 #include "store/sqlite_share_store.hpp"
 #include "cli/serve_shares.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::cli {
 
@@ -129,7 +130,7 @@ int run_serve_s3(ServeContext& ctx) {
                           {"maxUploadSize", a.max_upload_size},
                           {"multipartThreshold", a.multipart_threshold},
                           {"partSize", a.part_size}};
-  ctx.server.set_web_config(web_config.dump());
+  ctx.server.set_web_config(meta::json_text(web_config));
 
   store::MetadataStore* md = metadata.get();
   http::LocalServerDeps ld{&api, nullptr, nullptr, nullptr, &metrics, [md]() -> meta::Status {

@@ -137,7 +137,7 @@ meta::Status ApiSession::cognito_initiate(const json& request) {
   req.method = "POST";
   req.url = endpoint + "/";
   req.headers = {{"Content-Type", kCognitoContentType}, {"X-Amz-Target", kCognitoTarget}};
-  req.body = request.dump();
+  req.body = meta::json_text(request);
   auto r = send_with_retry(req, retry_.attempts);
   if (!r) return make_error(meta::Errc::Unreachable, "cannot reach Cognito at " + endpoint + ": " + r.error().message);
   json body = parse_json(r->body);
@@ -172,7 +172,7 @@ meta::Status ApiSession::sign_in_locked() {
   req.method = "POST";
   req.url = api_url("/api/auth/signin");
   req.headers = {{"Content-Type", "application/json"}};
-  req.body = json{{"username", username_}, {"password", password_}}.dump();
+  req.body = meta::json_text(json{{"username", username_}, {"password", password_}});
   auto r = send_with_retry(req, retry_.attempts);
   if (!r) return make_error(meta::Errc::Unreachable, "cannot reach the server at " + server_ + ": " + r.error().message);
   ApiReply reply{r->status, parse_json(r->body)};
@@ -199,7 +199,7 @@ meta::Status ApiSession::refresh_locked() {
       req.method = "POST";
       req.url = api_url("/api/auth/refresh");
       req.headers = {{"Content-Type", "application/json"}};
-      req.body = json{{"refreshToken", refresh_token_}}.dump();
+      req.body = meta::json_text(json{{"refreshToken", refresh_token_}});
       auto r = send_with_retry(req, retry_.attempts);
       if (r && r->status == 200) {
         json body = parse_json(r->body);

@@ -288,7 +288,7 @@ ApiResponse duplicate_response(const std::string& image_id, const std::string& r
   ordered_json out{{"error", {{"code", pipeline::kDuplicateImage}, {"message", "you have uploaded these bytes already"}, {"imageId", image_id}}},
                    {"imageId", image_id}};
   if (!request_id.empty()) out["requestId"] = request_id;
-  ApiResponse r = json_response(409, out.dump());
+  ApiResponse r = json_response(409, meta::json_text(out));
   r.error_code = std::string(pipeline::kDuplicateImage);
   return r;
 }
@@ -585,7 +585,7 @@ ApiResponse Api::sign_up(const ApiRequest& r) {
   if (!account) return from_error(account.error());
   counters_.signups++;
   ordered_json out{{"userId", account->user_id}, {"username", account->username}, {"createdAt", iso(account->created_at_ms)}};
-  ApiResponse resp = json_response(201, out.dump());
+  ApiResponse resp = json_response(201, meta::json_text(out));
   resp.subject = account->user_id;
   return resp;
 }
@@ -610,7 +610,7 @@ ApiResponse Api::sign_in(const ApiRequest& r) {
     return from_error(tokens.error());
   }
   counters_.signins++;
-  return json_response(200, tokens_json(*tokens).dump());
+  return json_response(200, meta::json_text(tokens_json(*tokens)));
 }
 
 ApiResponse Api::refresh(const ApiRequest& r) {
@@ -621,7 +621,7 @@ ApiResponse Api::refresh(const ApiRequest& r) {
   if (!get_string(*body, "refreshToken", token, err)) return err;
   auto tokens = deps_.accounts->refresh(token, now_ms());
   if (!tokens) return from_error(tokens.error());
-  return json_response(200, tokens_json(*tokens).dump());
+  return json_response(200, meta::json_text(tokens_json(*tokens)));
 }
 
 ApiResponse Api::sign_out(const ApiRequest& r, const auth::Principal& p) {
@@ -782,7 +782,7 @@ ApiResponse Api::list_parts(const ApiRequest& r, const auth::Principal& p, const
     missing.push_back({{"partNumber", n}, {"url", url->url}, {"size", this_size}});
   }
   ordered_json out{{"uploadId", intent->multipart_upload_id}, {"parts", std::move(stored)}, {"missing", std::move(missing)}};
-  return json_response(200, out.dump());
+  return json_response(200, meta::json_text(out));
 }
 
 ApiResponse Api::complete_upload(const ApiRequest& r, const auth::Principal& p, const std::string& id) {
@@ -814,7 +814,7 @@ ApiResponse Api::complete_upload(const ApiRequest& r, const auth::Principal& p, 
   if (!record) return from_error(record.error());
   ordered_json out{{"imageId", id}, {"status", store::to_string(record->status)}, {"size", object->size}};
   if (!record->sha256.empty()) out["sha256"] = record->sha256;
-  return json_response(200, out.dump());
+  return json_response(200, meta::json_text(out));
 }
 
 ApiResponse Api::abort_upload(const ApiRequest& r, const auth::Principal& p, const std::string& id) {
@@ -986,7 +986,7 @@ ApiResponse Api::list_locations(const ApiRequest& r, const auth::Principal& p) {
     out += '}';
   }
   out += "],\"nextCursor\":";
-  out += page->next_cursor.empty() ? std::string("null") : ordered_json(page->next_cursor).dump();
+  out += page->next_cursor.empty() ? std::string("null") : meta::json_text(ordered_json(page->next_cursor));
   out += "}";
   return json_response(200, std::move(out));
 }
@@ -1222,7 +1222,7 @@ ApiResponse Api::reextract(const ApiRequest&, const auth::Principal& p, const st
   counters_.reextracts++;
   // The record keeps its status until the handler rewrites it (same sequencer wins).
   ordered_json out{{"imageId", id}, {"status", store::to_string(rec->status)}};
-  return json_response(202, out.dump());
+  return json_response(202, meta::json_text(out));
 }
 
 // --- the trash ---
@@ -1314,7 +1314,7 @@ ApiResponse Api::empty_trash(const auth::Principal& p) {
     if (page->next_cursor.empty()) break;
     q.cursor = page->next_cursor;
   }
-  return json_response(200, ordered_json{{"deleted", deleted}}.dump());
+  return json_response(200, meta::json_text(ordered_json{{"deleted", deleted}}));
 }
 
 }  // namespace imgmeta::http

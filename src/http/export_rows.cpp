@@ -52,7 +52,7 @@ std::string text_field(const json& md, const char* name) {
   auto it = md.find(name);
   if (it == md.end()) return {};
   if (it->is_string()) return it->get<std::string>();
-  if (it->is_number()) return it->dump();
+  if (it->is_number()) return meta::json_text(*it);
   return {};
 }
 

@@ -33,6 +33,7 @@
 #include "pipeline/uploads.hpp"
 #include "pipeline/ulid.hpp"
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::http {
 namespace {
@@ -420,21 +421,21 @@ struct LocalServer::Impl {
     if (x.part) {
       metrics.parts_completed++;
       ordered_json out{{"partNumber", x.auth.part_number}, {"eTag", object.etag}, {"size", object.size}};
-      return send(json_response(200, out.dump()), x);
+      return send(json_response(200, meta::json_text(out)), x);
     }
     metrics.uploads_completed++;
     log.info("upload stored", x.log.request_id,
              {{"key", x.auth.key}, {"imageId", x.key.image_id}, {"size", object.size}, {"sha256", accepted->sha256}});
     ordered_json out{{"imageId", x.key.image_id}, {"status", store::to_string(accepted->record->status)},
                      {"sha256", accepted->sha256}, {"size", object.size}};
-    send(json_response(200, out.dump()), x);
+    send(json_response(200, meta::json_text(out)), x);
   }
 
   // On the I/O thread: no I/O.
   void health(Exchange& x) {
     x.log.route = "/healthz";
     ordered_json out{{"status", "ok"}, {"version", options.version}};
-    send(json_response(200, out.dump()), x);
+    send(json_response(200, meta::json_text(out)), x);
   }
 
   void readiness(Exchange& x) {
@@ -447,7 +448,7 @@ struct LocalServer::Impl {
     checks["metadata"] = stores_ok ? "ok" : "unavailable";
     ok = ok && stores_ok;
     ordered_json out{{"status", ok ? "ok" : "unavailable"}, {"checks", checks}, {"version", options.version}};
-    send(json_response(ok ? 200 : 503, out.dump()), x);
+    send(json_response(ok ? 200 : 503, meta::json_text(out)), x);
   }
 
   void metrics_page(Exchange& x) {

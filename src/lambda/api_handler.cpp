@@ -127,14 +127,14 @@ json event_response(const http::ApiResponse& resp, size_t max_body_bytes) {
   if (resp.stream && resp.stream->source) {
     if (resp.stream->length > max_body_bytes / 4 * 3) {
       json err{{"error", {{"code", "ResponseTooLarge"}, {"message", "the content is larger than a Lambda response; use the redirect"}}}};
-      return {{"statusCode", 502}, {"headers", {{"Content-Type", "application/json"}}}, {"body", err.dump()}, {"isBase64Encoded", false}};
+      return {{"statusCode", 502}, {"headers", {{"Content-Type", "application/json"}}}, {"body", meta::json_text(err)}, {"isBase64Encoded", false}};
     }
     std::string bytes(static_cast<size_t>(resp.stream->length), '\0');
     auto n = resp.stream->source->read_at(resp.stream->offset,
                                           std::span<uint8_t>(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()));
     if (!n) {
       json err{{"error", {{"code", "InternalError"}, {"message", n.error().message}}}};
-      return {{"statusCode", 500}, {"headers", {{"Content-Type", "application/json"}}}, {"body", err.dump()}, {"isBase64Encoded", false}};
+      return {{"statusCode", 500}, {"headers", {{"Content-Type", "application/json"}}}, {"body", meta::json_text(err)}, {"isBase64Encoded", false}};
     }
     bytes.resize(*n);
     body = aws::base64_encode(bytes);

@@ -5,6 +5,7 @@
 
 #include "aws/aws_client.hpp"
 #include "lambda/log.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::lambda {
 namespace {
@@ -150,7 +151,7 @@ HandlerResult handle_extract(const Invocation& inv, ExtractContext& ctx) {
     if (!run_records(parsed->records, id, inv, ctx, log) && !id.empty())
       failures.push_back({{"itemIdentifier", id}});
   }
-  return HandlerResult::success(nlohmann::json{{"batchItemFailures", failures}}.dump());
+  return HandlerResult::success(meta::json_text(nlohmann::json{{"batchItemFailures", failures}}));
 }
 
 }  // namespace imgmeta::lambda

@@ -6,6 +6,7 @@
 #include "aws/aws_client.hpp"
 #include "lambda/log.hpp"
 #include "pipeline/event.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::lambda {
 
@@ -43,7 +44,7 @@ HandlerResult handle_purge(const Invocation& inv, PurgeContext& ctx) {
   write_log_line(out, line, emf_block("imgmeta", {{"Function"}}, {{"TrashPurged", "Count"}, {"TrashPurgeFailures", "Count"}}, now));
   if (failed > 0 && deleted == 0)
     return HandlerResult::failure("Handled.Retryable", "purge: no object could be deleted; first error: " + first_error);
-  return HandlerResult::success(nlohmann::json{{"expired", expired->size()}, {"deleted", deleted}, {"failed", failed}}.dump());
+  return HandlerResult::success(meta::json_text(nlohmann::json{{"expired", expired->size()}, {"deleted", deleted}, {"failed", failed}}));
 }
 
 }  // namespace imgmeta::lambda

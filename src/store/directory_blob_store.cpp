@@ -19,6 +19,7 @@
 #include "meta/ascii.hpp"
 #include "store/file_sync.hpp"
 #include "store/time.hpp"
+#include "meta/json_text.hpp"
 
 namespace imgmeta::store {
 namespace {
@@ -163,7 +164,7 @@ struct Sidecar {
 
 std::string sidecar_json(const Sidecar& s) {
   nlohmann::json j = {{"size", s.size}, {"etag", s.etag}, {"contentType", s.content_type}, {"sha256", s.sha256}};
-  return j.dump();
+  return meta::json_text(j);
 }
 
 std::optional<Sidecar> parse_sidecar(const std::string& text) {
@@ -725,7 +726,7 @@ Result<std::string> DirectoryBlobStore::create_multipart(const std::string& key,
                       {"contentType", c.content_type.empty() ? "application/octet-stream" : c.content_type},
                       {"sha256", c.sha256_hex.value_or("")},
                       {"createdAt", impl_->now()}};
-  if (auto s = write_small_file(dir, "upload.json", j.dump()); !s) {
+  if (auto s = write_small_file(dir, "upload.json", meta::json_text(j)); !s) {
     remove_tree(dir);
     return s.error();
   }
