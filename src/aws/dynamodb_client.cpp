@@ -1,8 +1,9 @@
 #include "aws/dynamodb_client.hpp"
-#include "meta/json_text.hpp"
 
 #include <cmath>
 #include <cstdio>
+
+#include "meta/json_text.hpp"
 
 namespace imgmeta::aws {
 

@@ -1,7 +1,8 @@
 #include "aws/sqs_client.hpp"
-#include "meta/json_text.hpp"
 
 #include <charconv>
+
+#include "meta/json_text.hpp"
 
 namespace imgmeta::aws {
 

@@ -33,20 +33,9 @@ std::string emf_block(std::string_view name_space, std::initializer_list<std::in
 
 void write_log_line(std::ostream& out, const Json& line, std::string_view emf) {
   static std::mutex mu;
-  std::string text;
-  if (!emf.empty() && line.is_object()) {
-    text = "{\"_aws\":";
-    text += emf;
-    for (auto it = line.begin(); it != line.end(); ++it) {
-      text += ',';
-      meta::append_json_string(text, it.key());
-      text += ':';
-      meta::append_json_text(text, it.value());
-    }
-    text += '}';
-  } else {
-    text = meta::json_text(line);
-  }
+  std::string text = meta::json_text(line);
+  if (!emf.empty() && line.is_object())  // "_aws" as the first member: {"_aws":...,<line's members>}
+    text.insert(1, "\"_aws\":" + std::string(emf) + (line.empty() ? "" : ","));
   std::lock_guard lock(mu);
   out << text << '\n';
   out.flush();
