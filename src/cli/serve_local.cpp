@@ -71,14 +71,14 @@ void log_preview(http::JsonLog& log, const pipeline::PreviewReport& r) {
   log.info("preview step", id, std::move(f));
 }
 
-// The rendering module, loaded on a thread with the previews' background scheduling: libvips
-// creates its worker pool then, and GLib gives the pool's threads the scheduling of the thread
-// that created it, policy and nice value included. Loaded from this thread, those workers
-// would compete with uploads at full priority while the preview threads that drive them wait.
+// The rendering module, loaded on a thread at the previews' nice value: libvips creates its
+// worker pool then, and GLib gives the pool's threads the scheduling of the thread that
+// created it, nice value included. Loaded from this thread, those workers would compete with
+// uploads at full priority while the preview threads that drive them are niced.
 meta::Result<preview::Renderer*> load_background_renderer() {
   std::optional<meta::Result<preview::Renderer*>> loaded;
   std::thread([&loaded] {
-    pipeline::make_this_thread_background(pipeline::PreviewWorkerOptions{}.nice);
+    pipeline::nice_this_thread(pipeline::PreviewWorkerOptions{}.nice);
     loaded.emplace(preview::load_renderer());
   }).join();
   return std::move(*loaded);

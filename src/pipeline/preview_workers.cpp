@@ -1,6 +1,5 @@
 #include "pipeline/preview_workers.hpp"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,14 +12,10 @@ std::string job_key(const store::PreviewJob& j) { return j.owner + "/" + j.image
 constexpr int kBacklogBatch = 64;
 }  // namespace
 
-// PRIO_PROCESS with a thread id, and sched_setscheduler with one, name that thread alone on
-// Linux. SCHED_IDLE needs no privilege; the nice value stays as a second line where the
-// policy is refused (a seccomp profile) and for readers that look only at nice.
-void make_this_thread_background(int nice) {
+// PRIO_PROCESS with a thread id names that thread alone on Linux.
+void nice_this_thread(int nice) {
   const auto self = static_cast<id_t>(gettid());
   if (getpriority(PRIO_PROCESS, self) < nice) (void)setpriority(PRIO_PROCESS, self, nice);
-  const sched_param param{};
-  (void)sched_setscheduler(static_cast<pid_t>(self), SCHED_IDLE, &param);
 }
 
 PreviewWorkers::PreviewWorkers(store::SqliteMetadataStore& metadata, store::BlobStore& blobs,
@@ -110,7 +105,7 @@ void PreviewWorkers::run(const store::PreviewJob& job) {
 }
 
 void PreviewWorkers::loop() {
-  make_this_thread_background(options_.nice);
+  nice_this_thread(options_.nice);
   for (;;) {
     uint64_t seen;
     {

@@ -25,9 +25,8 @@ struct PreviewWorkerOptions {
   preview::Options render;
   std::chrono::milliseconds idle_poll{500};          // look at the backlog when nothing woke us
   std::chrono::milliseconds retry_after{5000};       // after a storage error on one image
-  // Renditions are background work: their threads run under SCHED_IDLE and at this nice
-  // value (Linux sets both per thread), so uploads, extraction and the API get the CPU first
-  // when both want it.
+  // Renditions are background work: their threads run at this nice value (Linux sets it per
+  // thread), so uploads, extraction and the API get the CPU first when both want it.
   int nice = 19;
 };
 
@@ -36,11 +35,9 @@ struct PreviewReport {
   Result<PreviewOutcome> outcome = meta::Error{};
 };
 
-// Makes the calling thread background work (Linux: per thread): SCHED_IDLE, so that it runs
-// only on a CPU nothing else wants and any other thread that wakes takes the CPU from it at
-// once, and `nice` if its nice value is lower (nice 19 alone still takes a share of a busy
-// CPU). Best effort: what a sandbox refuses leaves the thread as it was.
-void make_this_thread_background(int nice);
+// Sets the calling thread's nice value (Linux: per thread), if it is lower. Best effort: a
+// failure (a sandbox without the right) leaves the thread at the server's priority.
+void nice_this_thread(int nice);
 
 class PreviewWorkers {
  public:

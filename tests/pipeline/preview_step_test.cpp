@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -33,12 +32,10 @@ class FakeRenderer final : public preview::Renderer {
   std::optional<meta::Error> fail;
   std::atomic<int> calls{0};
   std::atomic<int> last_nice{-100};  // the calling thread's nice value
-  std::atomic<int> last_policy{-1};  // and its scheduling policy
   Result<preview::Renditions> render(meta::Source& source, const preview::Options& options) override {
     ++calls;
     errno = 0;
     last_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-    last_policy = sched_getscheduler(0);
     if (fail) return *fail;
     std::vector<uint8_t> first(4);
     EXPECT_TRUE(source.read_at(0, first).ok());
@@ -263,12 +260,10 @@ TEST_F(PreviewStep, WorkersFinishTheBacklogAStartFindsAfterACrash) {
   workers.stop();
   EXPECT_TRUE(db->preview_backlog(10)->empty());
   EXPECT_EQ(renderer.calls, 3);
-  // Rendering is background work: the worker thread runs under SCHED_IDLE and below the
-  // server's priority, and the test's own thread keeps its policy and nice value.
+  // Rendering is background work: the worker thread runs below the server's priority, and
+  // the test's own thread keeps its nice value.
   EXPECT_GE(renderer.last_nice.load(), PreviewWorkerOptions{}.nice);
-  EXPECT_EQ(renderer.last_policy.load(), SCHED_IDLE);
   EXPECT_LT(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), PreviewWorkerOptions{}.nice);
-  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
 }
 
 }  // namespace
