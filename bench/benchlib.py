@@ -85,6 +85,24 @@ def _threads(pid):
         yield name, ns
 
 
+def context_switches(pid):
+    """Voluntary and involuntary context switches of the live threads of a process, from
+    /proc/PID/task/*/status: each is a thread going to sleep or being put aside, and waking
+    again, so their count per operation measures the hand-offs between threads."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                total += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def thread_cpu_ns(pid):
     """CPU time in ns of the live threads of a process. Nanosecond resolution, but a thread
     that exited takes its time with it: use for single-threaded processes or as a cross-check."""

@@ -336,12 +336,15 @@ struct LocalServer::Impl {
     send(r, x);
   }
 
-  // The presigned PUT, in three steps with the body between them:
-  //   blob_put_begin   verify the URL, check the upload is open, open a BlobWriter
-  //   blob_put_write   each kUploadBuffer piece of the body, as the I/O thread reads it
-  //   blob_put_finish  pipeline::accept_put (the upload service: duplicate check, commit,
-  //                    the record and its ObjectCreated event), translated into the answer
-  // Each returns false when it has answered (an error): the body is then left unread.
+  // The presigned PUT, in steps with the body between them:
+  //   blob_put_authorize  verify the URL and what it allows (no I/O: any thread)
+  //   blob_put_open       check the upload is open, open a BlobWriter
+  //   blob_put_write      each kUploadBuffer piece of the body, as the I/O thread reads it
+  //   blob_put_finish     pipeline::accept_put (the upload service: duplicate check, commit,
+  //                       the record and its ObjectCreated event), translated into the answer
+  // Each returns false when it has answered (an error): the body is then left unread. A body
+  // of one piece is read between authorize and open, so open, write and finish run in one
+  // pool task; a longer one, or one whose client waits for 100 Continue, is read after open.
   void reject(Exchange& x, int status, std::string code, std::string message) {
     metrics.uploads_rejected++;
     x.res.close = true;  // the body may be unread
@@ -358,7 +361,7 @@ struct LocalServer::Impl {
     reject(x, status, std::string(e.code_name()), e.message);
   }
 
-  bool blob_put_begin(Exchange& x) {
+  bool blob_put_authorize(Exchange& x) {
     const Request& req = x.req;
     x.log.route = "/blobs/{key}";
     cors(x);
@@ -372,22 +375,26 @@ struct LocalServer::Impl {
       return reject(x, 413, "EntityTooLarge", "the body is larger than this server accepts in one request"), false;
     auto key = pipeline::parse_object_key(auth->key);
     if (!key) return reject(x, 400, "InvalidKey", "the key is not uploads/<owner>/<imageId>"), false;
-    auto intent = deps.metadata->get_upload_intent(key->owner, key->image_id);
+    x.auth = std::move(*auth);
+    x.key = std::move(*key);
+    return true;
+  }
+
+  bool blob_put_open(Exchange& x) {
+    auto intent = deps.metadata->get_upload_intent(x.key.owner, x.key.image_id);
     if (!intent) {
       if (intent.error().code == meta::Errc::NotFound)
         return reject(x, 404, "NoSuchUpload", "no upload is open for this key (completed, aborted or never started)"), false;
       return reject_error(x, intent.error(), 500), false;
     }
-    const bool part = !auth->upload_id.empty();
-    if (part != !intent->multipart_upload_id.empty() || (part && auth->upload_id != intent->multipart_upload_id))
+    const bool part = !x.auth.upload_id.empty();
+    if (part != !intent->multipart_upload_id.empty() || (part && x.auth.upload_id != intent->multipart_upload_id))
       return reject(x, 404, "NoSuchUpload", "no such upload for this key"), false;
-    x.log.subject = key->owner;
-    auto writer = deps.blobs->begin_put(*auth);
+    x.log.subject = x.key.owner;
+    auto writer = deps.blobs->begin_put(x.auth);
     if (!writer) return reject_error(x, writer.error(), 500), false;
     x.writer = std::move(*writer);
     x.part = part;
-    x.auth = std::move(*auth);
-    x.key = std::move(*key);
     x.intent = std::move(*intent);
     return true;
   }
@@ -787,8 +794,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void send_continue_if_asked(std::function<void()> next) {
-    auto expect = parser->get()[bhttp::field::expect];
-    if (!iequals(std::string_view(expect.data(), expect.size()), "100-continue")) return next();
+    if (!asks_continue()) return next();
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
     asio::async_write(stream, asio::buffer(kContinue),
@@ -833,6 +839,8 @@ struct Session : std::enable_shared_from_this<Session> {
       auto writer = std::make_shared<std::unique_ptr<store::BlobWriter>>(std::move(x->writer));
       srv.pool->submit([writer] { writer->reset(); });
       srv.metrics.uploads_rejected++;
+    } else if (x->chunk) {
+      srv.metrics.uploads_rejected++;  // an authorised body of one piece that did not arrive
     }
     x->log.bytes_in = x->received;
     x->res = Response{};
@@ -874,23 +882,50 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void blob_put() {
+    const uint64_t length = parser->content_length().value_or(0);
+    if (length > 0 && length <= kUploadBuffer && !asks_continue()) return blob_put_one_piece();
     auto self = shared_from_this();
     bool queued = srv.pool->try_submit([self] {
       auto& s = self->srv;
       bool go = false;
-      s.guarded(*self->x, [&] { go = s.blob_put_begin(*self->x); });
+      s.guarded(*self->x, [&] { go = s.blob_put_authorize(*self->x) && s.blob_put_open(*self->x); });
       asio::post(self->executor(), [self, go] {
         if (!go) return self->write_response();
         self->x->chunk = self->srv.pieces.take();
         self->x->chunk_size = static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0)));
         self->send_continue_if_asked([self] {
-          self->armed_at = 0;
-          self->stream.expires_after(std::chrono::seconds(self->srv.options.read_timeout_s));
+          self->start_body_clock();
           self->read_upload_piece();
         });
       });
     });
-    if (queued) return;
+    if (!queued) answer_busy();
+  }
+
+  // A body that fits one piece: the URL is checked here (no I/O), the body read, and the rest
+  // is one pool task (write_upload_piece). A piece buffer goes only to a request whose URL
+  // verified, as in the longer path.
+  void blob_put_one_piece() {
+    bool go = false;
+    srv.guarded(*x, [&] { go = srv.blob_put_authorize(*x); });
+    if (!go) return write_response();
+    x->chunk = srv.pieces.take();
+    x->chunk_size = static_cast<size_t>(parser->content_length().value_or(0));
+    start_body_clock();
+    read_upload_piece();
+  }
+
+  bool asks_continue() {
+    auto expect = parser->get()[bhttp::field::expect];
+    return iequals(std::string_view(expect.data(), expect.size()), "100-continue");
+  }
+
+  void start_body_clock() {
+    armed_at = 0;
+    stream.expires_after(std::chrono::seconds(srv.options.read_timeout_s));
+  }
+
+  void answer_busy() {
     srv.metrics.requests_rejected_busy++;
     x->res.close = true;
     x->res.set_header("Retry-After", "1");
@@ -933,12 +968,16 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   // The last piece is written and the upload finished in one pool task: one hand-off
-  // between the threads fewer per upload.
+  // between the threads fewer per upload. A body of one piece arrives with no writer yet:
+  // the same task opens it first, and is the request's first work for the pool, so a full
+  // queue answers 503 as for any new request.
   void write_upload_piece(size_t n) {
     const bool last = x->received >= parser->content_length().value_or(0);
-    srv.pool->submit([self = shared_from_this(), n, last] {
+    const bool opened = x->writer != nullptr;
+    auto task = [self = shared_from_this(), n, last] {
+      auto& s = self->srv;
       bool ok = false;
-      self->srv.guarded(*self->x, [&] { ok = self->srv.blob_put_write(*self->x, n); });
+      s.guarded(*self->x, [&] { ok = (self->x->writer || s.blob_put_open(*self->x)) && s.blob_put_write(*self->x, n); });
       if (ok && last) return self->finish_on_pool();
       asio::post(self->executor(), [self, ok] {
         if (!ok) {
@@ -947,7 +986,9 @@ struct Session : std::enable_shared_from_this<Session> {
         }
         self->read_upload_piece();
       });
-    });
+    };
+    if (opened) return srv.pool->submit(std::move(task));
+    if (!srv.pool->try_submit(std::move(task))) answer_busy();
   }
 
   void finish_upload() {

@@ -2,7 +2,9 @@
 half-sent connections do not slow /healthz, a sign-in or an upload; a body trickled a byte a
 second is cut at the body timeout; oversized headers answer 431; pipelined requests come back
 in order; at the connection limit new connections are refused while open ones are served;
-a full request queue answers 503 with Retry-After."""
+a full request queue answers 503 with Retry-After; a forged upload URL is refused on its
+header alone, a small upload that asks for 100 Continue gets it, and uploads of one body piece
+and of several alternate on one connection."""
 
 import json
 import os
@@ -221,6 +223,9 @@ class SlowClientsTest(unittest.TestCase):
         while upload_temp_files(self.server.data_dir) and time.time() < deadline:
             time.sleep(0.1)
         self.assertEqual(upload_temp_files(self.server.data_dir), [])
+        # A body that never arrived counts as a refused upload.
+        text = Client(self.server).get("/metrics", expect=200).text
+        self.assertGreaterEqual(metric(text, "imgmeta_uploads_rejected_total"), 1)
         # The upload is still open: the whole body sent properly lands.
         self.user.put_blob(ticket, data, expect=200)
 
@@ -318,6 +323,59 @@ class ProtocolTest(unittest.TestCase):
             s.sendall(request_bytes("GET", "/healthz", {"X-Request-Id": "ka-%d" % i}))
             r = reader.response()
             self.assertEqual((r.status, r.headers["x-request-id"]), (200, "ka-%d" % i))
+
+    def put_request(self, data, name, extra=None):
+        """A presigned PUT of `data` as (target, headers), the signed Host included."""
+        ticket = self.user.presign(name, "image/jpeg", len(data), sha256_hex(data)).json()
+        u = urllib.parse.urlsplit(ticket["url"])
+        headers = dict(ticket["headers"], **{"Host": u.netloc, "Content-Length": str(len(data))})
+        headers.update(extra or {})
+        return u.path + "?" + u.query, headers
+
+    def test_an_upload_url_that_does_not_verify_is_refused_before_its_body(self):
+        # A small body is read before the pool sees the upload, but only once the URL has
+        # verified: a forged one is answered on its header alone and holds no piece buffer.
+        data = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[2]) + os.urandom(8)
+        target, headers = self.put_request(data, "forged.jpg")
+        path, query = target.split("?", 1)
+        params = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        forged = [(k, ("0" if v[-1] != "0" else "1") + v[1:] if k == "X-Amz-Signature" else v) for k, v in params]
+        s = connect(self.server, timeout=5)
+        self.addCleanup(s.close)
+        s.sendall(request_bytes("PUT", path + "?" + urllib.parse.urlencode(forged), headers))  # no body
+        r = Reader(s).response()
+        self.assertEqual(r.status, 403, r.body[:200])
+        self.assertEqual(r.json()["error"]["code"], "SignatureDoesNotMatch")
+
+    def test_a_small_upload_that_asks_for_100_continue_gets_it_first(self):
+        data = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[3]) + os.urandom(8)
+        target, headers = self.put_request(data, "continue.jpg", {"Expect": "100-continue"})
+        s = connect(self.server, timeout=5)
+        self.addCleanup(s.close)
+        s.sendall(request_bytes("PUT", target, headers))
+        reader = Reader(s)
+        self.assertEqual(reader.response().status, 100)
+        s.sendall(data)
+        r = reader.response()
+        self.assertEqual(r.status, 200, r.body[:200])
+        self.assertEqual(r.json()["size"], len(data))
+        self.assertEqual(r.json()["sha256"], sha256_hex(data))
+
+    def test_small_and_multi_piece_uploads_on_one_connection(self):
+        # One piece (read, then opened, written and committed in one pool task) and several
+        # (opened first, then written piece by piece), alternating on one keep-alive connection.
+        small = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[4])
+        com = b"\xff\xfe\xff\xf0" + os.urandom(0xfff0 - 2)  # a 64 KiB COM segment
+        large = small[:2] + com * 12 + small[2:]  # ~768 KiB: more than one 256 KiB piece
+        s = connect(self.server, timeout=10)
+        self.addCleanup(s.close)
+        reader = Reader(s)
+        for i, data in enumerate([small + os.urandom(4), large, small + os.urandom(8), large + os.urandom(4)]):
+            target, headers = self.put_request(data, "mixed-%d.jpg" % i)
+            s.sendall(request_bytes("PUT", target, headers, data))
+            r = reader.response()
+            self.assertEqual(r.status, 200, (i, r.body[:200]))
+            self.assertEqual((r.json()["size"], r.json()["sha256"]), (len(data), sha256_hex(data)), i)
 
     def test_metrics_show_the_transport(self):
         text = Client(self.server).get("/metrics", expect=200).text
