@@ -982,6 +982,7 @@ struct Session : std::enable_shared_from_this<Session> {
       asio::post(self->executor(), [self, ok] {
         if (!ok) {
           self->x->writer.reset();
+          self->x->log.bytes_in = self->x->received;  // the access log counts what was read
           return self->write_response();
         }
         self->read_upload_piece();
