@@ -339,7 +339,8 @@ class ProtocolTest(unittest.TestCase):
         target, headers = self.put_request(data, "forged.jpg")
         path, query = target.split("?", 1)
         params = urllib.parse.parse_qsl(query, keep_blank_values=True)
-        forged = [(k, ("0" if v[-1] != "0" else "1") + v[1:] if k == "X-Amz-Signature" else v) for k, v in params]
+        forged = [(k, ("1" if v[0] == "0" else "0") + v[1:] if k == "X-Amz-Signature" else v) for k, v in params]
+        self.assertNotEqual(forged, params)
         s = connect(self.server, timeout=5)
         self.addCleanup(s.close)
         s.sendall(request_bytes("PUT", path + "?" + urllib.parse.urlencode(forged), headers))  # no body
