@@ -13,8 +13,9 @@
 // a connection costs a socket, a small buffer and a session object, never a thread. What
 // blocks (Api::handle: SQLite, argon2; a blob PUT's disk writes, fsync and commit; blob and
 // file opens) runs on http_threads pool threads behind a queue of request_queue requests;
-// when it is full a new request is answered 503 with Retry-After. Only /healthz, OPTIONS
-// and transport errors are answered on the I/O threads.
+// when it is full a new request is answered 503 with Retry-After. Only /healthz, OPTIONS,
+// transport errors and a blob PUT whose URL does not verify (HMACs, no I/O) are answered on
+// the I/O threads; a PUT body of one piece is read there before the pool takes the upload.
 //
 // Limits per connection: the header must arrive within header_timeout_s and fit in
 // max_header_bytes (else 431); a body must keep coming (16 KiB within every read_timeout_s,
