@@ -67,40 +67,40 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 
-def _threads(pid):
-    """(name, ns on a CPU) of each live thread of a process, from /proc/PID/task/*/comm and
-    schedstat (its first field). A thread that exited takes its time with it."""
+def _task_files(pid, *names):
+    """The texts of /proc/PID/task/TID/<name> for each of `names`, per live thread. A thread
+    that ends while it is read is left out."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                name = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                ns = int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
+            texts = []
+            for name in names:
+                with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                    texts.append(f.read())
+        except OSError:
             continue
-        yield name, ns
+        yield texts
+
+
+def _threads(pid):
+    """(name, ns on a CPU) of each live thread of a process, from /proc/PID/task/*/comm and
+    schedstat (its first field). A thread that exited takes its time with it."""
+    for comm, schedstat in _task_files(pid, "comm", "schedstat"):
+        try:
+            yield comm.strip(), int(schedstat.split()[0])
+        except (ValueError, IndexError):
+            continue
 
 
 def context_switches(pid):
     """Voluntary and involuntary context switches of the live threads of a process, from
     /proc/PID/task/*/status: each is a thread going to sleep or being put aside, and waking
     again, so their count per operation measures the hand-offs between threads."""
-    total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                total += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
+    return sum(int(line.split()[1]) for (status,) in _task_files(pid, "status")
+               for line in status.splitlines() if "ctxt_switches" in line)
 
 
 def thread_cpu_ns(pid):

@@ -345,6 +345,7 @@ struct LocalServer::Impl {
   // Each returns false when it has answered (an error): the body is then left unread. A body
   // of one piece is read between authorize and open, so open, write and finish run in one
   // pool task; a longer one, or one whose client waits for 100 Continue, is read after open.
+  // Session::blob_put says which thread runs which step.
   void reject(Exchange& x, int status, std::string code, std::string message) {
     metrics.uploads_rejected++;
     x.res.close = true;  // the body may be unread
@@ -881,16 +882,28 @@ struct Session : std::enable_shared_from_this<Session> {
     });
   }
 
+  // The URL is checked here, on the I/O thread (no I/O), so a piece buffer goes only to a
+  // request whose URL verified. A body that fits one piece is read next, and the rest is one
+  // pool task (write_upload_piece); a longer one, or one whose client waits for 100 Continue,
+  // has its upload opened on the pool first.
   void blob_put() {
+    bool go = false;
+    srv.guarded(*x, [&] { go = srv.blob_put_authorize(*x); });
+    if (!go) return write_response();
     const uint64_t length = parser->content_length().value_or(0);
-    if (length > 0 && length <= kUploadBuffer && !asks_continue()) return blob_put_one_piece();
+    if (length > 0 && length <= kUploadBuffer && !asks_continue()) {
+      x->chunk = srv.pieces.take();
+      x->chunk_size = static_cast<size_t>(length);
+      start_body_clock();
+      return read_upload_piece();
+    }
     auto self = shared_from_this();
     bool queued = srv.pool->try_submit([self] {
       auto& s = self->srv;
-      bool go = false;
-      s.guarded(*self->x, [&] { go = s.blob_put_authorize(*self->x) && s.blob_put_open(*self->x); });
-      asio::post(self->executor(), [self, go] {
-        if (!go) return self->write_response();
+      bool opened = false;
+      s.guarded(*self->x, [&] { opened = s.blob_put_open(*self->x); });
+      asio::post(self->executor(), [self, opened] {
+        if (!opened) return self->write_response();
         self->x->chunk = self->srv.pieces.take();
         self->x->chunk_size = static_cast<size_t>(std::min<uint64_t>(kUploadBuffer, self->parser->content_length().value_or(0)));
         self->send_continue_if_asked([self] {
@@ -900,19 +913,6 @@ struct Session : std::enable_shared_from_this<Session> {
       });
     });
     if (!queued) answer_busy();
-  }
-
-  // A body that fits one piece: the URL is checked here (no I/O), the body read, and the rest
-  // is one pool task (write_upload_piece). A piece buffer goes only to a request whose URL
-  // verified, as in the longer path.
-  void blob_put_one_piece() {
-    bool go = false;
-    srv.guarded(*x, [&] { go = srv.blob_put_authorize(*x); });
-    if (!go) return write_response();
-    x->chunk = srv.pieces.take();
-    x->chunk_size = static_cast<size_t>(parser->content_length().value_or(0));
-    start_body_clock();
-    read_upload_piece();
   }
 
   bool asks_continue() {

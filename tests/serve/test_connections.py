@@ -84,6 +84,15 @@ def request_bytes(method, target, headers=None, body=b""):
     return ("%s %s HTTP/1.1\r\n" % (method, target) + "".join("%s: %s\r\n" % kv for kv in h.items()) + "\r\n").encode() + body
 
 
+def presigned_put(user, data, name, extra=None):
+    """A presigned PUT of `data` as (ticket, target, headers), the signed Host included."""
+    ticket = user.presign(name, "image/jpeg", len(data), sha256_hex(data)).json()
+    u = urllib.parse.urlsplit(ticket["url"])
+    headers = dict(ticket["headers"], **{"Host": u.netloc, "Content-Length": str(len(data))})
+    headers.update(extra or {})
+    return ticket, u.path + "?" + u.query, headers
+
+
 def closed_within(sock, seconds):
     """Reads until the server closes; returns (seconds it took, bytes received)."""
     sock.settimeout(seconds)
@@ -208,12 +217,10 @@ class SlowClientsTest(unittest.TestCase):
 
     def test_upload_body_a_byte_a_second_is_cut_at_the_timeout(self):
         data = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[1]) + os.urandom(8)
-        ticket = self.user.presign("slow.jpg", "image/jpeg", len(data), sha256_hex(data)).json()
-        u = urllib.parse.urlsplit(ticket["url"])
+        ticket, target, headers = presigned_put(self.user, data, "slow.jpg")
         s = connect(self.server)
         self.addCleanup(s.close)
-        headers = dict(ticket["headers"], **{"Host": u.netloc, "Content-Length": str(len(data))})  # Host is signed
-        s.sendall(request_bytes("PUT", u.path + "?" + u.query, headers))
+        s.sendall(request_bytes("PUT", target, headers))
         elapsed, got = self.trickle(s, 15)
         self.assertLess(elapsed, 6, "a trickled body was not cut at the 2 s timeout")
         self.assertGreater(elapsed, 1.5, got[:300])
@@ -324,19 +331,11 @@ class ProtocolTest(unittest.TestCase):
             r = reader.response()
             self.assertEqual((r.status, r.headers["x-request-id"]), (200, "ka-%d" % i))
 
-    def put_request(self, data, name, extra=None):
-        """A presigned PUT of `data` as (target, headers), the signed Host included."""
-        ticket = self.user.presign(name, "image/jpeg", len(data), sha256_hex(data)).json()
-        u = urllib.parse.urlsplit(ticket["url"])
-        headers = dict(ticket["headers"], **{"Host": u.netloc, "Content-Length": str(len(data))})
-        headers.update(extra or {})
-        return u.path + "?" + u.query, headers
-
     def test_an_upload_url_that_does_not_verify_is_refused_before_its_body(self):
         # A small body is read before the pool sees the upload, but only once the URL has
         # verified: a forged one is answered on its header alone and holds no piece buffer.
         data = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[2]) + os.urandom(8)
-        target, headers = self.put_request(data, "forged.jpg")
+        _, target, headers = presigned_put(self.user, data, "forged.jpg")
         path, query = target.split("?", 1)
         params = urllib.parse.parse_qsl(query, keep_blank_values=True)
         forged = [(k, ("1" if v[0] == "0" else "0") + v[1:] if k == "X-Amz-Signature" else v) for k, v in params]
@@ -350,7 +349,7 @@ class ProtocolTest(unittest.TestCase):
 
     def test_a_small_upload_that_asks_for_100_continue_gets_it_first(self):
         data = read_corpus("jpeg/" + sorted(os.listdir(os.path.join(CORPUS, "jpeg")))[3]) + os.urandom(8)
-        target, headers = self.put_request(data, "continue.jpg", {"Expect": "100-continue"})
+        _, target, headers = presigned_put(self.user, data, "continue.jpg", {"Expect": "100-continue"})
         s = connect(self.server, timeout=5)
         self.addCleanup(s.close)
         s.sendall(request_bytes("PUT", target, headers))
@@ -372,7 +371,7 @@ class ProtocolTest(unittest.TestCase):
         self.addCleanup(s.close)
         reader = Reader(s)
         for i, data in enumerate([small + os.urandom(4), large, small + os.urandom(8), large + os.urandom(4)]):
-            target, headers = self.put_request(data, "mixed-%d.jpg" % i)
+            _, target, headers = presigned_put(self.user, data, "mixed-%d.jpg" % i)
             s.sendall(request_bytes("PUT", target, headers, data))
             r = reader.response()
             self.assertEqual(r.status, 200, (i, r.body[:200]))
