@@ -51,34 +51,47 @@ Reader::Reader(Source& source, uint64_t byte_budget)
       block_size_(std::max<size_t>(source.preferred_block_size(), 512)),
       memory_(source.contiguous()) {}
 
-Status Reader::fetch(uint64_t offset, std::span<uint8_t> out) {
-  if (out.size() > budget_ - std::min(budget_, stats_.bytes_read))
+Status Reader::charge(uint64_t offset, size_t n) {
+  if (n > budget_ - std::min(budget_, stats_.bytes_read))
     return make_error("read budget of " + std::to_string(budget_) + " bytes exhausted at offset " +
                       std::to_string(offset));
-  auto n = TRY(source_.read_at(offset, out));
   stats_.bytes_read += n;
   stats_.source_reads += 1;
+  return ok_status();
+}
+
+Status Reader::fetch(uint64_t offset, std::span<uint8_t> out) {
+  TRY(charge(offset, out.size()));
+  auto n = TRY(source_.read_at(offset, out));
   if (n != out.size())
     return make_error("short read at offset " + std::to_string(offset) + ": source changed size?");
   return ok_status();
 }
 
-Result<const Reader::Bytes*> Reader::block(uint64_t index) {
-  if (auto it = blocks_.find(index); it != blocks_.end()) return &it->second;
-  uint64_t start = index * block_size_;
-  Bytes data(static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start)));
-  TRY(fetch(start, data));
-  return &blocks_.emplace(index, std::move(data)).first->second;
+Result<std::span<const uint8_t>> Reader::block(uint64_t index) {
+  if (auto it = blocks_.find(index); it != blocks_.end()) return it->second;
+  const uint64_t start = index * block_size_;
+  const size_t len = static_cast<size_t>(std::min<uint64_t>(block_size_, size_ - start));
+  std::span<const uint8_t> bytes;
+  if (const auto head = source_.first_bytes(); index == 0 && head.size() >= len) {
+    TRY(charge(start, len));  // read when the source was opened: counted as that read
+    bytes = head.first(len);
+  } else {
+    Bytes data(len);
+    TRY(fetch(start, data));
+    bytes = owned_.emplace_back(std::move(data));
+  }
+  return blocks_.emplace(index, bytes).first->second;
 }
 
 Status Reader::copy_out(uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {
     const uint64_t at = offset + done;
-    const Bytes* b = TRY(block(at / block_size_));
+    const std::span<const uint8_t> b = TRY(block(at / block_size_));
     const size_t from = static_cast<size_t>(at % block_size_);
-    const size_t n = std::min(out.size() - done, b->size() - from);
-    std::memcpy(out.data() + done, b->data() + from, n);
+    const size_t n = std::min(out.size() - done, b.size() - from);
+    std::memcpy(out.data() + done, b.data() + from, n);
     done += n;
   }
   return ok_status();
@@ -91,8 +104,8 @@ Result<ByteView> Reader::view(uint64_t offset, size_t len) {
   uint64_t first = offset / block_size_;
   uint64_t last = (offset + len - 1) / block_size_;
   if (first == last) {
-    const Bytes* b = TRY(block(first));
-    return ByteView(std::span<const uint8_t>(*b).subspan(static_cast<size_t>(offset - first * block_size_), len));
+    const std::span<const uint8_t> b = TRY(block(first));
+    return ByteView(b.subspan(static_cast<size_t>(offset - first * block_size_), len));
   }
   // Spans blocks: assembled into a buffer of its own, kept as long as the blocks are. Large
   // reads go straight to the source; both count against the budget, so however a file makes
@@ -104,8 +117,7 @@ Result<ByteView> Reader::view(uint64_t offset, size_t len) {
   if (len > 2 * block_size_) TRY(fetch(offset, bytes));
   else TRY(copy_out(offset, bytes));
   assembled_bytes_ += len;
-  assembled_.push_back(std::move(bytes));
-  return ByteView(assembled_.back());
+  return ByteView(owned_.emplace_back(std::move(bytes)));
 }
 
 Result<ByteView> Reader::view_upto(uint64_t offset, size_t len) {

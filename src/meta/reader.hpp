@@ -116,8 +116,9 @@ class Reader {
   };
   using Bytes = std::vector<uint8_t, UninitAllocator<uint8_t>>;
 
-  Result<const Bytes*> block(uint64_t index);
+  Result<std::span<const uint8_t>> block(uint64_t index);
   Status fetch(uint64_t offset, std::span<uint8_t> out);
+  Status charge(uint64_t offset, size_t n);  // counts a read of n bytes; fails past the budget
   // Copies [offset, offset+out.size()) out of the blocks (integer reads: no view to keep).
   Status copy_out(uint64_t offset, std::span<uint8_t> out);
   template <class T>
@@ -128,10 +129,11 @@ class Reader {
   uint64_t budget_;
   size_t block_size_;
   std::optional<std::span<const uint8_t>> memory_;
-  // Block index -> its bytes. A vector's buffer does not move when the map rehashes.
-  std::unordered_map<uint64_t, Bytes> blocks_;
-  // Views that span blocks, assembled once and kept; their bytes count against the budget too.
-  std::deque<Bytes> assembled_;
+  // Block index -> its bytes: the source's head() or a buffer in owned_.
+  std::unordered_map<uint64_t, std::span<const uint8_t>> blocks_;
+  // The blocks read here, and the views that span blocks (assembled once and kept; their
+  // bytes count against the budget too). A vector's buffer does not move with the deque.
+  std::deque<Bytes> owned_;
   uint64_t assembled_bytes_ = 0;
   ReadStats stats_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +11,9 @@
 #include "meta/result.hpp"
 
 namespace imgmeta::meta {
+
+// The block a reader fetches from a local file: most image files' metadata fits in one.
+inline constexpr size_t kLocalBlockSize = 16 * 1024;
 
 class Source {
  public:
@@ -21,7 +25,10 @@ class Source {
   // Sources already in memory expose their bytes so readers can skip copying.
   virtual std::optional<std::span<const uint8_t>> contiguous() const { return std::nullopt; }
   // The block size that suits this source: small for local files, large for remote ones.
-  virtual size_t preferred_block_size() const { return 16 * 1024; }
+  virtual size_t preferred_block_size() const { return kLocalBlockSize; }
+  // Bytes from offset 0 that the source read when it was opened (possibly none), valid as
+  // long as the source: a reader takes its first block from them instead of reading again.
+  virtual std::span<const uint8_t> first_bytes() const { return {}; }
 };
 
 class MemorySource final : public Source {
@@ -37,20 +44,30 @@ class MemorySource final : public Source {
 
 class FileSource final : public Source {
  public:
-  static Result<FileSource> open(const std::string& path);
+  // Opens a regular file. With head > 0 its first `head` bytes are read at once (see first_bytes()),
+  // and a file shorter than that is known to end there without a stat: for a batch of small
+  // files that is one system call in four saved.
+  static Result<FileSource> open(const std::string& path, size_t head = 0);
+  // The same for `name` within the directory dir_fd refers to (openat); `path` names the file
+  // in messages.
+  static Result<FileSource> open_at(int dir_fd, const char* name, const std::string& path, size_t head = 0);
   FileSource(FileSource&& other) noexcept;
   FileSource& operator=(FileSource&&) = delete;
   FileSource(const FileSource&) = delete;
   ~FileSource() override;
   uint64_t size() const override { return size_; }
   Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override;
+  std::span<const uint8_t> first_bytes() const override { return {head_.get(), head_size_}; }
   int fd() const { return fd_; }  // for calls on the open file itself; valid while this lives
 
  private:
-  FileSource(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Status stat_size();
   int fd_;
-  uint64_t size_;
+  uint64_t size_ = 0;
   std::string path_;
+  std::unique_ptr<uint8_t[]> head_;  // not zeroed first: the read overwrites it
+  size_t head_size_ = 0;
 };
 
 }  // namespace imgmeta::meta
