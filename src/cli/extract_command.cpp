@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -24,6 +27,7 @@ namespace fs = std::filesystem;
 
 struct ExtractArgs {
   std::vector<std::string> paths;
+  std::string files_from;  // a file of more paths, one per line; "-" for standard input
   bool json = false;
   bool recurse = false;
   bool ndjson = false;
@@ -178,7 +182,30 @@ void extract_in_order(const std::vector<std::string>& files, unsigned threads, b
   emit_ready(true);
 }
 
-int run_extract(const ExtractArgs& args) {
+// Appends the paths listed in `from` (one per line, empty lines skipped) to `paths`.
+bool read_path_list(const std::string& from, std::vector<std::string>& paths) {
+  std::ifstream file;
+  if (from != "-") {
+    file.open(from);
+    if (!file) {
+      std::cerr << "imgmeta extract: --files-from " << from << ": " << std::strerror(errno) << "\n";
+      return false;
+    }
+  }
+  std::istream& in = from == "-" ? std::cin : file;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) paths.push_back(std::move(line));
+  }
+  return true;
+}
+
+int run_extract(ExtractArgs& args) {
+  if (!args.files_from.empty() && !read_path_list(args.files_from, args.paths)) return 2;
+  if (args.paths.empty()) {
+    std::cerr << "imgmeta extract: no files: name them, or list them with --files-from\n";
+    return 2;
+  }
   // A batch of files allocates and frees the same large buffers over and over: keep freed
   // memory in the heap rather than handing it back to the kernel and faulting it in again
   // (a quarter of the CPU time over the corpus).
@@ -233,7 +260,10 @@ int run_extract(const ExtractArgs& args) {
 Command add_extract_command(CLI::App& app) {
   auto args = std::make_shared<ExtractArgs>();
   auto* cmd = app.add_subcommand("extract", "Print image metadata as JSON (like exiftool -j -n)");
-  cmd->add_option("paths", args->paths, "Files or directories to read")->required();
+  cmd->add_option("paths", args->paths, "Files or directories to read");
+  cmd->add_option("-@,--files-from", args->files_from,
+                  "Also read the files or directories listed in FILE, one per line ('-': standard input)")
+      ->type_name("FILE");
   cmd->add_flag("-j,--json", args->json, "JSON array output (the default; accepted for exiftool compatibility)");
   cmd->add_flag("-r,--recurse", args->recurse, "Recurse into directories");
   cmd->add_flag("--ndjson", args->ndjson, "One JSON object per line instead of an array");

@@ -91,6 +91,16 @@ check "a directory named between files keeps its place, a missing path is skippe
   rc=\$?; [ \$rc -eq 1 ] && grep -q 'gone.png: no such file or directory' '$tmp/mixed.err' && python3 -c '
 import json; o = json.load(open(\"$tmp/mixed.json\"))
 assert [x[\"SourceFile\"].rsplit(\"/\", 1)[1][:3] for x in o] == [\"a.p\", \"x.p\", \"bad\"], o'"
+# Paths from a list (-@ FILE, "-" for standard input) come after the named ones, in order;
+# empty lines and CRLF line ends are skipped.
+printf '%s\r\n\n%s\n' "$tmp/tree/x.png" "$tmp/tree" > "$tmp/list.txt"
+check "-@ reads paths from a file, after the named ones" bash -c "
+  diff <('$bin' extract --ndjson '$tmp/a.png' -@ '$tmp/list.txt') <('$bin' extract --ndjson '$tmp/a.png' '$tmp/tree/x.png' '$tmp/tree')"
+check "--files-from - reads them from standard input" bash -c "
+  diff <('$bin' extract --ndjson --files-from - < '$tmp/list.txt') <('$bin' extract --ndjson '$tmp/tree/x.png' '$tmp/tree')"
+check "no paths at all is a usage error (exit 2)" bash -c "
+  '$bin' extract 2> '$tmp/none.err' > /dev/null; [ \$? -eq 2 ] && grep -q 'no files' '$tmp/none.err'"
+check "an unreadable list is a usage error (exit 2)" bash -c "'$bin' extract -@ '$tmp/no-list.txt' 2>/dev/null; [ \$? -eq 2 ]"
 check "--threads 1 and 4 give the same output" bash -c "diff <('$bin' extract --threads 1 -r '$tmp/tree') <('$bin' extract --threads 4 -r '$tmp/tree')"
 
 if [ -d "$shared/corpus/jpeg" ]; then
