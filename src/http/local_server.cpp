@@ -979,9 +979,11 @@ struct Session : std::enable_shared_from_this<Session> {
       bool ok = false;
       s.guarded(*self->x, [&] { ok = (self->x->writer || s.blob_put_open(*self->x)) && s.blob_put_write(*self->x, n); });
       if (ok && last) return self->finish_on_pool();
+      // A failed upload's writer removes its temp file as it goes: disk work, done here on
+      // the pool rather than on the I/O thread.
+      if (!ok) self->x->writer.reset();
       asio::post(self->executor(), [self, ok] {
         if (!ok) {
-          self->x->writer.reset();
           self->x->log.bytes_in = self->x->received;  // the access log counts what was read
           return self->write_response();
         }
