@@ -129,7 +129,7 @@ class Reader {
   uint64_t budget_;
   size_t block_size_;
   std::optional<std::span<const uint8_t>> memory_;
-  // Block index -> its bytes: the source's head() or a buffer in owned_.
+  // Block index -> its bytes: the source's first_bytes() or a buffer in owned_.
   std::unordered_map<uint64_t, std::span<const uint8_t>> blocks_;
   // The blocks read here, and the views that span blocks (assembled once and kept; their
   // bytes count against the budget too). A vector's buffer does not move with the deque.

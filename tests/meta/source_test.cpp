@@ -6,32 +6,24 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "../store/temp_dir.hpp"
 #include "meta/reader.hpp"
 
 namespace imgmeta::meta {
 namespace {
 
-namespace fs = std::filesystem;
-
 class FileSourceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("imgmeta_source_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   // A file of `size` bytes, byte i holding i % 251.
   std::string file(const std::string& name, size_t size) {
     std::string bytes(size, '\0');
     for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i % 251);
-    std::ofstream(dir_ / name, std::ios::binary) << bytes;
-    return (dir_ / name).string();
+    testing::write_file(dir_ / name, bytes);
+    return dir_ / name;
   }
-  fs::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(FileSourceTest, AShortFileEndsAtItsHead) {
@@ -77,9 +69,9 @@ TEST_F(FileSourceTest, AnEmptyFileHasSizeZero) {
 }
 
 TEST_F(FileSourceTest, DirectoriesFifosAndDevicesAreRefused) {
-  const std::string fifo = (dir_ / "fifo").string();
+  const std::string fifo = dir_ / "fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  for (const std::string& path : {dir_.string(), fifo, std::string("/dev/null"), std::string("/dev/zero")}) {
+  for (const std::string& path : {dir_.path(), fifo, std::string("/dev/null"), std::string("/dev/zero")}) {
     for (size_t head : {size_t{0}, kLocalBlockSize}) {
       auto src = FileSource::open(path, head);
       ASSERT_FALSE(src.ok()) << path;
@@ -89,14 +81,14 @@ TEST_F(FileSourceTest, DirectoriesFifosAndDevicesAreRefused) {
 }
 
 TEST_F(FileSourceTest, AMissingFileNamesItsPath) {
-  auto src = FileSource::open((dir_ / "missing.jpg").string(), kLocalBlockSize);
+  auto src = FileSource::open(dir_ / "missing.jpg", kLocalBlockSize);
   ASSERT_FALSE(src.ok());
-  EXPECT_NE(src.error().message.find("open " + (dir_ / "missing.jpg").string() + ": "), std::string::npos);
+  EXPECT_NE(src.error().message.find("open " + dir_ / "missing.jpg" + ": "), std::string::npos);
 }
 
 TEST_F(FileSourceTest, OpenAtReadsTheNameWithinTheDirectory) {
   const std::string path = file("inside.bin", 300);
-  const int dir_fd = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const int dir_fd = ::open(dir_.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(dir_fd, 0);
   auto src = FileSource::open_at(dir_fd, "inside.bin", path, kLocalBlockSize);
   auto missing = FileSource::open_at(dir_fd, "nope.bin", "shown/nope.bin", kLocalBlockSize);
